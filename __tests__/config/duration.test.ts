@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals'
+import { formatDuration, parseDuration } from '../../src/config/duration.js'
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['5', 5_000],
+    ['1.5s', 1_500],
+    [' 2M ', 120_000]
+  ])('reads %s as %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms)
+  })
+
+  it.each(['', 'soon', '-5s', '10 seconds', '5d', '1e3'])('rejects %p', text => {
+    expect(parseDuration(text)).toBeUndefined()
+  })
+})
+
+describe('formatDuration', () => {
+  it.each([
+    [850, '850ms'],
+    [1200, '1.2s'],
+    [10_000, '10s'],
+    [120_000, '2m'],
+    [150_000, '2m30s']
+  ])('shows %d ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+  })
+})

@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util'
+import { INPUT_NAMES, type RawInputs } from './config/settings.js'
+import { dryRunResult, runWarm } from './engine.js'
+import { errorMessage, InputError } from './errors.js'
+import { proxyAwareAgents } from './http/agent.js'
+import { parseSettings } from './config/settings.js'
+import { computeOutputs } from './report/outputs.js'
+import { writeReport } from './report/json.js'
+import { renderText } from './report/text.js'
+import { Redactor } from './secrets.js'
+import { planTiers, renderPlan } from './warm/plan.js'
+
+const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
+
+Warms a deployment's cache by priority and says honestly whether it is warm.
+The API key is read from the environment variable CACHE_WARM_API_KEY (or --api-key-env NAME),
+never from a flag, so it stays out of shell history and process lists.
+
+Options (the action's inputs, same names and defaults):
+  --url URL                 deployment base URL
+  --endpoints-file FILE     YAML or JSON endpoint list
+  --endpoints YAML          inline endpoint list
+  --api-key-header NAME     default X-API-Key
+  --headers "Name: value"   extra headers, one per line
+  --expect YAML             default expect, e.g. "json: {success: true}"
+  --concurrency N           default 8
+  --timeout DURATION        default 10s
+  --retries N               default 2
+  --deadline DURATION       default 10m
+  --fail-on critical|any|never
+  --dry-run                 print the plan, send nothing
+  --report-file FILE        write the JSON report here
+  --api-key-env NAME        environment variable holding the key (default CACHE_WARM_API_KEY)
+  --json                    print the JSON report instead of the text summary
+  -h, --help
+
+Exit status: 0 when the step would pass, 1 when it would fail or an input is bad.`
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const flags = INPUT_NAMES.filter(n => n !== 'api-key' && n !== 'dry-run')
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(flags.map(n => [n, { type: 'string' as const }])),
+        'dry-run': { type: 'boolean' },
+        'api-key-env': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+  } catch (error) {
+    process.stderr.write(
+      `cache-warm: ${errorMessage(error)}\nRun cache-warm --help for the options.\n`
+    )
+    return 1
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`)
+    return 0
+  }
+  const raw: RawInputs = {}
+  for (const name of flags) if (typeof values[name] === 'string') raw[name] = values[name] as string
+  if (values['dry-run']) raw['dry-run'] = 'true'
+  const keyVar = (values['api-key-env'] as string | undefined) ?? 'CACHE_WARM_API_KEY'
+  if (env[keyVar]) raw['api-key'] = env[keyVar]
+
+  const redactor = new Redactor([raw['api-key'] ?? ''])
+  for (const line of (raw.headers ?? '').split(/\r?\n/))
+    redactor.add(line.slice(line.indexOf(':') + 1).trim() || undefined)
+
+  try {
+    const settings = parseSettings(raw, {
+      workspace: process.cwd(),
+      ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
+    })
+    if (settings.dryRun)
+      process.stdout.write(`${redactor.redact(renderPlan(planTiers(settings), settings))}\n`)
+    const agents = proxyAwareAgents(settings.concurrency)
+    const controller = new AbortController()
+    const stop = (): void => controller.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    let result
+    try {
+      result = settings.dryRun
+        ? dryRunResult(settings)
+        : await runWarm(settings, {
+            agentFor: agents.agentFor,
+            signal: controller.signal,
+            log: line => process.stderr.write(`${redactor.redact(line)}\n`)
+          })
+    } finally {
+      agents.dispose()
+      process.removeListener('SIGINT', stop)
+      process.removeListener('SIGTERM', stop)
+    }
+    const safe = redactor.redactDeep(result)
+    if (values['report-file']) await writeReport(settings.reportFile, safe)
+    process.stdout.write(
+      values.json ? `${JSON.stringify(safe, null, 2)}\n` : `\n${renderText(safe)}\n`
+    )
+    if (!values.json) {
+      const outputs = computeOutputs(safe, values['report-file'] ? settings.reportFile : '')
+      process.stdout.write(
+        `\n${Object.entries(outputs)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('  ')}\n`
+      )
+    }
+    return safe.stepFailed ? 1 : 0
+  } catch (error) {
+    const message = redactor.redact(errorMessage(error))
+    process.stderr.write(
+      error instanceof InputError
+        ? `cache-warm: bad input: ${message}\n`
+        : `cache-warm: ${message}\n`
+    )
+    return 1
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

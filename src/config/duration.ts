@@ -1,0 +1,26 @@
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
+
+export const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h or a bare number of seconds'
+
+/** Parses `500ms`, `10s`, `2m`, `1h` or bare seconds into milliseconds; undefined when invalid. */
+export function parseDuration(raw: string): number | undefined {
+  const m = DURATION.exec(raw.trim())
+  if (!m) return undefined
+  const value = Number(m[1])
+  const unit = (m[2] ?? 's').toLowerCase()
+  const ms = Math.round(value * (UNITS[unit] ?? 1000))
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 60_000) {
+    const s = ms / 1000
+    return `${Number.isInteger(s) ? s : s.toFixed(1)}s`
+  }
+  const m = Math.floor(ms / 60_000)
+  const s = Math.round((ms % 60_000) / 1000)
+  return s === 0 ? `${m}m` : `${m}m${s}s`
+}

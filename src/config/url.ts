@@ -1,0 +1,38 @@
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
+/**
+ * Turns what wrangler-action's `deployment-url` output really gives into a base URL:
+ * trims it, strips a trailing ` (custom domain)`, adds `https://` when there is no scheme.
+ * Returns an error text instead of throwing.
+ */
+export function normalizeBaseUrl(raw: string): URL | string {
+  let text = raw.trim().replace(/\s*\(custom domain\)\s*$/i, '')
+  if (text === '')
+    return 'is empty; give the deployment URL, e.g. https://my-worker.example.workers.dev'
+  if (/\s/.test(text)) return `"${text}" contains white space; give one URL`
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `https://${text}`
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return `"${text}" is not a URL; give e.g. https://my-worker.example.workers.dev`
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `"${text}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`
+  }
+  if (url.username || url.password)
+    return 'must not contain a user name or password; pass the key as api-key'
+  url.hash = ''
+  return url
+}
+
+/** Joins the base URL's path prefix with an endpoint path (which may carry a query). */
+export function joinUrl(base: URL, path: string): URL {
+  const prefix = base.pathname.replace(/\/+$/, '')
+  const rel = path.startsWith('/') ? path : `/${path}`
+  return new URL(`${base.origin}${prefix}${rel}`)
+}

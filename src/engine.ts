@@ -1,0 +1,218 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { Settings } from './config/settings.js'
+import { sendFollowing } from './http/redirect.js'
+import { realClock, type Clock } from './http/retry.js'
+import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
+import { USER_AGENT, VERSION } from './version.js'
+import { warmEndpoint, type Send } from './warm/endpoint.js'
+import { planTiers } from './warm/plan.js'
+import { runPool } from './warm/pool.js'
+import { percentile } from './warm/stats.js'
+
+export const MAX_BODY_BYTES = 5 * 1024 * 1024
+
+export interface EngineDeps {
+  readonly clock?: Clock
+  /** Replaces the HTTP layer (tests). */
+  readonly send?: Send
+  /** The agent per URL: keep-alive, proxy. Default: keep-alive agents sized to concurrency. */
+  readonly agentFor?: (url: URL) => http.Agent | undefined
+  /** Cancellation (SIGTERM, SIGINT). */
+  readonly signal?: AbortSignal
+  /** Progress lines for the log. */
+  readonly log?: (line: string) => void
+}
+
+function defaultAgents(concurrency: number): (url: URL) => http.Agent {
+  const opts = { keepAlive: true, maxSockets: concurrency }
+  const plain = new http.Agent(opts)
+  const tls = new https.Agent(opts)
+  return url => (url.protocol === 'https:' ? tls : plain)
+}
+
+export function totalsOf(endpoints: readonly EndpointResult[]): Totals {
+  return {
+    total: endpoints.length,
+    passed: endpoints.filter(e => e.outcome === 'passed').length,
+    failed: endpoints.filter(e => e.outcome === 'failed').length,
+    skipped: endpoints.filter(e => e.outcome === 'skipped').length
+  }
+}
+
+/**
+ * Whether the step fails, following `fail-on`. With `critical`: a failed critical endpoint
+ * fails it; so does a refused key (401/403), since nothing behind the key is warm then; and when
+ * no endpoint is marked critical, every endpoint counts as critical.
+ */
+export function stepFails(
+  settings: Pick<Settings, 'failOn'>,
+  endpoints: readonly EndpointResult[],
+  stoppedBy?: string
+): boolean {
+  if (settings.failOn === 'never') return false
+  if (stoppedBy) return true
+  const bad = endpoints.filter(e => e.outcome !== 'passed')
+  if (settings.failOn === 'any' || !endpoints.some(e => e.priority === 'critical'))
+    return bad.length > 0
+  return bad.some(
+    e => e.priority === 'critical' || e.cause === 'http-401' || e.cause === 'http-403'
+  )
+}
+
+/**
+ * The whole warming run: tiers in order (all critical before high ...), each through a pool of
+ * `concurrency` workers, every request bounded by `timeout`, the run by `deadline`.
+ * Pure apart from the HTTP it sends: no @actions/* here.
+ */
+export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promise<RunResult> {
+  const clock = deps.clock ?? realClock
+  const log = deps.log ?? (() => {})
+  const started = clock.now()
+  const deadlineAt = started + settings.deadlineMs
+  const tiers = planTiers(settings)
+
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(), settings.deadlineMs)
+  timer.unref?.()
+  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
+
+  let send = deps.send
+  let agentFor = deps.agentFor
+  const ownAgents = !send && !agentFor
+  if (!send) {
+    agentFor ??= defaultAgents(settings.concurrency)
+    const via = agentFor
+    send = (req, opts) =>
+      sendFollowing(req, {
+        ...opts,
+        maxBodyBytes: MAX_BODY_BYTES,
+        agentFor: via,
+        now: () => clock.now()
+      })
+  }
+  const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT }
+
+  const results: TierResult[] = []
+  try {
+    for (const tier of tiers) {
+      const tierStart = clock.now()
+      log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
+      const done = await runPool(
+        tier.endpoints,
+        settings.concurrency,
+        ep => warmEndpoint(ep, ctx),
+        signal
+      )
+      const endpoints = done.map(
+        (r, i): EndpointResult =>
+          r ?? {
+            source: tier.endpoints[i]!.source,
+            method: tier.endpoints[i]!.method,
+            path: tier.endpoints[i]!.path,
+            priority: tier.priority,
+            outcome: 'skipped',
+            attempts: 0,
+            reason: deps.signal?.aborted
+              ? 'not sent: the run was cancelled'
+              : 'not sent: the deadline passed',
+            cause: deps.signal?.aborted ? 'cancelled' : 'deadline'
+          }
+      )
+      for (const e of endpoints) {
+        log(
+          `  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`
+        )
+      }
+      results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart })
+    }
+  } finally {
+    clearTimeout(timer)
+    if (ownAgents && agentFor) {
+      // Close keep-alive sockets so the process can exit at once.
+      for (const proto of ['http:', 'https:']) agentFor(new URL(`${proto}//x`))?.destroy()
+    }
+  }
+
+  const all = results.flatMap(t => t.endpoints)
+  const stoppedBy = deps.signal?.aborted
+    ? 'cancelled'
+    : deadline.signal.aborted || clock.now() >= deadlineAt
+      ? 'deadline'
+      : undefined
+  const totals = totalsOf(all)
+  const latencies = all.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs as number)
+  const p50 = percentile(latencies, 50)
+  const p95 = percentile(latencies, 95)
+  const anyBad = totals.failed > 0 || totals.skipped > 0 || stoppedBy !== undefined
+  return {
+    schemaVersion: 1,
+    tool: { name: 'cache-warm-action', version: VERSION },
+    target: settings.baseUrl,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Math.round(clock.now() - started),
+    dryRun: false,
+    result: anyBad ? 'failed' : 'passed',
+    stepFailed: stepFails(settings, all, stoppedBy),
+    failOn: settings.failOn,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    settings: {
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutMs,
+      retries: settings.retries,
+      deadlineMs: settings.deadlineMs,
+      apiKeyHeader: settings.apiKeyHeader,
+      apiKeySent: settings.apiKey !== undefined
+    },
+    tiers: results,
+    totals,
+    latency: {
+      ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),
+      ...(p95 !== undefined ? { coldP95Ms: p95 } : {})
+    },
+    warnings: []
+  }
+}
+
+/** The result of a dry run: the plan, nothing sent. */
+export function dryRunResult(settings: Settings, clock: Clock = realClock): RunResult {
+  const tiers = planTiers(settings).map(t => ({
+    priority: t.priority,
+    durationMs: 0,
+    endpoints: t.endpoints.map((e): EndpointResult => ({
+      source: e.source,
+      method: e.method,
+      path: e.path,
+      priority: e.priority,
+      ...(e.name ? { name: e.name } : {}),
+      outcome: 'skipped',
+      attempts: 0,
+      reason: 'dry run: not sent',
+      cause: 'dry-run'
+    }))
+  }))
+  const all = tiers.flatMap(t => t.endpoints)
+  return {
+    schemaVersion: 1,
+    tool: { name: 'cache-warm-action', version: VERSION },
+    target: settings.baseUrl,
+    startedAt: new Date(clock.now()).toISOString(),
+    durationMs: 0,
+    dryRun: true,
+    result: 'dry-run',
+    stepFailed: false,
+    failOn: settings.failOn,
+    settings: {
+      concurrency: settings.concurrency,
+      timeoutMs: settings.timeoutMs,
+      retries: settings.retries,
+      deadlineMs: settings.deadlineMs,
+      apiKeyHeader: settings.apiKeyHeader,
+      apiKeySent: settings.apiKey !== undefined
+    },
+    tiers,
+    totals: totalsOf(all),
+    latency: {},
+    warnings: []
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The few errors the action raises on purpose. The top level turns each into one line for the
+ * log and the summary; none of them is ever shown with a stack trace.
+ */
+
+/** A user's input is wrong. The message names the kebab-case input and what is accepted. */
+export class InputError extends Error {
+  override readonly name = 'InputError'
+  constructor(
+    readonly input: string,
+    detail: string
+  ) {
+    super(`${input}${detail.startsWith('[') || detail.startsWith('.') ? '' : ': '}${detail}`)
+  }
+}
+
+/** The run was stopped before it finished: the deadline passed, or the job was cancelled. */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError'
+  constructor(readonly why: 'deadline' | 'cancelled') {
+    super(why === 'deadline' ? 'the deadline passed' : 'the run was cancelled')
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return String(error)
+}

@@ -1,0 +1,75 @@
+import { sendOnce, type HttpRequest, type HttpResponse, type SendOptions } from './request.js'
+
+export const MAX_REDIRECTS = 5
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+export interface FollowedResponse extends HttpResponse {
+  /** The URL that gave this answer, after same-origin redirects. */
+  readonly finalUrl: string
+  readonly redirects: number
+  /** Set when a redirect was not followed; the answer is then the redirect itself. */
+  readonly blockedRedirect?: {
+    readonly location: string
+    readonly why: 'other-origin' | 'scheme' | 'too-many' | 'bad-location'
+  }
+}
+
+/**
+ * Sends a request and follows redirects itself: at most MAX_REDIRECTS, and only to the same
+ * origin. A redirect elsewhere is returned unfollowed, so the key never leaves the deployment.
+ * The timeout covers the whole chain.
+ */
+export async function sendFollowing(
+  req: HttpRequest,
+  opts: SendOptions
+): Promise<FollowedResponse> {
+  const now = opts.now ?? Date.now
+  const started = now()
+  const origin = new URL(req.url).origin
+  let current: HttpRequest = req
+  for (let hop = 0; ; hop++) {
+    const left = Math.max(1, opts.timeoutMs - (now() - started))
+    const res = await sendOnce(current, { ...opts, timeoutMs: left })
+    const location = res.headers.location
+    if (!REDIRECTS.has(res.status) || location === undefined) {
+      return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop }
+    }
+    const done = (
+      why: NonNullable<FollowedResponse['blockedRedirect']>['why'],
+      where: string
+    ): FollowedResponse => ({
+      ...res,
+      durationMs: now() - started,
+      finalUrl: current.url,
+      redirects: hop,
+      blockedRedirect: { location: where, why }
+    })
+    let next: URL
+    try {
+      next = new URL(location, current.url)
+    } catch {
+      return done('bad-location', location)
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+      return done('scheme', `${next.protocol}…`)
+    if (next.origin !== origin) return done('other-origin', `${next.origin}${next.pathname}`)
+    if (hop >= MAX_REDIRECTS) return done('too-many', next.href)
+    next.hash = ''
+    const toGet =
+      res.status === 303 ||
+      ((res.status === 301 || res.status === 302) && current.method === 'POST')
+    current = toGet
+      ? {
+          method: current.method === 'HEAD' ? 'HEAD' : 'GET',
+          url: next.href,
+          headers: withoutBodyHeaders(current.headers)
+        }
+      : { ...current, url: next.href }
+  }
+}
+
+function withoutBodyHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') out[k] = v
+  return out
+}

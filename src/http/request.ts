@@ -1,0 +1,185 @@
+import http from 'node:http'
+import https from 'node:https'
+
+/** How a request failed before any HTTP answer came back. */
+export type NetworkErrorKind =
+  'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'aborted' | 'network'
+
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError'
+  constructor(
+    readonly kind: NetworkErrorKind,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+export interface HttpRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: string
+}
+
+export interface HttpResponse {
+  readonly status: number
+  readonly statusText: string
+  /** Lower-case names; repeated headers joined with ", " (set-cookie kept as a list). */
+  readonly headers: Readonly<Record<string, string>>
+  readonly setCookie: boolean
+  /** The body, up to the cap. */
+  readonly body: Buffer
+  /** True when the body was longer than the cap (the rest was drained, not kept). */
+  readonly truncated: boolean
+  readonly bytes: number
+  readonly durationMs: number
+}
+
+export interface SendOptions {
+  readonly timeoutMs: number
+  readonly maxBodyBytes: number
+  /** Aborts the request (deadline, cancellation). */
+  readonly signal?: AbortSignal
+  /** The agent to use for a URL (keep-alive, proxy). */
+  readonly agentFor?: (url: URL) => http.Agent | undefined
+  readonly now?: () => number
+}
+
+function kindOf(error: NodeJS.ErrnoException): NetworkErrorKind {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'refused'
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'reset'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns'
+    case 'ETIMEDOUT':
+      return 'timeout'
+    default:
+      if (error.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(error.message))
+        return 'tls'
+      return 'network'
+  }
+}
+
+const DESCRIBE: Record<NetworkErrorKind, string> = {
+  timeout: 'timed out',
+  refused: 'connection refused',
+  reset: 'connection reset',
+  dns: 'host name not found',
+  tls: 'TLS handshake failed',
+  aborted: 'stopped',
+  network: 'network error'
+}
+
+/**
+ * Sends one request and reads the answer, the whole of it within `timeoutMs`. Never follows a
+ * redirect: the caller decides (see redirect.ts). The body is kept up to `maxBodyBytes`; the
+ * rest is read and thrown away so the connection can be reused.
+ */
+export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpResponse> {
+  const now = opts.now ?? Date.now
+  const url = new URL(req.url)
+  const lib = url.protocol === 'https:' ? https : http
+  const started = now()
+
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false
+    const chunks: Buffer[] = []
+    let kept = 0
+    let bytes = 0
+    let truncated = false
+
+    const fail = (error: NetworkError): void => {
+      if (settled) return
+      settled = true
+      cleanup()
+      request.destroy()
+      reject(error)
+    }
+    const timer = setTimeout(
+      () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)),
+      opts.timeoutMs
+    )
+    const onAbort = (): void => fail(new NetworkError('aborted', 'stopped before the answer came'))
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+
+    const headers: Record<string, string> = { ...req.headers }
+    if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body))
+    const request = lib.request(url, {
+      method: req.method,
+      headers,
+      agent: opts.agentFor?.(url)
+    })
+    if (opts.signal?.aborted) {
+      queueMicrotask(onAbort)
+    } else {
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+    }
+
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const kind = kindOf(error)
+      fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`))
+    })
+    request.on('response', res => {
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+        if (kept + chunk.length <= opts.maxBodyBytes) {
+          chunks.push(chunk)
+          kept += chunk.length
+        } else {
+          if (kept < opts.maxBodyBytes) chunks.push(chunk.subarray(0, opts.maxBodyBytes - kept))
+          kept = opts.maxBodyBytes
+          truncated = true
+        }
+      })
+      res.on('error', (error: NodeJS.ErrnoException) => {
+        fail(
+          new NetworkError(
+            'reset',
+            `connection reset while reading the body (${error.code ?? error.message})`
+          )
+        )
+      })
+      res.on('aborted', () =>
+        fail(new NetworkError('reset', 'connection reset while reading the body'))
+      )
+      res.on('end', () => {
+        if (settled) return
+        if (!res.complete) {
+          fail(new NetworkError('reset', 'connection closed before the body was complete'))
+          return
+        }
+        settled = true
+        cleanup()
+        const flat: Record<string, string> = {}
+        for (const [name, v] of Object.entries(res.headers)) {
+          if (v === undefined) continue
+          flat[name] = Array.isArray(v) ? v.join(', ') : v
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: flat,
+          setCookie: res.headers['set-cookie'] !== undefined,
+          body: Buffer.concat(chunks),
+          truncated,
+          bytes,
+          durationMs: now() - started
+        })
+      })
+    })
+    request.end(req.body)
+  })
+}
+
+export function describeNetworkError(kind: NetworkErrorKind): string {
+  return DESCRIBE[kind]
+}

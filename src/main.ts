@@ -1,0 +1,131 @@
+import * as core from '@actions/core'
+import { dryRunResult, runWarm, type EngineDeps } from './engine.js'
+import { errorMessage, InputError } from './errors.js'
+import { proxyAwareAgents } from './http/agent.js'
+import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
+import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
+import { writeReport } from './report/json.js'
+import { renderSummary } from './report/summary.js'
+import { Redactor } from './secrets.js'
+import type { Settings } from './config/settings.js'
+import { renderPlan, planTiers } from './warm/plan.js'
+
+export interface MainDeps {
+  readonly engine?: EngineDeps
+  readonly env?: NodeJS.ProcessEnv
+}
+
+function setOutputs(outputs: Record<string, string>, redactor: Redactor): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redactor.redact(value))
+}
+
+/** Aborts on SIGTERM / SIGINT (a cancelled workflow) so partial results are still written. */
+function cancellation(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.removeListener('SIGTERM', stop)
+      process.removeListener('SIGINT', stop)
+    }
+  }
+}
+
+/** The action: read inputs, warm, then write summary, report and outputs, and set the verdict. */
+export async function run(deps: MainDeps = {}): Promise<void> {
+  const env = deps.env ?? process.env
+  const redactor = new Redactor()
+  const raw = readInputs()
+  // Mask before anything else can print them.
+  for (const secret of rawSecrets(raw)) {
+    core.setSecret(secret)
+    redactor.add(secret)
+  }
+
+  let settings: Settings
+  try {
+    settings = settingsFromInputs(raw, env)
+  } catch (error) {
+    const message = redactor.redact(errorMessage(error))
+    if (!(error instanceof InputError))
+      core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
+    setOutputs(failedBeforeStartOutputs(''), redactor)
+    await core.summary
+      .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${message}\n`)
+      .write()
+      .catch(() => undefined)
+    core.setFailed(message)
+    return
+  }
+
+  if (settings.dryRun) {
+    core.info(redactor.redact(renderPlan(planTiers(settings), settings)))
+  }
+
+  const cancel = cancellation()
+  const agents =
+    deps.engine?.send || deps.engine?.agentFor ? undefined : proxyAwareAgents(settings.concurrency)
+  let result
+  try {
+    result = settings.dryRun
+      ? dryRunResult(settings)
+      : await runWarm(settings, {
+          ...(agents ? { agentFor: agents.agentFor } : {}),
+          signal: cancel.signal,
+          log: line => core.info(redactor.redact(line)),
+          ...deps.engine
+        })
+  } catch (error) {
+    const message = redactor.redact(errorMessage(error))
+    core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
+    setOutputs(failedBeforeStartOutputs(''), redactor)
+    core.setFailed(`cache warm stopped by an unexpected error: ${message}`)
+    return
+  } finally {
+    agents?.dispose()
+    cancel.dispose()
+  }
+
+  const safe = redactor.redactDeep(result)
+  const summary = renderSummary(safe)
+  const written = await Promise.allSettled([
+    writeReport(settings.reportFile, safe),
+    core.summary.addRaw(summary).write()
+  ])
+  const [report, jobSummary] = written
+  if (report.status === 'rejected')
+    core.warning(
+      redactor.redact(
+        `could not write the report to ${settings.reportFile}: ${errorMessage(report.reason)}`
+      )
+    )
+  if (jobSummary.status === 'rejected') {
+    core.warning(
+      redactor.redact(`could not write the job summary: ${errorMessage(jobSummary.reason)}`)
+    )
+  }
+  setOutputs(
+    computeOutputs(safe, report.status === 'fulfilled' ? settings.reportFile : ''),
+    redactor
+  )
+
+  const failed = safe.tiers
+    .flatMap(t => t.endpoints)
+    .filter(e => e.outcome !== 'passed' && !safe.dryRun)
+  for (const e of failed)
+    core.error(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
+      title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
+    })
+  if (safe.stepFailed) {
+    core.setFailed(
+      `${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`
+    )
+  } else if (safe.result === 'failed') {
+    core.warning(
+      `result is "failed" (${safe.totals.failed} failed, ${safe.totals.skipped} skipped) but fail-on is ${safe.failOn}, so the step stays green`
+    )
+  }
+}

@@ -1,0 +1,40 @@
+import { formatDuration } from '../config/duration.js'
+import type { EndpointResult, RunResult } from '../result.js'
+
+export function ms(v: number | undefined): string {
+  return v === undefined ? '–' : formatDuration(v)
+}
+
+export function headline(result: RunResult): string {
+  const t = result.totals
+  if (result.dryRun) return `Dry run: ${t.total} endpoint(s) planned, nothing sent`
+  const counts =
+    `${t.passed}/${t.total} endpoints warmed` +
+    (t.failed ? `, ${t.failed} failed` : '') +
+    (t.skipped ? `, ${t.skipped} skipped` : '')
+  return `Cache warm ${result.result}: ${counts}`
+}
+
+export function stepLine(result: RunResult): string {
+  if (result.dryRun) return 'The step passes: dry-run sends nothing.'
+  if (result.stepFailed) return `The step fails (fail-on: ${result.failOn}).`
+  if (result.result === 'failed')
+    return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`
+  return 'The step passes.'
+}
+
+export function stoppedLine(result: RunResult): string | undefined {
+  if (result.stoppedBy === 'deadline')
+    return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`
+  if (result.stoppedBy === 'cancelled')
+    return 'Stopped early: the run was cancelled; what was not done is marked skipped.'
+  return undefined
+}
+
+export function slowest(result: RunResult, n = 5): EndpointResult[] {
+  return result.tiers
+    .flatMap(t => t.endpoints)
+    .filter(e => e.latencyMs !== undefined)
+    .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+    .slice(0, n)
+}

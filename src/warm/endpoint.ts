@@ -1,0 +1,234 @@
+import type { Settings } from '../config/settings.js'
+import type { FollowedResponse } from '../http/redirect.js'
+import { NetworkError, type HttpRequest } from '../http/request.js'
+import {
+  backoffMs,
+  parseRetryAfter,
+  RETRY_ERRORS,
+  RETRY_STATUSES,
+  type Clock
+} from '../http/retry.js'
+import type { EndpointResult } from '../result.js'
+import { formatDuration } from '../config/duration.js'
+import {
+  diagnoseNetwork,
+  diagnoseRedirect,
+  diagnoseStatus,
+  type DiagnoseContext
+} from './diagnose.js'
+import { checkJson } from './json-checks.js'
+import type { PlannedEndpoint } from './plan.js'
+
+export type Send = (
+  req: HttpRequest,
+  opts: { timeoutMs: number; signal?: AbortSignal }
+) => Promise<FollowedResponse>
+
+export interface EndpointContext {
+  readonly settings: Settings
+  readonly send: Send
+  readonly clock: Clock
+  /** Absolute time (clock ms) when the run must stop. */
+  readonly deadlineAt: number
+  readonly signal?: AbortSignal
+  readonly userAgent: string
+}
+
+/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
+export function requestHeaders(
+  url: string,
+  settings: Settings,
+  own: Readonly<Record<string, string>>,
+  userAgent: string
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'User-Agent': userAgent,
+    Accept: 'application/json, */*;q=0.5'
+  }
+  if (new URL(url).origin === settings.origin) {
+    Object.assign(headers, settings.headers)
+    if (settings.apiKey) headers[settings.apiKeyHeader] = settings.apiKey
+  }
+  return Object.assign(headers, own)
+}
+
+export interface Attempted {
+  readonly response?: FollowedResponse
+  readonly error?: NetworkError
+  readonly attempts: number
+  /** Why retrying stopped early, when it did. */
+  readonly gaveUp?: string
+  readonly stopped?: boolean
+}
+
+/**
+ * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
+ * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
+ * past the deadline.
+ */
+export async function sendWithRetries(
+  req: HttpRequest,
+  retries: number,
+  timeoutMs: number,
+  ctx: Omit<EndpointContext, 'settings' | 'userAgent'>
+): Promise<Attempted> {
+  const { clock, deadlineAt, signal } = ctx
+  for (let attempt = 1; ; attempt++) {
+    const left = deadlineAt - clock.now()
+    if (signal?.aborted || left <= 0) return { attempts: attempt - 1, stopped: true }
+    let response: FollowedResponse | undefined
+    let error: NetworkError | undefined
+    try {
+      response = await ctx.send(req, {
+        timeoutMs: Math.min(timeoutMs, left),
+        ...(signal ? { signal } : {})
+      })
+    } catch (e) {
+      if (!(e instanceof NetworkError)) throw e
+      error = e
+      if (e.kind === 'aborted' || signal?.aborted)
+        return { attempts: attempt, error: e, stopped: true }
+    }
+    const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error!.kind)
+    const result = {
+      attempts: attempt,
+      ...(response ? { response } : {}),
+      ...(error ? { error } : {})
+    }
+    if (!retryable || attempt > retries) return result
+
+    const retryAfter = response
+      ? parseRetryAfter(response.headers['retry-after'], clock.now())
+      : undefined
+    const delay = retryAfter ?? backoffMs(attempt, clock.random)
+    const remaining = deadlineAt - clock.now()
+    if (delay >= remaining) {
+      const asked =
+        retryAfter !== undefined
+          ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
+          : `the next retry (in ${formatDuration(delay)})`
+      return {
+        ...result,
+        gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
+      }
+    }
+    await clock.sleep(delay, signal)
+    if (signal?.aborted) return { ...result, stopped: true }
+  }
+}
+
+function cacheHeader(res: FollowedResponse): string | undefined {
+  const parts: string[] = []
+  const cf = res.headers['cf-cache-status']
+  const x = res.headers['x-cache']
+  const age = res.headers.age
+  if (cf) parts.push(`CF-Cache-Status: ${cf}`)
+  if (x) parts.push(`X-Cache: ${x}`)
+  if (age) parts.push(`Age: ${age}`)
+  return parts.length > 0 ? parts.join(', ') : undefined
+}
+
+/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
+export function checkExpect(res: FollowedResponse, ep: PlannedEndpoint): string[] {
+  const json = ep.expect.json
+  if (!json || Object.keys(json).length === 0) return []
+  if (res.truncated)
+    return [
+      `the body is larger than the ${Math.round(res.body.length / 1024 / 1024)} MiB read for checks, so its JSON cannot be checked`
+    ]
+  let doc: unknown
+  try {
+    doc = JSON.parse(res.body.toString('utf8'))
+  } catch {
+    const type = res.headers['content-type'] ?? 'no content-type'
+    return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`]
+  }
+  return checkJson(doc, json)
+}
+
+function statusAccepted(status: number, ep: PlannedEndpoint): boolean {
+  return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300
+}
+
+/** Warms one endpoint and says, honestly, whether it is warm. */
+export async function warmEndpoint(
+  ep: PlannedEndpoint,
+  ctx: EndpointContext
+): Promise<EndpointResult> {
+  const { settings } = ctx
+  const req: HttpRequest = {
+    method: ep.method,
+    url: ep.url,
+    headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
+    ...(ep.body !== undefined ? { body: ep.body } : {})
+  }
+  const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx)
+  const base = {
+    source: ep.source,
+    method: ep.method,
+    path: ep.path,
+    priority: ep.priority,
+    ...(ep.name ? { name: ep.name } : {}),
+    attempts: attempted.attempts
+  }
+  const dctx: DiagnoseContext = {
+    method: ep.method,
+    path: ep.path,
+    apiKeyHeader: settings.apiKeyHeader,
+    apiKeySent: settings.apiKey !== undefined,
+    attempts: attempted.attempts
+  }
+  const res = attempted.response
+  if (!res) {
+    if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
+      const why = ctx.clock.now() >= ctx.deadlineAt ? 'the deadline passed' : 'the run was stopped'
+      return {
+        ...base,
+        outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
+        reason: `${why} before ${ep.method} ${ep.path} was answered`,
+        cause: 'deadline'
+      }
+    }
+    const d = diagnoseNetwork(attempted.error!, {
+      ...dctx,
+      timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
+    })
+    return {
+      ...base,
+      outcome: 'failed',
+      reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+      cause: d.cause
+    }
+  }
+  const seen = {
+    status: res.status,
+    latencyMs: Math.round(res.durationMs),
+    bytes: res.bytes,
+    ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
+  }
+  if (res.blockedRedirect) {
+    const d = diagnoseRedirect(res, dctx)
+    return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause }
+  }
+  if (!statusAccepted(res.status, ep)) {
+    const d = diagnoseStatus(res, dctx)
+    return {
+      ...base,
+      ...seen,
+      outcome: 'failed',
+      reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+      cause: d.cause
+    }
+  }
+  const failures = checkExpect(res, ep)
+  if (failures.length > 0) {
+    return {
+      ...base,
+      ...seen,
+      outcome: 'failed',
+      reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+      cause: 'assertion'
+    }
+  }
+  return { ...base, ...seen, outcome: 'passed' }
+}
