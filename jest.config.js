@@ -6,7 +6,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1'
   },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }]
   },
   setupFiles: ['<rootDir>/__tests__/support/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-nock.ts'],

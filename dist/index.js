@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4392);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6358);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4392:
+/***/ 6358:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31345,6 +31345,38 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The few errors the action raises on purpose. The top level turns each into one line for the
+ * log and the summary; none of them is ever shown with a stack trace.
+ */
+/** A user's input is wrong. The message names the kebab-case input and what is accepted. */
+class InputError extends Error {
+    input;
+    name = 'InputError';
+    constructor(input, detail) {
+        // One line, always: a line break the user typed (a pasted second URL, a quoted YAML
+        // string) is shown as \n instead of splitting the message.
+        const line = detail.replace(/\r\n|\r|\n/g, '\\n');
+        super(`${input}${line.startsWith('[') || line.startsWith('.') ? '' : ': '}${line}`);
+        this.input = input;
+    }
+}
+/** The run was stopped before it finished: the deadline passed, or the job was cancelled. */
+class StoppedError extends Error {
+    why;
+    name = 'StoppedError';
+    constructor(why) {
+        super(why === 'deadline' ? 'the deadline passed' : 'the run was cancelled');
+        this.why = why;
+    }
+}
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/http/request.ts
 
 
@@ -31577,8 +31609,12 @@ function parseRetryAfter(value, nowMs) {
     if (value === undefined)
         return undefined;
     const text = value.trim();
-    if (/^\d+$/.test(text))
-        return Number(text) * 1000;
+    // Fractional seconds are not in the RFC but some servers send them; honour what they mean.
+    if (/^\d+(?:\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    // An HTTP date names its month; without this, V8's lenient Date.parse reads "-5" as a date.
+    if (!/[a-z]/i.test(text))
+        return undefined;
     const date = Date.parse(text);
     if (Number.isNaN(date))
         return undefined;
@@ -31594,6 +31630,145 @@ function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) 
 /** The action's version, shown in the User-Agent and the report. Kept in step with package.json by a test. */
 const VERSION = '0.1.0';
 const USER_AGENT = `cache-warm-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/metrics/rates.ts
+const PERCENT_STRING = /^\s*(-?\d+(?:\.\d+)?)\s*%\s*$/;
+const NUMBER_STRING = /^\s*-?\d+(?:\.\d+)?\s*$/;
+/** A field whose name says it is a rate. */
+function looksLikeRate(path) {
+    const leaf = path.split('.').pop() ?? path;
+    return /rate|ratio|percent|pct/i.test(leaf);
+}
+/**
+ * The scale a metrics document uses for its rates, judged from every rate-named number in it:
+ * a value strictly between 0 and 1 means fractions, one above 1 (up to 100) means percentages.
+ */
+function documentRateScale(doc) {
+    let fraction = false;
+    let percent = false;
+    const visit = (node, key) => {
+        if (Array.isArray(node))
+            node.forEach(n => visit(n, key));
+        else if (node && typeof node === 'object')
+            for (const [k, v] of Object.entries(node))
+                visit(v, k);
+        else if (typeof node === 'number' && looksLikeRate(key)) {
+            if (node > 0 && node < 1)
+                fraction = true;
+            else if (node > 1 && node <= 100)
+                percent = true;
+        }
+    };
+    visit(doc, '');
+    if (fraction === percent)
+        return undefined;
+    return fraction ? 'fraction' : 'percent';
+}
+/** Reads a metric value as a rate (0-1 fraction). `docScale` settles a bare 0 or 1. */
+function readRate(raw, docScale) {
+    if (typeof raw === 'string') {
+        const pct = PERCENT_STRING.exec(raw);
+        if (pct) {
+            const v = Number(pct[1]) / 100;
+            if (v < 0 || v > 1)
+                return { raw, note: `"${raw}" is outside 0 % and 100 %` };
+            return { raw, value: v, scale: 'percent-string' };
+        }
+        if (NUMBER_STRING.test(raw))
+            return readRate(Number(raw), docScale);
+        return { raw, note: `"${raw}" is not a rate (expected 0.78, 78 or "78%")` };
+    }
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+        return { raw, note: `${JSON.stringify(raw) ?? 'nothing'} is not a number` };
+    }
+    if (raw < 0 || raw > 100)
+        return { raw, note: `${raw} is outside 0-1 and 0-100` };
+    if (raw > 1)
+        return { raw, value: raw / 100, scale: 'percent' };
+    if (raw > 0 && raw < 1)
+        return { raw, value: raw, scale: 'fraction' };
+    // Exactly 0 or 1: the same digits mean different things on the two scales.
+    if (docScale === 'percent')
+        return { raw, value: raw / 100, scale: 'percent' };
+    if (docScale === 'fraction' || raw === 0)
+        return { raw, value: raw, scale: 'fraction' };
+    return {
+        raw,
+        ambiguous: true,
+        note: 'a bare 1 could be 100 % (0-1 fraction) or 1 % (0-100 scale), and no other rate in the answer tells which; report rates as 0.78 or "78%"'
+    };
+}
+/** Reads a metric value as a plain number (sizes, counts). */
+function readNumber(raw) {
+    if (typeof raw === 'number' && Number.isFinite(raw))
+        return { raw, value: raw, scale: 'number' };
+    if (typeof raw === 'string' && NUMBER_STRING.test(raw))
+        return { raw, value: Number(raw), scale: 'number' };
+    if (typeof raw === 'string' && PERCENT_STRING.test(raw)) {
+        return { raw, value: Number(PERCENT_STRING.exec(raw)[1]) / 100, scale: 'percent-string' };
+    }
+    return { raw, note: `${JSON.stringify(raw) ?? 'nothing'} is not a number` };
+}
+function scaleName(scale) {
+    switch (scale) {
+        case 'fraction':
+            return '0-1 fraction';
+        case 'percent':
+            return '0-100 number';
+        case 'percent-string':
+            return '"NN%" string';
+        case 'number':
+            return 'number';
+        default:
+            return 'unread';
+    }
+}
+function formatRate(v) {
+    if (v === undefined)
+        return '–';
+    // Rounded first: 0.57 * 100 is 56.99999999999999, which toFixed shows as "57.0".
+    const pct = Math.round(v * 1000) / 10;
+    return `${Number.isInteger(pct) ? pct : pct.toFixed(1)} %`;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/thresholds.ts
+
+const OPERATORS = ['>=', '<=', '==', '>', '<'];
+const LINE = /^([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*(>=|<=|==|>|<)\s*(-?\d+(?:\.\d+)?)\s*(%?)$/;
+/**
+ * Parses one threshold line; returns an error phrase instead of throwing. A target with `%`,
+ * or on a field named like a rate, is a rate: `0.7`, `70%` and `70` all mean 70 %.
+ */
+function parseThreshold(line, forceRate = false) {
+    const m = LINE.exec(line.trim());
+    if (!m)
+        return `"${line.trim()}" is not "dot.path OP number" (OP one of ${OPERATORS.join(' ')}), e.g. cacheStats.l1Size >= 100`;
+    const [, path, op, num, pct] = m;
+    const rate = forceRate || pct === '%' || looksLikeRate(path);
+    let target = Number(num);
+    if (rate) {
+        if (pct === '%' || target > 1)
+            target = target / 100;
+        if (target < 0 || target > 1)
+            return `"${line.trim()}": a rate must be between 0 and 1 (or 0 % and 100 %)`;
+    }
+    return { text: line.trim(), path, op, target, rate };
+}
+function holds(value, op, target) {
+    const eps = 1e-9;
+    switch (op) {
+        case '>=':
+            return value >= target - eps;
+        case '>':
+            return value > target + eps;
+        case '<=':
+            return value <= target + eps;
+        case '<':
+            return value < target - eps;
+        case '==':
+            return Math.abs(value - target) <= eps;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/config/duration.ts
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -31617,388 +31792,14 @@ function formatDuration(ms) {
         const s = ms / 1000;
         return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
     }
-    const m = Math.floor(ms / 60_000);
-    const s = Math.round((ms % 60_000) / 1000);
-    return s === 0 ? `${m}m` : `${m}m${s}s`;
-}
-
-;// CONCATENATED MODULE: ./src/warm/diagnose.ts
-
-
-
-/** Routes that do something rather than serve data usually want POST. */
-const ACTION_ROUTE = /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i;
-function attemptsText(n) {
-    return n === 1 ? '1 attempt' : `${n} attempts`;
-}
-/** The server's own words from a JSON error body (`error`, `message`, `detail`), shortened. */
-function serverMessage(res) {
-    const text = res.body.toString('utf8', 0, Math.min(res.body.length, 4096)).trim();
-    if (text === '')
-        return undefined;
-    let said;
-    try {
-        const doc = JSON.parse(text);
-        said = doc?.error ?? doc?.message ?? doc?.detail ?? doc?.title;
-        if (said && typeof said === 'object')
-            said = said.message;
+    if (ms < 3_600_000) {
+        const m = Math.floor(ms / 60_000);
+        const s = Math.round((ms % 60_000) / 1000);
+        return s === 0 ? `${m}m` : `${m}m${s}s`;
     }
-    catch {
-        if (!/^\s*</.test(text))
-            said = text;
-    }
-    if (typeof said !== 'string' || said.trim() === '')
-        return undefined;
-    const one = said.replace(/\s+/g, ' ').trim();
-    return one.length > 120 ? `${one.slice(0, 117)}...` : one;
-}
-function allowed(res) {
-    const allow = res.headers.allow;
-    if (!allow)
-        return [];
-    return allow
-        .split(',')
-        .map(m => m.trim().toUpperCase())
-        .filter(m => m !== '' && m !== 'OPTIONS' && m !== 'HEAD');
-}
-/** Explains an answer whose status was not accepted, in words a user can act on. */
-function diagnoseStatus(res, ctx) {
-    const said = serverMessage(res);
-    const quote = said ? ` (server said: "${said}")` : '';
-    const line = `${ctx.method} ${ctx.path} returned ${res.status}`;
-    const status = res.status;
-    if (status === 401 || status === 403) {
-        const verb = status === 401 ? 'unauthorized' : 'forbidden';
-        if (!ctx.apiKeySent) {
-            return {
-                reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
-                cause: `http-${status}`
-            };
-        }
-        return {
-            reason: `${line} (${verb}): the key sent in header ${ctx.apiKeyHeader} was refused; check the api-key secret and api-key-header${quote}`,
-            cause: `http-${status}`
-        };
-    }
-    if (status === 404 || status === 405) {
-        const others = allowed(res).filter(m => m !== ctx.method);
-        let hint;
-        if (others.length > 0)
-            hint = `; the server allows ${others.join(', ')} here, set method: ${others[0]}`;
-        else if (status === 405)
-            hint = `; the route exists but not for ${ctx.method}${ctx.method === 'GET' ? ', it may need POST' : ''}`;
-        else if (ctx.method === 'GET' && ACTION_ROUTE.test(ctx.path))
-            hint = '; this route may need POST';
-        else
-            hint = '; check the path and the method';
-        return { reason: `${line}${hint}${quote}`, cause: `http-${status}` };
-    }
-    if (status === 429) {
-        const after = res.headers['retry-after'];
-        return {
-            reason: `${line} (rate limited) after ${attemptsText(ctx.attempts)}${after ? `; Retry-After: ${after}` : ''}; lower concurrency or raise retries${quote}`,
-            cause: 'http-429'
-        };
-    }
-    if (status >= 500) {
-        return {
-            reason: `${line}${res.statusText ? ` ${res.statusText}` : ''} after ${attemptsText(ctx.attempts)}${quote}`,
-            cause: `http-${status}`
-        };
-    }
-    if (status >= 300 && status < 400) {
-        return { reason: `${line} (a redirect with no Location header)`, cause: 'redirect' };
-    }
-    return {
-        reason: `${line}, which the endpoint's expect.status does not accept${quote}`,
-        cause: `http-${status}`
-    };
-}
-function diagnoseRedirect(res, ctx) {
-    const blocked = res.blockedRedirect;
-    const line = `${ctx.method} ${ctx.path} redirected (${res.status})`;
-    switch (blocked?.why) {
-        case 'other-origin':
-            return {
-                reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
-                cause: 'redirect-other-origin'
-            };
-        case 'scheme':
-            return {
-                reason: `${line} to a ${blocked.location} URL; not followed`,
-                cause: 'redirect-scheme'
-            };
-        case 'too-many':
-            return {
-                reason: `${line} more than ${MAX_REDIRECTS} times; stopped (a redirect loop?)`,
-                cause: 'redirect-loop'
-            };
-        default:
-            return { reason: `${line} to an invalid Location; not followed`, cause: 'redirect' };
-    }
-}
-function diagnoseNetwork(error, ctx) {
-    const what = error.kind === 'timeout'
-        ? `timed out after ${formatDuration(ctx.timeoutMs)}`
-        : describeNetworkError(error.kind);
-    const detail = error.kind === 'timeout' || error.kind === 'aborted' ? '' : ` (${error.message})`;
-    return {
-        reason: `${ctx.method} ${ctx.path} ${what}${detail}, after ${attemptsText(ctx.attempts)}`,
-        cause: error.kind
-    };
-}
-
-;// CONCATENATED MODULE: ./src/warm/json-checks.ts
-/** Reads a dot path such as `data.0.price` from a parsed JSON document. */
-function getPath(doc, path) {
-    let current = doc;
-    for (const segment of path.split('.')) {
-        if (Array.isArray(current) && /^\d+$/.test(segment)) {
-            const index = Number(segment);
-            if (index >= current.length)
-                return { found: false };
-            current = current[index];
-        }
-        else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
-            current = current[segment];
-        }
-        else {
-            return { found: false };
-        }
-    }
-    return { found: true, value: current };
-}
-function show(value) {
-    if (value === undefined)
-        return 'undefined';
-    const text = JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function isEmpty(value) {
-    if (value === null || value === undefined || value === '')
-        return true;
-    if (Array.isArray(value))
-        return value.length === 0;
-    if (typeof value === 'object')
-        return Object.keys(value).length === 0;
-    return false;
-}
-/** Checks every `path → expected` pair; returns one phrase per failure (empty when all hold). */
-function checkJson(doc, checks) {
-    const failures = [];
-    for (const [path, expected] of Object.entries(checks)) {
-        const { found, value } = getPath(doc, path);
-        if (expected === 'exists') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-        }
-        else if (expected === 'not-null') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-            else if (value === null)
-                failures.push(`\`${path}\` is null`);
-        }
-        else if (expected === 'non-empty') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-            else if (isEmpty(value))
-                failures.push(`\`${path}\` is empty (${show(value)})`);
-        }
-        else if (!found) {
-            failures.push(`\`${path}\` missing (expected ${show(expected)})`);
-        }
-        else if (value !== expected) {
-            failures.push(`\`${path}\` was ${show(value)} (expected ${show(expected)})`);
-        }
-    }
-    return failures;
-}
-
-;// CONCATENATED MODULE: ./src/warm/endpoint.ts
-
-
-
-
-
-/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
-function requestHeaders(url, settings, own, userAgent) {
-    const headers = {
-        'User-Agent': userAgent,
-        Accept: 'application/json, */*;q=0.5'
-    };
-    if (new URL(url).origin === settings.origin) {
-        Object.assign(headers, settings.headers);
-        if (settings.apiKey)
-            headers[settings.apiKeyHeader] = settings.apiKey;
-    }
-    return Object.assign(headers, own);
-}
-/**
- * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
- * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
- * past the deadline.
- */
-async function sendWithRetries(req, retries, timeoutMs, ctx) {
-    const { clock, deadlineAt, signal } = ctx;
-    for (let attempt = 1;; attempt++) {
-        const left = deadlineAt - clock.now();
-        if (signal?.aborted || left <= 0)
-            return { attempts: attempt - 1, stopped: true };
-        let response;
-        let error;
-        try {
-            response = await ctx.send(req, {
-                timeoutMs: Math.min(timeoutMs, left),
-                ...(signal ? { signal } : {})
-            });
-        }
-        catch (e) {
-            if (!(e instanceof NetworkError))
-                throw e;
-            error = e;
-            if (e.kind === 'aborted' || signal?.aborted)
-                return { attempts: attempt, error: e, stopped: true };
-        }
-        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
-        const result = {
-            attempts: attempt,
-            ...(response ? { response } : {}),
-            ...(error ? { error } : {})
-        };
-        if (!retryable || attempt > retries)
-            return result;
-        const retryAfter = response
-            ? parseRetryAfter(response.headers['retry-after'], clock.now())
-            : undefined;
-        const delay = retryAfter ?? backoffMs(attempt, clock.random);
-        const remaining = deadlineAt - clock.now();
-        if (delay >= remaining) {
-            const asked = retryAfter !== undefined
-                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
-                : `the next retry (in ${formatDuration(delay)})`;
-            return {
-                ...result,
-                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
-            };
-        }
-        await clock.sleep(delay, signal);
-        if (signal?.aborted)
-            return { ...result, stopped: true };
-    }
-}
-function cacheHeader(res) {
-    const parts = [];
-    const cf = res.headers['cf-cache-status'];
-    const x = res.headers['x-cache'];
-    const age = res.headers.age;
-    if (cf)
-        parts.push(`CF-Cache-Status: ${cf}`);
-    if (x)
-        parts.push(`X-Cache: ${x}`);
-    if (age)
-        parts.push(`Age: ${age}`);
-    return parts.length > 0 ? parts.join(', ') : undefined;
-}
-/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
-function checkExpect(res, ep) {
-    const json = ep.expect.json;
-    if (!json || Object.keys(json).length === 0)
-        return [];
-    if (res.truncated)
-        return [
-            `the body is larger than the ${Math.round(res.body.length / 1024 / 1024)} MiB read for checks, so its JSON cannot be checked`
-        ];
-    let doc;
-    try {
-        doc = JSON.parse(res.body.toString('utf8'));
-    }
-    catch {
-        const type = res.headers['content-type'] ?? 'no content-type';
-        return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`];
-    }
-    return checkJson(doc, json);
-}
-function statusAccepted(status, ep) {
-    return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300;
-}
-/** Warms one endpoint and says, honestly, whether it is warm. */
-async function warmEndpoint(ep, ctx) {
-    const { settings } = ctx;
-    const req = {
-        method: ep.method,
-        url: ep.url,
-        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
-        ...(ep.body !== undefined ? { body: ep.body } : {})
-    };
-    const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx);
-    const base = {
-        source: ep.source,
-        method: ep.method,
-        path: ep.path,
-        priority: ep.priority,
-        ...(ep.name ? { name: ep.name } : {}),
-        attempts: attempted.attempts
-    };
-    const dctx = {
-        method: ep.method,
-        path: ep.path,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: settings.apiKey !== undefined,
-        attempts: attempted.attempts
-    };
-    const res = attempted.response;
-    if (!res) {
-        if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
-            const why = ctx.clock.now() >= ctx.deadlineAt ? 'the deadline passed' : 'the run was stopped';
-            return {
-                ...base,
-                outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
-                reason: `${why} before ${ep.method} ${ep.path} was answered`,
-                cause: 'deadline'
-            };
-        }
-        const d = diagnoseNetwork(attempted.error, {
-            ...dctx,
-            timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
-        });
-        return {
-            ...base,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
-    const seen = {
-        status: res.status,
-        latencyMs: Math.round(res.durationMs),
-        bytes: res.bytes,
-        ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
-    };
-    if (res.blockedRedirect) {
-        const d = diagnoseRedirect(res, dctx);
-        return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause };
-    }
-    if (!statusAccepted(res.status, ep)) {
-        const d = diagnoseStatus(res, dctx);
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
-    const failures = checkExpect(res, ep);
-    if (failures.length > 0) {
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
-            cause: 'assertion'
-        };
-    }
-    return { ...base, ...seen, outcome: 'passed' };
+    const h = Math.floor(ms / 3_600_000);
+    const m = Math.round((ms % 3_600_000) / 60_000);
+    return m === 0 ? `${h}h` : `${h}h${m}m`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -41545,12 +41346,19 @@ const statusCode = schemas_number({ error: 'expected an HTTP status code such as
     .min(100, { error: 'expected an HTTP status code between 100 and 599' })
     .max(599, { error: 'expected an HTTP status code between 100 and 599' });
 const expectSchema = strictObject({
-    status: union([statusCode, array(statusCode).min(1)], {
+    status: union([statusCode, array(statusCode).min(1, { error: 'list at least one status code' })], {
         error: 'expected a status code or a list of them, e.g. 200 or [200, 204]'
     }),
     json: record(schemas_string().min(1, { error: 'a JSON path must not be empty' }), union([schemas_string(), schemas_number(), schemas_boolean(), schemas_null()], {
         error: `expected a literal (string, number, true, false, null) or one of ${JSON_OPERATORS.join(', ')}`
-    }), { error: 'expected a mapping of dot paths to values, e.g. {success: true, data: non-empty}' })
+    }), {
+        error: 'expected a mapping of dot paths to values, e.g. {success: true, data: non-empty}'
+    })
+}, {
+    // firstIssue() names the unknown keys itself and appends this.
+    error: issue => issue.code === 'unrecognized_keys'
+        ? 'accepted: status, json'
+        : 'expected a mapping with status and/or json, e.g. {status: 200}'
 })
     .partial()
     .transform((raw) => ({
@@ -41574,6 +41382,9 @@ function firstIssue(error, prefix = []) {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
         message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `"${k}"`).join(', ')}`;
+        // A schema may say what it accepts instead of zod's "Unrecognized key ..." text.
+        if (!/^Unrecognized key/.test(issue.message))
+            message += `; ${issue.message}`;
     }
     else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
         message = 'is required';
@@ -41595,8 +41406,10 @@ function normalizeBaseUrl(raw) {
     let text = raw.trim().replace(/\s*\(custom domain\)\s*$/i, '');
     if (text === '')
         return 'is empty; give the deployment URL, e.g. https://my-worker.example.workers.dev';
+    // Messages echo the URL, but never a password written into it.
+    const shown = () => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1***@');
     if (/\s/.test(text))
-        return `"${text}" contains white space; give one URL`;
+        return `"${shown()}" contains white space; give one URL`;
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
         text = `https://${text}`;
     let url;
@@ -41604,10 +41417,10 @@ function normalizeBaseUrl(raw) {
         url = new URL(text);
     }
     catch {
-        return `"${text}" is not a URL; give e.g. https://my-worker.example.workers.dev`;
+        return `"${shown()}" is not a URL; give e.g. https://my-worker.example.workers.dev`;
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        return `"${text}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`;
+        return `"${shown()}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`;
     }
     if (url.username || url.password)
         return 'must not contain a user name or password; pass the key as api-key';
@@ -41619,35 +41432,6 @@ function joinUrl(base, path) {
     const prefix = base.pathname.replace(/\/+$/, '');
     const rel = path.startsWith('/') ? path : `/${path}`;
     return new URL(`${base.origin}${prefix}${rel}`);
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * The few errors the action raises on purpose. The top level turns each into one line for the
- * log and the summary; none of them is ever shown with a stack trace.
- */
-/** A user's input is wrong. The message names the kebab-case input and what is accepted. */
-class InputError extends Error {
-    input;
-    name = 'InputError';
-    constructor(input, detail) {
-        super(`${input}${detail.startsWith('[') || detail.startsWith('.') ? '' : ': '}${detail}`);
-        this.input = input;
-    }
-}
-/** The run was stopped before it finished: the deadline passed, or the job was cancelled. */
-class StoppedError extends Error {
-    why;
-    name = 'StoppedError';
-    constructor(why) {
-        super(why === 'deadline' ? 'the deadline passed' : 'the run was cancelled');
-        this.why = why;
-    }
-}
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/config/endpoints.ts
@@ -41688,14 +41472,14 @@ const itemSchema = strictObject({
         .min(1, { error: 'must not be empty' }),
     method: methodSchema.optional(),
     priority: prioritySchema.optional(),
-    name: schemas_string().optional(),
+    name: schemas_string({ error: 'expected a text label' }).optional(),
     body: union([schemas_string(), record(schemas_string(), unknown()), array(unknown())], {
         error: 'expected a string, or a mapping/list sent as JSON'
     })
         .optional(),
-    headers: record(schemas_string(), union([schemas_string(), schemas_number(), schemas_boolean()]), {
-        error: 'expected a mapping of header names to values'
-    })
+    headers: record(schemas_string(), union([schemas_string(), schemas_number(), schemas_boolean()], {
+        error: 'expected a header value (text, a number, true or false)'
+    }), { error: 'expected a mapping of header names to values' })
         .optional(),
     expect: expectSchema.optional()
 });
@@ -41744,7 +41528,7 @@ function parseItem(item, at, tier, base, sourceName) {
         raw = { path: m[2], ...(m[1] ? { method: m[1] } : {}) };
         const method = methodSchema.safeParse(m[1] ?? 'GET');
         if (!method.success)
-            throw new EndpointsError(where, `"${m[1]}": expected one of ${METHODS.join(', ')}`);
+            throw new EndpointsError(where, `"${m[1]}" is not a method; expected one of ${METHODS.join(', ')}`);
         raw.method = method.data;
     }
     else if (item && typeof item === 'object' && !Array.isArray(item)) {
@@ -41791,9 +41575,9 @@ function parseItem(item, at, tier, base, sourceName) {
         }
     }
     const prefix = base.pathname.replace(/\/+$/, '');
-    const shown = url.pathname.startsWith(prefix)
-        ? url.pathname.slice(prefix.length) || '/'
-        : url.pathname;
+    // `/app` is the prefix of `/app/x` but not of `/apple`.
+    const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+    const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname;
     return {
         source: `${sourceName}${where}`,
         method,
@@ -41840,6 +41624,631 @@ function checkDuplicates(list) {
             throw new InputError(e.source, `${e.method} ${e.path} is listed twice (also at ${first.source})`);
         seen.set(key, e);
     }
+}
+
+;// CONCATENATED MODULE: ./src/config/phases.ts
+
+
+
+
+const VERSION_OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides';
+const PHASE_INPUTS = [
+    'wait-for',
+    'wait-for-version',
+    'wait-timeout',
+    'poll-interval',
+    'version-override',
+    'warmup-trigger',
+    'warmup-trigger-required',
+    'verify',
+    'cache-markers',
+    'min-cached',
+    'max-warm-latency',
+    'metrics-path',
+    'thresholds',
+    'min-hit-rate',
+    'hit-rate-field',
+    'min-cache-size',
+    'cache-size-field',
+    'poll-timeout'
+];
+const PHASE_DEFAULTS = {
+    'wait-timeout': '2m',
+    'poll-interval': '5s',
+    'warmup-trigger-required': 'false',
+    verify: 'true',
+    'cache-markers': 'cached=true\nmetadata.cacheStatus=hit',
+    'hit-rate-field': 'cacheStats.overallHitRate',
+    'cache-size-field': 'cacheStats.l2Size',
+    'poll-timeout': '2m'
+};
+function get(raw, name) {
+    const v = raw[name]?.trim() ?? '';
+    return v === '' ? (PHASE_DEFAULTS[name] ?? '') : v;
+}
+function bool(raw, name) {
+    const text = get(raw, name);
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`);
+}
+function phases_duration(raw, name, maxMs = 6 * 3_600_000) {
+    const text = get(raw, name);
+    const ms = parseDuration(text);
+    if (ms === undefined)
+        throw new InputError(name, `"${text}" is not ${DURATION_HELP}`);
+    if (ms <= 0)
+        throw new InputError(name, `"${text}" is too short; it must be more than 0`);
+    if (ms > maxMs)
+        throw new InputError(name, `"${text}" is too long; the most accepted is ${maxMs / 60_000}m`);
+    return ms;
+}
+function target(raw, name, base, allowMethod) {
+    const text = get(raw, name);
+    if (text === '')
+        return undefined;
+    const m = /^(?:([A-Za-z]+)\s+)?(\S+)$/.exec(text);
+    if (!m)
+        throw new InputError(name, `"${text}" is not ${allowMethod ? '"METHOD /path" or "/path"' : 'a path such as /health'}`);
+    if (m[1] && !allowMethod)
+        throw new InputError(name, `"${text}": give only a path; it is requested with GET`);
+    const method = (m[1] ?? (allowMethod ? 'POST' : 'GET')).toUpperCase();
+    if (!METHODS.includes(method))
+        throw new InputError(name, `"${m[1]}": expected one of ${METHODS.join(', ')}`);
+    try {
+        const url = resolvePath(m[2], base, '');
+        const prefix = base.pathname.replace(/\/+$/, '');
+        const shown = url.pathname.startsWith(prefix)
+            ? url.pathname.slice(prefix.length) || '/'
+            : url.pathname;
+        return { method: method, path: `${shown}${url.search}`, url: url.href };
+    }
+    catch (error) {
+        if (error instanceof EndpointsError)
+            throw new InputError(name, error.message.replace(/^: /, ''));
+        throw error;
+    }
+}
+function parseVersionCheck(text) {
+    const t = text.trim();
+    const header = /^header:\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(.+)$/i.exec(t);
+    if (/^header:/i.test(t))
+        return header
+            ? { kind: 'header', name: header[1], value: header[2].trim(), text: t }
+            : `"${t}" is not header:Name=value`;
+    if (/^text:/i.test(t))
+        return { kind: 'text', value: t.slice(5).trim(), text: t };
+    const json = /^(?:json:)?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t);
+    if (json)
+        return { kind: 'json', path: json[1], value: json[2].trim(), text: t };
+    if (/^json:/i.test(t))
+        return `"${t}" is not json:path=value`;
+    return { kind: 'text', value: t, text: t };
+}
+function share(raw, name) {
+    const text = get(raw, name);
+    if (text === '')
+        return undefined;
+    const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text);
+    if (!m)
+        throw new InputError(name, `"${text}" is not a share; accepted: 80%, 80 or 0.8`);
+    let v = Number(m[1]);
+    if (m[2] === '%' || v > 1)
+        v = v / 100;
+    if (v > 1)
+        throw new InputError(name, `"${text}" is more than 100 %`);
+    return v;
+}
+function fieldPath(raw, name) {
+    const text = get(raw, name);
+    if (!/^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)*$/.test(text))
+        throw new InputError(name, `"${text}" is not a dot path such as cacheStats.l2Size`);
+    return text;
+}
+/** Parses the inputs of the phases around warming. Throws InputError naming the input. */
+function parsePhaseSettings(raw, base) {
+    const waitFor = target(raw, 'wait-for', base, false);
+    const versionText = get(raw, 'wait-for-version');
+    let waitForVersion;
+    if (versionText !== '') {
+        if (!waitFor)
+            throw new InputError('wait-for-version', 'needs wait-for, the path whose answer shows the version (e.g. /health)');
+        const parsed = parseVersionCheck(versionText);
+        if (typeof parsed === 'string')
+            throw new InputError('wait-for-version', `${parsed}; accepted: path=value (a JSON field), header:Name=value, or plain text`);
+        waitForVersion = parsed;
+    }
+    const versionOverride = get(raw, 'version-override');
+    if (/[\r\n\0]/.test(versionOverride))
+        throw new InputError('version-override', 'contains a line break; give one value such as my-worker="<version-id>"');
+    const cacheMarkers = [];
+    get(raw, 'cache-markers')
+        .split(/\r?\n/)
+        .forEach((line, i) => {
+        if (line.trim() === '')
+            return;
+        const m = /^([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(line.trim());
+        if (!m)
+            throw new InputError('cache-markers', `line ${i + 1}: "${line.trim()}" is not dot.path=value, e.g. metadata.cacheStatus=hit`);
+        cacheMarkers.push({ path: m[1], value: m[2].trim() });
+    });
+    const metrics = target(raw, 'metrics-path', base, false);
+    const hitRateField = fieldPath(raw, 'hit-rate-field');
+    const cacheSizeField = fieldPath(raw, 'cache-size-field');
+    const thresholds = [];
+    get(raw, 'thresholds')
+        .split(/\r?\n/)
+        .forEach((line, i) => {
+        if (line.trim() === '' || line.trim().startsWith('#'))
+            return;
+        const t = parseThreshold(line);
+        if (typeof t === 'string')
+            throw new InputError('thresholds', `line ${i + 1}: ${t}`);
+        thresholds.push(t);
+    });
+    const minHitRate = get(raw, 'min-hit-rate');
+    if (minHitRate !== '') {
+        const t = parseThreshold(`${hitRateField} >= ${minHitRate}`, true);
+        if (typeof t === 'string')
+            throw new InputError('min-hit-rate', `"${minHitRate}" is not a rate; accepted: 0.7, 70% or 70`);
+        thresholds.push({ ...t, text: `${hitRateField} >= ${minHitRate}` });
+    }
+    const minSize = get(raw, 'min-cache-size');
+    if (minSize !== '') {
+        if (!/^\d+$/.test(minSize))
+            throw new InputError('min-cache-size', `"${minSize}" is not a whole number of entries`);
+        const t = parseThreshold(`${cacheSizeField} >= ${minSize}`);
+        if (typeof t === 'string')
+            throw new InputError('min-cache-size', t);
+        thresholds.push(t);
+    }
+    if (thresholds.length > 0 && !metrics) {
+        const which = get(raw, 'thresholds') !== ''
+            ? 'thresholds'
+            : minHitRate !== ''
+                ? 'min-hit-rate'
+                : 'min-cache-size';
+        throw new InputError(which, 'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)');
+    }
+    const maxWarm = get(raw, 'max-warm-latency');
+    const verify = bool(raw, 'verify');
+    const minCached = share(raw, 'min-cached');
+    if (!verify && (minCached !== undefined || maxWarm !== '')) {
+        throw new InputError(minCached !== undefined ? 'min-cached' : 'max-warm-latency', 'needs verify: true (the verify pass measures it)');
+    }
+    return {
+        ...(waitFor ? { waitFor } : {}),
+        ...(waitForVersion ? { waitForVersion } : {}),
+        waitTimeoutMs: phases_duration(raw, 'wait-timeout'),
+        pollIntervalMs: phases_duration(raw, 'poll-interval', 10 * 60_000),
+        ...(versionOverride ? { versionOverride } : {}),
+        ...(() => {
+            const t = target(raw, 'warmup-trigger', base, true);
+            return t ? { warmupTrigger: t } : {};
+        })(),
+        warmupTriggerRequired: bool(raw, 'warmup-trigger-required'),
+        verify,
+        cacheMarkers,
+        ...(minCached !== undefined ? { minCached } : {}),
+        ...(maxWarm !== '' ? { maxWarmLatencyMs: phases_duration(raw, 'max-warm-latency', 10 * 60_000) } : {}),
+        ...(metrics ? { metrics } : {}),
+        thresholds,
+        hitRateField,
+        cacheSizeField,
+        pollTimeoutMs: phases_duration(raw, 'poll-timeout')
+    };
+}
+
+;// CONCATENATED MODULE: ./src/warm/diagnose.ts
+
+
+
+/** Routes that do something rather than serve data usually want POST. */
+const ACTION_ROUTE = /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i;
+function attemptsText(n) {
+    return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+/** The server's own words from a JSON error body (`error`, `message`, `detail`), shortened. */
+function serverMessage(res) {
+    const text = res.body.toString('utf8', 0, Math.min(res.body.length, 4096)).trim();
+    if (text === '')
+        return undefined;
+    let said;
+    try {
+        const doc = JSON.parse(text);
+        said = doc?.error ?? doc?.message ?? doc?.detail ?? doc?.title;
+        if (said && typeof said === 'object')
+            said = said.message;
+    }
+    catch {
+        if (!/^\s*</.test(text))
+            said = text;
+    }
+    if (typeof said !== 'string' || said.trim() === '')
+        return undefined;
+    const one = said.replace(/\s+/g, ' ').trim();
+    return one.length > 120 ? `${one.slice(0, 117)}...` : one;
+}
+function allowed(res) {
+    const allow = res.headers.allow;
+    if (!allow)
+        return [];
+    return allow
+        .split(',')
+        .map(m => m.trim().toUpperCase())
+        .filter(m => m !== '' && m !== 'OPTIONS' && m !== 'HEAD');
+}
+/** Explains an answer whose status was not accepted, in words a user can act on. */
+function diagnoseStatus(res, ctx) {
+    const said = serverMessage(res);
+    const quote = said ? ` (server said: "${said}")` : '';
+    const line = `${ctx.method} ${ctx.path} returned ${res.status}`;
+    const status = res.status;
+    if (status === 401 || status === 403) {
+        const verb = status === 401 ? 'unauthorized' : 'forbidden';
+        if (!ctx.apiKeySent) {
+            return {
+                reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
+                cause: `http-${status}`
+            };
+        }
+        return {
+            reason: `${line} (${verb}): the key sent in header ${ctx.apiKeyHeader} was refused; check the api-key secret and api-key-header${quote}`,
+            cause: `http-${status}`
+        };
+    }
+    if (status === 404 || status === 405) {
+        const others = allowed(res).filter(m => m !== ctx.method);
+        let hint;
+        if (others.length > 0)
+            hint = `; the server allows ${others.join(', ')} here, set method: ${others[0]}`;
+        else if (status === 405)
+            hint = `; the route exists but not for ${ctx.method}${ctx.method === 'GET' ? ', it may need POST' : ''}`;
+        else if (ctx.method === 'GET' && ACTION_ROUTE.test(ctx.path))
+            hint = '; this route may need POST';
+        else
+            hint = '; check the path and the method';
+        return { reason: `${line}${hint}${quote}`, cause: `http-${status}` };
+    }
+    if (status === 429) {
+        const after = res.headers['retry-after'];
+        return {
+            reason: `${line} (rate limited) after ${attemptsText(ctx.attempts)}${after ? `; Retry-After: ${after}` : ''}; lower concurrency or raise retries${quote}`,
+            cause: 'http-429'
+        };
+    }
+    if (status >= 500) {
+        return {
+            reason: `${line}${res.statusText ? ` ${res.statusText}` : ''} after ${attemptsText(ctx.attempts)}${quote}`,
+            cause: `http-${status}`
+        };
+    }
+    if (status >= 300 && status < 400) {
+        return { reason: `${line} (a redirect with no Location header)`, cause: 'redirect' };
+    }
+    return {
+        reason: `${line}, which the endpoint's expect.status does not accept${quote}`,
+        cause: `http-${status}`
+    };
+}
+function diagnoseRedirect(res, ctx) {
+    const blocked = res.blockedRedirect;
+    const line = `${ctx.method} ${ctx.path} redirected (${res.status})`;
+    switch (blocked?.why) {
+        case 'other-origin':
+            return {
+                reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
+                cause: 'redirect-other-origin'
+            };
+        case 'scheme':
+            return {
+                reason: `${line} to a ${blocked.location} URL; not followed`,
+                cause: 'redirect-scheme'
+            };
+        case 'too-many':
+            return {
+                reason: `${line} more than ${MAX_REDIRECTS} times; stopped (a redirect loop?)`,
+                cause: 'redirect-loop'
+            };
+        default:
+            return { reason: `${line} to an invalid Location; not followed`, cause: 'redirect' };
+    }
+}
+function diagnoseNetwork(error, ctx) {
+    const what = error.kind === 'timeout'
+        ? `timed out after ${formatDuration(ctx.timeoutMs)}`
+        : describeNetworkError(error.kind);
+    // sendOnce's messages already start with the same words ("connection refused (ECONNREFUSED)").
+    const said = error.kind === 'timeout' || error.kind === 'aborted'
+        ? what
+        : error.message.startsWith(what)
+            ? error.message
+            : `${what} (${error.message})`;
+    return {
+        reason: `${ctx.method} ${ctx.path} ${said}, after ${attemptsText(ctx.attempts)}`,
+        cause: error.kind
+    };
+}
+
+;// CONCATENATED MODULE: ./src/warm/json-checks.ts
+/** Reads a dot path such as `data.0.price` from a parsed JSON document. */
+function getPath(doc, path) {
+    let current = doc;
+    for (const segment of path.split('.')) {
+        if (Array.isArray(current) && /^\d+$/.test(segment)) {
+            const index = Number(segment);
+            if (index >= current.length)
+                return { found: false };
+            current = current[index];
+        }
+        else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
+            current = current[segment];
+        }
+        else {
+            return { found: false };
+        }
+    }
+    return { found: true, value: current };
+}
+function show(value) {
+    if (value === undefined)
+        return 'undefined';
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function isEmpty(value) {
+    if (value === null || value === undefined || value === '')
+        return true;
+    if (Array.isArray(value))
+        return value.length === 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length === 0;
+    return false;
+}
+/** Checks every `path → expected` pair; returns one phrase per failure (empty when all hold). */
+function checkJson(doc, checks) {
+    const failures = [];
+    for (const [path, expected] of Object.entries(checks)) {
+        const { found, value } = getPath(doc, path);
+        if (expected === 'exists') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+        }
+        else if (expected === 'not-null') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+            else if (value === null)
+                failures.push(`\`${path}\` is null`);
+        }
+        else if (expected === 'non-empty') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+            else if (isEmpty(value))
+                failures.push(`\`${path}\` is empty (${show(value)})`);
+        }
+        else if (!found) {
+            failures.push(`\`${path}\` missing (expected ${show(expected)})`);
+        }
+        else if (value !== expected) {
+            failures.push(`\`${path}\` was ${show(value)} (expected ${show(expected)})`);
+        }
+    }
+    return failures;
+}
+
+;// CONCATENATED MODULE: ./src/warm/endpoint.ts
+
+
+
+
+
+
+
+/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
+function requestHeaders(url, settings, own, userAgent) {
+    const headers = {
+        'User-Agent': userAgent,
+        Accept: 'application/json, */*;q=0.5'
+    };
+    if (new URL(url).origin === settings.origin) {
+        Object.assign(headers, settings.headers);
+        if (settings.apiKey)
+            headers[settings.apiKeyHeader] = settings.apiKey;
+        if (settings.versionOverride)
+            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
+    }
+    return Object.assign(headers, own);
+}
+/**
+ * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
+ * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
+ * past the deadline.
+ */
+async function sendWithRetries(req, retries, timeoutMs, ctx) {
+    const { clock, deadlineAt, signal } = ctx;
+    for (let attempt = 1;; attempt++) {
+        const left = deadlineAt - clock.now();
+        if (signal?.aborted || left <= 0)
+            return { attempts: attempt - 1, stopped: true };
+        let response;
+        let error;
+        try {
+            response = await ctx.send(req, {
+                timeoutMs: Math.min(timeoutMs, left),
+                ...(signal ? { signal } : {})
+            });
+        }
+        catch (e) {
+            if (!(e instanceof NetworkError))
+                throw e;
+            error = e;
+            if (e.kind === 'aborted' || signal?.aborted)
+                return { attempts: attempt, error: e, stopped: true };
+        }
+        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
+        const result = {
+            attempts: attempt,
+            ...(response ? { response } : {}),
+            ...(error ? { error } : {})
+        };
+        if (!retryable || attempt > retries)
+            return result;
+        const retryAfter = response
+            ? parseRetryAfter(response.headers['retry-after'], clock.now())
+            : undefined;
+        const delay = retryAfter ?? backoffMs(attempt, () => clock.random());
+        const remaining = deadlineAt - clock.now();
+        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
+            return {
+                ...result,
+                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+            };
+        }
+        if (delay >= remaining) {
+            const asked = retryAfter !== undefined
+                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
+                : `the next retry (in ${formatDuration(delay)})`;
+            return {
+                ...result,
+                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
+            };
+        }
+        await clock.sleep(delay, signal);
+        if (signal?.aborted)
+            return { ...result, stopped: true };
+    }
+}
+function cacheHeader(res) {
+    const parts = [];
+    const cf = res.headers['cf-cache-status'];
+    const x = res.headers['x-cache'];
+    const age = res.headers.age;
+    if (cf)
+        parts.push(`CF-Cache-Status: ${cf}`);
+    if (x)
+        parts.push(`X-Cache: ${x}`);
+    if (age)
+        parts.push(`Age: ${age}`);
+    return parts.length > 0 ? parts.join(', ') : undefined;
+}
+/** 5 MiB, 64 KiB, 100 bytes: rounding to whole MiB said "0 MiB" for smaller caps. */
+function sizeText(bytes) {
+    if (bytes >= 1024 * 1024)
+        return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
+}
+/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
+function checkExpect(res, ep) {
+    const json = ep.expect.json;
+    if (!json || Object.keys(json).length === 0)
+        return [];
+    if (res.truncated)
+        return [
+            `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`
+        ];
+    let doc;
+    try {
+        doc = JSON.parse(res.body.toString('utf8'));
+    }
+    catch {
+        const type = res.headers['content-type'] ?? 'no content-type';
+        return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`];
+    }
+    return checkJson(doc, json);
+}
+function statusAccepted(status, ep) {
+    return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300;
+}
+/** Warms one endpoint and says, honestly, whether it is warm. */
+async function warmEndpoint(ep, ctx) {
+    const { settings } = ctx;
+    const req = {
+        method: ep.method,
+        url: ep.url,
+        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
+        ...(ep.body !== undefined ? { body: ep.body } : {})
+    };
+    const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx);
+    const base = {
+        source: ep.source,
+        method: ep.method,
+        path: ep.path,
+        priority: ep.priority,
+        ...(ep.name ? { name: ep.name } : {}),
+        attempts: attempted.attempts
+    };
+    const dctx = {
+        method: ep.method,
+        path: ep.path,
+        apiKeyHeader: settings.apiKeyHeader,
+        apiKeySent: settings.apiKey !== undefined,
+        attempts: attempted.attempts
+    };
+    const res = attempted.response;
+    if (!res) {
+        if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
+            // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
+            // reaches deadlineAt, so the reason counts as well as the clock.
+            const reason = ctx.signal?.aborted ? ctx.signal.reason : undefined;
+            const byDeadline = ctx.clock.now() >= ctx.deadlineAt ||
+                (reason instanceof StoppedError && reason.why === 'deadline');
+            const why = byDeadline ? 'the deadline passed' : 'the run was stopped';
+            return {
+                ...base,
+                outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
+                // Same words as the engine uses for endpoints the pool never started.
+                reason: attempted.attempts === 0
+                    ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
+                    : `${why} before ${ep.method} ${ep.path} was answered`,
+                cause: byDeadline ? 'deadline' : 'cancelled'
+            };
+        }
+        const d = diagnoseNetwork(attempted.error, {
+            ...dctx,
+            timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
+        });
+        return {
+            ...base,
+            outcome: 'failed',
+            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+            cause: d.cause
+        };
+    }
+    const seen = {
+        status: res.status,
+        latencyMs: Math.round(res.durationMs),
+        bytes: res.bytes,
+        ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
+    };
+    if (res.blockedRedirect) {
+        const d = diagnoseRedirect(res, dctx);
+        return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause };
+    }
+    if (!statusAccepted(res.status, ep)) {
+        const d = diagnoseStatus(res, dctx);
+        return {
+            ...base,
+            ...seen,
+            outcome: 'failed',
+            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+            cause: d.cause
+        };
+    }
+    const failures = checkExpect(res, ep);
+    if (failures.length > 0) {
+        return {
+            ...base,
+            ...seen,
+            outcome: 'failed',
+            reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+            cause: 'assertion'
+        };
+    }
+    return { ...base, ...seen, outcome: 'passed' };
 }
 
 ;// CONCATENATED MODULE: ./src/warm/plan.ts
@@ -41909,6 +42318,7 @@ function percentile(values, p) {
 
 
 
+
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 function defaultAgents(concurrency) {
     const opts = { keepAlive: true, maxSockets: concurrency };
@@ -41951,7 +42361,7 @@ async function runWarm(settings, deps = {}) {
     const deadlineAt = started + settings.deadlineMs;
     const tiers = planTiers(settings);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), settings.deadlineMs);
+    const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs);
     timer.unref?.();
     const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
     let send = deps.send;
@@ -41970,22 +42380,38 @@ async function runWarm(settings, deps = {}) {
     const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT };
     const results = [];
     try {
+        let keyRefused;
         for (const tier of tiers) {
             const tierStart = clock.now();
-            log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-            const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
-            const endpoints = done.map((r, i) => r ?? {
-                source: tier.endpoints[i].source,
-                method: tier.endpoints[i].method,
-                path: tier.endpoints[i].path,
+            const skip = (why, cause) => (ep) => ({
+                source: ep.source,
+                method: ep.method,
+                path: ep.path,
                 priority: tier.priority,
+                ...(ep.name ? { name: ep.name } : {}),
                 outcome: 'skipped',
                 attempts: 0,
-                reason: deps.signal?.aborted
-                    ? 'not sent: the run was cancelled'
-                    : 'not sent: the deadline passed',
-                cause: deps.signal?.aborted ? 'cancelled' : 'deadline'
+                reason: why,
+                cause
             });
+            let endpoints;
+            if (keyRefused) {
+                // Every answer so far refused the key: more requests would only be refused too.
+                endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
+            }
+            else {
+                if (!signal.aborted)
+                    log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+                const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
+                const notSent = deps.signal?.aborted
+                    ? skip('not sent: the run was cancelled', 'cancelled')
+                    : skip('not sent: the deadline passed', 'deadline');
+                endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+                const answered = endpoints.filter(e => e.status !== undefined);
+                if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+                    keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
+                }
+            }
             for (const e of endpoints) {
                 log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
             }
@@ -42007,7 +42433,10 @@ async function runWarm(settings, deps = {}) {
             ? 'deadline'
             : undefined;
     const totals = totalsOf(all);
-    const latencies = all.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
+    const latencies = all
+        .filter(e => e.outcome === 'passed' && e.latencyMs !== undefined)
+        .map(e => e.latencyMs);
     const p50 = percentile(latencies, 50);
     const p95 = percentile(latencies, 95);
     const anyBad = totals.failed > 0 || totals.skipped > 0 || stoppedBy !== undefined;
@@ -42082,6 +42511,835 @@ function dryRunResult(settings, clock = realClock) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/metrics/fields.ts
+/** Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0`, at most `limit`. */
+function leafPaths(doc, limit = 200) {
+    const out = [];
+    const visit = (node, prefix) => {
+        if (out.length >= limit)
+            return;
+        if (node !== null && typeof node === 'object') {
+            const entries = Array.isArray(node)
+                ? node.slice(0, 3).map((v, i) => [String(i), v])
+                : Object.entries(node);
+            for (const [k, v] of entries)
+                visit(v, prefix ? `${prefix}.${k}` : k);
+        }
+        else if (prefix) {
+            out.push(prefix);
+        }
+    };
+    visit(doc, '');
+    return out;
+}
+function distance(a, b) {
+    const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const up = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diag = up;
+        }
+    }
+    return prev[b.length];
+}
+/** The document's fields, closest to `wanted` first (by leaf name, then whole path). */
+function closeMatches(wanted, available) {
+    const leaf = (p) => (p.split('.').pop() ?? p).toLowerCase();
+    const w = wanted.toLowerCase();
+    return [...available].sort((a, b) => {
+        const d = distance(leaf(a), leaf(w)) - distance(leaf(b), leaf(w));
+        return d !== 0 ? d : distance(a.toLowerCase(), w) - distance(b.toLowerCase(), w);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/phases/request.ts
+
+
+/** One request to a phase's target (no retries: the phases poll instead). */
+async function ask(target, ctx, timeoutMs = ctx.settings.timeoutMs) {
+    const left = ctx.deadlineAt - ctx.clock.now();
+    try {
+        const response = await ctx.send({
+            method: target.method,
+            url: target.url,
+            headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
+        }, {
+            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
+            ...(ctx.signal ? { signal: ctx.signal } : {})
+        });
+        return { response };
+    }
+    catch (error) {
+        if (error instanceof NetworkError)
+            return { error };
+        throw error;
+    }
+}
+/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
+function describeAnswer(answer) {
+    if (answer.error)
+        return describeNetworkError(answer.error.kind);
+    const res = answer.response;
+    if (res.blockedRedirect)
+        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`;
+    return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+}
+function parseJson(res) {
+    if (res.truncated)
+        return { ok: false };
+    try {
+        return { ok: true, doc: JSON.parse(res.body.toString('utf8')) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+function stopped(ctx) {
+    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
+}
+
+;// CONCATENATED MODULE: ./src/phases/metrics.ts
+
+
+
+
+
+
+/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
+async function readMetrics(target, ctx) {
+    const answer = await ask(target, ctx);
+    const res = answer.response;
+    if (!res)
+        return { ok: false, text: describeAnswer(answer) };
+    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
+        const auth = res.status === 401 || res.status === 403
+            ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+            : '';
+        return { ok: false, text: `${describeAnswer(answer)}${auth}` };
+    }
+    const parsed = parseJson(res);
+    if (!parsed.ok)
+        return {
+            ok: false,
+            text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+        };
+    return { ok: true, doc: parsed.doc, text: `${res.status}` };
+}
+/** Reads one threshold's field from a metrics document. */
+function readThreshold(doc, t) {
+    const { found, value } = getPath(doc, t.path);
+    if (!found)
+        return { found, raw: undefined, note: 'missing' };
+    if (t.rate)
+        return { found, ...readRate(value, documentRateScale(doc)) };
+    const n = readNumber(value);
+    return { found, ...n };
+}
+/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
+function effectiveTarget(t, r) {
+    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
+        return t.target / 100;
+    return t.target;
+}
+function isMet(t, r) {
+    return r.value !== undefined && !r.ambiguous && holds(r.value, t.op, effectiveTarget(t, r));
+}
+function numericLeaves(doc) {
+    const out = new Map();
+    for (const p of leafPaths(doc, 500)) {
+        const { value } = getPath(doc, p);
+        if (typeof value === 'number')
+            out.set(p, value);
+    }
+    return out;
+}
+/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
+function doubts(baseline, final, thresholds, verify, hitRateField) {
+    const out = [];
+    if (baseline !== undefined && final !== undefined) {
+        const before = numericLeaves(baseline);
+        const after = numericLeaves(final);
+        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
+        if (before.size > 0 && !moved) {
+            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
+        }
+        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
+            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
+        }
+        const rateT = thresholds.find(t => t.rate);
+        const ratePath = rateT?.path ?? hitRateField;
+        const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value;
+        const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value;
+        if (verify &&
+            verify.entries.length > 0 &&
+            b !== undefined &&
+            f !== undefined &&
+            f > b &&
+            verify.cachedShare < 0.5) {
+            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
+        }
+    }
+    return out;
+}
+function metrics_valueOf(r) {
+    return r.value === undefined ? null : r.value;
+}
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are.
+ */
+async function pollMetrics(target, baseline, verify, ctx) {
+    const { settings, clock } = ctx;
+    const thresholds = settings.thresholds;
+    const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt);
+    const progression = thresholds.map(() => []);
+    let polls = 0;
+    let last;
+    let lastGood;
+    let error;
+    for (;;) {
+        polls++;
+        last = await readMetrics(target, ctx);
+        if (last.ok) {
+            const doc = last.doc;
+            const readings = thresholds.map(t => readThreshold(doc, t));
+            const missing = thresholds.filter((_, i) => !readings[i].found);
+            if (missing.length > 0 && lastGood === undefined) {
+                const fields = leafPaths(doc);
+                const m = missing[0];
+                error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
+                lastGood = doc;
+                readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+                break;
+            }
+            lastGood = doc;
+            readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+            const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
+            ctx.log(`  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? String(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
+            if (metNow)
+                break;
+        }
+        else {
+            ctx.log(`  poll ${polls}: ${last.text}`);
+            progression.forEach(p => p.push(null));
+        }
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const baseDoc = baseline?.ok ? baseline.doc : undefined;
+    const results = thresholds.map((t, i) => {
+        const finalReading = lastGood !== undefined ? readThreshold(lastGood, t) : undefined;
+        const baseReading = baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined;
+        const met = finalReading !== undefined && isMet(t, finalReading);
+        const note = finalReading?.ambiguous
+            ? finalReading.note
+            : finalReading && finalReading.value === undefined
+                ? finalReading.note
+                : undefined;
+        return {
+            text: t.text,
+            path: t.path,
+            op: t.op,
+            target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+            rate: t.rate || finalReading?.scale === 'percent-string',
+            ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+            progression: progression[i],
+            ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+            ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
+            met,
+            ...(note ? { note } : {})
+        };
+    });
+    if (!error && lastGood === undefined) {
+        error = `no good answer from ${target.path} in ${formatDuration(settings.pollTimeoutMs)} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
+    }
+    const met = !error && results.every(r => r.met);
+    const hit = lastGood !== undefined
+        ? readRate(getPath(lastGood, settings.hitRateField).value, documentRateScale(lastGood))
+        : undefined;
+    const size = lastGood !== undefined
+        ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
+        : undefined;
+    return {
+        path: target.path,
+        polls,
+        thresholds: results,
+        met,
+        ...(baseline ? { baselineAnswer: baseline.text } : {}),
+        ...(last ? { lastAnswer: last.text } : {}),
+        ...(error ? { error } : {}),
+        ...(hit?.value !== undefined && !hit.ambiguous ? { hitRate: hit.value } : {}),
+        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+        doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/trigger.ts
+
+
+/** Calls the deployment's warm-up route once (with retries), and explains a refusal. */
+async function callTrigger(target, ctx) {
+    const { settings } = ctx;
+    const attempted = await sendWithRetries({
+        method: target.method,
+        url: target.url,
+        headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
+    }, settings.retries, settings.timeoutMs, ctx);
+    const base = {
+        method: target.method,
+        path: target.path,
+        required: settings.warmupTriggerRequired,
+        attempts: attempted.attempts
+    };
+    const line = `${target.method} ${target.path}`;
+    const res = attempted.response;
+    if (!res) {
+        const reason = attempted.error
+            ? diagnoseNetwork(attempted.error, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: settings.apiKeyHeader,
+                apiKeySent: !!settings.apiKey,
+                attempts: attempted.attempts,
+                timeoutMs: settings.timeoutMs
+            }).reason
+            : `${line} was not sent: the run was stopped`;
+        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
+    }
+    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
+    }
+    const said = serverMessage(res);
+    const quote = said ? ` (server said: "${said}")` : '';
+    let message;
+    if (res.status === 403) {
+        message = `warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm${quote}`;
+    }
+    else if (res.status === 404 && target.method !== 'POST') {
+        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
+    }
+    else if (res.status === 404) {
+        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
+    }
+    else {
+        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
+        const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, {
+            method: target.method,
+            path: target.path,
+            apiKeyHeader: settings.apiKeyHeader,
+            apiKeySent: !!settings.apiKey,
+            attempts: attempted.attempts
+        });
+        message = `warm-up trigger failed: ${d.reason}`;
+    }
+    return { ...base, ok: false, status: res.status, message };
+}
+
+;// CONCATENATED MODULE: ./src/phases/verify.ts
+
+
+
+
+
+
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED']);
+const NOT_YET = new Set(['MISS', 'EXPIRED']);
+const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC']);
+function headerState(name, value) {
+    if (!value)
+        return undefined;
+    // "HIT", "Hit from cloudfront", "TCP_HIT": take the word that says it.
+    const words = value.toUpperCase().split(/[\s,;_]+/);
+    const evidence = `${name}: ${value}`;
+    if (words.some(w => CACHED.has(w)))
+        return { state: 'cached', evidence };
+    if (words.some(w => UNCACHEABLE.has(w)))
+        return { state: 'not cacheable', evidence };
+    if (words.some(w => NOT_YET.has(w)))
+        return { state: 'not cached', evidence };
+    return undefined;
+}
+/** Decides from headers and JSON markers whether an answer was served from cache. */
+function classifyCache(res, markers) {
+    const fromHeaders = [
+        headerState('CF-Cache-Status', res.headers['cf-cache-status']),
+        headerState('X-Cache', res.headers['x-cache'])
+    ].filter((x) => x !== undefined);
+    const cachedHeader = fromHeaders.find(h => h.state === 'cached');
+    if (cachedHeader)
+        return cachedHeader;
+    const parsed = markers.length > 0 ? parseJson(res) : { ok: false };
+    let markerMiss;
+    if (parsed.ok) {
+        for (const m of markers) {
+            const { found, value } = getPath(parsed.doc, m.path);
+            if (!found)
+                continue;
+            if (String(value).toLowerCase() === m.value.toLowerCase())
+                return { state: 'cached', evidence: `${m.path}=${String(value)}` };
+            markerMiss ??= `${m.path}=${String(value)}`;
+        }
+    }
+    const uncacheable = fromHeaders.find(h => h.state === 'not cacheable');
+    if (uncacheable)
+        return uncacheable;
+    const miss = fromHeaders.find(h => h.state === 'not cached');
+    if (miss)
+        return miss;
+    if (markerMiss)
+        return { state: 'not cached', evidence: markerMiss };
+    const age = Number(res.headers.age);
+    if (Number.isFinite(age) && age > 0)
+        return { state: 'cached', evidence: `Age: ${res.headers.age}` };
+    return { state: 'unknown', evidence: 'no cache header or marker' };
+}
+/**
+ * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
+ * and how fast. `min-cached` and `max-warm-latency` gate on it.
+ */
+async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
+    const { settings } = ctx;
+    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
+    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
+    const done = await runPool(targets, settings.concurrency, async (ep) => {
+        const attempted = await sendWithRetries({
+            method: 'GET',
+            url: ep.url,
+            headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
+        }, settings.retries, settings.timeoutMs, ctx);
+        const base = { method: ep.method, path: ep.path, priority: ep.priority };
+        const res = attempted.response;
+        if (!res || res.status < 200 || res.status >= 300) {
+            return {
+                ...base,
+                ...(res ? { status: res.status } : {}),
+                state: 'not cached',
+                evidence: 'no good answer',
+                note: `verify request: ${describeAnswer(attempted)}`
+            };
+        }
+        const { state, evidence } = classifyCache(res, settings.cacheMarkers);
+        const latencyMs = Math.round(res.durationMs);
+        const tooSlow = settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs;
+        const note = state === 'not cacheable'
+            ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+            : undefined;
+        return {
+            ...base,
+            status: res.status,
+            latencyMs,
+            state,
+            evidence,
+            ...(tooSlow ? { tooSlow } : {}),
+            ...(note ? { note } : {})
+        };
+    }, ctx.signal);
+    const entries = done.filter((e) => e !== undefined);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const cachedShare = entries.length === 0 ? 0 : cached / entries.length;
+    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    const warmP50Ms = percentile(latencies, 50);
+    const warmP95Ms = percentile(latencies, 95);
+    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+        : undefined;
+    const problems = [];
+    if (settings.minCached !== undefined) {
+        if (entries.length === 0)
+            problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
+        else if (cachedShare + 1e-9 < settings.minCached) {
+            const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
+            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
+        }
+    }
+    const slow = entries.filter(e => e.tooSlow);
+    if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
+            .slice(0, 5)
+            .map(e => `${e.path} ${e.latencyMs}ms`)
+            .join(', ')}`);
+    }
+    if (entries.length < targets.length)
+        problems.push(`verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`);
+    return {
+        entries,
+        cached,
+        cachedShare,
+        ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
+        ...(settings.maxWarmLatencyMs !== undefined
+            ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+            : {}),
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {}),
+        passed: problems.length === 0,
+        problems
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/wait.ts
+
+
+
+/** Whether the readiness answer shows the new version; with what was seen instead. */
+function versionMatches(res, check) {
+    switch (check.kind) {
+        case 'header': {
+            const got = res.headers[check.name.toLowerCase()];
+            return {
+                ok: got !== undefined && got.trim() === check.value,
+                ...(got !== undefined ? { seen: `${check.name}: ${got}` } : {})
+            };
+        }
+        case 'json': {
+            const parsed = parseJson(res);
+            if (!parsed.ok)
+                return { ok: false, seen: 'an answer that is not JSON' };
+            const { found, value } = getPath(parsed.doc, check.path);
+            if (!found)
+                return { ok: false, seen: `no ${check.path} field` };
+            const text = typeof value === 'string' ? value : JSON.stringify(value);
+            return { ok: text === check.value, seen: `${check.path}=${show(value)}` };
+        }
+        case 'text':
+            return { ok: res.body.toString('utf8').includes(check.value) };
+    }
+}
+/**
+ * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
+ * Warming the old version's cache is the classic false green.
+ */
+async function waitForReady(target, ctx) {
+    const { settings, clock } = ctx;
+    const check = settings.waitForVersion;
+    const startedAt = clock.now();
+    const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt);
+    let polls = 0;
+    let lastAnswer;
+    let versionSeen;
+    let logged;
+    for (;;) {
+        polls++;
+        const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2));
+        const res = answer.response;
+        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+            if (!check)
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    message: `ready after ${polls} poll(s)`
+                };
+            const v = versionMatches(res, check);
+            versionSeen = v.seen;
+            if (v.ok) {
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    ...(v.seen ? { versionSeen: v.seen } : {}),
+                    message: `version ${check.value} live after ${polls} poll(s)`
+                };
+            }
+            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
+        }
+        else {
+            lastAnswer = describeAnswer(answer);
+        }
+        // Say it when the answer changes, not on every poll.
+        if (lastAnswer !== logged)
+            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
+        logged = lastAnswer;
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const waited = formatDuration(Math.min(settings.waitTimeoutMs, clock.now() - startedAt));
+    return {
+        ready: false,
+        polls,
+        url: target.url,
+        ...(lastAnswer ? { lastAnswer } : {}),
+        ...(versionSeen ? { versionSeen } : {}),
+        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+
+function ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+function headline(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const counts = `${t.passed}/${t.total} endpoints warmed` +
+        (t.failed ? `, ${t.failed} failed` : '') +
+        (t.skipped ? `, ${t.skipped} skipped` : '');
+    return `Cache warm ${result.result}: ${counts}`;
+}
+function stepLine(result) {
+    if (result.dryRun)
+        return 'The step passes: dry-run sends nothing.';
+    if (result.stepFailed)
+        return `The step fails (fail-on: ${result.failOn}).`;
+    if (result.result === 'failed')
+        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
+    return 'The step passes.';
+}
+function stoppedLine(result) {
+    if (result.stoppedBy === 'deadline')
+        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+    if (result.stoppedBy === 'cancelled')
+        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
+    return undefined;
+}
+function slowest(result, n = 5) {
+    return result.tiers
+        .flatMap(t => t.endpoints)
+        .filter(e => e.latencyMs !== undefined)
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, n);
+}
+function phaseIcon(status) {
+    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
+}
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+function thresholdValue(v, rate) {
+    if (v === undefined || v === null)
+        return '–';
+    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
+}
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+function progression(values, rate) {
+    const shown = values.map(v => thresholdValue(v, rate));
+    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
+    return list.join(' → ');
+}
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function pipeline_formatRate(v) {
+    return `${Math.round(v * 1000) / 10} %`;
+}
+/**
+ * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
+ * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ */
+async function runAll(settings, deps = {}) {
+    const clock = deps.clock ?? realClock;
+    const log = deps.log ?? (() => { });
+    const started = clock.now();
+    const deadlineAt = started + settings.deadlineMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), settings.deadlineMs);
+    timer.unref?.();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
+    let agentFor = deps.agentFor;
+    let ownAgents = [];
+    if (!deps.send && !agentFor) {
+        const opts = { keepAlive: true, maxSockets: settings.concurrency };
+        const plain = new (external_node_http_default()).Agent(opts);
+        const tls = new (external_node_https_default()).Agent(opts);
+        ownAgents = [plain, tls];
+        agentFor = url => (url.protocol === 'https:' ? tls : plain);
+    }
+    const via = agentFor;
+    const send = deps.send ??
+        ((req, opts) => sendFollowing(req, {
+            ...opts,
+            maxBodyBytes: MAX_BODY_BYTES,
+            ...(via ? { agentFor: via } : {}),
+            now: () => clock.now()
+        }));
+    const ctx = {
+        settings,
+        send,
+        clock,
+        deadlineAt,
+        signal,
+        userAgent: USER_AGENT,
+        log
+    };
+    const phases = [];
+    const timed = async (fn) => {
+        const t0 = clock.now();
+        const value = await fn();
+        return [value, clock.now() - t0];
+    };
+    try {
+        const extra = {};
+        let gateFailed = false;
+        // 1. Wait for the new version to be live.
+        if (settings.waitFor) {
+            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
+            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
+            extra.wait = wait;
+            phases.push({
+                name: 'wait',
+                status: wait.ready ? 'passed' : 'failed',
+                durationMs: took,
+                detail: wait.message
+            });
+            if (!wait.ready) {
+                log(wait.message);
+                const skipped = planTiers(settings).map(t => ({
+                    priority: t.priority,
+                    durationMs: 0,
+                    endpoints: t.endpoints.map((e) => ({
+                        source: e.source,
+                        method: e.method,
+                        path: e.path,
+                        priority: e.priority,
+                        outcome: 'skipped',
+                        attempts: 0,
+                        reason: 'not sent: the deployment was not ready',
+                        cause: 'not-ready'
+                    }))
+                }));
+                const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send });
+                return finish({ ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) }, { ...extra, phases }, true);
+            }
+        }
+        // The baseline, before anything is warmed.
+        let baseline;
+        if (settings.metrics && !signal.aborted) {
+            baseline = await readMetrics(settings.metrics, ctx);
+            log(`Metrics baseline: ${baseline.ok ? 'read' : baseline.text}`);
+        }
+        // 2. Warm-up trigger.
+        if (settings.warmupTrigger && !signal.aborted) {
+            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
+            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
+            extra.trigger = trigger;
+            const status = trigger.ok ? 'passed' : trigger.required ? 'failed' : 'warning';
+            phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message });
+            if (!trigger.ok)
+                log(`${trigger.required ? 'Error' : 'Warning'}: ${trigger.message}`);
+            if (!trigger.ok && trigger.required)
+                gateFailed = true;
+        }
+        // 3. Warm.
+        const [warm, warmTook] = await timed(() => runWarm({ ...settings, deadlineMs: Math.max(1, deadlineAt - clock.now()) }, { ...deps, clock, send, signal, log }));
+        phases.push({
+            name: 'warm',
+            status: warm.totals.failed + warm.totals.skipped === 0
+                ? 'passed'
+                : warm.stepFailed
+                    ? 'failed'
+                    : 'warning',
+            durationMs: warmTook,
+            detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
+        });
+        // 4. Verify.
+        if (settings.verify && !signal.aborted) {
+            log('Verifying: each GET endpoint once more');
+            const warmed = warm.tiers.flatMap(t => t.endpoints);
+            const planned = planTiers(settings).flatMap(t => t.endpoints);
+            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
+            extra.verify = verify;
+            const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
+            phases.push({
+                name: 'verify',
+                status: verify.passed ? 'passed' : gate ? 'failed' : 'warning',
+                durationMs: took,
+                detail: `${verify.cached}/${verify.entries.length} from cache` +
+                    (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
+                    (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+                    (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+            });
+            if (!verify.passed)
+                gateFailed = true;
+        }
+        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
+        if (settings.metrics && !signal.aborted) {
+            const gates = settings.thresholds.length > 0;
+            log(gates
+                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
+                : `Reading ${settings.metrics.path}`);
+            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline, extra.verify, ctx));
+            extra.metrics = metrics;
+            const unmet = metrics.thresholds.filter(t => !t.met);
+            phases.push({
+                name: 'metrics',
+                status: metrics.error
+                    ? gates
+                        ? 'failed'
+                        : 'warning'
+                    : metrics.met
+                        ? metrics.doubts.length
+                            ? 'warning'
+                            : 'passed'
+                        : 'failed',
+                durationMs: took,
+                detail: metrics.error
+                    ? metrics.error
+                    : !gates
+                        ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
+                        : metrics.met
+                            ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
+                            : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+            });
+            if (gates && !metrics.met)
+                gateFailed = true;
+        }
+        return finish(warm, { ...extra, phases }, gateFailed);
+    }
+    finally {
+        clearTimeout(timer);
+        for (const a of ownAgents)
+            a.destroy();
+    }
+    function finish(warm, extra, gateFailed) {
+        const stoppedBy = deps.signal?.aborted
+            ? 'cancelled'
+            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
+        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
+        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
+        const warnings = [...warm.warnings, ...(extra.metrics?.doubts ?? [])];
+        for (const e of extra.verify?.entries ?? [])
+            if (e.note)
+                warnings.push(`${e.method} ${e.path}: ${e.note}`);
+        if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
+            warnings.push(extra.trigger.message);
+        return {
+            ...warm,
+            startedAt: new Date(started).toISOString(),
+            durationMs: Math.round(clock.now() - started),
+            result: failed ? 'failed' : 'passed',
+            stepFailed,
+            ...(stoppedBy ? { stoppedBy } : {}),
+            warnings,
+            ...extra
+        };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/http/agent.ts
 
 
@@ -42122,6 +43380,7 @@ var dist = __nccwpck_require__(8815);
 
 
 
+
 const FAIL_ON = ['critical', 'any', 'never'];
 /** Every input the action reads, in action.yml order. The CLI takes the same names as flags. */
 const INPUT_NAMES = [
@@ -42138,7 +43397,8 @@ const INPUT_NAMES = [
     'deadline',
     'fail-on',
     'dry-run',
-    'report-file'
+    'report-file',
+    ...PHASE_INPUTS
 ];
 const DEFAULTS = {
     'api-key-header': 'X-API-Key',
@@ -42176,7 +43436,7 @@ function settings_duration(raw, name, min, max) {
     if (ms < min)
         throw new InputError(name, `"${text}" is too short; it must be more than 0`);
     if (ms > max)
-        throw new InputError(name, `"${text}" is too long; the most accepted is ${max / 60_000}m`);
+        throw new InputError(name, `"${text}" is too long; the most accepted is ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : `${max / 60_000}m`}`);
     return ms;
 }
 function parseBoolean(name, text) {
@@ -42269,6 +43529,9 @@ function parseSettings(raw, ctx) {
     if (!HEADER_NAME.test(apiKeyHeader))
         throw new InputError('api-key-header', `"${apiKeyHeader}" is not a valid header name`);
     const headers = parseHeaderLines(raw.headers ?? '');
+    if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+        throw new InputError('url', `http:// would send the values of headers in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
+    }
     if (apiKey && Object.keys(headers).some(h => h.toLowerCase() === apiKeyHeader.toLowerCase())) {
         throw new InputError('headers', `sets ${apiKeyHeader}, which also carries api-key; set one of them`);
     }
@@ -42311,7 +43574,8 @@ function parseSettings(raw, ctx) {
         failOn: oneOf(raw, 'fail-on', FAIL_ON),
         dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
         reportFile,
-        secrets
+        secrets,
+        ...parsePhaseSettings(raw, base)
     };
     return Object.freeze(settings);
 }
@@ -42336,6 +43600,8 @@ function rawSecrets(raw) {
     if (key)
         found.push(key);
     for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+        if (line.trim().startsWith('#'))
+            continue;
         const colon = line.indexOf(':');
         const value = colon > 0 ? line.slice(colon + 1).trim() : '';
         if (value)
@@ -42351,30 +43617,53 @@ function settingsFromInputs(raw, env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
+const OUTPUT_NAMES = [
+    'result',
+    'warmed',
+    'failed',
+    'skipped',
+    'duration-ms',
+    'cold-p50-ms',
+    'cold-p95-ms',
+    'warm-p50-ms',
+    'warm-p95-ms',
+    'speedup',
+    'hit-rate',
+    'cache-size',
+    'thresholds-met',
+    'report'
+];
+const whole = (v) => (v === undefined ? '' : String(Math.round(v)));
 /** Every output, computed in one place from one result. Set on success and failure alike. */
 function computeOutputs(result, reportPath) {
-    const n = (v) => (v === undefined ? '' : String(Math.round(v)));
+    const metrics = result.metrics;
     return {
         result: result.result,
         warmed: String(result.totals.passed),
         failed: String(result.totals.failed),
         skipped: String(result.totals.skipped),
         'duration-ms': String(Math.round(result.durationMs)),
-        'cold-p50-ms': n(result.latency.coldP50Ms),
-        'cold-p95-ms': n(result.latency.coldP95Ms),
+        'cold-p50-ms': whole(result.latency.coldP50Ms),
+        'cold-p95-ms': whole(result.latency.coldP95Ms),
+        'warm-p50-ms': whole(result.verify?.warmP50Ms),
+        'warm-p95-ms': whole(result.verify?.warmP95Ms),
+        speedup: result.verify?.speedup === undefined ? '' : String(result.verify.speedup),
+        'hit-rate': metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
+        'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
+        'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
         report: reportPath
     };
 }
 /** Outputs for a run that never started (bad input): still set, so later steps can read them. */
 function failedBeforeStartOutputs(reportPath) {
+    const out = Object.fromEntries(OUTPUT_NAMES.map(n => [n, '']));
     return {
+        ...out,
         result: 'failed',
         warmed: '0',
         failed: '0',
         skipped: '0',
         'duration-ms': '0',
-        'cold-p50-ms': '',
-        'cold-p95-ms': '',
         report: reportPath
     };
 }
@@ -42388,44 +43677,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 async function writeReport(file, result) {
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
     await (0,promises_namespaceObject.writeFile)(file, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-
-function ms(v) {
-    return v === undefined ? '–' : formatDuration(v);
-}
-function headline(result) {
-    const t = result.totals;
-    if (result.dryRun)
-        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
-    const counts = `${t.passed}/${t.total} endpoints warmed` +
-        (t.failed ? `, ${t.failed} failed` : '') +
-        (t.skipped ? `, ${t.skipped} skipped` : '');
-    return `Cache warm ${result.result}: ${counts}`;
-}
-function stepLine(result) {
-    if (result.dryRun)
-        return 'The step passes: dry-run sends nothing.';
-    if (result.stepFailed)
-        return `The step fails (fail-on: ${result.failOn}).`;
-    if (result.result === 'failed')
-        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
-    return 'The step passes.';
-}
-function stoppedLine(result) {
-    if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
-    if (result.stoppedBy === 'cancelled')
-        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
-    return undefined;
-}
-function slowest(result, n = 5) {
-    return result.tiers
-        .flatMap(t => t.endpoints)
-        .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -42453,13 +43704,56 @@ function renderSummary(result) {
         out.push(`> [!WARNING]`, `> ${stopped}`, '');
     for (const w of result.warnings)
         out.push(`> [!NOTE]`, `> ${w}`, '');
+    if (result.phases && result.phases.length > 0) {
+        out.push('| Phase | Took | Result |', '|---|---:|---|');
+        for (const p of result.phases)
+            out.push(`| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${cell(p.detail)} |`);
+        out.push('');
+    }
     const t = result.totals;
     out.push('| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |', '|---:|---:|---:|---:|---:|---:|', `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`, '');
     const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed');
-    if (failed.length > 0) {
+    const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+    if (failed.length > 0 || gates.length > 0) {
         out.push('### Why it failed', '');
+        for (const p of gates)
+            out.push(`- **${p.name}**: ${p.detail}`);
         for (const e of failed)
             out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
+        out.push('');
+    }
+    const metrics = result.metrics;
+    if (metrics && metrics.thresholds.length > 0) {
+        out.push(`### Cache metrics · \`${metrics.path}\` · ${metrics.polls} poll(s)`, '');
+        if (metrics.error)
+            out.push(`**${metrics.error}**`, '');
+        out.push('| | Threshold | Baseline | Polls | Final | Target | Read as |', '|---|---|---:|---|---:|---:|---|');
+        for (const th of metrics.thresholds) {
+            out.push(`| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`);
+        }
+        out.push('');
+    }
+    for (const d of metrics?.doubts ?? [])
+        out.push(`> [!CAUTION]`, `> The metrics look warm for the wrong reason: ${d}`, '');
+    const verify = result.verify;
+    if (verify && verify.entries.length > 0) {
+        const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
+        out.push(`### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${verify.speedup}× faster` : ''}`, '');
+        for (const p of verify.problems)
+            out.push(`- ❌ ${p}`);
+        if (verify.problems.length)
+            out.push('');
+        out.push('| | Method | Path | Status | Warm latency | Cache | Evidence |', '|---|---|---|---:|---:|---|---|');
+        for (const e of verify.entries) {
+            const icon = e.tooSlow
+                ? '🐢'
+                : e.state === 'cached'
+                    ? '✅'
+                    : e.state === 'unknown'
+                        ? '❔'
+                        : '❌';
+            out.push(`| ${icon} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`);
+        }
         out.push('');
     }
     for (const tier of result.tiers) {
@@ -42530,6 +43824,7 @@ class Redactor {
 
 
 
+
 function setOutputs(outputs, redactor) {
     for (const [name, value] of Object.entries(outputs))
         setOutput(name, redactor.redact(value));
@@ -42583,7 +43878,7 @@ async function run(deps = {}) {
     try {
         result = settings.dryRun
             ? dryRunResult(settings)
-            : await runWarm(settings, {
+            : await runAll(settings, {
                 ...(agents ? { agentFor: agents.agentFor } : {}),
                 signal: cancel.signal,
                 log: line => info(redactor.redact(line)),
@@ -42617,12 +43912,23 @@ async function run(deps = {}) {
     const failed = safe.tiers
         .flatMap(t => t.endpoints)
         .filter(e => e.outcome !== 'passed' && !safe.dryRun);
-    for (const e of failed)
-        error(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
+    for (const e of failed) {
+        const annotate = safe.stepFailed ? error : warning;
+        annotate(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
             title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
         });
+    }
+    for (const p of safe.phases ?? []) {
+        if (p.status === 'failed' && p.name !== 'warm')
+            error(p.detail, { title: `Cache warm: ${p.name} failed` });
+    }
+    for (const w of safe.warnings)
+        warning(w);
     if (safe.stepFailed) {
-        setFailed(`${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`);
+        const gates = (safe.phases ?? [])
+            .filter(p => p.status === 'failed' && p.name !== 'warm')
+            .map(p => p.name);
+        setFailed(`cache not proven warm: ${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${gates.length ? `; failed: ${gates.join(', ')}` : ''}${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`);
     }
     else if (safe.result === 'failed') {
         warning(`result is "failed" (${safe.totals.failed} failed, ${safe.totals.skipped} skipped) but fail-on is ${safe.failOn}, so the step stays green`);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { INPUT_NAMES, type RawInputs } from './config/settings.js'
-import { dryRunResult, runWarm } from './engine.js'
+import { dryRunResult } from './engine.js'
+import { runAll } from './pipeline.js'
 import { errorMessage, InputError } from './errors.js'
 import { proxyAwareAgents } from './http/agent.js'
 import { parseSettings } from './config/settings.js'
@@ -8,6 +9,7 @@ import { computeOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { renderText } from './report/text.js'
 import { Redactor } from './secrets.js'
+import type { FullResult } from './result.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
 const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
@@ -85,11 +87,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const stop = (): void => controller.abort()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
-    let result
+    let result: FullResult
     try {
       result = settings.dryRun
         ? dryRunResult(settings)
-        : await runWarm(settings, {
+        : await runAll(settings, {
             agentFor: agents.agentFor,
             signal: controller.signal,
             log: line => process.stderr.write(`${redactor.redact(line)}\n`)

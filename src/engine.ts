@@ -1,6 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { Settings } from './config/settings.js'
+import { StoppedError } from './errors.js'
 import { sendFollowing } from './http/redirect.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
@@ -73,7 +74,7 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   const tiers = planTiers(settings)
 
   const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(), settings.deadlineMs)
+  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
   timer.unref?.()
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
 
@@ -95,30 +96,43 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
 
   const results: TierResult[] = []
   try {
+    let keyRefused: string | undefined
     for (const tier of tiers) {
       const tierStart = clock.now()
-      log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
-      const done = await runPool(
-        tier.endpoints,
-        settings.concurrency,
-        ep => warmEndpoint(ep, ctx),
-        signal
-      )
-      const endpoints = done.map(
-        (r, i): EndpointResult =>
-          r ?? {
-            source: tier.endpoints[i]!.source,
-            method: tier.endpoints[i]!.method,
-            path: tier.endpoints[i]!.path,
-            priority: tier.priority,
-            outcome: 'skipped',
-            attempts: 0,
-            reason: deps.signal?.aborted
-              ? 'not sent: the run was cancelled'
-              : 'not sent: the deadline passed',
-            cause: deps.signal?.aborted ? 'cancelled' : 'deadline'
-          }
-      )
+      const skip =
+        (why: string, cause: string) =>
+        (ep: (typeof tier.endpoints)[number]): EndpointResult => ({
+          source: ep.source,
+          method: ep.method,
+          path: ep.path,
+          priority: tier.priority,
+          ...(ep.name ? { name: ep.name } : {}),
+          outcome: 'skipped',
+          attempts: 0,
+          reason: why,
+          cause
+        })
+      let endpoints: EndpointResult[]
+      if (keyRefused) {
+        // Every answer so far refused the key: more requests would only be refused too.
+        endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'))
+      } else {
+        if (!signal.aborted) log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
+        const done = await runPool(
+          tier.endpoints,
+          settings.concurrency,
+          ep => warmEndpoint(ep, ctx),
+          signal
+        )
+        const notSent = deps.signal?.aborted
+          ? skip('not sent: the run was cancelled', 'cancelled')
+          : skip('not sent: the deadline passed', 'deadline')
+        endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
+        const answered = endpoints.filter(e => e.status !== undefined)
+        if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+          keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`
+        }
+      }
       for (const e of endpoints) {
         log(
           `  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`
@@ -141,7 +155,10 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
       ? 'deadline'
       : undefined
   const totals = totalsOf(all)
-  const latencies = all.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs as number)
+  // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
+  const latencies = all
+    .filter(e => e.outcome === 'passed' && e.latencyMs !== undefined)
+    .map(e => e.latencyMs as number)
   const p50 = percentile(latencies, 50)
   const p95 = percentile(latencies, 95)
   const anyBad = totals.failed > 0 || totals.skipped > 0 || stoppedBy !== undefined

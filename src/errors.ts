@@ -10,7 +10,10 @@ export class InputError extends Error {
     readonly input: string,
     detail: string
   ) {
-    super(`${input}${detail.startsWith('[') || detail.startsWith('.') ? '' : ': '}${detail}`)
+    // One line, always: a line break the user typed (a pasted second URL, a quoted YAML
+    // string) is shown as \n instead of splitting the message.
+    const line = detail.replace(/\r\n|\r|\n/g, '\\n')
+    super(`${input}${line.startsWith('[') || line.startsWith('.') ? '' : ': '}${line}`)
   }
 }
 

@@ -18,6 +18,7 @@ export function rawSecrets(raw: RawInputs): string[] {
   const key = raw['api-key']?.trim()
   if (key) found.push(key)
   for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+    if (line.trim().startsWith('#')) continue
     const colon = line.indexOf(':')
     const value = colon > 0 ? line.slice(colon + 1).trim() : ''
     if (value) found.push(value)

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { dryRunResult, runWarm, type EngineDeps } from './engine.js'
+import { dryRunResult, type EngineDeps } from './engine.js'
+import { runAll } from './pipeline.js'
 import { errorMessage, InputError } from './errors.js'
 import { proxyAwareAgents } from './http/agent.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
@@ -8,6 +9,7 @@ import { writeReport } from './report/json.js'
 import { renderSummary } from './report/summary.js'
 import { Redactor } from './secrets.js'
 import type { Settings } from './config/settings.js'
+import type { FullResult } from './result.js'
 import { renderPlan, planTiers } from './warm/plan.js'
 
 export interface MainDeps {
@@ -68,11 +70,11 @@ export async function run(deps: MainDeps = {}): Promise<void> {
   const cancel = cancellation()
   const agents =
     deps.engine?.send || deps.engine?.agentFor ? undefined : proxyAwareAgents(settings.concurrency)
-  let result
+  let result: FullResult
   try {
     result = settings.dryRun
       ? dryRunResult(settings)
-      : await runWarm(settings, {
+      : await runAll(settings, {
           ...(agents ? { agentFor: agents.agentFor } : {}),
           signal: cancel.signal,
           log: line => core.info(redactor.redact(line)),
@@ -115,13 +117,23 @@ export async function run(deps: MainDeps = {}): Promise<void> {
   const failed = safe.tiers
     .flatMap(t => t.endpoints)
     .filter(e => e.outcome !== 'passed' && !safe.dryRun)
-  for (const e of failed)
-    core.error(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
+  for (const e of failed) {
+    const annotate = safe.stepFailed ? core.error : core.warning
+    annotate(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
       title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
     })
+  }
+  for (const p of safe.phases ?? []) {
+    if (p.status === 'failed' && p.name !== 'warm')
+      core.error(p.detail, { title: `Cache warm: ${p.name} failed` })
+  }
+  for (const w of safe.warnings) core.warning(w)
   if (safe.stepFailed) {
+    const gates = (safe.phases ?? [])
+      .filter(p => p.status === 'failed' && p.name !== 'warm')
+      .map(p => p.name)
     core.setFailed(
-      `${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`
+      `cache not proven warm: ${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${gates.length ? `; failed: ${gates.join(', ')}` : ''}${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`
     )
   } else if (safe.result === 'failed') {
     core.warning(

@@ -65,3 +65,106 @@ export interface RunResult {
   readonly latency: { readonly coldP50Ms?: number; readonly coldP95Ms?: number }
   readonly warnings: readonly string[]
 }
+
+export type PhaseName = 'wait' | 'trigger' | 'warm' | 'verify' | 'metrics'
+
+/** One line of the phase table: wait → trigger → warm → verify → poll metrics. */
+export interface PhaseResult {
+  readonly name: PhaseName
+  readonly status: 'passed' | 'failed' | 'warning' | 'skipped'
+  readonly durationMs: number
+  readonly detail: string
+}
+
+export interface WaitResult {
+  readonly ready: boolean
+  readonly polls: number
+  readonly url: string
+  readonly lastAnswer?: string
+  readonly versionSeen?: string
+  readonly message: string
+}
+
+export interface TriggerResult {
+  readonly method: string
+  readonly path: string
+  readonly ok: boolean
+  readonly required: boolean
+  readonly status?: number
+  readonly attempts: number
+  readonly message: string
+}
+
+export type CacheState = 'cached' | 'not cached' | 'not cacheable' | 'unknown'
+
+export interface VerifyEntry {
+  readonly method: string
+  readonly path: string
+  readonly priority: string
+  readonly status?: number
+  readonly latencyMs?: number
+  readonly state: CacheState
+  /** What said so: `CF-Cache-Status: HIT`, `cached=true`, `no cache header or marker`. */
+  readonly evidence: string
+  readonly tooSlow?: boolean
+  readonly note?: string
+}
+
+export interface VerifyResult {
+  readonly entries: readonly VerifyEntry[]
+  readonly cached: number
+  /** cached / entries (0-1). */
+  readonly cachedShare: number
+  readonly minCached?: number
+  readonly maxWarmLatencyMs?: number
+  readonly warmP50Ms?: number
+  readonly warmP95Ms?: number
+  /** cold p50 / warm p50. */
+  readonly speedup?: number
+  readonly passed: boolean
+  readonly problems: readonly string[]
+}
+
+export interface ThresholdResult {
+  readonly text: string
+  readonly path: string
+  readonly op: string
+  /** On the comparison scale (0-1 for rates). */
+  readonly target: number
+  readonly rate: boolean
+  readonly baseline?: number
+  /** Each poll's value, in order (undefined where it could not be read). */
+  readonly progression: readonly (number | null)[]
+  readonly final?: number
+  readonly scale?: string
+  readonly met: boolean
+  readonly note?: string
+}
+
+export interface MetricsResult {
+  readonly path: string
+  readonly polls: number
+  readonly thresholds: readonly ThresholdResult[]
+  readonly met: boolean
+  readonly baselineAnswer?: string
+  readonly lastAnswer?: string
+  /** Set when the gate failed for a reason other than a value below target. */
+  readonly error?: string
+  /** hit-rate-field of the last good answer, as a 0-1 fraction. */
+  readonly hitRate?: number
+  readonly cacheSize?: number
+  /** Where the metrics look warm for the wrong reason. */
+  readonly doubts: readonly string[]
+}
+
+/** Results of the phases around warming; absent when the phase did not run. */
+export interface PhaseResults {
+  readonly phases: readonly PhaseResult[]
+  readonly wait?: WaitResult
+  readonly trigger?: TriggerResult
+  readonly verify?: VerifyResult
+  readonly metrics?: MetricsResult
+}
+
+/** A run's whole result: the warm pass plus whichever phases ran. Feeds summary, report and outputs. */
+export type FullResult = RunResult & Partial<PhaseResults>

@@ -28380,14 +28380,16 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _config_settings_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7667);
-/* harmony import */ var _engine_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(558);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _http_agent_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(560);
-/* harmony import */ var _report_outputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5468);
-/* harmony import */ var _report_json_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7387);
-/* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8053);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7194);
-/* harmony import */ var _warm_plan_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8474);
+/* harmony import */ var _engine_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(825);
+/* harmony import */ var _pipeline_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9975);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _http_agent_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(560);
+/* harmony import */ var _report_outputs_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5468);
+/* harmony import */ var _report_json_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7387);
+/* harmony import */ var _report_text_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5655);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7194);
+/* harmony import */ var _warm_plan_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8474);
+
 
 
 
@@ -28442,7 +28444,7 @@ async function main(argv, env = process.env) {
         });
     }
     catch (error) {
-        process.stderr.write(`cache-warm: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)}\nRun cache-warm --help for the options.\n`);
+        process.stderr.write(`cache-warm: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}\nRun cache-warm --help for the options.\n`);
         return 1;
     }
     const values = parsed.values;
@@ -28459,7 +28461,7 @@ async function main(argv, env = process.env) {
     const keyVar = values['api-key-env'] ?? 'CACHE_WARM_API_KEY';
     if (env[keyVar])
         raw['api-key'] = env[keyVar];
-    const redactor = new _secrets_js__WEBPACK_IMPORTED_MODULE_8__/* .Redactor */ .p([raw['api-key'] ?? '']);
+    const redactor = new _secrets_js__WEBPACK_IMPORTED_MODULE_9__/* .Redactor */ .p([raw['api-key'] ?? '']);
     for (const line of (raw.headers ?? '').split(/\r?\n/))
         redactor.add(line.slice(line.indexOf(':') + 1).trim() || undefined);
     try {
@@ -28468,8 +28470,8 @@ async function main(argv, env = process.env) {
             ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
         });
         if (settings.dryRun)
-            process.stdout.write(`${redactor.redact((0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_7__/* .renderPlan */ .E)((0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_7__/* .planTiers */ .L)(settings), settings))}\n`);
-        const agents = (0,_http_agent_js__WEBPACK_IMPORTED_MODULE_4__/* .proxyAwareAgents */ .j)(settings.concurrency);
+            process.stdout.write(`${redactor.redact((0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_8__/* .renderPlan */ .E)((0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_8__/* .planTiers */ .L)(settings), settings))}\n`);
+        const agents = (0,_http_agent_js__WEBPACK_IMPORTED_MODULE_5__/* .proxyAwareAgents */ .j)(settings.concurrency);
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
@@ -28478,7 +28480,7 @@ async function main(argv, env = process.env) {
         try {
             result = settings.dryRun
                 ? (0,_engine_js__WEBPACK_IMPORTED_MODULE_2__/* .dryRunResult */ .YS)(settings)
-                : await (0,_engine_js__WEBPACK_IMPORTED_MODULE_2__/* .runWarm */ .Rh)(settings, {
+                : await (0,_pipeline_js__WEBPACK_IMPORTED_MODULE_3__/* .runAll */ .$)(settings, {
                     agentFor: agents.agentFor,
                     signal: controller.signal,
                     log: line => process.stderr.write(`${redactor.redact(line)}\n`)
@@ -28491,10 +28493,10 @@ async function main(argv, env = process.env) {
         }
         const safe = redactor.redactDeep(result);
         if (values['report-file'])
-            await (0,_report_json_js__WEBPACK_IMPORTED_MODULE_5__/* .writeReport */ .u)(settings.reportFile, safe);
-        process.stdout.write(values.json ? `${JSON.stringify(safe, null, 2)}\n` : `\n${(0,_report_text_js__WEBPACK_IMPORTED_MODULE_6__/* .renderText */ .S)(safe)}\n`);
+            await (0,_report_json_js__WEBPACK_IMPORTED_MODULE_6__/* .writeReport */ .u)(settings.reportFile, safe);
+        process.stdout.write(values.json ? `${JSON.stringify(safe, null, 2)}\n` : `\n${(0,_report_text_js__WEBPACK_IMPORTED_MODULE_7__/* .renderText */ .S)(safe)}\n`);
         if (!values.json) {
-            const outputs = (0,_report_outputs_js__WEBPACK_IMPORTED_MODULE_9__/* .computeOutputs */ .G)(safe, values['report-file'] ? settings.reportFile : '');
+            const outputs = (0,_report_outputs_js__WEBPACK_IMPORTED_MODULE_10__/* .computeOutputs */ .G)(safe, values['report-file'] ? settings.reportFile : '');
             process.stdout.write(`\n${Object.entries(outputs)
                 .map(([k, v]) => `${k}=${v}`)
                 .join('  ')}\n`);
@@ -28502,8 +28504,8 @@ async function main(argv, env = process.env) {
         return safe.stepFailed ? 1 : 0;
     }
     catch (error) {
-        const message = redactor.redact((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error));
-        process.stderr.write(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz
+        const message = redactor.redact((0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error));
+        process.stderr.write(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz
             ? `cache-warm: bad input: ${message}\n`
             : `cache-warm: ${message}\n`);
         return 1;
@@ -28545,9 +28547,14 @@ function formatDuration(ms) {
         const s = ms / 1000;
         return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
     }
-    const m = Math.floor(ms / 60_000);
-    const s = Math.round((ms % 60_000) / 1000);
-    return s === 0 ? `${m}m` : `${m}m${s}s`;
+    if (ms < 3_600_000) {
+        const m = Math.floor(ms / 60_000);
+        const s = Math.round((ms % 60_000) / 1000);
+        return s === 0 ? `${m}m` : `${m}m${s}s`;
+    }
+    const h = Math.floor(ms / 3_600_000);
+    const m = Math.round((ms % 3_600_000) / 60_000);
+    return m === 0 ? `${h}h` : `${h}h${m}m`;
 }
 
 
@@ -28560,11 +28567,12 @@ function formatDuration(ms) {
 /* harmony export */   $T: () => (/* binding */ checkDuplicates),
 /* harmony export */   BE: () => (/* binding */ PRIORITIES),
 /* harmony export */   EQ: () => (/* binding */ HEADER_NAME),
+/* harmony export */   J8: () => (/* binding */ METHODS),
 /* harmony export */   Ju: () => (/* binding */ EndpointsError),
 /* harmony export */   aL: () => (/* binding */ parseEndpoints),
-/* harmony export */   eb: () => (/* binding */ checkHeader)
+/* harmony export */   eb: () => (/* binding */ checkHeader),
+/* harmony export */   o1: () => (/* binding */ resolvePath)
 /* harmony export */ });
-/* unused harmony export METHODS */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8816);
 /* harmony import */ var _expect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2085);
 /* harmony import */ var _issues_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1012);
@@ -28607,14 +28615,14 @@ const itemSchema = zod__WEBPACK_IMPORTED_MODULE_3__/* .strictObject */ .rej({
         .min(1, { error: 'must not be empty' }),
     method: methodSchema.optional(),
     priority: prioritySchema.optional(),
-    name: zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP().optional(),
+    name: zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP({ error: 'expected a text label' }).optional(),
     body: zod__WEBPACK_IMPORTED_MODULE_3__/* .union */ .KCZ([zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .unknown */ .L5J()), zod__WEBPACK_IMPORTED_MODULE_3__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_3__/* .unknown */ .L5J())], {
         error: 'expected a string, or a mapping/list sent as JSON'
     })
         .optional(),
-    headers: zod__WEBPACK_IMPORTED_MODULE_3__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .union */ .KCZ([zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .number */ .aig(), zod__WEBPACK_IMPORTED_MODULE_3__/* .boolean */ .zMY()]), {
-        error: 'expected a mapping of header names to values'
-    })
+    headers: zod__WEBPACK_IMPORTED_MODULE_3__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .union */ .KCZ([zod__WEBPACK_IMPORTED_MODULE_3__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_3__/* .number */ .aig(), zod__WEBPACK_IMPORTED_MODULE_3__/* .boolean */ .zMY()], {
+        error: 'expected a header value (text, a number, true or false)'
+    }), { error: 'expected a mapping of header names to values' })
         .optional(),
     expect: _expect_js__WEBPACK_IMPORTED_MODULE_0__/* .expectSchema */ .N.optional()
 });
@@ -28663,7 +28671,7 @@ function parseItem(item, at, tier, base, sourceName) {
         raw = { path: m[2], ...(m[1] ? { method: m[1] } : {}) };
         const method = methodSchema.safeParse(m[1] ?? 'GET');
         if (!method.success)
-            throw new EndpointsError(where, `"${m[1]}": expected one of ${METHODS.join(', ')}`);
+            throw new EndpointsError(where, `"${m[1]}" is not a method; expected one of ${METHODS.join(', ')}`);
         raw.method = method.data;
     }
     else if (item && typeof item === 'object' && !Array.isArray(item)) {
@@ -28710,9 +28718,9 @@ function parseItem(item, at, tier, base, sourceName) {
         }
     }
     const prefix = base.pathname.replace(/\/+$/, '');
-    const shown = url.pathname.startsWith(prefix)
-        ? url.pathname.slice(prefix.length) || '/'
-        : url.pathname;
+    // `/app` is the prefix of `/app/x` but not of `/apple`.
+    const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+    const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname;
     return {
         source: `${sourceName}${where}`,
         method,
@@ -28780,12 +28788,19 @@ const statusCode = zod__WEBPACK_IMPORTED_MODULE_0__/* .number */ .aig({ error: '
     .min(100, { error: 'expected an HTTP status code between 100 and 599' })
     .max(599, { error: 'expected an HTTP status code between 100 and 599' });
 const expectSchema = zod__WEBPACK_IMPORTED_MODULE_0__/* .strictObject */ .rej({
-    status: zod__WEBPACK_IMPORTED_MODULE_0__/* .union */ .KCZ([statusCode, zod__WEBPACK_IMPORTED_MODULE_0__/* .array */ .YOg(statusCode).min(1)], {
+    status: zod__WEBPACK_IMPORTED_MODULE_0__/* .union */ .KCZ([statusCode, zod__WEBPACK_IMPORTED_MODULE_0__/* .array */ .YOg(statusCode).min(1, { error: 'list at least one status code' })], {
         error: 'expected a status code or a list of them, e.g. 200 or [200, 204]'
     }),
     json: zod__WEBPACK_IMPORTED_MODULE_0__/* .record */ .g1P(zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().min(1, { error: 'a JSON path must not be empty' }), zod__WEBPACK_IMPORTED_MODULE_0__/* .union */ .KCZ([zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP(), zod__WEBPACK_IMPORTED_MODULE_0__/* .number */ .aig(), zod__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zMY(), zod__WEBPACK_IMPORTED_MODULE_0__/* ["null"] */ .chJ()], {
         error: `expected a literal (string, number, true, false, null) or one of ${JSON_OPERATORS.join(', ')}`
-    }), { error: 'expected a mapping of dot paths to values, e.g. {success: true, data: non-empty}' })
+    }), {
+        error: 'expected a mapping of dot paths to values, e.g. {success: true, data: non-empty}'
+    })
+}, {
+    // firstIssue() names the unknown keys itself and appends this.
+    error: issue => issue.code === 'unrecognized_keys'
+        ? 'accepted: status, json'
+        : 'expected a mapping with status and/or json, e.g. {status: 200}'
 })
     .partial()
     .transform((raw) => ({
@@ -28818,11 +28833,244 @@ function firstIssue(error, prefix = []) {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
         message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `"${k}"`).join(', ')}`;
+        // A schema may say what it accepts instead of zod's "Unrecognized key ..." text.
+        if (!/^Unrecognized key/.test(issue.message))
+            message += `; ${issue.message}`;
     }
     else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
         message = 'is required';
     }
     return where ? `${where}: ${message}` : message;
+}
+
+
+/***/ }),
+
+/***/ 7476:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Iu: () => (/* binding */ parsePhaseSettings),
+/* harmony export */   SU: () => (/* binding */ VERSION_OVERRIDE_HEADER),
+/* harmony export */   Ss: () => (/* binding */ PHASE_INPUTS)
+/* harmony export */ });
+/* unused harmony exports PHASE_DEFAULTS, parseVersionCheck */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _metrics_thresholds_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1713);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7840);
+/* harmony import */ var _endpoints_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3136);
+
+
+
+
+const VERSION_OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides';
+const PHASE_INPUTS = [
+    'wait-for',
+    'wait-for-version',
+    'wait-timeout',
+    'poll-interval',
+    'version-override',
+    'warmup-trigger',
+    'warmup-trigger-required',
+    'verify',
+    'cache-markers',
+    'min-cached',
+    'max-warm-latency',
+    'metrics-path',
+    'thresholds',
+    'min-hit-rate',
+    'hit-rate-field',
+    'min-cache-size',
+    'cache-size-field',
+    'poll-timeout'
+];
+const PHASE_DEFAULTS = {
+    'wait-timeout': '2m',
+    'poll-interval': '5s',
+    'warmup-trigger-required': 'false',
+    verify: 'true',
+    'cache-markers': 'cached=true\nmetadata.cacheStatus=hit',
+    'hit-rate-field': 'cacheStats.overallHitRate',
+    'cache-size-field': 'cacheStats.l2Size',
+    'poll-timeout': '2m'
+};
+function get(raw, name) {
+    const v = raw[name]?.trim() ?? '';
+    return v === '' ? (PHASE_DEFAULTS[name] ?? '') : v;
+}
+function bool(raw, name) {
+    const text = get(raw, name);
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is not a boolean; accepted: true or false`);
+}
+function duration(raw, name, maxMs = 6 * 3_600_000) {
+    const text = get(raw, name);
+    const ms = (0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .parseDuration */ .E9)(text);
+    if (ms === undefined)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is not ${_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .DURATION_HELP */ .vb}`);
+    if (ms <= 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is too short; it must be more than 0`);
+    if (ms > maxMs)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is too long; the most accepted is ${maxMs / 60_000}m`);
+    return ms;
+}
+function target(raw, name, base, allowMethod) {
+    const text = get(raw, name);
+    if (text === '')
+        return undefined;
+    const m = /^(?:([A-Za-z]+)\s+)?(\S+)$/.exec(text);
+    if (!m)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is not ${allowMethod ? '"METHOD /path" or "/path"' : 'a path such as /health'}`);
+    if (m[1] && !allowMethod)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}": give only a path; it is requested with GET`);
+    const method = (m[1] ?? (allowMethod ? 'POST' : 'GET')).toUpperCase();
+    if (!_endpoints_js__WEBPACK_IMPORTED_MODULE_2__/* .METHODS */ .J8.includes(method))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${m[1]}": expected one of ${_endpoints_js__WEBPACK_IMPORTED_MODULE_2__/* .METHODS */ .J8.join(', ')}`);
+    try {
+        const url = (0,_endpoints_js__WEBPACK_IMPORTED_MODULE_2__/* .resolvePath */ .o1)(m[2], base, '');
+        const prefix = base.pathname.replace(/\/+$/, '');
+        const shown = url.pathname.startsWith(prefix)
+            ? url.pathname.slice(prefix.length) || '/'
+            : url.pathname;
+        return { method: method, path: `${shown}${url.search}`, url: url.href };
+    }
+    catch (error) {
+        if (error instanceof _endpoints_js__WEBPACK_IMPORTED_MODULE_2__/* .EndpointsError */ .Ju)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, error.message.replace(/^: /, ''));
+        throw error;
+    }
+}
+function parseVersionCheck(text) {
+    const t = text.trim();
+    const header = /^header:\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(.+)$/i.exec(t);
+    if (/^header:/i.test(t))
+        return header
+            ? { kind: 'header', name: header[1], value: header[2].trim(), text: t }
+            : `"${t}" is not header:Name=value`;
+    if (/^text:/i.test(t))
+        return { kind: 'text', value: t.slice(5).trim(), text: t };
+    const json = /^(?:json:)?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t);
+    if (json)
+        return { kind: 'json', path: json[1], value: json[2].trim(), text: t };
+    if (/^json:/i.test(t))
+        return `"${t}" is not json:path=value`;
+    return { kind: 'text', value: t, text: t };
+}
+function share(raw, name) {
+    const text = get(raw, name);
+    if (text === '')
+        return undefined;
+    const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text);
+    if (!m)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is not a share; accepted: 80%, 80 or 0.8`);
+    let v = Number(m[1]);
+    if (m[2] === '%' || v > 1)
+        v = v / 100;
+    if (v > 1)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is more than 100 %`);
+    return v;
+}
+function fieldPath(raw, name) {
+    const text = get(raw, name);
+    if (!/^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)*$/.test(text))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(name, `"${text}" is not a dot path such as cacheStats.l2Size`);
+    return text;
+}
+/** Parses the inputs of the phases around warming. Throws InputError naming the input. */
+function parsePhaseSettings(raw, base) {
+    const waitFor = target(raw, 'wait-for', base, false);
+    const versionText = get(raw, 'wait-for-version');
+    let waitForVersion;
+    if (versionText !== '') {
+        if (!waitFor)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('wait-for-version', 'needs wait-for, the path whose answer shows the version (e.g. /health)');
+        const parsed = parseVersionCheck(versionText);
+        if (typeof parsed === 'string')
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('wait-for-version', `${parsed}; accepted: path=value (a JSON field), header:Name=value, or plain text`);
+        waitForVersion = parsed;
+    }
+    const versionOverride = get(raw, 'version-override');
+    if (/[\r\n\0]/.test(versionOverride))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('version-override', 'contains a line break; give one value such as my-worker="<version-id>"');
+    const cacheMarkers = [];
+    get(raw, 'cache-markers')
+        .split(/\r?\n/)
+        .forEach((line, i) => {
+        if (line.trim() === '')
+            return;
+        const m = /^([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(line.trim());
+        if (!m)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('cache-markers', `line ${i + 1}: "${line.trim()}" is not dot.path=value, e.g. metadata.cacheStatus=hit`);
+        cacheMarkers.push({ path: m[1], value: m[2].trim() });
+    });
+    const metrics = target(raw, 'metrics-path', base, false);
+    const hitRateField = fieldPath(raw, 'hit-rate-field');
+    const cacheSizeField = fieldPath(raw, 'cache-size-field');
+    const thresholds = [];
+    get(raw, 'thresholds')
+        .split(/\r?\n/)
+        .forEach((line, i) => {
+        if (line.trim() === '' || line.trim().startsWith('#'))
+            return;
+        const t = (0,_metrics_thresholds_js__WEBPACK_IMPORTED_MODULE_3__/* .parseThreshold */ .B7)(line);
+        if (typeof t === 'string')
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('thresholds', `line ${i + 1}: ${t}`);
+        thresholds.push(t);
+    });
+    const minHitRate = get(raw, 'min-hit-rate');
+    if (minHitRate !== '') {
+        const t = (0,_metrics_thresholds_js__WEBPACK_IMPORTED_MODULE_3__/* .parseThreshold */ .B7)(`${hitRateField} >= ${minHitRate}`, true);
+        if (typeof t === 'string')
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('min-hit-rate', `"${minHitRate}" is not a rate; accepted: 0.7, 70% or 70`);
+        thresholds.push({ ...t, text: `${hitRateField} >= ${minHitRate}` });
+    }
+    const minSize = get(raw, 'min-cache-size');
+    if (minSize !== '') {
+        if (!/^\d+$/.test(minSize))
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('min-cache-size', `"${minSize}" is not a whole number of entries`);
+        const t = (0,_metrics_thresholds_js__WEBPACK_IMPORTED_MODULE_3__/* .parseThreshold */ .B7)(`${cacheSizeField} >= ${minSize}`);
+        if (typeof t === 'string')
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz('min-cache-size', t);
+        thresholds.push(t);
+    }
+    if (thresholds.length > 0 && !metrics) {
+        const which = get(raw, 'thresholds') !== ''
+            ? 'thresholds'
+            : minHitRate !== ''
+                ? 'min-hit-rate'
+                : 'min-cache-size';
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(which, 'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)');
+    }
+    const maxWarm = get(raw, 'max-warm-latency');
+    const verify = bool(raw, 'verify');
+    const minCached = share(raw, 'min-cached');
+    if (!verify && (minCached !== undefined || maxWarm !== '')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(minCached !== undefined ? 'min-cached' : 'max-warm-latency', 'needs verify: true (the verify pass measures it)');
+    }
+    return {
+        ...(waitFor ? { waitFor } : {}),
+        ...(waitForVersion ? { waitForVersion } : {}),
+        waitTimeoutMs: duration(raw, 'wait-timeout'),
+        pollIntervalMs: duration(raw, 'poll-interval', 10 * 60_000),
+        ...(versionOverride ? { versionOverride } : {}),
+        ...(() => {
+            const t = target(raw, 'warmup-trigger', base, true);
+            return t ? { warmupTrigger: t } : {};
+        })(),
+        warmupTriggerRequired: bool(raw, 'warmup-trigger-required'),
+        verify,
+        cacheMarkers,
+        ...(minCached !== undefined ? { minCached } : {}),
+        ...(maxWarm !== '' ? { maxWarmLatencyMs: duration(raw, 'max-warm-latency', 10 * 60_000) } : {}),
+        ...(metrics ? { metrics } : {}),
+        thresholds,
+        hitRateField,
+        cacheSizeField,
+        pollTimeoutMs: duration(raw, 'poll-timeout')
+    };
 }
 
 
@@ -28861,7 +29109,10 @@ var expect = __nccwpck_require__(2085);
 var issues = __nccwpck_require__(1012);
 // EXTERNAL MODULE: ./src/config/url.ts
 var url = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ./src/config/phases.ts
+var phases = __nccwpck_require__(7476);
 ;// CONCATENATED MODULE: ./src/config/settings.ts
+
 
 
 
@@ -28888,7 +29139,8 @@ const INPUT_NAMES = [
     'deadline',
     'fail-on',
     'dry-run',
-    'report-file'
+    'report-file',
+    ...phases/* PHASE_INPUTS */.Ss
 ];
 const DEFAULTS = {
     'api-key-header': 'X-API-Key',
@@ -28926,7 +29178,7 @@ function settings_duration(raw, name, min, max) {
     if (ms < min)
         throw new errors/* InputError */.dz(name, `"${text}" is too short; it must be more than 0`);
     if (ms > max)
-        throw new errors/* InputError */.dz(name, `"${text}" is too long; the most accepted is ${max / 60_000}m`);
+        throw new errors/* InputError */.dz(name, `"${text}" is too long; the most accepted is ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : `${max / 60_000}m`}`);
     return ms;
 }
 function parseBoolean(name, text) {
@@ -29019,6 +29271,9 @@ function parseSettings(raw, ctx) {
     if (!config_endpoints/* HEADER_NAME */.EQ.test(apiKeyHeader))
         throw new errors/* InputError */.dz('api-key-header', `"${apiKeyHeader}" is not a valid header name`);
     const headers = parseHeaderLines(raw.headers ?? '');
+    if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !(0,url/* isLoopback */.U9)(base.hostname)) {
+        throw new errors/* InputError */.dz('url', `http:// would send the values of headers in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
+    }
     if (apiKey && Object.keys(headers).some(h => h.toLowerCase() === apiKeyHeader.toLowerCase())) {
         throw new errors/* InputError */.dz('headers', `sets ${apiKeyHeader}, which also carries api-key; set one of them`);
     }
@@ -29061,7 +29316,8 @@ function parseSettings(raw, ctx) {
         failOn: oneOf(raw, 'fail-on', FAIL_ON),
         dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
         reportFile,
-        secrets
+        secrets,
+        ...(0,phases/* parsePhaseSettings */.Iu)(raw, base)
     };
     return Object.freeze(settings);
 }
@@ -29090,8 +29346,10 @@ function normalizeBaseUrl(raw) {
     let text = raw.trim().replace(/\s*\(custom domain\)\s*$/i, '');
     if (text === '')
         return 'is empty; give the deployment URL, e.g. https://my-worker.example.workers.dev';
+    // Messages echo the URL, but never a password written into it.
+    const shown = () => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1***@');
     if (/\s/.test(text))
-        return `"${text}" contains white space; give one URL`;
+        return `"${shown()}" contains white space; give one URL`;
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
         text = `https://${text}`;
     let url;
@@ -29099,10 +29357,10 @@ function normalizeBaseUrl(raw) {
         url = new URL(text);
     }
     catch {
-        return `"${text}" is not a URL; give e.g. https://my-worker.example.workers.dev`;
+        return `"${shown()}" is not a URL; give e.g. https://my-worker.example.workers.dev`;
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        return `"${text}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`;
+        return `"${shown()}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`;
     }
     if (url.username || url.password)
         return 'must not contain a user name or password; pass the key as api-key';
@@ -29119,684 +29377,29 @@ function joinUrl(base, path) {
 
 /***/ }),
 
-/***/ 558:
+/***/ 825:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rh: () => (/* binding */ runWarm),
+/* harmony export */   YK: () => (/* binding */ MAX_BODY_BYTES),
+/* harmony export */   YS: () => (/* binding */ dryRunResult),
+/* harmony export */   vA: () => (/* binding */ totalsOf)
+/* harmony export */ });
+/* unused harmony export stepFails */
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _http_redirect_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6790);
+/* harmony import */ var _http_retry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8902);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(311);
+/* harmony import */ var _warm_endpoint_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4840);
+/* harmony import */ var _warm_plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8474);
+/* harmony import */ var _warm_pool_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5175);
+/* harmony import */ var _warm_stats_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8698);
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  YS: () => (/* binding */ dryRunResult),
-  Rh: () => (/* binding */ runWarm)
-});
-
-// UNUSED EXPORTS: MAX_BODY_BYTES, stepFails, totalsOf
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: ./src/http/request.ts
-
-
-class NetworkError extends Error {
-    kind;
-    name = 'NetworkError';
-    constructor(kind, message) {
-        super(message);
-        this.kind = kind;
-    }
-}
-function kindOf(error) {
-    switch (error.code) {
-        case 'ECONNREFUSED':
-            return 'refused';
-        case 'ECONNRESET':
-        case 'EPIPE':
-        case 'UND_ERR_SOCKET':
-            return 'reset';
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return 'dns';
-        case 'ETIMEDOUT':
-            return 'timeout';
-        default:
-            if (error.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(error.message))
-                return 'tls';
-            return 'network';
-    }
-}
-const DESCRIBE = {
-    timeout: 'timed out',
-    refused: 'connection refused',
-    reset: 'connection reset',
-    dns: 'host name not found',
-    tls: 'TLS handshake failed',
-    aborted: 'stopped',
-    network: 'network error'
-};
-/**
- * Sends one request and reads the answer, the whole of it within `timeoutMs`. Never follows a
- * redirect: the caller decides (see redirect.ts). The body is kept up to `maxBodyBytes`; the
- * rest is read and thrown away so the connection can be reused.
- */
-function sendOnce(req, opts) {
-    const now = opts.now ?? Date.now;
-    const url = new URL(req.url);
-    const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-    const started = now();
-    return new Promise((resolve, reject) => {
-        let settled = false;
-        const chunks = [];
-        let kept = 0;
-        let bytes = 0;
-        let truncated = false;
-        const fail = (error) => {
-            if (settled)
-                return;
-            settled = true;
-            cleanup();
-            request.destroy();
-            reject(error);
-        };
-        const timer = setTimeout(() => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)), opts.timeoutMs);
-        const onAbort = () => fail(new NetworkError('aborted', 'stopped before the answer came'));
-        const cleanup = () => {
-            clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', onAbort);
-        };
-        const headers = { ...req.headers };
-        if (req.body !== undefined)
-            headers['Content-Length'] = String(Buffer.byteLength(req.body));
-        const request = lib.request(url, {
-            method: req.method,
-            headers,
-            agent: opts.agentFor?.(url)
-        });
-        if (opts.signal?.aborted) {
-            queueMicrotask(onAbort);
-        }
-        else {
-            opts.signal?.addEventListener('abort', onAbort, { once: true });
-        }
-        request.on('error', (error) => {
-            const kind = kindOf(error);
-            fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`));
-        });
-        request.on('response', res => {
-            res.on('data', (chunk) => {
-                bytes += chunk.length;
-                if (kept + chunk.length <= opts.maxBodyBytes) {
-                    chunks.push(chunk);
-                    kept += chunk.length;
-                }
-                else {
-                    if (kept < opts.maxBodyBytes)
-                        chunks.push(chunk.subarray(0, opts.maxBodyBytes - kept));
-                    kept = opts.maxBodyBytes;
-                    truncated = true;
-                }
-            });
-            res.on('error', (error) => {
-                fail(new NetworkError('reset', `connection reset while reading the body (${error.code ?? error.message})`));
-            });
-            res.on('aborted', () => fail(new NetworkError('reset', 'connection reset while reading the body')));
-            res.on('end', () => {
-                if (settled)
-                    return;
-                if (!res.complete) {
-                    fail(new NetworkError('reset', 'connection closed before the body was complete'));
-                    return;
-                }
-                settled = true;
-                cleanup();
-                const flat = {};
-                for (const [name, v] of Object.entries(res.headers)) {
-                    if (v === undefined)
-                        continue;
-                    flat[name] = Array.isArray(v) ? v.join(', ') : v;
-                }
-                resolve({
-                    status: res.statusCode ?? 0,
-                    statusText: res.statusMessage ?? '',
-                    headers: flat,
-                    setCookie: res.headers['set-cookie'] !== undefined,
-                    body: Buffer.concat(chunks),
-                    truncated,
-                    bytes,
-                    durationMs: now() - started
-                });
-            });
-        });
-        request.end(req.body);
-    });
-}
-function describeNetworkError(kind) {
-    return DESCRIBE[kind];
-}
-
-;// CONCATENATED MODULE: ./src/http/redirect.ts
-
-const MAX_REDIRECTS = 5;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/**
- * Sends a request and follows redirects itself: at most MAX_REDIRECTS, and only to the same
- * origin. A redirect elsewhere is returned unfollowed, so the key never leaves the deployment.
- * The timeout covers the whole chain.
- */
-async function sendFollowing(req, opts) {
-    const now = opts.now ?? Date.now;
-    const started = now();
-    const origin = new URL(req.url).origin;
-    let current = req;
-    for (let hop = 0;; hop++) {
-        const left = Math.max(1, opts.timeoutMs - (now() - started));
-        const res = await sendOnce(current, { ...opts, timeoutMs: left });
-        const location = res.headers.location;
-        if (!REDIRECTS.has(res.status) || location === undefined) {
-            return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop };
-        }
-        const done = (why, where) => ({
-            ...res,
-            durationMs: now() - started,
-            finalUrl: current.url,
-            redirects: hop,
-            blockedRedirect: { location: where, why }
-        });
-        let next;
-        try {
-            next = new URL(location, current.url);
-        }
-        catch {
-            return done('bad-location', location);
-        }
-        if (next.protocol !== 'http:' && next.protocol !== 'https:')
-            return done('scheme', `${next.protocol}…`);
-        if (next.origin !== origin)
-            return done('other-origin', `${next.origin}${next.pathname}`);
-        if (hop >= MAX_REDIRECTS)
-            return done('too-many', next.href);
-        next.hash = '';
-        const toGet = res.status === 303 ||
-            ((res.status === 301 || res.status === 302) && current.method === 'POST');
-        current = toGet
-            ? {
-                method: current.method === 'HEAD' ? 'HEAD' : 'GET',
-                url: next.href,
-                headers: withoutBodyHeaders(current.headers)
-            }
-            : { ...current, url: next.href };
-    }
-}
-function withoutBodyHeaders(headers) {
-    const out = {};
-    for (const [k, v] of Object.entries(headers))
-        if (k.toLowerCase() !== 'content-type')
-            out[k] = v;
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/http/retry.ts
-const realClock = {
-    now: () => Date.now(),
-    random: () => Math.random(),
-    sleep: (ms, signal) => new Promise(resolve => {
-        if (signal?.aborted)
-            return resolve();
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, Math.max(0, ms));
-        signal?.addEventListener('abort', done, { once: true });
-    })
-};
-/** Status codes that can succeed when asked again. Nothing else is retried. */
-const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-/** Network failures worth another try; DNS and TLS failures will not mend themselves. */
-const RETRY_ERRORS = new Set([
-    'timeout',
-    'refused',
-    'reset',
-    'network'
-]);
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
-/** `Retry-After` as milliseconds from now: delta seconds or an HTTP date. */
-function parseRetryAfter(value, nowMs) {
-    if (value === undefined)
-        return undefined;
-    const text = value.trim();
-    if (/^\d+$/.test(text))
-        return Number(text) * 1000;
-    const date = Date.parse(text);
-    if (Number.isNaN(date))
-        return undefined;
-    return Math.max(0, date - nowMs);
-}
-/** Exponential backoff with jitter for the n-th retry (1-based): 50-100 % of base·2^(n-1), capped. */
-function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
-    const full = Math.min(cap, base * 2 ** (retry - 1));
-    return Math.round(full * (0.5 + random() * 0.5));
-}
-
-// EXTERNAL MODULE: ./src/version.ts
-var version = __nccwpck_require__(311);
-// EXTERNAL MODULE: ./src/config/duration.ts
-var duration = __nccwpck_require__(7840);
-;// CONCATENATED MODULE: ./src/warm/diagnose.ts
-
-
-
-/** Routes that do something rather than serve data usually want POST. */
-const ACTION_ROUTE = /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i;
-function attemptsText(n) {
-    return n === 1 ? '1 attempt' : `${n} attempts`;
-}
-/** The server's own words from a JSON error body (`error`, `message`, `detail`), shortened. */
-function serverMessage(res) {
-    const text = res.body.toString('utf8', 0, Math.min(res.body.length, 4096)).trim();
-    if (text === '')
-        return undefined;
-    let said;
-    try {
-        const doc = JSON.parse(text);
-        said = doc?.error ?? doc?.message ?? doc?.detail ?? doc?.title;
-        if (said && typeof said === 'object')
-            said = said.message;
-    }
-    catch {
-        if (!/^\s*</.test(text))
-            said = text;
-    }
-    if (typeof said !== 'string' || said.trim() === '')
-        return undefined;
-    const one = said.replace(/\s+/g, ' ').trim();
-    return one.length > 120 ? `${one.slice(0, 117)}...` : one;
-}
-function allowed(res) {
-    const allow = res.headers.allow;
-    if (!allow)
-        return [];
-    return allow
-        .split(',')
-        .map(m => m.trim().toUpperCase())
-        .filter(m => m !== '' && m !== 'OPTIONS' && m !== 'HEAD');
-}
-/** Explains an answer whose status was not accepted, in words a user can act on. */
-function diagnoseStatus(res, ctx) {
-    const said = serverMessage(res);
-    const quote = said ? ` (server said: "${said}")` : '';
-    const line = `${ctx.method} ${ctx.path} returned ${res.status}`;
-    const status = res.status;
-    if (status === 401 || status === 403) {
-        const verb = status === 401 ? 'unauthorized' : 'forbidden';
-        if (!ctx.apiKeySent) {
-            return {
-                reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
-                cause: `http-${status}`
-            };
-        }
-        return {
-            reason: `${line} (${verb}): the key sent in header ${ctx.apiKeyHeader} was refused; check the api-key secret and api-key-header${quote}`,
-            cause: `http-${status}`
-        };
-    }
-    if (status === 404 || status === 405) {
-        const others = allowed(res).filter(m => m !== ctx.method);
-        let hint;
-        if (others.length > 0)
-            hint = `; the server allows ${others.join(', ')} here, set method: ${others[0]}`;
-        else if (status === 405)
-            hint = `; the route exists but not for ${ctx.method}${ctx.method === 'GET' ? ', it may need POST' : ''}`;
-        else if (ctx.method === 'GET' && ACTION_ROUTE.test(ctx.path))
-            hint = '; this route may need POST';
-        else
-            hint = '; check the path and the method';
-        return { reason: `${line}${hint}${quote}`, cause: `http-${status}` };
-    }
-    if (status === 429) {
-        const after = res.headers['retry-after'];
-        return {
-            reason: `${line} (rate limited) after ${attemptsText(ctx.attempts)}${after ? `; Retry-After: ${after}` : ''}; lower concurrency or raise retries${quote}`,
-            cause: 'http-429'
-        };
-    }
-    if (status >= 500) {
-        return {
-            reason: `${line}${res.statusText ? ` ${res.statusText}` : ''} after ${attemptsText(ctx.attempts)}${quote}`,
-            cause: `http-${status}`
-        };
-    }
-    if (status >= 300 && status < 400) {
-        return { reason: `${line} (a redirect with no Location header)`, cause: 'redirect' };
-    }
-    return {
-        reason: `${line}, which the endpoint's expect.status does not accept${quote}`,
-        cause: `http-${status}`
-    };
-}
-function diagnoseRedirect(res, ctx) {
-    const blocked = res.blockedRedirect;
-    const line = `${ctx.method} ${ctx.path} redirected (${res.status})`;
-    switch (blocked?.why) {
-        case 'other-origin':
-            return {
-                reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
-                cause: 'redirect-other-origin'
-            };
-        case 'scheme':
-            return {
-                reason: `${line} to a ${blocked.location} URL; not followed`,
-                cause: 'redirect-scheme'
-            };
-        case 'too-many':
-            return {
-                reason: `${line} more than ${MAX_REDIRECTS} times; stopped (a redirect loop?)`,
-                cause: 'redirect-loop'
-            };
-        default:
-            return { reason: `${line} to an invalid Location; not followed`, cause: 'redirect' };
-    }
-}
-function diagnoseNetwork(error, ctx) {
-    const what = error.kind === 'timeout'
-        ? `timed out after ${(0,duration/* formatDuration */.a3)(ctx.timeoutMs)}`
-        : describeNetworkError(error.kind);
-    const detail = error.kind === 'timeout' || error.kind === 'aborted' ? '' : ` (${error.message})`;
-    return {
-        reason: `${ctx.method} ${ctx.path} ${what}${detail}, after ${attemptsText(ctx.attempts)}`,
-        cause: error.kind
-    };
-}
-
-;// CONCATENATED MODULE: ./src/warm/json-checks.ts
-/** Reads a dot path such as `data.0.price` from a parsed JSON document. */
-function getPath(doc, path) {
-    let current = doc;
-    for (const segment of path.split('.')) {
-        if (Array.isArray(current) && /^\d+$/.test(segment)) {
-            const index = Number(segment);
-            if (index >= current.length)
-                return { found: false };
-            current = current[index];
-        }
-        else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
-            current = current[segment];
-        }
-        else {
-            return { found: false };
-        }
-    }
-    return { found: true, value: current };
-}
-function show(value) {
-    if (value === undefined)
-        return 'undefined';
-    const text = JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function isEmpty(value) {
-    if (value === null || value === undefined || value === '')
-        return true;
-    if (Array.isArray(value))
-        return value.length === 0;
-    if (typeof value === 'object')
-        return Object.keys(value).length === 0;
-    return false;
-}
-/** Checks every `path → expected` pair; returns one phrase per failure (empty when all hold). */
-function checkJson(doc, checks) {
-    const failures = [];
-    for (const [path, expected] of Object.entries(checks)) {
-        const { found, value } = getPath(doc, path);
-        if (expected === 'exists') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-        }
-        else if (expected === 'not-null') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-            else if (value === null)
-                failures.push(`\`${path}\` is null`);
-        }
-        else if (expected === 'non-empty') {
-            if (!found)
-                failures.push(`\`${path}\` missing`);
-            else if (isEmpty(value))
-                failures.push(`\`${path}\` is empty (${show(value)})`);
-        }
-        else if (!found) {
-            failures.push(`\`${path}\` missing (expected ${show(expected)})`);
-        }
-        else if (value !== expected) {
-            failures.push(`\`${path}\` was ${show(value)} (expected ${show(expected)})`);
-        }
-    }
-    return failures;
-}
-
-;// CONCATENATED MODULE: ./src/warm/endpoint.ts
-
-
-
-
-
-/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
-function requestHeaders(url, settings, own, userAgent) {
-    const headers = {
-        'User-Agent': userAgent,
-        Accept: 'application/json, */*;q=0.5'
-    };
-    if (new URL(url).origin === settings.origin) {
-        Object.assign(headers, settings.headers);
-        if (settings.apiKey)
-            headers[settings.apiKeyHeader] = settings.apiKey;
-    }
-    return Object.assign(headers, own);
-}
-/**
- * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
- * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
- * past the deadline.
- */
-async function sendWithRetries(req, retries, timeoutMs, ctx) {
-    const { clock, deadlineAt, signal } = ctx;
-    for (let attempt = 1;; attempt++) {
-        const left = deadlineAt - clock.now();
-        if (signal?.aborted || left <= 0)
-            return { attempts: attempt - 1, stopped: true };
-        let response;
-        let error;
-        try {
-            response = await ctx.send(req, {
-                timeoutMs: Math.min(timeoutMs, left),
-                ...(signal ? { signal } : {})
-            });
-        }
-        catch (e) {
-            if (!(e instanceof NetworkError))
-                throw e;
-            error = e;
-            if (e.kind === 'aborted' || signal?.aborted)
-                return { attempts: attempt, error: e, stopped: true };
-        }
-        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
-        const result = {
-            attempts: attempt,
-            ...(response ? { response } : {}),
-            ...(error ? { error } : {})
-        };
-        if (!retryable || attempt > retries)
-            return result;
-        const retryAfter = response
-            ? parseRetryAfter(response.headers['retry-after'], clock.now())
-            : undefined;
-        const delay = retryAfter ?? backoffMs(attempt, clock.random);
-        const remaining = deadlineAt - clock.now();
-        if (delay >= remaining) {
-            const asked = retryAfter !== undefined
-                ? `the server asked to wait ${(0,duration/* formatDuration */.a3)(delay)} (Retry-After)`
-                : `the next retry (in ${(0,duration/* formatDuration */.a3)(delay)})`;
-            return {
-                ...result,
-                gaveUp: `${asked}, past the deadline (${(0,duration/* formatDuration */.a3)(Math.max(0, remaining))} left)`
-            };
-        }
-        await clock.sleep(delay, signal);
-        if (signal?.aborted)
-            return { ...result, stopped: true };
-    }
-}
-function cacheHeader(res) {
-    const parts = [];
-    const cf = res.headers['cf-cache-status'];
-    const x = res.headers['x-cache'];
-    const age = res.headers.age;
-    if (cf)
-        parts.push(`CF-Cache-Status: ${cf}`);
-    if (x)
-        parts.push(`X-Cache: ${x}`);
-    if (age)
-        parts.push(`Age: ${age}`);
-    return parts.length > 0 ? parts.join(', ') : undefined;
-}
-/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
-function checkExpect(res, ep) {
-    const json = ep.expect.json;
-    if (!json || Object.keys(json).length === 0)
-        return [];
-    if (res.truncated)
-        return [
-            `the body is larger than the ${Math.round(res.body.length / 1024 / 1024)} MiB read for checks, so its JSON cannot be checked`
-        ];
-    let doc;
-    try {
-        doc = JSON.parse(res.body.toString('utf8'));
-    }
-    catch {
-        const type = res.headers['content-type'] ?? 'no content-type';
-        return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`];
-    }
-    return checkJson(doc, json);
-}
-function statusAccepted(status, ep) {
-    return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300;
-}
-/** Warms one endpoint and says, honestly, whether it is warm. */
-async function warmEndpoint(ep, ctx) {
-    const { settings } = ctx;
-    const req = {
-        method: ep.method,
-        url: ep.url,
-        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
-        ...(ep.body !== undefined ? { body: ep.body } : {})
-    };
-    const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx);
-    const base = {
-        source: ep.source,
-        method: ep.method,
-        path: ep.path,
-        priority: ep.priority,
-        ...(ep.name ? { name: ep.name } : {}),
-        attempts: attempted.attempts
-    };
-    const dctx = {
-        method: ep.method,
-        path: ep.path,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: settings.apiKey !== undefined,
-        attempts: attempted.attempts
-    };
-    const res = attempted.response;
-    if (!res) {
-        if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
-            const why = ctx.clock.now() >= ctx.deadlineAt ? 'the deadline passed' : 'the run was stopped';
-            return {
-                ...base,
-                outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
-                reason: `${why} before ${ep.method} ${ep.path} was answered`,
-                cause: 'deadline'
-            };
-        }
-        const d = diagnoseNetwork(attempted.error, {
-            ...dctx,
-            timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
-        });
-        return {
-            ...base,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
-    const seen = {
-        status: res.status,
-        latencyMs: Math.round(res.durationMs),
-        bytes: res.bytes,
-        ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
-    };
-    if (res.blockedRedirect) {
-        const d = diagnoseRedirect(res, dctx);
-        return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause };
-    }
-    if (!statusAccepted(res.status, ep)) {
-        const d = diagnoseStatus(res, dctx);
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
-    const failures = checkExpect(res, ep);
-    if (failures.length > 0) {
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
-            cause: 'assertion'
-        };
-    }
-    return { ...base, ...seen, outcome: 'passed' };
-}
-
-// EXTERNAL MODULE: ./src/warm/plan.ts
-var plan = __nccwpck_require__(8474);
-;// CONCATENATED MODULE: ./src/warm/pool.ts
-/**
- * Runs `work` over `items` with at most `concurrency` in flight. Results keep the items' order.
- * Once `signal` aborts, items not yet started are left undefined (the caller marks them skipped).
- */
-async function runPool(items, concurrency, work, signal) {
-    const results = new Array(items.length).fill(undefined);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length && !signal?.aborted) {
-            const index = next++;
-            results[index] = await work(items[index], index);
-        }
-    };
-    const size = Math.max(1, Math.min(concurrency, items.length));
-    await Promise.all(Array.from({ length: size }, worker));
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/warm/stats.ts
-/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
-function percentile(values, p) {
-    if (values.length === 0)
-        return undefined;
-    const sorted = [...values].sort((a, b) => a - b);
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-;// CONCATENATED MODULE: ./src/engine.ts
 
 
 
@@ -29809,8 +29412,8 @@ function percentile(values, p) {
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 function defaultAgents(concurrency) {
     const opts = { keepAlive: true, maxSockets: concurrency };
-    const plain = new (external_node_http_default()).Agent(opts);
-    const tls = new (external_node_https_default()).Agent(opts);
+    const plain = new (node_http__WEBPACK_IMPORTED_MODULE_0___default().Agent)(opts);
+    const tls = new (node_https__WEBPACK_IMPORTED_MODULE_1___default().Agent)(opts);
     return url => (url.protocol === 'https:' ? tls : plain);
 }
 function totalsOf(endpoints) {
@@ -29842,13 +29445,13 @@ function stepFails(settings, endpoints, stoppedBy) {
  * Pure apart from the HTTP it sends: no @actions/* here.
  */
 async function runWarm(settings, deps = {}) {
-    const clock = deps.clock ?? realClock;
+    const clock = deps.clock ?? _http_retry_js__WEBPACK_IMPORTED_MODULE_4__/* .realClock */ .dQ;
     const log = deps.log ?? (() => { });
     const started = clock.now();
     const deadlineAt = started + settings.deadlineMs;
-    const tiers = (0,plan/* planTiers */.L)(settings);
+    const tiers = (0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .planTiers */ .L)(settings);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), settings.deadlineMs);
+    const timer = setTimeout(() => deadline.abort(new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .StoppedError */ .Ko('deadline')), settings.deadlineMs);
     timer.unref?.();
     const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
     let send = deps.send;
@@ -29857,32 +29460,48 @@ async function runWarm(settings, deps = {}) {
     if (!send) {
         agentFor ??= defaultAgents(settings.concurrency);
         const via = agentFor;
-        send = (req, opts) => sendFollowing(req, {
+        send = (req, opts) => (0,_http_redirect_js__WEBPACK_IMPORTED_MODULE_3__/* .sendFollowing */ .e)(req, {
             ...opts,
             maxBodyBytes: MAX_BODY_BYTES,
             agentFor: via,
             now: () => clock.now()
         });
     }
-    const ctx = { settings, send, clock, deadlineAt, signal, userAgent: version/* USER_AGENT */._ };
+    const ctx = { settings, send, clock, deadlineAt, signal, userAgent: _version_js__WEBPACK_IMPORTED_MODULE_7__/* .USER_AGENT */ ._ };
     const results = [];
     try {
+        let keyRefused;
         for (const tier of tiers) {
             const tierStart = clock.now();
-            log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-            const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
-            const endpoints = done.map((r, i) => r ?? {
-                source: tier.endpoints[i].source,
-                method: tier.endpoints[i].method,
-                path: tier.endpoints[i].path,
+            const skip = (why, cause) => (ep) => ({
+                source: ep.source,
+                method: ep.method,
+                path: ep.path,
                 priority: tier.priority,
+                ...(ep.name ? { name: ep.name } : {}),
                 outcome: 'skipped',
                 attempts: 0,
-                reason: deps.signal?.aborted
-                    ? 'not sent: the run was cancelled'
-                    : 'not sent: the deadline passed',
-                cause: deps.signal?.aborted ? 'cancelled' : 'deadline'
+                reason: why,
+                cause
             });
+            let endpoints;
+            if (keyRefused) {
+                // Every answer so far refused the key: more requests would only be refused too.
+                endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
+            }
+            else {
+                if (!signal.aborted)
+                    log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+                const done = await (0,_warm_pool_js__WEBPACK_IMPORTED_MODULE_8__/* .runPool */ .k)(tier.endpoints, settings.concurrency, ep => (0,_warm_endpoint_js__WEBPACK_IMPORTED_MODULE_5__/* .warmEndpoint */ .b3)(ep, ctx), signal);
+                const notSent = deps.signal?.aborted
+                    ? skip('not sent: the run was cancelled', 'cancelled')
+                    : skip('not sent: the deadline passed', 'deadline');
+                endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+                const answered = endpoints.filter(e => e.status !== undefined);
+                if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+                    keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
+                }
+            }
             for (const e of endpoints) {
                 log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
             }
@@ -29904,13 +29523,16 @@ async function runWarm(settings, deps = {}) {
             ? 'deadline'
             : undefined;
     const totals = totalsOf(all);
-    const latencies = all.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
-    const p50 = percentile(latencies, 50);
-    const p95 = percentile(latencies, 95);
+    // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
+    const latencies = all
+        .filter(e => e.outcome === 'passed' && e.latencyMs !== undefined)
+        .map(e => e.latencyMs);
+    const p50 = (0,_warm_stats_js__WEBPACK_IMPORTED_MODULE_9__/* .percentile */ .Y)(latencies, 50);
+    const p95 = (0,_warm_stats_js__WEBPACK_IMPORTED_MODULE_9__/* .percentile */ .Y)(latencies, 95);
     const anyBad = totals.failed > 0 || totals.skipped > 0 || stoppedBy !== undefined;
     return {
         schemaVersion: 1,
-        tool: { name: 'cache-warm-action', version: version/* VERSION */.x },
+        tool: { name: 'cache-warm-action', version: _version_js__WEBPACK_IMPORTED_MODULE_7__/* .VERSION */ .x },
         target: settings.baseUrl,
         startedAt: new Date(started).toISOString(),
         durationMs: Math.round(clock.now() - started),
@@ -29937,8 +29559,8 @@ async function runWarm(settings, deps = {}) {
     };
 }
 /** The result of a dry run: the plan, nothing sent. */
-function dryRunResult(settings, clock = realClock) {
-    const tiers = (0,plan/* planTiers */.L)(settings).map(t => ({
+function dryRunResult(settings, clock = _http_retry_js__WEBPACK_IMPORTED_MODULE_4__/* .realClock */ .dQ) {
+    const tiers = (0,_warm_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .planTiers */ .L)(settings).map(t => ({
         priority: t.priority,
         durationMs: 0,
         endpoints: t.endpoints.map((e) => ({
@@ -29956,7 +29578,7 @@ function dryRunResult(settings, clock = realClock) {
     const all = tiers.flatMap(t => t.endpoints);
     return {
         schemaVersion: 1,
-        tool: { name: 'cache-warm-action', version: version/* VERSION */.x },
+        tool: { name: 'cache-warm-action', version: _version_js__WEBPACK_IMPORTED_MODULE_7__/* .VERSION */ .x },
         target: settings.baseUrl,
         startedAt: new Date(clock.now()).toISOString(),
         durationMs: 0,
@@ -29986,10 +29608,10 @@ function dryRunResult(settings, clock = realClock) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ko: () => (/* binding */ StoppedError),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage)
 /* harmony export */ });
-/* unused harmony export StoppedError */
 /**
  * The few errors the action raises on purpose. The top level turns each into one line for the
  * log and the summary; none of them is ever shown with a stack trace.
@@ -29999,7 +29621,10 @@ class InputError extends Error {
     input;
     name = 'InputError';
     constructor(input, detail) {
-        super(`${input}${detail.startsWith('[') || detail.startsWith('.') ? '' : ': '}${detail}`);
+        // One line, always: a line break the user typed (a pasted second URL, a quoted YAML
+        // string) is shown as \n instead of splitting the message.
+        const line = detail.replace(/\r\n|\r|\n/g, '\\n');
+        super(`${input}${line.startsWith('[') || line.startsWith('.') ? '' : ': '}${line}`);
         this.input = input;
     }
 }
@@ -30853,6 +30478,1349 @@ function proxyAwareAgents(concurrency) {
 
 /***/ }),
 
+/***/ 6790:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N: () => (/* binding */ MAX_REDIRECTS),
+/* harmony export */   e: () => (/* binding */ sendFollowing)
+/* harmony export */ });
+/* harmony import */ var _request_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7777);
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * Sends a request and follows redirects itself: at most MAX_REDIRECTS, and only to the same
+ * origin. A redirect elsewhere is returned unfollowed, so the key never leaves the deployment.
+ * The timeout covers the whole chain.
+ */
+async function sendFollowing(req, opts) {
+    const now = opts.now ?? Date.now;
+    const started = now();
+    const origin = new URL(req.url).origin;
+    let current = req;
+    for (let hop = 0;; hop++) {
+        const left = Math.max(1, opts.timeoutMs - (now() - started));
+        const res = await (0,_request_js__WEBPACK_IMPORTED_MODULE_0__/* .sendOnce */ .E4)(current, { ...opts, timeoutMs: left });
+        const location = res.headers.location;
+        if (!REDIRECTS.has(res.status) || location === undefined) {
+            return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop };
+        }
+        const done = (why, where) => ({
+            ...res,
+            durationMs: now() - started,
+            finalUrl: current.url,
+            redirects: hop,
+            blockedRedirect: { location: where, why }
+        });
+        let next;
+        try {
+            next = new URL(location, current.url);
+        }
+        catch {
+            return done('bad-location', location);
+        }
+        if (next.protocol !== 'http:' && next.protocol !== 'https:')
+            return done('scheme', `${next.protocol}…`);
+        if (next.origin !== origin)
+            return done('other-origin', `${next.origin}${next.pathname}`);
+        if (hop >= MAX_REDIRECTS)
+            return done('too-many', next.href);
+        next.hash = '';
+        const toGet = res.status === 303 ||
+            ((res.status === 301 || res.status === 302) && current.method === 'POST');
+        current = toGet
+            ? {
+                method: current.method === 'HEAD' ? 'HEAD' : 'GET',
+                url: next.href,
+                headers: withoutBodyHeaders(current.headers)
+            }
+            : { ...current, url: next.href };
+    }
+}
+function withoutBodyHeaders(headers) {
+    const out = {};
+    for (const [k, v] of Object.entries(headers))
+        if (k.toLowerCase() !== 'content-type')
+            out[k] = v;
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 7777:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ NetworkError),
+/* harmony export */   E4: () => (/* binding */ sendOnce),
+/* harmony export */   gl: () => (/* binding */ describeNetworkError)
+/* harmony export */ });
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+
+
+class NetworkError extends Error {
+    kind;
+    name = 'NetworkError';
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+    }
+}
+function kindOf(error) {
+    switch (error.code) {
+        case 'ECONNREFUSED':
+            return 'refused';
+        case 'ECONNRESET':
+        case 'EPIPE':
+        case 'UND_ERR_SOCKET':
+            return 'reset';
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return 'dns';
+        case 'ETIMEDOUT':
+            return 'timeout';
+        default:
+            if (error.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(error.message))
+                return 'tls';
+            return 'network';
+    }
+}
+const DESCRIBE = {
+    timeout: 'timed out',
+    refused: 'connection refused',
+    reset: 'connection reset',
+    dns: 'host name not found',
+    tls: 'TLS handshake failed',
+    aborted: 'stopped',
+    network: 'network error'
+};
+/**
+ * Sends one request and reads the answer, the whole of it within `timeoutMs`. Never follows a
+ * redirect: the caller decides (see redirect.ts). The body is kept up to `maxBodyBytes`; the
+ * rest is read and thrown away so the connection can be reused.
+ */
+function sendOnce(req, opts) {
+    const now = opts.now ?? Date.now;
+    const url = new URL(req.url);
+    const lib = url.protocol === 'https:' ? (node_https__WEBPACK_IMPORTED_MODULE_1___default()) : (node_http__WEBPACK_IMPORTED_MODULE_0___default());
+    const started = now();
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const chunks = [];
+        let kept = 0;
+        let bytes = 0;
+        let truncated = false;
+        const fail = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            cleanup();
+            request.destroy();
+            reject(error);
+        };
+        const timer = setTimeout(() => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)), opts.timeoutMs);
+        const onAbort = () => fail(new NetworkError('aborted', 'stopped before the answer came'));
+        const cleanup = () => {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
+        };
+        const headers = { ...req.headers };
+        if (req.body !== undefined)
+            headers['Content-Length'] = String(Buffer.byteLength(req.body));
+        const request = lib.request(url, {
+            method: req.method,
+            headers,
+            agent: opts.agentFor?.(url)
+        });
+        if (opts.signal?.aborted) {
+            queueMicrotask(onAbort);
+        }
+        else {
+            opts.signal?.addEventListener('abort', onAbort, { once: true });
+        }
+        request.on('error', (error) => {
+            const kind = kindOf(error);
+            fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`));
+        });
+        request.on('response', res => {
+            res.on('data', (chunk) => {
+                bytes += chunk.length;
+                if (kept + chunk.length <= opts.maxBodyBytes) {
+                    chunks.push(chunk);
+                    kept += chunk.length;
+                }
+                else {
+                    if (kept < opts.maxBodyBytes)
+                        chunks.push(chunk.subarray(0, opts.maxBodyBytes - kept));
+                    kept = opts.maxBodyBytes;
+                    truncated = true;
+                }
+            });
+            res.on('error', (error) => {
+                fail(new NetworkError('reset', `connection reset while reading the body (${error.code ?? error.message})`));
+            });
+            res.on('aborted', () => fail(new NetworkError('reset', 'connection reset while reading the body')));
+            res.on('end', () => {
+                if (settled)
+                    return;
+                if (!res.complete) {
+                    fail(new NetworkError('reset', 'connection closed before the body was complete'));
+                    return;
+                }
+                settled = true;
+                cleanup();
+                const flat = {};
+                for (const [name, v] of Object.entries(res.headers)) {
+                    if (v === undefined)
+                        continue;
+                    flat[name] = Array.isArray(v) ? v.join(', ') : v;
+                }
+                resolve({
+                    status: res.statusCode ?? 0,
+                    statusText: res.statusMessage ?? '',
+                    headers: flat,
+                    setCookie: res.headers['set-cookie'] !== undefined,
+                    body: Buffer.concat(chunks),
+                    truncated,
+                    bytes,
+                    durationMs: now() - started
+                });
+            });
+        });
+        request.end(req.body);
+    });
+}
+function describeNetworkError(kind) {
+    return DESCRIBE[kind];
+}
+
+
+/***/ }),
+
+/***/ 8902:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ib: () => (/* binding */ RETRY_STATUSES),
+/* harmony export */   Xn: () => (/* binding */ RETRY_ERRORS),
+/* harmony export */   dQ: () => (/* binding */ realClock),
+/* harmony export */   jo: () => (/* binding */ backoffMs),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter)
+/* harmony export */ });
+/* unused harmony exports BACKOFF_BASE_MS, BACKOFF_CAP_MS */
+const realClock = {
+    now: () => Date.now(),
+    random: () => Math.random(),
+    sleep: (ms, signal) => new Promise(resolve => {
+        if (signal?.aborted)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        signal?.addEventListener('abort', done, { once: true });
+    })
+};
+/** Status codes that can succeed when asked again. Nothing else is retried. */
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** Network failures worth another try; DNS and TLS failures will not mend themselves. */
+const RETRY_ERRORS = new Set([
+    'timeout',
+    'refused',
+    'reset',
+    'network'
+]);
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+/** `Retry-After` as milliseconds from now: delta seconds or an HTTP date. */
+function parseRetryAfter(value, nowMs) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    // Fractional seconds are not in the RFC but some servers send them; honour what they mean.
+    if (/^\d+(?:\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    // An HTTP date names its month; without this, V8's lenient Date.parse reads "-5" as a date.
+    if (!/[a-z]/i.test(text))
+        return undefined;
+    const date = Date.parse(text);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, date - nowMs);
+}
+/** Exponential backoff with jitter for the n-th retry (1-based): 50-100 % of base·2^(n-1), capped. */
+function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
+    const full = Math.min(cap, base * 2 ** (retry - 1));
+    return Math.round(full * (0.5 + random() * 0.5));
+}
+
+
+/***/ }),
+
+/***/ 4842:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CE: () => (/* binding */ formatRate),
+/* harmony export */   _P: () => (/* binding */ looksLikeRate),
+/* harmony export */   e$: () => (/* binding */ scaleName),
+/* harmony export */   kz: () => (/* binding */ readNumber),
+/* harmony export */   nm: () => (/* binding */ readRate),
+/* harmony export */   yM: () => (/* binding */ documentRateScale)
+/* harmony export */ });
+const PERCENT_STRING = /^\s*(-?\d+(?:\.\d+)?)\s*%\s*$/;
+const NUMBER_STRING = /^\s*-?\d+(?:\.\d+)?\s*$/;
+/** A field whose name says it is a rate. */
+function looksLikeRate(path) {
+    const leaf = path.split('.').pop() ?? path;
+    return /rate|ratio|percent|pct/i.test(leaf);
+}
+/**
+ * The scale a metrics document uses for its rates, judged from every rate-named number in it:
+ * a value strictly between 0 and 1 means fractions, one above 1 (up to 100) means percentages.
+ */
+function documentRateScale(doc) {
+    let fraction = false;
+    let percent = false;
+    const visit = (node, key) => {
+        if (Array.isArray(node))
+            node.forEach(n => visit(n, key));
+        else if (node && typeof node === 'object')
+            for (const [k, v] of Object.entries(node))
+                visit(v, k);
+        else if (typeof node === 'number' && looksLikeRate(key)) {
+            if (node > 0 && node < 1)
+                fraction = true;
+            else if (node > 1 && node <= 100)
+                percent = true;
+        }
+    };
+    visit(doc, '');
+    if (fraction === percent)
+        return undefined;
+    return fraction ? 'fraction' : 'percent';
+}
+/** Reads a metric value as a rate (0-1 fraction). `docScale` settles a bare 0 or 1. */
+function readRate(raw, docScale) {
+    if (typeof raw === 'string') {
+        const pct = PERCENT_STRING.exec(raw);
+        if (pct) {
+            const v = Number(pct[1]) / 100;
+            if (v < 0 || v > 1)
+                return { raw, note: `"${raw}" is outside 0 % and 100 %` };
+            return { raw, value: v, scale: 'percent-string' };
+        }
+        if (NUMBER_STRING.test(raw))
+            return readRate(Number(raw), docScale);
+        return { raw, note: `"${raw}" is not a rate (expected 0.78, 78 or "78%")` };
+    }
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+        return { raw, note: `${JSON.stringify(raw) ?? 'nothing'} is not a number` };
+    }
+    if (raw < 0 || raw > 100)
+        return { raw, note: `${raw} is outside 0-1 and 0-100` };
+    if (raw > 1)
+        return { raw, value: raw / 100, scale: 'percent' };
+    if (raw > 0 && raw < 1)
+        return { raw, value: raw, scale: 'fraction' };
+    // Exactly 0 or 1: the same digits mean different things on the two scales.
+    if (docScale === 'percent')
+        return { raw, value: raw / 100, scale: 'percent' };
+    if (docScale === 'fraction' || raw === 0)
+        return { raw, value: raw, scale: 'fraction' };
+    return {
+        raw,
+        ambiguous: true,
+        note: 'a bare 1 could be 100 % (0-1 fraction) or 1 % (0-100 scale), and no other rate in the answer tells which; report rates as 0.78 or "78%"'
+    };
+}
+/** Reads a metric value as a plain number (sizes, counts). */
+function readNumber(raw) {
+    if (typeof raw === 'number' && Number.isFinite(raw))
+        return { raw, value: raw, scale: 'number' };
+    if (typeof raw === 'string' && NUMBER_STRING.test(raw))
+        return { raw, value: Number(raw), scale: 'number' };
+    if (typeof raw === 'string' && PERCENT_STRING.test(raw)) {
+        return { raw, value: Number(PERCENT_STRING.exec(raw)[1]) / 100, scale: 'percent-string' };
+    }
+    return { raw, note: `${JSON.stringify(raw) ?? 'nothing'} is not a number` };
+}
+function scaleName(scale) {
+    switch (scale) {
+        case 'fraction':
+            return '0-1 fraction';
+        case 'percent':
+            return '0-100 number';
+        case 'percent-string':
+            return '"NN%" string';
+        case 'number':
+            return 'number';
+        default:
+            return 'unread';
+    }
+}
+function formatRate(v) {
+    if (v === undefined)
+        return '–';
+    // Rounded first: 0.57 * 100 is 56.99999999999999, which toFixed shows as "57.0".
+    const pct = Math.round(v * 1000) / 10;
+    return `${Number.isInteger(pct) ? pct : pct.toFixed(1)} %`;
+}
+
+
+/***/ }),
+
+/***/ 1713:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B7: () => (/* binding */ parseThreshold),
+/* harmony export */   v9: () => (/* binding */ holds)
+/* harmony export */ });
+/* unused harmony export OPERATORS */
+/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4842);
+
+const OPERATORS = ['>=', '<=', '==', '>', '<'];
+const LINE = /^([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*(>=|<=|==|>|<)\s*(-?\d+(?:\.\d+)?)\s*(%?)$/;
+/**
+ * Parses one threshold line; returns an error phrase instead of throwing. A target with `%`,
+ * or on a field named like a rate, is a rate: `0.7`, `70%` and `70` all mean 70 %.
+ */
+function parseThreshold(line, forceRate = false) {
+    const m = LINE.exec(line.trim());
+    if (!m)
+        return `"${line.trim()}" is not "dot.path OP number" (OP one of ${OPERATORS.join(' ')}), e.g. cacheStats.l1Size >= 100`;
+    const [, path, op, num, pct] = m;
+    const rate = forceRate || pct === '%' || (0,_rates_js__WEBPACK_IMPORTED_MODULE_0__/* .looksLikeRate */ ._P)(path);
+    let target = Number(num);
+    if (rate) {
+        if (pct === '%' || target > 1)
+            target = target / 100;
+        if (target < 0 || target > 1)
+            return `"${line.trim()}": a rate must be between 0 and 1 (or 0 % and 100 %)`;
+    }
+    return { text: line.trim(), path, op, target, rate };
+}
+function holds(value, op, target) {
+    const eps = 1e-9;
+    switch (op) {
+        case '>=':
+            return value >= target - eps;
+        case '>':
+            return value > target + eps;
+        case '<=':
+            return value <= target + eps;
+        case '<':
+            return value < target - eps;
+        case '==':
+            return Math.abs(value - target) <= eps;
+    }
+}
+
+
+/***/ }),
+
+/***/ 9975:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  $: () => (/* binding */ runAll)
+});
+
+// EXTERNAL MODULE: ./src/config/duration.ts
+var duration = __nccwpck_require__(7840);
+// EXTERNAL MODULE: ./src/engine.ts
+var engine = __nccwpck_require__(825);
+// EXTERNAL MODULE: ./src/http/redirect.ts
+var redirect = __nccwpck_require__(6790);
+// EXTERNAL MODULE: ./src/http/retry.ts
+var retry = __nccwpck_require__(8902);
+;// CONCATENATED MODULE: ./src/metrics/fields.ts
+/** Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0`, at most `limit`. */
+function leafPaths(doc, limit = 200) {
+    const out = [];
+    const visit = (node, prefix) => {
+        if (out.length >= limit)
+            return;
+        if (node !== null && typeof node === 'object') {
+            const entries = Array.isArray(node)
+                ? node.slice(0, 3).map((v, i) => [String(i), v])
+                : Object.entries(node);
+            for (const [k, v] of entries)
+                visit(v, prefix ? `${prefix}.${k}` : k);
+        }
+        else if (prefix) {
+            out.push(prefix);
+        }
+    };
+    visit(doc, '');
+    return out;
+}
+function distance(a, b) {
+    const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const up = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diag = up;
+        }
+    }
+    return prev[b.length];
+}
+/** The document's fields, closest to `wanted` first (by leaf name, then whole path). */
+function closeMatches(wanted, available) {
+    const leaf = (p) => (p.split('.').pop() ?? p).toLowerCase();
+    const w = wanted.toLowerCase();
+    return [...available].sort((a, b) => {
+        const d = distance(leaf(a), leaf(w)) - distance(leaf(b), leaf(w));
+        return d !== 0 ? d : distance(a.toLowerCase(), w) - distance(b.toLowerCase(), w);
+    });
+}
+
+// EXTERNAL MODULE: ./src/metrics/rates.ts
+var rates = __nccwpck_require__(4842);
+// EXTERNAL MODULE: ./src/metrics/thresholds.ts
+var thresholds = __nccwpck_require__(1713);
+// EXTERNAL MODULE: ./src/warm/json-checks.ts
+var json_checks = __nccwpck_require__(3541);
+// EXTERNAL MODULE: ./src/http/request.ts
+var request = __nccwpck_require__(7777);
+// EXTERNAL MODULE: ./src/warm/endpoint.ts
+var endpoint = __nccwpck_require__(4840);
+;// CONCATENATED MODULE: ./src/phases/request.ts
+
+
+/** One request to a phase's target (no retries: the phases poll instead). */
+async function ask(target, ctx, timeoutMs = ctx.settings.timeoutMs) {
+    const left = ctx.deadlineAt - ctx.clock.now();
+    try {
+        const response = await ctx.send({
+            method: target.method,
+            url: target.url,
+            headers: (0,endpoint/* requestHeaders */.A1)(target.url, ctx.settings, {}, ctx.userAgent)
+        }, {
+            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
+            ...(ctx.signal ? { signal: ctx.signal } : {})
+        });
+        return { response };
+    }
+    catch (error) {
+        if (error instanceof request/* NetworkError */.Dr)
+            return { error };
+        throw error;
+    }
+}
+/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
+function describeAnswer(answer) {
+    if (answer.error)
+        return (0,request/* describeNetworkError */.gl)(answer.error.kind);
+    const res = answer.response;
+    if (res.blockedRedirect)
+        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`;
+    return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+}
+function parseJson(res) {
+    if (res.truncated)
+        return { ok: false };
+    try {
+        return { ok: true, doc: JSON.parse(res.body.toString('utf8')) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+function stopped(ctx) {
+    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
+}
+
+;// CONCATENATED MODULE: ./src/phases/metrics.ts
+
+
+
+
+
+
+/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
+async function readMetrics(target, ctx) {
+    const answer = await ask(target, ctx);
+    const res = answer.response;
+    if (!res)
+        return { ok: false, text: describeAnswer(answer) };
+    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
+        const auth = res.status === 401 || res.status === 403
+            ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+            : '';
+        return { ok: false, text: `${describeAnswer(answer)}${auth}` };
+    }
+    const parsed = parseJson(res);
+    if (!parsed.ok)
+        return {
+            ok: false,
+            text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+        };
+    return { ok: true, doc: parsed.doc, text: `${res.status}` };
+}
+/** Reads one threshold's field from a metrics document. */
+function readThreshold(doc, t) {
+    const { found, value } = (0,json_checks/* getPath */.Yn)(doc, t.path);
+    if (!found)
+        return { found, raw: undefined, note: 'missing' };
+    if (t.rate)
+        return { found, ...(0,rates/* readRate */.nm)(value, (0,rates/* documentRateScale */.yM)(doc)) };
+    const n = (0,rates/* readNumber */.kz)(value);
+    return { found, ...n };
+}
+/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
+function effectiveTarget(t, r) {
+    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
+        return t.target / 100;
+    return t.target;
+}
+function isMet(t, r) {
+    return r.value !== undefined && !r.ambiguous && (0,thresholds/* holds */.v9)(r.value, t.op, effectiveTarget(t, r));
+}
+function numericLeaves(doc) {
+    const out = new Map();
+    for (const p of leafPaths(doc, 500)) {
+        const { value } = (0,json_checks/* getPath */.Yn)(doc, p);
+        if (typeof value === 'number')
+            out.set(p, value);
+    }
+    return out;
+}
+/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
+function doubts(baseline, final, thresholds, verify, hitRateField) {
+    const out = [];
+    if (baseline !== undefined && final !== undefined) {
+        const before = numericLeaves(baseline);
+        const after = numericLeaves(final);
+        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
+        if (before.size > 0 && !moved) {
+            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
+        }
+        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
+            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
+        }
+        const rateT = thresholds.find(t => t.rate);
+        const ratePath = rateT?.path ?? hitRateField;
+        const b = (0,rates/* readRate */.nm)((0,json_checks/* getPath */.Yn)(baseline, ratePath).value, (0,rates/* documentRateScale */.yM)(baseline)).value;
+        const f = (0,rates/* readRate */.nm)((0,json_checks/* getPath */.Yn)(final, ratePath).value, (0,rates/* documentRateScale */.yM)(final)).value;
+        if (verify &&
+            verify.entries.length > 0 &&
+            b !== undefined &&
+            f !== undefined &&
+            f > b &&
+            verify.cachedShare < 0.5) {
+            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
+        }
+    }
+    return out;
+}
+function metrics_valueOf(r) {
+    return r.value === undefined ? null : r.value;
+}
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are.
+ */
+async function pollMetrics(target, baseline, verify, ctx) {
+    const { settings, clock } = ctx;
+    const thresholds = settings.thresholds;
+    const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt);
+    const progression = thresholds.map(() => []);
+    let polls = 0;
+    let last;
+    let lastGood;
+    let error;
+    for (;;) {
+        polls++;
+        last = await readMetrics(target, ctx);
+        if (last.ok) {
+            const doc = last.doc;
+            const readings = thresholds.map(t => readThreshold(doc, t));
+            const missing = thresholds.filter((_, i) => !readings[i].found);
+            if (missing.length > 0 && lastGood === undefined) {
+                const fields = leafPaths(doc);
+                const m = missing[0];
+                error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
+                lastGood = doc;
+                readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+                break;
+            }
+            lastGood = doc;
+            readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+            const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
+            ctx.log(`  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? String(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
+            if (metNow)
+                break;
+        }
+        else {
+            ctx.log(`  poll ${polls}: ${last.text}`);
+            progression.forEach(p => p.push(null));
+        }
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const baseDoc = baseline?.ok ? baseline.doc : undefined;
+    const results = thresholds.map((t, i) => {
+        const finalReading = lastGood !== undefined ? readThreshold(lastGood, t) : undefined;
+        const baseReading = baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined;
+        const met = finalReading !== undefined && isMet(t, finalReading);
+        const note = finalReading?.ambiguous
+            ? finalReading.note
+            : finalReading && finalReading.value === undefined
+                ? finalReading.note
+                : undefined;
+        return {
+            text: t.text,
+            path: t.path,
+            op: t.op,
+            target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+            rate: t.rate || finalReading?.scale === 'percent-string',
+            ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+            progression: progression[i],
+            ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+            ...(finalReading?.scale ? { scale: (0,rates/* scaleName */.e$)(finalReading.scale) } : {}),
+            met,
+            ...(note ? { note } : {})
+        };
+    });
+    if (!error && lastGood === undefined) {
+        error = `no good answer from ${target.path} in ${(0,duration/* formatDuration */.a3)(settings.pollTimeoutMs)} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
+    }
+    const met = !error && results.every(r => r.met);
+    const hit = lastGood !== undefined
+        ? (0,rates/* readRate */.nm)((0,json_checks/* getPath */.Yn)(lastGood, settings.hitRateField).value, (0,rates/* documentRateScale */.yM)(lastGood))
+        : undefined;
+    const size = lastGood !== undefined
+        ? (0,rates/* readNumber */.kz)((0,json_checks/* getPath */.Yn)(lastGood, settings.cacheSizeField).value)
+        : undefined;
+    return {
+        path: target.path,
+        polls,
+        thresholds: results,
+        met,
+        ...(baseline ? { baselineAnswer: baseline.text } : {}),
+        ...(last ? { lastAnswer: last.text } : {}),
+        ...(error ? { error } : {}),
+        ...(hit?.value !== undefined && !hit.ambiguous ? { hitRate: hit.value } : {}),
+        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+        doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+    };
+}
+
+// EXTERNAL MODULE: ./src/warm/diagnose.ts
+var diagnose = __nccwpck_require__(7481);
+;// CONCATENATED MODULE: ./src/phases/trigger.ts
+
+
+/** Calls the deployment's warm-up route once (with retries), and explains a refusal. */
+async function callTrigger(target, ctx) {
+    const { settings } = ctx;
+    const attempted = await (0,endpoint/* sendWithRetries */.HI)({
+        method: target.method,
+        url: target.url,
+        headers: (0,endpoint/* requestHeaders */.A1)(target.url, settings, {}, ctx.userAgent)
+    }, settings.retries, settings.timeoutMs, ctx);
+    const base = {
+        method: target.method,
+        path: target.path,
+        required: settings.warmupTriggerRequired,
+        attempts: attempted.attempts
+    };
+    const line = `${target.method} ${target.path}`;
+    const res = attempted.response;
+    if (!res) {
+        const reason = attempted.error
+            ? (0,diagnose/* diagnoseNetwork */.lI)(attempted.error, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: settings.apiKeyHeader,
+                apiKeySent: !!settings.apiKey,
+                attempts: attempted.attempts,
+                timeoutMs: settings.timeoutMs
+            }).reason
+            : `${line} was not sent: the run was stopped`;
+        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
+    }
+    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
+    }
+    const said = (0,diagnose/* serverMessage */.x_)(res);
+    const quote = said ? ` (server said: "${said}")` : '';
+    let message;
+    if (res.status === 403) {
+        message = `warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm${quote}`;
+    }
+    else if (res.status === 404 && target.method !== 'POST') {
+        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
+    }
+    else if (res.status === 404) {
+        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
+    }
+    else {
+        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
+        const d = (res.blockedRedirect ? diagnose/* diagnoseRedirect */.TD : diagnose/* diagnoseStatus */.p5)(res, {
+            method: target.method,
+            path: target.path,
+            apiKeyHeader: settings.apiKeyHeader,
+            apiKeySent: !!settings.apiKey,
+            attempts: attempted.attempts
+        });
+        message = `warm-up trigger failed: ${d.reason}`;
+    }
+    return { ...base, ok: false, status: res.status, message };
+}
+
+// EXTERNAL MODULE: ./src/warm/pool.ts
+var pool = __nccwpck_require__(5175);
+// EXTERNAL MODULE: ./src/warm/stats.ts
+var stats = __nccwpck_require__(8698);
+;// CONCATENATED MODULE: ./src/phases/verify.ts
+
+
+
+
+
+
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED']);
+const NOT_YET = new Set(['MISS', 'EXPIRED']);
+const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC']);
+function headerState(name, value) {
+    if (!value)
+        return undefined;
+    // "HIT", "Hit from cloudfront", "TCP_HIT": take the word that says it.
+    const words = value.toUpperCase().split(/[\s,;_]+/);
+    const evidence = `${name}: ${value}`;
+    if (words.some(w => CACHED.has(w)))
+        return { state: 'cached', evidence };
+    if (words.some(w => UNCACHEABLE.has(w)))
+        return { state: 'not cacheable', evidence };
+    if (words.some(w => NOT_YET.has(w)))
+        return { state: 'not cached', evidence };
+    return undefined;
+}
+/** Decides from headers and JSON markers whether an answer was served from cache. */
+function classifyCache(res, markers) {
+    const fromHeaders = [
+        headerState('CF-Cache-Status', res.headers['cf-cache-status']),
+        headerState('X-Cache', res.headers['x-cache'])
+    ].filter((x) => x !== undefined);
+    const cachedHeader = fromHeaders.find(h => h.state === 'cached');
+    if (cachedHeader)
+        return cachedHeader;
+    const parsed = markers.length > 0 ? parseJson(res) : { ok: false };
+    let markerMiss;
+    if (parsed.ok) {
+        for (const m of markers) {
+            const { found, value } = (0,json_checks/* getPath */.Yn)(parsed.doc, m.path);
+            if (!found)
+                continue;
+            if (String(value).toLowerCase() === m.value.toLowerCase())
+                return { state: 'cached', evidence: `${m.path}=${String(value)}` };
+            markerMiss ??= `${m.path}=${String(value)}`;
+        }
+    }
+    const uncacheable = fromHeaders.find(h => h.state === 'not cacheable');
+    if (uncacheable)
+        return uncacheable;
+    const miss = fromHeaders.find(h => h.state === 'not cached');
+    if (miss)
+        return miss;
+    if (markerMiss)
+        return { state: 'not cached', evidence: markerMiss };
+    const age = Number(res.headers.age);
+    if (Number.isFinite(age) && age > 0)
+        return { state: 'cached', evidence: `Age: ${res.headers.age}` };
+    return { state: 'unknown', evidence: 'no cache header or marker' };
+}
+/**
+ * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
+ * and how fast. `min-cached` and `max-warm-latency` gate on it.
+ */
+async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
+    const { settings } = ctx;
+    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
+    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
+    const done = await (0,pool/* runPool */.k)(targets, settings.concurrency, async (ep) => {
+        const attempted = await (0,endpoint/* sendWithRetries */.HI)({
+            method: 'GET',
+            url: ep.url,
+            headers: (0,endpoint/* requestHeaders */.A1)(ep.url, settings, ep.headers, ctx.userAgent)
+        }, settings.retries, settings.timeoutMs, ctx);
+        const base = { method: ep.method, path: ep.path, priority: ep.priority };
+        const res = attempted.response;
+        if (!res || res.status < 200 || res.status >= 300) {
+            return {
+                ...base,
+                ...(res ? { status: res.status } : {}),
+                state: 'not cached',
+                evidence: 'no good answer',
+                note: `verify request: ${describeAnswer(attempted)}`
+            };
+        }
+        const { state, evidence } = classifyCache(res, settings.cacheMarkers);
+        const latencyMs = Math.round(res.durationMs);
+        const tooSlow = settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs;
+        const note = state === 'not cacheable'
+            ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+            : undefined;
+        return {
+            ...base,
+            status: res.status,
+            latencyMs,
+            state,
+            evidence,
+            ...(tooSlow ? { tooSlow } : {}),
+            ...(note ? { note } : {})
+        };
+    }, ctx.signal);
+    const entries = done.filter((e) => e !== undefined);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const cachedShare = entries.length === 0 ? 0 : cached / entries.length;
+    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    const warmP50Ms = (0,stats/* percentile */.Y)(latencies, 50);
+    const warmP95Ms = (0,stats/* percentile */.Y)(latencies, 95);
+    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+        : undefined;
+    const problems = [];
+    if (settings.minCached !== undefined) {
+        if (entries.length === 0)
+            problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
+        else if (cachedShare + 1e-9 < settings.minCached) {
+            const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
+            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
+        }
+    }
+    const slow = entries.filter(e => e.tooSlow);
+    if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${(0,duration/* formatDuration */.a3)(settings.maxWarmLatencyMs)} when warm: ${slow
+            .slice(0, 5)
+            .map(e => `${e.path} ${e.latencyMs}ms`)
+            .join(', ')}`);
+    }
+    if (entries.length < targets.length)
+        problems.push(`verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`);
+    return {
+        entries,
+        cached,
+        cachedShare,
+        ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
+        ...(settings.maxWarmLatencyMs !== undefined
+            ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+            : {}),
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {}),
+        passed: problems.length === 0,
+        problems
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/wait.ts
+
+
+
+/** Whether the readiness answer shows the new version; with what was seen instead. */
+function versionMatches(res, check) {
+    switch (check.kind) {
+        case 'header': {
+            const got = res.headers[check.name.toLowerCase()];
+            return {
+                ok: got !== undefined && got.trim() === check.value,
+                ...(got !== undefined ? { seen: `${check.name}: ${got}` } : {})
+            };
+        }
+        case 'json': {
+            const parsed = parseJson(res);
+            if (!parsed.ok)
+                return { ok: false, seen: 'an answer that is not JSON' };
+            const { found, value } = (0,json_checks/* getPath */.Yn)(parsed.doc, check.path);
+            if (!found)
+                return { ok: false, seen: `no ${check.path} field` };
+            const text = typeof value === 'string' ? value : JSON.stringify(value);
+            return { ok: text === check.value, seen: `${check.path}=${(0,json_checks/* show */.WU)(value)}` };
+        }
+        case 'text':
+            return { ok: res.body.toString('utf8').includes(check.value) };
+    }
+}
+/**
+ * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
+ * Warming the old version's cache is the classic false green.
+ */
+async function waitForReady(target, ctx) {
+    const { settings, clock } = ctx;
+    const check = settings.waitForVersion;
+    const startedAt = clock.now();
+    const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt);
+    let polls = 0;
+    let lastAnswer;
+    let versionSeen;
+    let logged;
+    for (;;) {
+        polls++;
+        const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2));
+        const res = answer.response;
+        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+            if (!check)
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    message: `ready after ${polls} poll(s)`
+                };
+            const v = versionMatches(res, check);
+            versionSeen = v.seen;
+            if (v.ok) {
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    ...(v.seen ? { versionSeen: v.seen } : {}),
+                    message: `version ${check.value} live after ${polls} poll(s)`
+                };
+            }
+            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
+        }
+        else {
+            lastAnswer = describeAnswer(answer);
+        }
+        // Say it when the answer changes, not on every poll.
+        if (lastAnswer !== logged)
+            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
+        logged = lastAnswer;
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const waited = (0,duration/* formatDuration */.a3)(Math.min(settings.waitTimeoutMs, clock.now() - startedAt));
+    return {
+        ready: false,
+        polls,
+        url: target.url,
+        ...(lastAnswer ? { lastAnswer } : {}),
+        ...(versionSeen ? { versionSeen } : {}),
+        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
+    };
+}
+
+// EXTERNAL MODULE: ./src/version.ts
+var version = __nccwpck_require__(311);
+// EXTERNAL MODULE: ./src/warm/plan.ts
+var plan = __nccwpck_require__(8474);
+// EXTERNAL MODULE: ./src/report/format.ts
+var format = __nccwpck_require__(2011);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function formatRate(v) {
+    return `${Math.round(v * 1000) / 10} %`;
+}
+/**
+ * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
+ * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ */
+async function runAll(settings, deps = {}) {
+    const clock = deps.clock ?? retry/* realClock */.dQ;
+    const log = deps.log ?? (() => { });
+    const started = clock.now();
+    const deadlineAt = started + settings.deadlineMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), settings.deadlineMs);
+    timer.unref?.();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
+    let agentFor = deps.agentFor;
+    let ownAgents = [];
+    if (!deps.send && !agentFor) {
+        const opts = { keepAlive: true, maxSockets: settings.concurrency };
+        const plain = new (external_node_http_default()).Agent(opts);
+        const tls = new (external_node_https_default()).Agent(opts);
+        ownAgents = [plain, tls];
+        agentFor = url => (url.protocol === 'https:' ? tls : plain);
+    }
+    const via = agentFor;
+    const send = deps.send ??
+        ((req, opts) => (0,redirect/* sendFollowing */.e)(req, {
+            ...opts,
+            maxBodyBytes: engine/* MAX_BODY_BYTES */.YK,
+            ...(via ? { agentFor: via } : {}),
+            now: () => clock.now()
+        }));
+    const ctx = {
+        settings,
+        send,
+        clock,
+        deadlineAt,
+        signal,
+        userAgent: version/* USER_AGENT */._,
+        log
+    };
+    const phases = [];
+    const timed = async (fn) => {
+        const t0 = clock.now();
+        const value = await fn();
+        return [value, clock.now() - t0];
+    };
+    try {
+        const extra = {};
+        let gateFailed = false;
+        // 1. Wait for the new version to be live.
+        if (settings.waitFor) {
+            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
+            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
+            extra.wait = wait;
+            phases.push({
+                name: 'wait',
+                status: wait.ready ? 'passed' : 'failed',
+                durationMs: took,
+                detail: wait.message
+            });
+            if (!wait.ready) {
+                log(wait.message);
+                const skipped = (0,plan/* planTiers */.L)(settings).map(t => ({
+                    priority: t.priority,
+                    durationMs: 0,
+                    endpoints: t.endpoints.map((e) => ({
+                        source: e.source,
+                        method: e.method,
+                        path: e.path,
+                        priority: e.priority,
+                        outcome: 'skipped',
+                        attempts: 0,
+                        reason: 'not sent: the deployment was not ready',
+                        cause: 'not-ready'
+                    }))
+                }));
+                const warmOnly = await (0,engine/* runWarm */.Rh)({ ...settings, endpoints: [] }, { ...deps, clock, send });
+                return finish({ ...warmOnly, tiers: skipped, totals: (0,engine/* totalsOf */.vA)(skipped.flatMap(t => t.endpoints)) }, { ...extra, phases }, true);
+            }
+        }
+        // The baseline, before anything is warmed.
+        let baseline;
+        if (settings.metrics && !signal.aborted) {
+            baseline = await readMetrics(settings.metrics, ctx);
+            log(`Metrics baseline: ${baseline.ok ? 'read' : baseline.text}`);
+        }
+        // 2. Warm-up trigger.
+        if (settings.warmupTrigger && !signal.aborted) {
+            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
+            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
+            extra.trigger = trigger;
+            const status = trigger.ok ? 'passed' : trigger.required ? 'failed' : 'warning';
+            phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message });
+            if (!trigger.ok)
+                log(`${trigger.required ? 'Error' : 'Warning'}: ${trigger.message}`);
+            if (!trigger.ok && trigger.required)
+                gateFailed = true;
+        }
+        // 3. Warm.
+        const [warm, warmTook] = await timed(() => (0,engine/* runWarm */.Rh)({ ...settings, deadlineMs: Math.max(1, deadlineAt - clock.now()) }, { ...deps, clock, send, signal, log }));
+        phases.push({
+            name: 'warm',
+            status: warm.totals.failed + warm.totals.skipped === 0
+                ? 'passed'
+                : warm.stepFailed
+                    ? 'failed'
+                    : 'warning',
+            durationMs: warmTook,
+            detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
+        });
+        // 4. Verify.
+        if (settings.verify && !signal.aborted) {
+            log('Verifying: each GET endpoint once more');
+            const warmed = warm.tiers.flatMap(t => t.endpoints);
+            const planned = (0,plan/* planTiers */.L)(settings).flatMap(t => t.endpoints);
+            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
+            extra.verify = verify;
+            const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
+            phases.push({
+                name: 'verify',
+                status: verify.passed ? 'passed' : gate ? 'failed' : 'warning',
+                durationMs: took,
+                detail: `${verify.cached}/${verify.entries.length} from cache` +
+                    (verify.warmP50Ms !== undefined ? `, warm p50 ${(0,duration/* formatDuration */.a3)(verify.warmP50Ms)}` : '') +
+                    (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+                    (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+            });
+            if (!verify.passed)
+                gateFailed = true;
+        }
+        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
+        if (settings.metrics && !signal.aborted) {
+            const gates = settings.thresholds.length > 0;
+            log(gates
+                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
+                : `Reading ${settings.metrics.path}`);
+            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline, extra.verify, ctx));
+            extra.metrics = metrics;
+            const unmet = metrics.thresholds.filter(t => !t.met);
+            phases.push({
+                name: 'metrics',
+                status: metrics.error
+                    ? gates
+                        ? 'failed'
+                        : 'warning'
+                    : metrics.met
+                        ? metrics.doubts.length
+                            ? 'warning'
+                            : 'passed'
+                        : 'failed',
+                durationMs: took,
+                detail: metrics.error
+                    ? metrics.error
+                    : !gates
+                        ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                        : metrics.met
+                            ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                            : `${unmet.length} threshold(s) not met after ${(0,duration/* formatDuration */.a3)(took)}: ${unmet.map(t => `${t.text} (last ${(0,format/* thresholdValue */.Vc)(t.final, t.rate)})`).join(', ')}`
+            });
+            if (gates && !metrics.met)
+                gateFailed = true;
+        }
+        return finish(warm, { ...extra, phases }, gateFailed);
+    }
+    finally {
+        clearTimeout(timer);
+        for (const a of ownAgents)
+            a.destroy();
+    }
+    function finish(warm, extra, gateFailed) {
+        const stoppedBy = deps.signal?.aborted
+            ? 'cancelled'
+            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
+        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
+        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
+        const warnings = [...warm.warnings, ...(extra.metrics?.doubts ?? [])];
+        for (const e of extra.verify?.entries ?? [])
+            if (e.note)
+                warnings.push(`${e.method} ${e.path}: ${e.note}`);
+        if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
+            warnings.push(extra.trigger.message);
+        return {
+            ...warm,
+            startedAt: new Date(started).toISOString(),
+            durationMs: Math.round(clock.now() - started),
+            result: failed ? 'failed' : 'passed',
+            stepFailed,
+            ...(stoppedBy ? { stoppedBy } : {}),
+            warnings,
+            ...extra
+        };
+    }
+}
+
+
+/***/ }),
+
+/***/ 2011:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ml: () => (/* binding */ slowest),
+/* harmony export */   Pl: () => (/* binding */ headline),
+/* harmony export */   Q7: () => (/* binding */ stoppedLine),
+/* harmony export */   Vc: () => (/* binding */ thresholdValue),
+/* harmony export */   l6: () => (/* binding */ stepLine),
+/* harmony export */   ms: () => (/* binding */ ms),
+/* harmony export */   qu: () => (/* binding */ progression)
+/* harmony export */ });
+/* unused harmony export phaseIcon */
+/* harmony import */ var _config_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7840);
+/* harmony import */ var _metrics_rates_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4842);
+
+
+function ms(v) {
+    return v === undefined ? '–' : (0,_config_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(v);
+}
+function headline(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const counts = `${t.passed}/${t.total} endpoints warmed` +
+        (t.failed ? `, ${t.failed} failed` : '') +
+        (t.skipped ? `, ${t.skipped} skipped` : '');
+    return `Cache warm ${result.result}: ${counts}`;
+}
+function stepLine(result) {
+    if (result.dryRun)
+        return 'The step passes: dry-run sends nothing.';
+    if (result.stepFailed)
+        return `The step fails (fail-on: ${result.failOn}).`;
+    if (result.result === 'failed')
+        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
+    return 'The step passes.';
+}
+function stoppedLine(result) {
+    if (result.stoppedBy === 'deadline')
+        return `Stopped early: the deadline (${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+    if (result.stoppedBy === 'cancelled')
+        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
+    return undefined;
+}
+function slowest(result, n = 5) {
+    return result.tiers
+        .flatMap(t => t.endpoints)
+        .filter(e => e.latencyMs !== undefined)
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, n);
+}
+function phaseIcon(status) {
+    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
+}
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+function thresholdValue(v, rate) {
+    if (v === undefined || v === null)
+        return '–';
+    return rate ? (0,_metrics_rates_js__WEBPACK_IMPORTED_MODULE_1__/* .formatRate */ .CE)(v) : String(Math.round(v * 100) / 100);
+}
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+function progression(values, rate) {
+    const shown = values.map(v => thresholdValue(v, rate));
+    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
+    return list.join(' → ');
+}
+
+
+/***/ }),
+
 /***/ 7387:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -30886,30 +31854,53 @@ async function writeReport(file, result) {
 /* harmony export */   G: () => (/* binding */ computeOutputs)
 /* harmony export */ });
 /* unused harmony export failedBeforeStartOutputs */
+const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
+    'result',
+    'warmed',
+    'failed',
+    'skipped',
+    'duration-ms',
+    'cold-p50-ms',
+    'cold-p95-ms',
+    'warm-p50-ms',
+    'warm-p95-ms',
+    'speedup',
+    'hit-rate',
+    'cache-size',
+    'thresholds-met',
+    'report'
+]));
+const whole = (v) => (v === undefined ? '' : String(Math.round(v)));
 /** Every output, computed in one place from one result. Set on success and failure alike. */
 function computeOutputs(result, reportPath) {
-    const n = (v) => (v === undefined ? '' : String(Math.round(v)));
+    const metrics = result.metrics;
     return {
         result: result.result,
         warmed: String(result.totals.passed),
         failed: String(result.totals.failed),
         skipped: String(result.totals.skipped),
         'duration-ms': String(Math.round(result.durationMs)),
-        'cold-p50-ms': n(result.latency.coldP50Ms),
-        'cold-p95-ms': n(result.latency.coldP95Ms),
+        'cold-p50-ms': whole(result.latency.coldP50Ms),
+        'cold-p95-ms': whole(result.latency.coldP95Ms),
+        'warm-p50-ms': whole(result.verify?.warmP50Ms),
+        'warm-p95-ms': whole(result.verify?.warmP95Ms),
+        speedup: result.verify?.speedup === undefined ? '' : String(result.verify.speedup),
+        'hit-rate': metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
+        'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
+        'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
         report: reportPath
     };
 }
 /** Outputs for a run that never started (bad input): still set, so later steps can read them. */
 function failedBeforeStartOutputs(reportPath) {
+    const out = Object.fromEntries(OUTPUT_NAMES.map(n => [n, '']));
     return {
+        ...out,
         result: 'failed',
         warmed: '0',
         failed: '0',
         skipped: '0',
         'duration-ms': '0',
-        'cold-p50-ms': '',
-        'cold-p95-ms': '',
         report: reportPath
     };
 }
@@ -30917,82 +31908,56 @@ function failedBeforeStartOutputs(reportPath) {
 
 /***/ }),
 
-/***/ 8053:
+/***/ 5655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  S: () => (/* binding */ renderText)
-});
-
-// EXTERNAL MODULE: ./src/config/duration.ts
-var duration = __nccwpck_require__(7840);
-;// CONCATENATED MODULE: ./src/report/format.ts
-
-function ms(v) {
-    return v === undefined ? '–' : (0,duration/* formatDuration */.a3)(v);
-}
-function headline(result) {
-    const t = result.totals;
-    if (result.dryRun)
-        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
-    const counts = `${t.passed}/${t.total} endpoints warmed` +
-        (t.failed ? `, ${t.failed} failed` : '') +
-        (t.skipped ? `, ${t.skipped} skipped` : '');
-    return `Cache warm ${result.result}: ${counts}`;
-}
-function stepLine(result) {
-    if (result.dryRun)
-        return 'The step passes: dry-run sends nothing.';
-    if (result.stepFailed)
-        return `The step fails (fail-on: ${result.failOn}).`;
-    if (result.result === 'failed')
-        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
-    return 'The step passes.';
-}
-function stoppedLine(result) {
-    if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${(0,duration/* formatDuration */.a3)(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
-    if (result.stoppedBy === 'cancelled')
-        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
-    return undefined;
-}
-function slowest(result, n = 5) {
-    return result.tiers
-        .flatMap(t => t.endpoints)
-        .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
-}
-
-;// CONCATENATED MODULE: ./src/report/text.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ renderText)
+/* harmony export */ });
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2011);
 
 const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
 /** The result as plain text for a terminal (the CLI and the demo). */
 function renderText(result) {
     const out = [
-        headline(result),
-        `Target ${result.target}, ${ms(result.durationMs)}. ${stepLine(result)}`
+        (0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .headline */ .Pl)(result),
+        `Target ${result.target}, ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(result.durationMs)}. ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .stepLine */ .l6)(result)}`
     ];
-    const stopped = stoppedLine(result);
+    const stopped = (0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .stoppedLine */ .Q7)(result);
     if (stopped)
         out.push(stopped);
     for (const w of result.warnings)
         out.push(`Note: ${w}`);
-    out.push(`Cold latency p50 ${ms(result.latency.coldP50Ms)}, p95 ${ms(result.latency.coldP95Ms)}`);
+    if (result.phases?.length) {
+        out.push('', 'Phases:');
+        for (const p of result.phases)
+            out.push(`  ${p.status.padEnd(7)} ${p.name.padEnd(8)} ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(p.durationMs).padStart(7)}  ${p.detail}`);
+    }
+    for (const th of result.metrics?.thresholds ?? []) {
+        out.push(`  ${th.met ? 'met    ' : 'NOT MET'} ${th.text}: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .progression */ .qu)(th.progression, th.rate)} (baseline ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .thresholdValue */ .Vc)(th.baseline, th.rate)}, read as ${th.scale ?? '?'})${th.note ? ` - ${th.note}` : ''}`);
+    }
+    for (const d of result.metrics?.doubts ?? [])
+        out.push(`  Caution: ${d}`);
+    const v = result.verify;
+    if (v && v.entries.length > 0) {
+        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(v.warmP50Ms)}, p95 ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(v.warmP95Ms)}${v.speedup !== undefined ? `, ${v.speedup}x faster than cold` : ''}`);
+        for (const p of v.problems)
+            out.push(`  FAIL ${p}`);
+    }
+    out.push('');
+    out.push(`Cold latency p50 ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(result.latency.coldP50Ms)}, p95 ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(result.latency.coldP95Ms)}`);
     for (const tier of result.tiers) {
-        out.push('', `${tier.priority} (${tier.endpoints.length}, ${ms(tier.durationMs)})`);
+        out.push('', `${tier.priority} (${tier.endpoints.length}, ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(tier.durationMs)})`);
         for (const e of tier.endpoints) {
             const status = e.status === undefined ? '---' : String(e.status);
-            out.push(`  ${MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
+            out.push(`  ${MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
             if (e.reason)
                 out.push(`       ${e.reason}`);
         }
     }
-    const slow = slowest(result, 3);
+    const slow = (0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .slowest */ .Ml)(result, 3);
     if (slow.length > 1)
-        out.push('', `Slowest: ${slow.map(e => `${e.method} ${e.path} ${ms(e.latencyMs)}`).join(', ')}`);
+        out.push('', `Slowest: ${slow.map(e => `${e.method} ${e.path} ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__.ms)(e.latencyMs)}`).join(', ')}`);
     return out.join('\n');
 }
 
@@ -31064,6 +32029,458 @@ const USER_AGENT = `cache-warm-action/${VERSION}`;
 
 /***/ }),
 
+/***/ 7481:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   TD: () => (/* binding */ diagnoseRedirect),
+/* harmony export */   lI: () => (/* binding */ diagnoseNetwork),
+/* harmony export */   p5: () => (/* binding */ diagnoseStatus),
+/* harmony export */   x_: () => (/* binding */ serverMessage)
+/* harmony export */ });
+/* harmony import */ var _http_redirect_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6790);
+/* harmony import */ var _http_request_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7777);
+/* harmony import */ var _config_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7840);
+
+
+
+/** Routes that do something rather than serve data usually want POST. */
+const ACTION_ROUTE = /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i;
+function attemptsText(n) {
+    return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+/** The server's own words from a JSON error body (`error`, `message`, `detail`), shortened. */
+function serverMessage(res) {
+    const text = res.body.toString('utf8', 0, Math.min(res.body.length, 4096)).trim();
+    if (text === '')
+        return undefined;
+    let said;
+    try {
+        const doc = JSON.parse(text);
+        said = doc?.error ?? doc?.message ?? doc?.detail ?? doc?.title;
+        if (said && typeof said === 'object')
+            said = said.message;
+    }
+    catch {
+        if (!/^\s*</.test(text))
+            said = text;
+    }
+    if (typeof said !== 'string' || said.trim() === '')
+        return undefined;
+    const one = said.replace(/\s+/g, ' ').trim();
+    return one.length > 120 ? `${one.slice(0, 117)}...` : one;
+}
+function allowed(res) {
+    const allow = res.headers.allow;
+    if (!allow)
+        return [];
+    return allow
+        .split(',')
+        .map(m => m.trim().toUpperCase())
+        .filter(m => m !== '' && m !== 'OPTIONS' && m !== 'HEAD');
+}
+/** Explains an answer whose status was not accepted, in words a user can act on. */
+function diagnoseStatus(res, ctx) {
+    const said = serverMessage(res);
+    const quote = said ? ` (server said: "${said}")` : '';
+    const line = `${ctx.method} ${ctx.path} returned ${res.status}`;
+    const status = res.status;
+    if (status === 401 || status === 403) {
+        const verb = status === 401 ? 'unauthorized' : 'forbidden';
+        if (!ctx.apiKeySent) {
+            return {
+                reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
+                cause: `http-${status}`
+            };
+        }
+        return {
+            reason: `${line} (${verb}): the key sent in header ${ctx.apiKeyHeader} was refused; check the api-key secret and api-key-header${quote}`,
+            cause: `http-${status}`
+        };
+    }
+    if (status === 404 || status === 405) {
+        const others = allowed(res).filter(m => m !== ctx.method);
+        let hint;
+        if (others.length > 0)
+            hint = `; the server allows ${others.join(', ')} here, set method: ${others[0]}`;
+        else if (status === 405)
+            hint = `; the route exists but not for ${ctx.method}${ctx.method === 'GET' ? ', it may need POST' : ''}`;
+        else if (ctx.method === 'GET' && ACTION_ROUTE.test(ctx.path))
+            hint = '; this route may need POST';
+        else
+            hint = '; check the path and the method';
+        return { reason: `${line}${hint}${quote}`, cause: `http-${status}` };
+    }
+    if (status === 429) {
+        const after = res.headers['retry-after'];
+        return {
+            reason: `${line} (rate limited) after ${attemptsText(ctx.attempts)}${after ? `; Retry-After: ${after}` : ''}; lower concurrency or raise retries${quote}`,
+            cause: 'http-429'
+        };
+    }
+    if (status >= 500) {
+        return {
+            reason: `${line}${res.statusText ? ` ${res.statusText}` : ''} after ${attemptsText(ctx.attempts)}${quote}`,
+            cause: `http-${status}`
+        };
+    }
+    if (status >= 300 && status < 400) {
+        return { reason: `${line} (a redirect with no Location header)`, cause: 'redirect' };
+    }
+    return {
+        reason: `${line}, which the endpoint's expect.status does not accept${quote}`,
+        cause: `http-${status}`
+    };
+}
+function diagnoseRedirect(res, ctx) {
+    const blocked = res.blockedRedirect;
+    const line = `${ctx.method} ${ctx.path} redirected (${res.status})`;
+    switch (blocked?.why) {
+        case 'other-origin':
+            return {
+                reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
+                cause: 'redirect-other-origin'
+            };
+        case 'scheme':
+            return {
+                reason: `${line} to a ${blocked.location} URL; not followed`,
+                cause: 'redirect-scheme'
+            };
+        case 'too-many':
+            return {
+                reason: `${line} more than ${_http_redirect_js__WEBPACK_IMPORTED_MODULE_0__/* .MAX_REDIRECTS */ .N} times; stopped (a redirect loop?)`,
+                cause: 'redirect-loop'
+            };
+        default:
+            return { reason: `${line} to an invalid Location; not followed`, cause: 'redirect' };
+    }
+}
+function diagnoseNetwork(error, ctx) {
+    const what = error.kind === 'timeout'
+        ? `timed out after ${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(ctx.timeoutMs)}`
+        : (0,_http_request_js__WEBPACK_IMPORTED_MODULE_1__/* .describeNetworkError */ .gl)(error.kind);
+    // sendOnce's messages already start with the same words ("connection refused (ECONNREFUSED)").
+    const said = error.kind === 'timeout' || error.kind === 'aborted'
+        ? what
+        : error.message.startsWith(what)
+            ? error.message
+            : `${what} (${error.message})`;
+    return {
+        reason: `${ctx.method} ${ctx.path} ${said}, after ${attemptsText(ctx.attempts)}`,
+        cause: error.kind
+    };
+}
+
+
+/***/ }),
+
+/***/ 4840:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A1: () => (/* binding */ requestHeaders),
+/* harmony export */   HI: () => (/* binding */ sendWithRetries),
+/* harmony export */   b3: () => (/* binding */ warmEndpoint)
+/* harmony export */ });
+/* unused harmony exports MAX_RETRY_AFTER_MS, checkExpect */
+/* harmony import */ var _config_phases_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7476);
+/* harmony import */ var _http_request_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7777);
+/* harmony import */ var _http_retry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8902);
+/* harmony import */ var _config_duration_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7840);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _diagnose_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7481);
+/* harmony import */ var _json_checks_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3541);
+
+
+
+
+
+
+
+/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
+function requestHeaders(url, settings, own, userAgent) {
+    const headers = {
+        'User-Agent': userAgent,
+        Accept: 'application/json, */*;q=0.5'
+    };
+    if (new URL(url).origin === settings.origin) {
+        Object.assign(headers, settings.headers);
+        if (settings.apiKey)
+            headers[settings.apiKeyHeader] = settings.apiKey;
+        if (settings.versionOverride)
+            headers[_config_phases_js__WEBPACK_IMPORTED_MODULE_0__/* .VERSION_OVERRIDE_HEADER */ .SU] = settings.versionOverride;
+    }
+    return Object.assign(headers, own);
+}
+/**
+ * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
+ * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
+ * past the deadline.
+ */
+async function sendWithRetries(req, retries, timeoutMs, ctx) {
+    const { clock, deadlineAt, signal } = ctx;
+    for (let attempt = 1;; attempt++) {
+        const left = deadlineAt - clock.now();
+        if (signal?.aborted || left <= 0)
+            return { attempts: attempt - 1, stopped: true };
+        let response;
+        let error;
+        try {
+            response = await ctx.send(req, {
+                timeoutMs: Math.min(timeoutMs, left),
+                ...(signal ? { signal } : {})
+            });
+        }
+        catch (e) {
+            if (!(e instanceof _http_request_js__WEBPACK_IMPORTED_MODULE_1__/* .NetworkError */ .Dr))
+                throw e;
+            error = e;
+            if (e.kind === 'aborted' || signal?.aborted)
+                return { attempts: attempt, error: e, stopped: true };
+        }
+        const retryable = response ? _http_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .RETRY_STATUSES */ .Ib.has(response.status) : _http_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .RETRY_ERRORS */ .Xn.has(error.kind);
+        const result = {
+            attempts: attempt,
+            ...(response ? { response } : {}),
+            ...(error ? { error } : {})
+        };
+        if (!retryable || attempt > retries)
+            return result;
+        const retryAfter = response
+            ? (0,_http_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .parseRetryAfter */ .mu)(response.headers['retry-after'], clock.now())
+            : undefined;
+        const delay = retryAfter ?? (0,_http_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .backoffMs */ .jo)(attempt, () => clock.random());
+        const remaining = deadlineAt - clock.now();
+        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
+            return {
+                ...result,
+                gaveUp: `the server asked to wait ${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(retryAfter)} (Retry-After), more than the ${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+            };
+        }
+        if (delay >= remaining) {
+            const asked = retryAfter !== undefined
+                ? `the server asked to wait ${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(delay)} (Retry-After)`
+                : `the next retry (in ${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(delay)})`;
+            return {
+                ...result,
+                gaveUp: `${asked}, past the deadline (${(0,_config_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(Math.max(0, remaining))} left)`
+            };
+        }
+        await clock.sleep(delay, signal);
+        if (signal?.aborted)
+            return { ...result, stopped: true };
+    }
+}
+function cacheHeader(res) {
+    const parts = [];
+    const cf = res.headers['cf-cache-status'];
+    const x = res.headers['x-cache'];
+    const age = res.headers.age;
+    if (cf)
+        parts.push(`CF-Cache-Status: ${cf}`);
+    if (x)
+        parts.push(`X-Cache: ${x}`);
+    if (age)
+        parts.push(`Age: ${age}`);
+    return parts.length > 0 ? parts.join(', ') : undefined;
+}
+/** 5 MiB, 64 KiB, 100 bytes: rounding to whole MiB said "0 MiB" for smaller caps. */
+function sizeText(bytes) {
+    if (bytes >= 1024 * 1024)
+        return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
+}
+/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
+function checkExpect(res, ep) {
+    const json = ep.expect.json;
+    if (!json || Object.keys(json).length === 0)
+        return [];
+    if (res.truncated)
+        return [
+            `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`
+        ];
+    let doc;
+    try {
+        doc = JSON.parse(res.body.toString('utf8'));
+    }
+    catch {
+        const type = res.headers['content-type'] ?? 'no content-type';
+        return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`];
+    }
+    return (0,_json_checks_js__WEBPACK_IMPORTED_MODULE_6__/* .checkJson */ .Zs)(doc, json);
+}
+function statusAccepted(status, ep) {
+    return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300;
+}
+/** Warms one endpoint and says, honestly, whether it is warm. */
+async function warmEndpoint(ep, ctx) {
+    const { settings } = ctx;
+    const req = {
+        method: ep.method,
+        url: ep.url,
+        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
+        ...(ep.body !== undefined ? { body: ep.body } : {})
+    };
+    const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx);
+    const base = {
+        source: ep.source,
+        method: ep.method,
+        path: ep.path,
+        priority: ep.priority,
+        ...(ep.name ? { name: ep.name } : {}),
+        attempts: attempted.attempts
+    };
+    const dctx = {
+        method: ep.method,
+        path: ep.path,
+        apiKeyHeader: settings.apiKeyHeader,
+        apiKeySent: settings.apiKey !== undefined,
+        attempts: attempted.attempts
+    };
+    const res = attempted.response;
+    if (!res) {
+        if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
+            // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
+            // reaches deadlineAt, so the reason counts as well as the clock.
+            const reason = ctx.signal?.aborted ? ctx.signal.reason : undefined;
+            const byDeadline = ctx.clock.now() >= ctx.deadlineAt ||
+                (reason instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .StoppedError */ .Ko && reason.why === 'deadline');
+            const why = byDeadline ? 'the deadline passed' : 'the run was stopped';
+            return {
+                ...base,
+                outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
+                // Same words as the engine uses for endpoints the pool never started.
+                reason: attempted.attempts === 0
+                    ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
+                    : `${why} before ${ep.method} ${ep.path} was answered`,
+                cause: byDeadline ? 'deadline' : 'cancelled'
+            };
+        }
+        const d = (0,_diagnose_js__WEBPACK_IMPORTED_MODULE_5__/* .diagnoseNetwork */ .lI)(attempted.error, {
+            ...dctx,
+            timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
+        });
+        return {
+            ...base,
+            outcome: 'failed',
+            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+            cause: d.cause
+        };
+    }
+    const seen = {
+        status: res.status,
+        latencyMs: Math.round(res.durationMs),
+        bytes: res.bytes,
+        ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
+    };
+    if (res.blockedRedirect) {
+        const d = (0,_diagnose_js__WEBPACK_IMPORTED_MODULE_5__/* .diagnoseRedirect */ .TD)(res, dctx);
+        return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause };
+    }
+    if (!statusAccepted(res.status, ep)) {
+        const d = (0,_diagnose_js__WEBPACK_IMPORTED_MODULE_5__/* .diagnoseStatus */ .p5)(res, dctx);
+        return {
+            ...base,
+            ...seen,
+            outcome: 'failed',
+            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+            cause: d.cause
+        };
+    }
+    const failures = checkExpect(res, ep);
+    if (failures.length > 0) {
+        return {
+            ...base,
+            ...seen,
+            outcome: 'failed',
+            reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+            cause: 'assertion'
+        };
+    }
+    return { ...base, ...seen, outcome: 'passed' };
+}
+
+
+/***/ }),
+
+/***/ 3541:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   WU: () => (/* binding */ show),
+/* harmony export */   Yn: () => (/* binding */ getPath),
+/* harmony export */   Zs: () => (/* binding */ checkJson)
+/* harmony export */ });
+/** Reads a dot path such as `data.0.price` from a parsed JSON document. */
+function getPath(doc, path) {
+    let current = doc;
+    for (const segment of path.split('.')) {
+        if (Array.isArray(current) && /^\d+$/.test(segment)) {
+            const index = Number(segment);
+            if (index >= current.length)
+                return { found: false };
+            current = current[index];
+        }
+        else if (current !== null && typeof current === 'object' && Object.hasOwn(current, segment)) {
+            current = current[segment];
+        }
+        else {
+            return { found: false };
+        }
+    }
+    return { found: true, value: current };
+}
+function show(value) {
+    if (value === undefined)
+        return 'undefined';
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+function isEmpty(value) {
+    if (value === null || value === undefined || value === '')
+        return true;
+    if (Array.isArray(value))
+        return value.length === 0;
+    if (typeof value === 'object')
+        return Object.keys(value).length === 0;
+    return false;
+}
+/** Checks every `path → expected` pair; returns one phrase per failure (empty when all hold). */
+function checkJson(doc, checks) {
+    const failures = [];
+    for (const [path, expected] of Object.entries(checks)) {
+        const { found, value } = getPath(doc, path);
+        if (expected === 'exists') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+        }
+        else if (expected === 'not-null') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+            else if (value === null)
+                failures.push(`\`${path}\` is null`);
+        }
+        else if (expected === 'non-empty') {
+            if (!found)
+                failures.push(`\`${path}\` missing`);
+            else if (isEmpty(value))
+                failures.push(`\`${path}\` is empty (${show(value)})`);
+        }
+        else if (!found) {
+            failures.push(`\`${path}\` missing (expected ${show(expected)})`);
+        }
+        else if (value !== expected) {
+            failures.push(`\`${path}\` was ${show(value)} (expected ${show(expected)})`);
+        }
+    }
+    return failures;
+}
+
+
+/***/ }),
+
 /***/ 8474:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31097,6 +32514,51 @@ function renderPlan(tiers, settings) {
             lines.push(`  ${e.method.padEnd(6)} ${e.url}`);
     }
     return lines.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 5175:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ runPool)
+/* harmony export */ });
+/**
+ * Runs `work` over `items` with at most `concurrency` in flight. Results keep the items' order.
+ * Once `signal` aborts, items not yet started are left undefined (the caller marks them skipped).
+ */
+async function runPool(items, concurrency, work, signal) {
+    const results = new Array(items.length).fill(undefined);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && !signal?.aborted) {
+            const index = next++;
+            results[index] = await work(items[index], index);
+        }
+    };
+    const size = Math.max(1, Math.min(concurrency, items.length));
+    await Promise.all(Array.from({ length: size }, worker));
+    return results;
+}
+
+
+/***/ }),
+
+/***/ 8698:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Y: () => (/* binding */ percentile)
+/* harmony export */ });
+/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
+function percentile(values, p) {
+    if (values.length === 0)
+        return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 
@@ -31211,6 +32673,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 

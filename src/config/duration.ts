@@ -20,7 +20,12 @@ export function formatDuration(ms: number): string {
     const s = ms / 1000
     return `${Number.isInteger(s) ? s : s.toFixed(1)}s`
   }
-  const m = Math.floor(ms / 60_000)
-  const s = Math.round((ms % 60_000) / 1000)
-  return s === 0 ? `${m}m` : `${m}m${s}s`
+  if (ms < 3_600_000) {
+    const m = Math.floor(ms / 60_000)
+    const s = Math.round((ms % 60_000) / 1000)
+    return s === 0 ? `${m}m` : `${m}m${s}s`
+  }
+  const h = Math.floor(ms / 3_600_000)
+  const m = Math.round((ms % 3_600_000) / 60_000)
+  return m === 0 ? `${h}h` : `${h}h${m}m`
 }

@@ -63,16 +63,20 @@ const itemSchema = z.strictObject({
     .min(1, { error: 'must not be empty' }),
   method: methodSchema.optional(),
   priority: prioritySchema.optional(),
-  name: z.string().optional(),
+  name: z.string({ error: 'expected a text label' }).optional(),
   body: z
     .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], {
       error: 'expected a string, or a mapping/list sent as JSON'
     })
     .optional(),
   headers: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]), {
-      error: 'expected a mapping of header names to values'
-    })
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], {
+        error: 'expected a header value (text, a number, true or false)'
+      }),
+      { error: 'expected a mapping of header names to values' }
+    )
     .optional(),
   expect: expectSchema.optional()
 })
@@ -131,7 +135,10 @@ function parseItem(
     raw = { path: m[2] as string, ...(m[1] ? { method: m[1] as never } : {}) }
     const method = methodSchema.safeParse(m[1] ?? 'GET')
     if (!method.success)
-      throw new EndpointsError(where, `"${m[1]}": expected one of ${METHODS.join(', ')}`)
+      throw new EndpointsError(
+        where,
+        `"${m[1]}" is not a method; expected one of ${METHODS.join(', ')}`
+      )
     raw.method = method.data
   } else if (item && typeof item === 'object' && !Array.isArray(item)) {
     const unknown = Object.keys(item).filter(k => !(ITEM_KEYS as readonly string[]).includes(k))
@@ -188,9 +195,9 @@ function parseItem(
     }
   }
   const prefix = base.pathname.replace(/\/+$/, '')
-  const shown = url.pathname.startsWith(prefix)
-    ? url.pathname.slice(prefix.length) || '/'
-    : url.pathname
+  // `/app` is the prefix of `/app/x` but not of `/apple`.
+  const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
+  const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname
   return {
     source: `${sourceName}${where}`,
     method,
@@ -204,7 +211,7 @@ function parseItem(
   }
 }
 
-function resolvePath(path: string, base: URL, where: string): URL {
+export function resolvePath(path: string, base: URL, where: string): URL {
   const text = path.trim()
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
     let abs: URL

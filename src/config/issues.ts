@@ -13,6 +13,8 @@ export function firstIssue(error: z.ZodError, prefix: readonly PropertyKey[] = [
   let message = issue.message
   if (issue.code === 'unrecognized_keys') {
     message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => `"${k}"`).join(', ')}`
+    // A schema may say what it accepts instead of zod's "Unrecognized key ..." text.
+    if (!/^Unrecognized key/.test(issue.message)) message += `; ${issue.message}`
   } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
     message = 'is required'
   }

@@ -15,6 +15,7 @@ import {
 import { expectSchema, type Expect } from './expect.js'
 import { firstIssue } from './issues.js'
 import { isLoopback, normalizeBaseUrl } from './url.js'
+import { parsePhaseSettings, PHASE_INPUTS, type PhaseSettings } from './phases.js'
 
 export const FAIL_ON = ['critical', 'any', 'never'] as const
 export type FailOn = (typeof FAIL_ON)[number]
@@ -34,13 +35,14 @@ export const INPUT_NAMES = [
   'deadline',
   'fail-on',
   'dry-run',
-  'report-file'
+  'report-file',
+  ...PHASE_INPUTS
 ] as const
 export type InputName = (typeof INPUT_NAMES)[number]
 export type RawInputs = Partial<Record<InputName, string>>
 
 /** The typed, validated, frozen form of the inputs. Nothing else reads inputs. */
-export interface Settings {
+export interface Settings extends PhaseSettings {
   readonly baseUrl: string
   readonly origin: string
   readonly apiKey?: string
@@ -104,7 +106,10 @@ function duration(raw: RawInputs, name: InputName, min: number, max: number): nu
   if (ms === undefined) throw new InputError(name, `"${text}" is not ${DURATION_HELP}`)
   if (ms < min) throw new InputError(name, `"${text}" is too short; it must be more than 0`)
   if (ms > max)
-    throw new InputError(name, `"${text}" is too long; the most accepted is ${max / 60_000}m`)
+    throw new InputError(
+      name,
+      `"${text}" is too long; the most accepted is ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : `${max / 60_000}m`}`
+    )
   return ms
 }
 
@@ -215,6 +220,12 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     throw new InputError('api-key-header', `"${apiKeyHeader}" is not a valid header name`)
 
   const headers = parseHeaderLines(raw.headers ?? '')
+  if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+    throw new InputError(
+      'url',
+      `http:// would send the values of headers in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`
+    )
+  }
   if (apiKey && Object.keys(headers).some(h => h.toLowerCase() === apiKeyHeader.toLowerCase())) {
     throw new InputError(
       'headers',
@@ -269,7 +280,8 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     failOn: oneOf(raw, 'fail-on', FAIL_ON),
     dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
     reportFile,
-    secrets
+    secrets,
+    ...parsePhaseSettings(raw, base)
   }
   return Object.freeze(settings)
 }

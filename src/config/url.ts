@@ -13,16 +13,18 @@ export function normalizeBaseUrl(raw: string): URL | string {
   let text = raw.trim().replace(/\s*\(custom domain\)\s*$/i, '')
   if (text === '')
     return 'is empty; give the deployment URL, e.g. https://my-worker.example.workers.dev'
-  if (/\s/.test(text)) return `"${text}" contains white space; give one URL`
+  // Messages echo the URL, but never a password written into it.
+  const shown = (): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1***@')
+  if (/\s/.test(text)) return `"${shown()}" contains white space; give one URL`
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `https://${text}`
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    return `"${text}" is not a URL; give e.g. https://my-worker.example.workers.dev`
+    return `"${shown()}" is not a URL; give e.g. https://my-worker.example.workers.dev`
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return `"${text}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`
+    return `"${shown()}" uses ${url.protocol}; only https:// (or http:// for localhost) is accepted`
   }
   if (url.username || url.password)
     return 'must not contain a user name or password; pass the key as api-key'

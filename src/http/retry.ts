@@ -41,7 +41,10 @@ export const BACKOFF_CAP_MS = 10_000
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined
   const text = value.trim()
-  if (/^\d+$/.test(text)) return Number(text) * 1000
+  // Fractional seconds are not in the RFC but some servers send them; honour what they mean.
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000)
+  // An HTTP date names its month; without this, V8's lenient Date.parse reads "-5" as a date.
+  if (!/[a-z]/i.test(text)) return undefined
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - nowMs)

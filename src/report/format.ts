@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js'
-import type { EndpointResult, RunResult } from '../result.js'
+import type { EndpointResult, PhaseResult, RunResult } from '../result.js'
+import { formatRate } from '../metrics/rates.js'
 
 export function ms(v: number | undefined): string {
   return v === undefined ? '–' : formatDuration(v)
@@ -37,4 +38,21 @@ export function slowest(result: RunResult, n = 5): EndpointResult[] {
     .filter(e => e.latencyMs !== undefined)
     .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
     .slice(0, n)
+}
+
+export function phaseIcon(status: PhaseResult['status']): string {
+  return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status]
+}
+
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+export function thresholdValue(v: number | undefined | null, rate: boolean): string {
+  if (v === undefined || v === null) return '–'
+  return rate ? formatRate(v) : String(Math.round(v * 100) / 100)
+}
+
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+export function progression(values: readonly (number | null)[], rate: boolean): string {
+  const shown = values.map(v => thresholdValue(v, rate))
+  const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown
+  return list.join(' → ')
 }

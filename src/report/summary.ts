@@ -1,5 +1,14 @@
-import type { EndpointResult, RunResult } from '../result.js'
-import { headline, ms, slowest, stepLine, stoppedLine } from './format.js'
+import type { EndpointResult, FullResult } from '../result.js'
+import {
+  headline,
+  ms,
+  phaseIcon,
+  progression,
+  slowest,
+  stepLine,
+  stoppedLine,
+  thresholdValue
+} from './format.js'
 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const
 
@@ -18,7 +27,7 @@ function row(e: EndpointResult): string {
 }
 
 /** The job summary as Markdown: a pure function of the result, snapshot-tested. */
-export function renderSummary(result: RunResult): string {
+export function renderSummary(result: FullResult): string {
   const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌'
   const out: string[] = [`## ${icon} ${headline(result)}`, '']
   out.push(
@@ -29,6 +38,13 @@ export function renderSummary(result: RunResult): string {
   if (stopped) out.push(`> [!WARNING]`, `> ${stopped}`, '')
   for (const w of result.warnings) out.push(`> [!NOTE]`, `> ${w}`, '')
 
+  if (result.phases && result.phases.length > 0) {
+    out.push('| Phase | Took | Result |', '|---|---:|---|')
+    for (const p of result.phases)
+      out.push(`| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${cell(p.detail)} |`)
+    out.push('')
+  }
+
   const t = result.totals
   out.push(
     '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
@@ -38,10 +54,59 @@ export function renderSummary(result: RunResult): string {
   )
 
   const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed')
-  if (failed.length > 0) {
+  const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm')
+  if (failed.length > 0 || gates.length > 0) {
     out.push('### Why it failed', '')
+    for (const p of gates) out.push(`- **${p.name}**: ${p.detail}`)
     for (const e of failed)
       out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`)
+    out.push('')
+  }
+
+  const metrics = result.metrics
+  if (metrics && metrics.thresholds.length > 0) {
+    out.push(`### Cache metrics · \`${metrics.path}\` · ${metrics.polls} poll(s)`, '')
+    if (metrics.error) out.push(`**${metrics.error}**`, '')
+    out.push(
+      '| | Threshold | Baseline | Polls | Final | Target | Read as |',
+      '|---|---|---:|---|---:|---:|---|'
+    )
+    for (const th of metrics.thresholds) {
+      out.push(
+        `| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`
+      )
+    }
+    out.push('')
+  }
+  for (const d of metrics?.doubts ?? [])
+    out.push(`> [!CAUTION]`, `> The metrics look warm for the wrong reason: ${d}`, '')
+
+  const verify = result.verify
+  if (verify && verify.entries.length > 0) {
+    const gate =
+      verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : ''
+    out.push(
+      `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${verify.speedup}× faster` : ''}`,
+      ''
+    )
+    for (const p of verify.problems) out.push(`- ❌ ${p}`)
+    if (verify.problems.length) out.push('')
+    out.push(
+      '| | Method | Path | Status | Warm latency | Cache | Evidence |',
+      '|---|---|---|---:|---:|---|---|'
+    )
+    for (const e of verify.entries) {
+      const icon = e.tooSlow
+        ? '🐢'
+        : e.state === 'cached'
+          ? '✅'
+          : e.state === 'unknown'
+            ? '❔'
+            : '❌'
+      out.push(
+        `| ${icon} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`
+      )
+    }
     out.push('')
   }
 

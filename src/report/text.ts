@@ -1,10 +1,18 @@
-import type { RunResult } from '../result.js'
-import { headline, ms, slowest, stepLine, stoppedLine } from './format.js'
+import type { FullResult } from '../result.js'
+import {
+  headline,
+  ms,
+  progression,
+  slowest,
+  stepLine,
+  stoppedLine,
+  thresholdValue
+} from './format.js'
 
 const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const
 
 /** The result as plain text for a terminal (the CLI and the demo). */
-export function renderText(result: RunResult): string {
+export function renderText(result: FullResult): string {
   const out: string[] = [
     headline(result),
     `Target ${result.target}, ${ms(result.durationMs)}. ${stepLine(result)}`
@@ -12,6 +20,27 @@ export function renderText(result: RunResult): string {
   const stopped = stoppedLine(result)
   if (stopped) out.push(stopped)
   for (const w of result.warnings) out.push(`Note: ${w}`)
+  if (result.phases?.length) {
+    out.push('', 'Phases:')
+    for (const p of result.phases)
+      out.push(
+        `  ${p.status.padEnd(7)} ${p.name.padEnd(8)} ${ms(p.durationMs).padStart(7)}  ${p.detail}`
+      )
+  }
+  for (const th of result.metrics?.thresholds ?? []) {
+    out.push(
+      `  ${th.met ? 'met    ' : 'NOT MET'} ${th.text}: ${progression(th.progression, th.rate)} (baseline ${thresholdValue(th.baseline, th.rate)}, read as ${th.scale ?? '?'})${th.note ? ` - ${th.note}` : ''}`
+    )
+  }
+  for (const d of result.metrics?.doubts ?? []) out.push(`  Caution: ${d}`)
+  const v = result.verify
+  if (v && v.entries.length > 0) {
+    out.push(
+      `  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${v.speedup}x faster than cold` : ''}`
+    )
+    for (const p of v.problems) out.push(`  FAIL ${p}`)
+  }
+  out.push('')
   out.push(`Cold latency p50 ${ms(result.latency.coldP50Ms)}, p95 ${ms(result.latency.coldP95Ms)}`)
   for (const tier of result.tiers) {
     out.push('', `${tier.priority} (${tier.endpoints.length}, ${ms(tier.durationMs)})`)

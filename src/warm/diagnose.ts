@@ -135,9 +135,15 @@ export function diagnoseNetwork(
     error.kind === 'timeout'
       ? `timed out after ${formatDuration(ctx.timeoutMs)}`
       : describeNetworkError(error.kind)
-  const detail = error.kind === 'timeout' || error.kind === 'aborted' ? '' : ` (${error.message})`
+  // sendOnce's messages already start with the same words ("connection refused (ECONNREFUSED)").
+  const said =
+    error.kind === 'timeout' || error.kind === 'aborted'
+      ? what
+      : error.message.startsWith(what)
+        ? error.message
+        : `${what} (${error.message})`
   return {
-    reason: `${ctx.method} ${ctx.path} ${what}${detail}, after ${attemptsText(ctx.attempts)}`,
+    reason: `${ctx.method} ${ctx.path} ${said}, after ${attemptsText(ctx.attempts)}`,
     cause: error.kind
   }
 }

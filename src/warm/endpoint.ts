@@ -1,4 +1,5 @@
 import type { Settings } from '../config/settings.js'
+import { VERSION_OVERRIDE_HEADER } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { NetworkError, type HttpRequest } from '../http/request.js'
 import {
@@ -10,6 +11,7 @@ import {
 } from '../http/retry.js'
 import type { EndpointResult } from '../result.js'
 import { formatDuration } from '../config/duration.js'
+import { StoppedError } from '../errors.js'
 import {
   diagnoseNetwork,
   diagnoseRedirect,
@@ -18,6 +20,9 @@ import {
 } from './diagnose.js'
 import { checkJson } from './json-checks.js'
 import type { PlannedEndpoint } from './plan.js'
+
+/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
+export const MAX_RETRY_AFTER_MS = 60_000
 
 export type Send = (
   req: HttpRequest,
@@ -48,6 +53,7 @@ export function requestHeaders(
   if (new URL(url).origin === settings.origin) {
     Object.assign(headers, settings.headers)
     if (settings.apiKey) headers[settings.apiKeyHeader] = settings.apiKey
+    if (settings.versionOverride) headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride
   }
   return Object.assign(headers, own)
 }
@@ -100,8 +106,14 @@ export async function sendWithRetries(
     const retryAfter = response
       ? parseRetryAfter(response.headers['retry-after'], clock.now())
       : undefined
-    const delay = retryAfter ?? backoffMs(attempt, clock.random)
+    const delay = retryAfter ?? backoffMs(attempt, () => clock.random())
     const remaining = deadlineAt - clock.now()
+    if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
+      return {
+        ...result,
+        gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+      }
+    }
     if (delay >= remaining) {
       const asked =
         retryAfter !== undefined
@@ -128,13 +140,19 @@ function cacheHeader(res: FollowedResponse): string | undefined {
   return parts.length > 0 ? parts.join(', ') : undefined
 }
 
+/** 5 MiB, 64 KiB, 100 bytes: rounding to whole MiB said "0 MiB" for smaller caps. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`
+  return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`
+}
+
 /** Checks status and JSON assertions; returns failure phrases (empty: passed). */
 export function checkExpect(res: FollowedResponse, ep: PlannedEndpoint): string[] {
   const json = ep.expect.json
   if (!json || Object.keys(json).length === 0) return []
   if (res.truncated)
     return [
-      `the body is larger than the ${Math.round(res.body.length / 1024 / 1024)} MiB read for checks, so its JSON cannot be checked`
+      `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`
     ]
   let doc: unknown
   try {
@@ -181,12 +199,22 @@ export async function warmEndpoint(
   const res = attempted.response
   if (!res) {
     if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
-      const why = ctx.clock.now() >= ctx.deadlineAt ? 'the deadline passed' : 'the run was stopped'
+      // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
+      // reaches deadlineAt, so the reason counts as well as the clock.
+      const reason: unknown = ctx.signal?.aborted ? ctx.signal.reason : undefined
+      const byDeadline =
+        ctx.clock.now() >= ctx.deadlineAt ||
+        (reason instanceof StoppedError && reason.why === 'deadline')
+      const why = byDeadline ? 'the deadline passed' : 'the run was stopped'
       return {
         ...base,
         outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
-        reason: `${why} before ${ep.method} ${ep.path} was answered`,
-        cause: 'deadline'
+        // Same words as the engine uses for endpoints the pool never started.
+        reason:
+          attempted.attempts === 0
+            ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
+            : `${why} before ${ep.method} ${ep.path} was answered`,
+        cause: byDeadline ? 'deadline' : 'cancelled'
       }
     }
     const d = diagnoseNetwork(attempted.error!, {

@@ -1,0 +1,440 @@
+import { describe, expect, it } from '@jest/globals'
+import { parse as parseYaml } from 'yaml'
+import {
+  checkDuplicates,
+  checkHeader,
+  EndpointsError,
+  parseEndpoints,
+  type EndpointSpec
+} from '../../src/config/endpoints.js'
+import { expectSchema } from '../../src/config/expect.js'
+import { firstIssue, formatPath } from '../../src/config/issues.js'
+import { InputError } from '../../src/errors.js'
+
+const BASE = new URL('https://shop.example.com/')
+
+function endpoints(yaml: string, base: URL = BASE, source = 'endpoints'): EndpointSpec[] {
+  return parseEndpoints(parseYaml(yaml), base, source)
+}
+
+/** The message of the EndpointsError thrown for `yaml`. */
+function problem(yaml: string, base: URL = BASE): string {
+  try {
+    endpoints(yaml, base)
+  } catch (error) {
+    expect(error).toBeInstanceOf(EndpointsError)
+    return (error as Error).message
+  }
+  throw new Error(`expected ${JSON.stringify(yaml)} to be rejected`)
+}
+
+describe('parseEndpoints: the shapes a user may write', () => {
+  it('reads a plain list of paths as GET at normal priority', () => {
+    expect(endpoints('- /api/v1/reports\n- /health')).toEqual([
+      {
+        source: 'endpoints[0]',
+        method: 'GET',
+        path: '/api/v1/reports',
+        url: 'https://shop.example.com/api/v1/reports',
+        priority: 'normal',
+        headers: {}
+      },
+      {
+        source: 'endpoints[1]',
+        method: 'GET',
+        path: '/health',
+        url: 'https://shop.example.com/health',
+        priority: 'normal',
+        headers: {}
+      }
+    ])
+  })
+
+  it('reads "METHOD /path" items, in any letter case', () => {
+    const list = endpoints('- POST /api/search\n- head /ping\n- "  options   /cors  "')
+    expect(list.map(e => `${e.method} ${e.path}`)).toEqual([
+      'POST /api/search',
+      'HEAD /ping',
+      'OPTIONS /cors'
+    ])
+  })
+
+  it('reads a mapping of tiers, giving each endpoint its tier and a source naming it', () => {
+    const list = endpoints(
+      'critical:\n  - /\nhigh:\n  - /products\nnormal:\n  - /about\nlow:\n  - /archive'
+    )
+    expect(list.map(e => [e.source, e.priority, e.path])).toEqual([
+      ['endpoints.critical[0]', 'critical', '/'],
+      ['endpoints.high[0]', 'high', '/products'],
+      ['endpoints.normal[0]', 'normal', '/about'],
+      ['endpoints.low[0]', 'low', '/archive']
+    ])
+  })
+
+  it('accepts an empty tier and an empty document', () => {
+    expect(endpoints('critical:\nhigh: [/h]').map(e => e.path)).toEqual(['/h'])
+    expect(endpoints('')).toEqual([])
+  })
+
+  it('reads the same document written as JSON', () => {
+    const list = endpoints('{"critical": ["/a"], "low": [{"path": "/b", "method": "post"}]}')
+    expect(list.map(e => [e.priority, e.method, e.path])).toEqual([
+      ['critical', 'GET', '/a'],
+      ['low', 'POST', '/b']
+    ])
+  })
+
+  it('reads an object item with every key', () => {
+    const [e] = endpoints(`
+- path: /api/v1/reports?limit=10
+  method: post
+  priority: critical
+  name: Reports
+  body: '{"q":1}'
+  headers: {X-Tenant: acme, X-Count: 3, X-Flag: true}
+  expect:
+    status: [200, 204]
+    json: {success: true, data: non-empty, meta.total: 3, error: null, id: exists}
+`)
+    expect(e).toEqual({
+      source: 'endpoints[0]',
+      method: 'POST',
+      path: '/api/v1/reports?limit=10',
+      url: 'https://shop.example.com/api/v1/reports?limit=10',
+      priority: 'critical',
+      name: 'Reports',
+      body: '{"q":1}',
+      headers: { 'X-Tenant': 'acme', 'X-Count': '3', 'X-Flag': 'true' },
+      expect: {
+        status: [200, 204],
+        json: { success: true, data: 'non-empty', 'meta.total': 3, error: null, id: 'exists' }
+      }
+    })
+  })
+
+  it('lets an object in a tier repeat the tier as its priority', () => {
+    expect(endpoints('high:\n  - {path: /x, priority: high}')[0]?.priority).toBe('high')
+  })
+})
+
+describe('parseEndpoints: paths and the deployment URL', () => {
+  const prefixed = new URL('https://shop.example.com/staging/')
+
+  it('joins paths under the base URL path prefix and shows them relative to it', () => {
+    const list = endpoints('- /api\n- products?page=2\n- /', prefixed)
+    expect(list.map(e => [e.url, e.path])).toEqual([
+      ['https://shop.example.com/staging/api', '/api'],
+      ['https://shop.example.com/staging/products?page=2', '/products?page=2'],
+      ['https://shop.example.com/staging/', '/']
+    ])
+  })
+
+  it('accepts an absolute URL on the deployment origin and drops its #fragment', () => {
+    const [e] = endpoints('- https://shop.example.com/staging/api?x=1#top', prefixed)
+    expect(e?.url).toBe('https://shop.example.com/staging/api?x=1')
+    expect(e?.path).toBe('/api?x=1')
+  })
+
+  it('shows a same-origin URL outside the prefix by its full path, not a cut-off one', () => {
+    const [outside, sibling] = endpoints(
+      '- https://shop.example.com/other\n- https://shop.example.com/staging-old/x',
+      prefixed
+    )
+    expect(outside?.path).toBe('/other')
+    expect(sibling?.path).toBe('/staging-old/x')
+  })
+
+  it('drops a #fragment from a relative path', () => {
+    expect(endpoints('- /docs#intro')[0]?.url).toBe('https://shop.example.com/docs')
+  })
+
+  it.each([
+    [
+      'https://evil.example/steal',
+      /is not the deployment's origin \(https:\/\/shop\.example\.com\)/
+    ],
+    ['http://shop.example.com/x', /http:\/\/shop\.example\.com is not the deployment's origin/],
+    ['https://shop.example.com:8443/x', /is not the deployment's origin/]
+  ])('rejects %s on another origin, because the key would go there', (url, message) => {
+    const text = problem(`- ${url}`)
+    expect(text).toMatch(/^\[0\]\.path: /)
+    expect(text).toMatch(message)
+    expect(text).toMatch(/give a path such as \//)
+  })
+
+  it('rejects a protocol-relative //host path', () => {
+    expect(problem('- //evil.example/x')).toBe(
+      '[0].path: "//evil.example/x" names another host; give a path such as /api/...'
+    )
+  })
+
+  it('rejects an absolute URL that does not parse', () => {
+    expect(problem('- "https://[x/y"')).toBe('[0].path: "https://[x/y" is not a valid URL')
+  })
+
+  it('rejects white space inside a path', () => {
+    expect(problem('- path: /a b')).toBe('[0].path: "/a b" contains white space')
+  })
+})
+
+describe('parseEndpoints: bodies and headers', () => {
+  it('sends an object body as JSON with Content-Type: application/json', () => {
+    const [e] = endpoints('- {path: /search, method: POST, body: {q: shoes, tags: [a, b]}}')
+    expect(e?.body).toBe('{"q":"shoes","tags":["a","b"]}')
+    expect(e?.headers).toEqual({ 'Content-Type': 'application/json' })
+  })
+
+  it('sends a list body as JSON too', () => {
+    expect(endpoints('- {path: /x, method: PUT, body: [1, 2]}')[0]?.body).toBe('[1,2]')
+  })
+
+  it('keeps a Content-Type the user gave for an object body', () => {
+    const [e] = endpoints(
+      '- {path: /x, method: PATCH, body: {a: 1}, headers: {content-type: application/merge-patch+json}}'
+    )
+    expect(e?.headers).toEqual({ 'content-type': 'application/merge-patch+json' })
+  })
+
+  it('sends a string body as written, without adding a Content-Type', () => {
+    const [e] = endpoints('- {path: /x, method: DELETE, body: "id=3"}')
+    expect(e?.body).toBe('id=3')
+    expect(e?.headers).toEqual({})
+  })
+
+  it.each(['GET', 'HEAD', 'OPTIONS'])('rejects a body on %s', method => {
+    expect(problem(`- {path: /x, method: ${method}, body: {a: 1}}`)).toBe(
+      `[0].body: a body is only sent with POST, PUT, PATCH or DELETE, not ${method}`
+    )
+  })
+
+  it('rejects a body on an item with no method, which means GET', () => {
+    expect(problem('- {path: /x, body: hi}')).toMatch(/^\[0\]\.body: .* not GET$/)
+  })
+
+  it('rejects a body that is neither text nor a mapping/list', () => {
+    expect(problem('- {path: /x, method: POST, body: 5}')).toBe(
+      '[0].body: expected a string, or a mapping/list sent as JSON'
+    )
+  })
+
+  it.each([
+    ['{"Bad Name": v}', '[0].headers: "Bad Name" is not a valid header name'],
+    ['{Host: other.example}', '[0].headers: the Host header is set by the action itself'],
+    ['{Content-Length: 3}', '[0].headers: the Content-Length header is set by the action itself'],
+    ['{X-A: "a\\nb"}', '[0].headers: the value of X-A contains a line break or NUL'],
+    ['[a]', '[0].headers: expected a mapping of header names to values'],
+    ['{X-A: {b: 1}}', '[0].headers.X-A: expected a header value (text, a number, true or false)']
+  ])('rejects headers %s', (headers, message) => {
+    expect(problem(`- {path: /x, headers: ${headers}}`)).toBe(message)
+  })
+})
+
+describe('parseEndpoints: mistakes, each named by where it is', () => {
+  it.each([
+    [
+      'an unknown priority',
+      '- /a\n- /b\n- /c\n- {path: /d, priority: urgent}',
+      '[3].priority: expected one of critical, high, normal, low'
+    ],
+    [
+      'an unknown priority inside a tier',
+      'critical:\n  - {path: /x, priority: nope}',
+      '.critical[0].priority: expected one of critical, high, normal, low'
+    ],
+    [
+      'a priority that conflicts with its tier',
+      'high:\n  - {path: /x, priority: low}',
+      '.high[0].priority: "low" conflicts with its tier "high"'
+    ],
+    [
+      'an unknown tier',
+      'urgent:\n  - /x',
+      '.urgent: unknown tier; accepted: critical, high, normal, low'
+    ],
+    [
+      'a tier that is not a list',
+      'high: /x',
+      '.high: expected a list of endpoints, got string "/x"'
+    ],
+    [
+      'an unknown key',
+      '- {path: /x, url: /y}',
+      '[0]: unknown key "url"; accepted: path, method, priority, body, headers, expect, name'
+    ],
+    [
+      'several unknown keys',
+      '- {path: /x, url: /y, timeout: 3}',
+      '[0]: unknown key "url", "timeout"; accepted: path, method, priority, body, headers, expect, name'
+    ],
+    [
+      'an unknown method in "METHOD /path"',
+      '- FETCH /x',
+      '[0]: "FETCH" is not a method; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+    ],
+    [
+      'an unknown method in an object',
+      '- {path: /x, method: FETCH}',
+      '[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+    ],
+    [
+      'a string item with too many words',
+      '- GET /x extra',
+      '[0]: "GET /x extra" is not "/path" or "METHOD /path"'
+    ],
+    [
+      'a number as an item',
+      '- 42',
+      '[0]: expected "/path", "METHOD /path" or a mapping with a path, got number 42'
+    ],
+    [
+      'a list as an item',
+      '- [a]',
+      '[0]: expected "/path", "METHOD /path" or a mapping with a path, got a list'
+    ],
+    [
+      'a null item',
+      '- /a\n-',
+      '[1]: expected "/path", "METHOD /path" or a mapping with a path, got null'
+    ],
+    [
+      'an object without a path',
+      '- {method: GET}',
+      '[0].path: expected a path such as /api/v1/reports'
+    ],
+    ['an empty path', '- {path: ""}', '[0].path: must not be empty'],
+    ['a name that is not text', '- {path: /x, name: [a]}', '[0].name: expected a text label'],
+    [
+      'a document that is a bare word',
+      'hello',
+      'expected a list of endpoints or a mapping of critical/high/normal/low to lists, got string "hello"'
+    ]
+  ])('rejects %s', (_what, yaml, message) => {
+    expect(problem(yaml)).toBe(message)
+  })
+
+  it('keeps where and detail apart for callers that prefix their own name', () => {
+    try {
+      endpoints('- {path: /x, priority: urgent}')
+    } catch (error) {
+      expect((error as EndpointsError).where).toBe('[0].priority')
+      return
+    }
+    throw new Error('expected a rejection')
+  })
+})
+
+describe('parseEndpoints: expect', () => {
+  it.each([
+    ['{status: 204}', { status: [204] }],
+    ['{status: [200, 304]}', { status: [200, 304] }],
+    ['{json: {data.0.price: 9.5}}', { json: { 'data.0.price': 9.5 } }],
+    [
+      '{json: {a: exists, b: non-empty, c: not-null, d: "ok", e: false, f: null}}',
+      { json: { a: 'exists', b: 'non-empty', c: 'not-null', d: 'ok', e: false, f: null } }
+    ],
+    ['{}', {}]
+  ])('reads expect %s', (yaml, parsed) => {
+    expect(endpoints(`- {path: /x, expect: ${yaml}}`)[0]?.expect).toEqual(parsed)
+  })
+
+  it.each([
+    ['{status: 999}', '[0].expect.status: expected an HTTP status code between 100 and 599'],
+    ['{status: 99}', '[0].expect.status: expected an HTTP status code between 100 and 599'],
+    [
+      '{status: ok}',
+      '[0].expect.status: expected a status code or a list of them, e.g. 200 or [200, 204]'
+    ],
+    [
+      '{status: 200.5}',
+      '[0].expect.status: expected a status code or a list of them, e.g. 200 or [200, 204]'
+    ],
+    ['{status: []}', '[0].expect.status: list at least one status code'],
+    [
+      '{json: {a: {b: 1}}}',
+      '[0].expect.json.a: expected a literal (string, number, true, false, null) or one of exists, non-empty, not-null'
+    ],
+    [
+      '{json: 5}',
+      '[0].expect.json: expected a mapping of dot paths to values, e.g. {success: true, data: non-empty}'
+    ],
+    ['{code: 200}', '[0].expect: unknown key "code"; accepted: status, json'],
+    ['null', '[0].expect: expected a mapping with status and/or json, e.g. {status: 200}'],
+    ['200', '[0].expect: expected a mapping with status and/or json, e.g. {status: 200}']
+  ])('rejects expect %s', (yaml, message) => {
+    expect(problem(`- {path: /x, expect: ${yaml}}`)).toBe(message)
+  })
+
+  it('turns a single status into a list of one', () => {
+    expect(expectSchema.parse({ status: 200 })).toEqual({ status: [200] })
+  })
+})
+
+describe('checkHeader', () => {
+  it.each([
+    ['X-Api-Key', 'abc'],
+    ['Authorization', 'Bearer x'],
+    ["x!#$%&'*+.^_`|~", 'v'],
+    ['X-Empty', '']
+  ])('accepts %s', (name, value) => {
+    expect(checkHeader(name, value)).toBeUndefined()
+  })
+
+  it.each([
+    ['', 'v', /is not a valid header name/],
+    ['X Api', 'v', /is not a valid header name/],
+    ['X:Y', 'v', /is not a valid header name/],
+    ['host', 'v', /set by the action itself/],
+    ['Transfer-Encoding', 'chunked', /set by the action itself/],
+    ['Connection', 'close', /set by the action itself/],
+    ['X-A', 'a\rb', /contains a line break or NUL/],
+    ['X-A', 'a\0b', /contains a line break or NUL/]
+  ])('rejects %p: %p', (name, value, message) => {
+    expect(checkHeader(name, value)).toMatch(message)
+  })
+})
+
+describe('checkDuplicates', () => {
+  it('rejects the same method and URL listed twice, naming both places', () => {
+    const list = endpoints('- /x\n- /y\n- GET /x')
+    expect(() => checkDuplicates(list)).toThrow(
+      new InputError('endpoints[2]', 'GET /x is listed twice (also at endpoints[0])')
+    )
+    expect(() => checkDuplicates(list)).toThrow(
+      'endpoints[2]: GET /x is listed twice (also at endpoints[0])'
+    )
+  })
+
+  it('treats a path, its absolute URL and a #fragment as the same endpoint', () => {
+    const list = endpoints('- /x\n- https://shop.example.com/x#a')
+    expect(() => checkDuplicates(list)).toThrow(/listed twice/)
+  })
+
+  it('names both places across tiers', () => {
+    const list = endpoints('critical:\n  - /x\nlow:\n  - /x')
+    expect(() => checkDuplicates(list)).toThrow(
+      'endpoints.low[0]: GET /x is listed twice (also at endpoints.critical[0])'
+    )
+  })
+
+  it('allows the same path with different methods or queries', () => {
+    expect(() => checkDuplicates(endpoints('- /x\n- POST /x\n- /x?page=2'))).not.toThrow()
+  })
+})
+
+describe('formatPath and firstIssue', () => {
+  it('formats a zod path as people read it', () => {
+    expect(formatPath([3, 'priority'])).toBe('[3].priority')
+    expect(formatPath(['critical', 0, 'path'])).toBe('.critical[0].path')
+    expect(formatPath([])).toBe('')
+  })
+
+  it('says "unknown key" and what is accepted, with no zod wording', () => {
+    const parsed = expectSchema.safeParse({ status: 200, code: 1, body: 2 })
+    expect(parsed.success).toBe(false)
+    if (!parsed.success) {
+      expect(firstIssue(parsed.error, ['expect'])).toBe(
+        '.expect: unknown keys "code", "body"; accepted: status, json'
+      )
+    }
+  })
+})

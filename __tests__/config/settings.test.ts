@@ -1,0 +1,487 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseSettings, type RawInputs, type Settings } from '../../src/config/settings.js'
+import { InputError } from '../../src/errors.js'
+
+/** Distinctive, so a test can prove no message ever shows it. */
+const KEY = 'ck_live_9fQz7TOPSECRETkey42'
+const HEADER_SECRET = 'Bearer hdr_S3CRETvalue77'
+const RUNNER_TEMP = path.join(path.sep, 'runner', 'temp')
+
+let workspace = ''
+
+beforeAll(() => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'cache-warm-settings-'))
+  writeFileSync(path.join(workspace, 'endpoints.yml'), 'critical:\n  - /\nlow:\n  - /archive\n')
+  mkdirSync(path.join(workspace, 'config'))
+  writeFileSync(
+    path.join(workspace, 'config', 'endpoints.json'),
+    JSON.stringify([{ path: '/api/search', method: 'POST', body: { q: 'x' } }])
+  )
+  writeFileSync(path.join(workspace, 'dupe.yml'), '- /x\n')
+  writeFileSync(path.join(workspace, 'broken.yml'), 'critical: [/a\n')
+  writeFileSync(path.join(workspace, 'empty.yml'), '')
+  writeFileSync(path.join(workspace, 'bad-priority.yml'), '- {path: /y, priority: soon}\n')
+})
+
+afterAll(() => {
+  rmSync(workspace, { recursive: true, force: true })
+})
+
+/** `runnerTemp: null` is a runner without RUNNER_TEMP. */
+function settings(inputs: RawInputs, runnerTemp: string | null = RUNNER_TEMP): Settings {
+  return parseSettings(
+    { url: 'https://shop.example.com', endpoints: '- /x', ...inputs },
+    { workspace, ...(runnerTemp ? { runnerTemp } : {}) }
+  )
+}
+
+/** The InputError `inputs` cause; fails the test when they are accepted. */
+function failure(inputs: RawInputs): InputError {
+  try {
+    settings(inputs)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return error as InputError
+  }
+  throw new Error(`expected ${JSON.stringify(inputs)} to be rejected`)
+}
+
+describe('parseSettings: defaults', () => {
+  it('needs only url and endpoints, and fills in the documented defaults', () => {
+    const s = settings({})
+    expect(s).toMatchObject({
+      baseUrl: 'https://shop.example.com/',
+      origin: 'https://shop.example.com',
+      apiKeyHeader: 'X-API-Key',
+      headers: {},
+      concurrency: 8,
+      timeoutMs: 10_000,
+      retries: 2,
+      deadlineMs: 600_000,
+      failOn: 'critical',
+      dryRun: false,
+      reportFile: path.join(RUNNER_TEMP, 'cache-warm-report.json'),
+      secrets: []
+    })
+    expect(s.apiKey).toBeUndefined()
+    expect(s.defaultExpect).toBeUndefined()
+  })
+
+  it('treats blank inputs (as the runner passes them) like missing ones', () => {
+    const s = settings({ concurrency: '', timeout: '  ', 'fail-on': '', 'dry-run': '' })
+    expect([s.concurrency, s.timeoutMs, s.failOn, s.dryRun]).toEqual([8, 10_000, 'critical', false])
+  })
+
+  it('writes the report to $RUNNER_TEMP/cache-warm-report.json by default', () => {
+    expect(settings({}, '/tmp/runner-7').reportFile).toBe(
+      path.join('/tmp/runner-7', 'cache-warm-report.json')
+    )
+  })
+
+  it('falls back to the system temp folder when RUNNER_TEMP is not set', () => {
+    expect(settings({}, null).reportFile).toBe(path.join(tmpdir(), 'cache-warm-report.json'))
+  })
+
+  it('resolves a relative report-file in the workspace and keeps an absolute one', () => {
+    expect(settings({ 'report-file': 'out/warm.json' }).reportFile).toBe(
+      path.join(workspace, 'out', 'warm.json')
+    )
+    expect(settings({ 'report-file': '/var/tmp/warm.json' }).reportFile).toBe('/var/tmp/warm.json')
+  })
+})
+
+describe('parseSettings: url', () => {
+  it.each([
+    ['my-worker.acme.workers.dev', 'https://my-worker.acme.workers.dev/'],
+    ['  shop.example.com (custom domain)\n', 'https://shop.example.com/'],
+    ['https://shop.example.com/staging', 'https://shop.example.com/staging']
+  ])('accepts wrangler-action deployment-url output %p', (url, baseUrl) => {
+    expect(settings({ url }).baseUrl).toBe(baseUrl)
+  })
+
+  it('warms endpoints under the URL path prefix', () => {
+    const s = settings({ url: 'shop.example.com/staging/', endpoints: '- /api\n- health' })
+    expect(s.endpoints.map(e => e.url)).toEqual([
+      'https://shop.example.com/staging/api',
+      'https://shop.example.com/staging/health'
+    ])
+  })
+
+  it('requires a url', () => {
+    expect(failure({ url: '' }).message).toBe(
+      'url: is required; give the deployment URL, e.g. https://my-worker.example.workers.dev'
+    )
+  })
+
+  it.each([
+    ['ftp://shop.example.com', 'url: "ftp://shop.example.com" uses ftp:; only https://'],
+    ['https://me:pw@shop.example.com', 'url: must not contain a user name or password'],
+    ['not a url', 'url: "not a url" contains white space'],
+    ['https://[oops', 'url: "https://[oops" is not a URL']
+  ])('rejects %p', (url, start) => {
+    expect(failure({ url }).message.startsWith(start)).toBe(true)
+  })
+
+  it('rejects an api-key over http:// to another machine, naming url', () => {
+    const error = failure({ url: 'http://shop.example.com', 'api-key': KEY })
+    expect(error.input).toBe('url')
+    expect(error.message).toBe(
+      'url: http:// would send the api-key in clear text to shop.example.com; use https:// (http:// is accepted only for localhost)'
+    )
+  })
+
+  it.each(['http://localhost:8787', 'http://127.0.0.1:3000', 'http://[::1]:8787'])(
+    'accepts an api-key over http:// to this machine (%s)',
+    url => {
+      expect(settings({ url, 'api-key': KEY }).apiKey).toBe(KEY)
+    }
+  )
+
+  it('accepts http:// to another machine when there is no key to leak', () => {
+    expect(settings({ url: 'http://shop.example.com' }).origin).toBe('http://shop.example.com')
+  })
+})
+
+describe('parseSettings: api-key and headers', () => {
+  it('trims the key and keeps it, with the header it goes in', () => {
+    const s = settings({ 'api-key': `  ${KEY} `, 'api-key-header': 'Authorization' })
+    expect(s.apiKey).toBe(KEY)
+    expect(s.apiKeyHeader).toBe('Authorization')
+  })
+
+  it('treats a blank key as no key', () => {
+    expect(settings({ 'api-key': '   ' }).apiKey).toBeUndefined()
+  })
+
+  it('rejects a key with a line break in it', () => {
+    expect(failure({ 'api-key': `${KEY}\nsecond-line` }).message).toBe(
+      'api-key: contains a line break or NUL; paste the key as one line'
+    )
+  })
+
+  it('rejects an api-key-header that is not a header name', () => {
+    expect(failure({ 'api-key-header': 'X API Key' }).message).toBe(
+      'api-key-header: "X API Key" is not a valid header name'
+    )
+  })
+
+  it('reads "Name: value" lines, skipping blank lines and # comments', () => {
+    const s = settings({
+      headers: '# for the preview\nX-Tenant:  acme \n\n  Authorization: Bearer a:b:c\nX-Empty:'
+    })
+    expect(s.headers).toEqual({
+      'X-Tenant': 'acme',
+      Authorization: 'Bearer a:b:c',
+      'X-Empty': ''
+    })
+  })
+
+  it('accepts Windows line endings', () => {
+    expect(settings({ headers: 'X-A: 1\r\nX-B: 2\r\n' }).headers).toEqual({
+      'X-A': '1',
+      'X-B': '2'
+    })
+  })
+
+  it.each([
+    ['X-Ok: 1\nX Bad: 2', 'headers: line 2: "X Bad" is not a valid header name'],
+    ['X-Ok: 1\nno colon here', 'headers: line 2 is not "Name: value"'],
+    [': value', 'headers: line 1 is not "Name: value"'],
+    ['Host: other.example', 'headers: line 1: the Host header is set by the action itself'],
+    ['content-length: 4', 'headers: line 1: the content-length header is set by the action itself']
+  ])('rejects headers %p', (headers, message) => {
+    expect(failure({ headers }).message).toBe(message)
+  })
+
+  it('rejects a header that duplicates api-key-header while a key is set, in any case', () => {
+    expect(failure({ 'api-key': KEY, headers: 'x-api-key: other' }).message).toBe(
+      'headers: sets X-API-Key, which also carries api-key; set one of them'
+    )
+    expect(
+      failure({ 'api-key': KEY, 'api-key-header': 'Authorization', headers: 'authorization: x' })
+        .message
+    ).toBe('headers: sets Authorization, which also carries api-key; set one of them')
+  })
+
+  it('lets headers carry the key header when api-key is not used', () => {
+    expect(settings({ headers: 'X-API-Key: from-headers' }).headers).toEqual({
+      'X-API-Key': 'from-headers'
+    })
+  })
+
+  it('lists the key and every header value as secrets, and nothing empty', () => {
+    const s = settings({ 'api-key': KEY, headers: `Authorization: ${HEADER_SECRET}\nX-Empty:` })
+    expect(s.secrets).toEqual([KEY, HEADER_SECRET])
+  })
+})
+
+describe('parseSettings: endpoints and endpoints-file', () => {
+  it('reads endpoints-file relative to the workspace', () => {
+    const s = settings({ endpoints: '', 'endpoints-file': 'endpoints.yml' })
+    expect(s.endpoints.map(e => [e.source, e.priority, e.path])).toEqual([
+      ['endpoints-file.critical[0]', 'critical', '/'],
+      ['endpoints-file.low[0]', 'low', '/archive']
+    ])
+  })
+
+  it('reads a JSON endpoints-file in a sub-folder', () => {
+    const [e] = settings({ endpoints: '', 'endpoints-file': 'config/endpoints.json' }).endpoints
+    expect(e).toMatchObject({
+      source: 'endpoints-file[0]',
+      method: 'POST',
+      body: '{"q":"x"}',
+      headers: { 'Content-Type': 'application/json' }
+    })
+  })
+
+  it('warms inline endpoints first, then those from the file', () => {
+    const s = settings({ endpoints: '- /inline', 'endpoints-file': 'endpoints.yml' })
+    expect(s.endpoints.map(e => e.path)).toEqual(['/inline', '/', '/archive'])
+  })
+
+  it('accepts an empty file when endpoints lists something', () => {
+    expect(settings({ 'endpoints-file': 'empty.yml' }).endpoints).toHaveLength(1)
+  })
+
+  it('says in one line when endpoints-file is missing', () => {
+    expect(failure({ 'endpoints-file': 'nope.yml' }).message).toBe(
+      `endpoints-file: "nope.yml" cannot be read (no such file; looked in ${workspace})`
+    )
+  })
+
+  it('says when endpoints-file is a folder', () => {
+    expect(failure({ 'endpoints-file': 'config' }).message).toMatch(
+      /^endpoints-file: "config" cannot be read \(is a directory; /
+    )
+  })
+
+  it('names endpoints-file, not endpoints, for a mistake inside the file', () => {
+    expect(failure({ 'endpoints-file': 'bad-priority.yml' }).message).toBe(
+      'endpoints-file[0].priority: expected one of critical, high, normal, low'
+    )
+    expect(failure({ 'endpoints-file': 'broken.yml' }).message).toMatch(
+      /^endpoints-file: is not valid YAML or JSON: /
+    )
+  })
+
+  it('rejects an endpoint listed in both endpoints and endpoints-file, naming both places', () => {
+    expect(failure({ endpoints: '- /x', 'endpoints-file': 'dupe.yml' }).message).toBe(
+      'endpoints-file[0]: GET /x is listed twice (also at endpoints[0])'
+    )
+  })
+
+  it('rejects a run with no endpoints at all', () => {
+    expect(failure({ endpoints: '' }).message).toBe(
+      'endpoints: lists no endpoint; give endpoints (YAML) or endpoints-file, e.g. "- /api/v1/reports"'
+    )
+    expect(failure({ endpoints: 'critical:\nlow:' }).message).toMatch(
+      /^endpoints: lists no endpoint/
+    )
+  })
+
+  it.each([
+    ['- /x\n  - : [', /^endpoints: is not valid YAML or JSON: \S/],
+    [
+      'high:\n  - /a\nhigh:\n  - /b',
+      /^endpoints: is not valid YAML or JSON: Map keys must be unique/
+    ]
+  ])('rejects malformed YAML %p', (endpoints, message) => {
+    expect(failure({ endpoints }).message).toMatch(message)
+  })
+
+  it('prefixes endpoint mistakes with endpoints', () => {
+    expect(failure({ endpoints: '- /a\n- /b\n- /c\n- {path: /d, priority: urgent}' }).message).toBe(
+      'endpoints[3].priority: expected one of critical, high, normal, low'
+    )
+    expect(failure({ endpoints: 'hello' }).message).toBe(
+      'endpoints: expected a list of endpoints or a mapping of critical/high/normal/low to lists, got string "hello"'
+    )
+  })
+})
+
+describe('parseSettings: expect', () => {
+  it('reads a default expect for every endpoint', () => {
+    expect(settings({ expect: 'status: [200, 304]\njson: {ok: true}' }).defaultExpect).toEqual({
+      status: [200, 304],
+      json: { ok: true }
+    })
+  })
+
+  it.each([
+    ['status: nope', 'expect.status: expected a status code or a list of them'],
+    ['200', 'expect: expected a mapping with status and/or json'],
+    ['code: 200', 'expect: unknown key "code"; accepted: status, json'],
+    ['status: [200', 'expect: is not valid YAML or JSON: ']
+  ])('rejects expect %p', (text, start) => {
+    expect(failure({ expect: text }).message.startsWith(start)).toBe(true)
+  })
+})
+
+describe('parseSettings: numbers, durations and switches', () => {
+  it.each([
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['2m', 120_000],
+    ['5', 5_000],
+    ['1.5s', 1_500],
+    ['10m', 600_000]
+  ])('reads timeout %s as %d ms', (timeout, ms) => {
+    expect(settings({ timeout }).timeoutMs).toBe(ms)
+  })
+
+  it.each([
+    ['90s', 90_000],
+    ['1h', 3_600_000],
+    ['6h', 21_600_000]
+  ])('reads deadline %s as %d ms', (deadline, ms) => {
+    expect(settings({ deadline }).deadlineMs).toBe(ms)
+  })
+
+  it.each([
+    ['timeout', '-5s', 'timeout: "-5s" is not a duration such as 500ms, 10s, 2m, 1h'],
+    ['timeout', 'ten seconds', 'timeout: "ten seconds" is not a duration such as'],
+    ['timeout', '5d', 'timeout: "5d" is not a duration such as'],
+    ['timeout', '0', 'timeout: "0" is too short; it must be more than 0'],
+    ['timeout', '0ms', 'timeout: "0ms" is too short'],
+    ['timeout', '11m', 'timeout: "11m" is too long; the most accepted is 10m'],
+    ['deadline', '0s', 'deadline: "0s" is too short'],
+    ['deadline', '7h', 'deadline: "7h" is too long; the most accepted is 6h'],
+    ['deadline', 'never', 'deadline: "never" is not a duration such as']
+  ] as const)('rejects %s %p', (name, text, start) => {
+    expect(failure({ [name]: text }).message.startsWith(start)).toBe(true)
+  })
+
+  it.each([
+    ['concurrency', '1', 1],
+    ['concurrency', '256', 256],
+    ['concurrency', ' 16 ', 16],
+    ['retries', '0', 0],
+    ['retries', '10', 10]
+  ] as const)('accepts %s %p', (name, text, n) => {
+    expect(settings({ [name]: text })[name]).toBe(n)
+  })
+
+  it.each([
+    ['concurrency', '0', 'concurrency: 0 is out of range; accepted: 1 to 256'],
+    ['concurrency', '257', 'concurrency: 257 is out of range; accepted: 1 to 256'],
+    ['concurrency', '1.5', 'concurrency: "1.5" is not a whole number; accepted: 1 to 256'],
+    ['concurrency', 'eight', 'concurrency: "eight" is not a whole number; accepted: 1 to 256'],
+    ['retries', '11', 'retries: 11 is out of range; accepted: 0 to 10'],
+    ['retries', '-1', 'retries: "-1" is not a whole number; accepted: 0 to 10'],
+    ['retries', '2.0', 'retries: "2.0" is not a whole number; accepted: 0 to 10']
+  ] as const)('rejects %s %p', (name, text, message) => {
+    expect(failure({ [name]: text }).message).toBe(message)
+  })
+
+  it.each([
+    ['critical', 'critical'],
+    ['any', 'any'],
+    ['never', 'never'],
+    ['ANY', 'any']
+  ])('accepts fail-on %p', (text, failOn) => {
+    expect(settings({ 'fail-on': text }).failOn).toBe(failOn)
+  })
+
+  it('rejects another fail-on, listing the accepted ones', () => {
+    expect(failure({ 'fail-on': 'sometimes' }).message).toBe(
+      'fail-on: "sometimes" is not accepted; accepted: critical, any, never'
+    )
+  })
+
+  it.each([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['FALSE', false]
+  ])('accepts dry-run %p', (text, dryRun) => {
+    expect(settings({ 'dry-run': text }).dryRun).toBe(dryRun)
+  })
+
+  it.each(['yes', '1', 'on', 'tru'])('rejects dry-run %p', text => {
+    expect(failure({ 'dry-run': text }).message).toBe(
+      `dry-run: "${text}" is not a boolean; accepted: true or false`
+    )
+  })
+})
+
+describe('parseSettings: the result', () => {
+  it('is frozen, so no later step can change what the user asked for', () => {
+    const s = settings({ 'api-key': KEY })
+    expect(Object.isFrozen(s)).toBe(true)
+    expect(() => {
+      ;(s as { concurrency: number }).concurrency = 99
+    }).toThrow(TypeError)
+  })
+})
+
+describe('every input mistake', () => {
+  // Each case: the input the message must start with, the inputs, and a piece saying what is
+  // accepted. Every case also carries a distinctive api-key and a secret header value.
+  const cases: [string, RawInputs, RegExp][] = [
+    ['url', { url: '' }, /give the deployment URL/],
+    ['url', { url: 'ftp://shop.example.com' }, /only https:\/\//],
+    ['url', { url: 'https://u:p@shop.example.com' }, /pass the key as api-key/],
+    ['url', { url: 'https://a.example\nhttps://b.example' }, /give one URL/],
+    ['url', { url: 'https://[bad' }, /give e\.g\. https:\/\//],
+    ['url', { url: 'http://shop.example.com' }, /use https:\/\//],
+    ['api-key', { 'api-key': `${KEY}\n${KEY}` }, /paste the key as one line/],
+    ['api-key-header', { 'api-key-header': 'X Key' }, /not a valid header name/],
+    ['headers', { headers: 'Bad Name: v' }, /not a valid header name/],
+    ['headers', { headers: 'no colon' }, /"Name: value"/],
+    ['headers', { headers: 'Host: x' }, /set by the action itself/],
+    ['headers', { headers: `X-API-Key: ${KEY}` }, /set one of them/],
+    ['endpoints', { endpoints: '' }, /give endpoints \(YAML\) or endpoints-file/],
+    ['endpoints', { endpoints: '- {path: /x, body: {a: 1}}' }, /only sent with POST, PUT/],
+    ['endpoints', { endpoints: 'urgent: [/x]' }, /accepted: critical, high, normal, low/],
+    ['endpoints', { endpoints: '- {path: /x, nope: 1}' }, /accepted: path, method, priority/],
+    ['endpoints', { endpoints: '- {path: /x, priority: soon}' }, /expected one of critical/],
+    ['endpoints', { endpoints: '- FETCH /x' }, /expected one of GET, HEAD, POST/],
+    ['endpoints', { endpoints: '- {path: /x, method: FETCH}' }, /expected one of GET, HEAD/],
+    ['endpoints', { endpoints: '- /x\n  - : [' }, /is not valid YAML or JSON/],
+    ['endpoints', { endpoints: '- https://evil.example/x' }, /give a path such as \/x/],
+    ['endpoints', { endpoints: '- //evil.example/x' }, /give a path such as/],
+    ['endpoints', { endpoints: '- /x\n- GET /x' }, /listed twice \(also at endpoints\[0\]\)/],
+    ['endpoints', { endpoints: 'high: [{path: /x, priority: low}]' }, /conflicts with its tier/],
+    ['endpoints', { endpoints: '- {path: /x, expect: {status: 9}}' }, /between 100 and 599/],
+    ['endpoints', { endpoints: '- {path: /x, expect: {json: {a: []}}}' }, /or one of exists/],
+    ['endpoints', { endpoints: '- "/a\\n/b c"' }, /is not "\/path" or "METHOD \/path"/],
+    ['endpoints', { endpoints: '- {path: /x, headers: {"X\\nY": v}}' }, /not a valid header/],
+    ['endpoints-file', { 'endpoints-file': 'missing.yml' }, /no such file/],
+    ['endpoints-file', { 'endpoints-file': 'broken.yml' }, /is not valid YAML or JSON/],
+    ['endpoints-file', { 'endpoints-file': 'bad-priority.yml' }, /expected one of critical/],
+    ['endpoints-file', { 'endpoints-file': 'dupe.yml' }, /listed twice \(also at endpoints\[0\]\)/],
+    ['expect', { expect: 'status: x' }, /e\.g\. 200 or \[200, 204\]/],
+    ['expect', { expect: 'code: 1' }, /accepted: status, json/],
+    ['concurrency', { concurrency: '0' }, /accepted: 1 to 256/],
+    ['concurrency', { concurrency: 'many' }, /accepted: 1 to 256/],
+    ['retries', { retries: '99' }, /accepted: 0 to 10/],
+    ['timeout', { timeout: '-1s' }, /such as 500ms, 10s, 2m/],
+    ['timeout', { timeout: '0' }, /more than 0/],
+    ['timeout', { timeout: '1h' }, /the most accepted is 10m/],
+    ['deadline', { deadline: 'soon' }, /such as 500ms, 10s, 2m/],
+    ['deadline', { deadline: '24h' }, /the most accepted is 6h/],
+    ['fail-on', { 'fail-on': 'all' }, /accepted: critical, any, never/],
+    ['dry-run', { 'dry-run': 'yes' }, /accepted: true or false/]
+  ]
+
+  it.each(cases)(
+    'names %s first, says what is accepted, in one line, without secrets (%j)',
+    (input, inputs, accepted) => {
+      const error = failure({
+        'api-key': KEY,
+        headers: `Authorization: ${HEADER_SECRET}`,
+        ...inputs
+      })
+      expect(error.input.startsWith(input)).toBe(true)
+      expect(error.message).toMatch(new RegExp(`^${input}(: |\\.|\\[)`))
+      expect(error.message).toMatch(accepted)
+      expect(error.message).not.toMatch(/[\r\n]/)
+      expect(error.message).not.toContain(KEY)
+      expect(error.message).not.toContain(HEADER_SECRET)
+    }
+  )
+})

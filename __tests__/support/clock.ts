@@ -1,0 +1,37 @@
+import type { Clock } from '../../src/http/retry.js'
+
+/**
+ * A clock for tests: `sleep` records the delay and moves time forward at once, so retry and
+ * deadline tests run in milliseconds. `random` returns the given values in turn (last repeats).
+ */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = []
+  private randoms: number[]
+
+  constructor(
+    private time = Date.UTC(2025, 0, 1),
+    randoms: number[] = [0.5]
+  ) {
+    this.randoms = [...randoms]
+  }
+
+  now(): number {
+    return this.time
+  }
+
+  advance(ms: number): void {
+    this.time += ms
+  }
+
+  // Plain methods on purpose: a Clock may be a class, so the code under test must not call
+  // `clock.random` or `clock.now` unbound.
+  random(): number {
+    return this.randoms.length > 1 ? (this.randoms.shift() as number) : (this.randoms[0] ?? 0.5)
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms)
+    if (signal?.aborted) return
+    this.time += ms
+  }
+}

@@ -1,0 +1,688 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import type { RawInputs, Settings } from '../../src/config/settings.js'
+import { StoppedError } from '../../src/errors.js'
+import { sendFollowing, type FollowedResponse } from '../../src/http/redirect.js'
+import { NetworkError, type HttpRequest } from '../../src/http/request.js'
+import {
+  checkExpect,
+  requestHeaders,
+  sendWithRetries,
+  warmEndpoint,
+  type EndpointContext,
+  type Send
+} from '../../src/warm/endpoint.js'
+import { planTiers, type PlannedEndpoint } from '../../src/warm/plan.js'
+import { FakeClock } from '../support/clock.js'
+import { closedPort, json, startServer, type LocalServer } from '../support/server.js'
+import { settingsFrom } from '../support/settings.js'
+
+const API = 'https://api.example.com'
+const KEY = 'sekrit-key-123'
+// A whole second, so HTTP dates (second precision) convert exactly.
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0)
+
+function answer(status: number, headers: Record<string, string> = {}, body = ''): FollowedResponse {
+  return {
+    status,
+    statusText: '',
+    headers,
+    setCookie: false,
+    body: Buffer.from(body),
+    truncated: false,
+    bytes: body.length,
+    durationMs: 5,
+    finalUrl: `${API}/x`,
+    redirects: 0
+  }
+}
+
+/** A send that plays the given answers in turn and records what it was asked. */
+function scripted(...steps: (FollowedResponse | NetworkError)[]): Send & {
+  calls: { req: HttpRequest; timeoutMs: number }[]
+} {
+  const calls: { req: HttpRequest; timeoutMs: number }[] = []
+  const send = async (req: HttpRequest, opts: { timeoutMs: number }) => {
+    calls.push({ req, timeoutMs: opts.timeoutMs })
+    const step = steps.length > 1 ? steps.shift() : steps[0]
+    if (!step) throw new Error('no answer scripted')
+    if (step instanceof NetworkError) throw step
+    return step
+  }
+  return Object.assign(send, { calls })
+}
+
+const REQ: HttpRequest = { method: 'GET', url: `${API}/x`, headers: {} }
+
+function retryCtx(send: Send, clock = new FakeClock(T0), deadlineMs = 600_000) {
+  return { send, clock, deadlineAt: clock.now() + deadlineMs }
+}
+
+describe('sendWithRetries', () => {
+  it('waits exactly Retry-After seconds after a 429, without jitter', async () => {
+    const clock = new FakeClock(T0, [0.99])
+    const send = scripted(answer(429, { 'retry-after': '1' }), answer(200))
+
+    const got = await sendWithRetries(REQ, 2, 10_000, retryCtx(send, clock))
+
+    expect(clock.sleeps).toEqual([1000])
+    expect(got.attempts).toBe(2)
+    expect(got.response?.status).toBe(200)
+  })
+
+  it('honours Retry-After given as an HTTP date', async () => {
+    const clock = new FakeClock(T0)
+    const at = new Date(T0 + 5000).toUTCString()
+    const send = scripted(answer(503, { 'retry-after': at }), answer(200))
+
+    await sendWithRetries(REQ, 2, 10_000, retryCtx(send, clock))
+
+    expect(clock.sleeps).toEqual([5000])
+  })
+
+  it('gives up at once, with a reason, when Retry-After is past the deadline', async () => {
+    const clock = new FakeClock(T0)
+    const send = scripted(answer(429, { 'retry-after': '120' }))
+
+    const got = await sendWithRetries(REQ, 5, 10_000, retryCtx(send, clock, 30_000))
+
+    expect(clock.sleeps).toEqual([])
+    expect(send.calls).toHaveLength(1)
+    expect(got.attempts).toBe(1)
+    expect(got.response?.status).toBe(429)
+    expect(got.gaveUp).toBe(
+      'the server asked to wait 2m (Retry-After), past the deadline (30s left)'
+    )
+  })
+
+  it.each([400, 401, 403, 404, 422])('does not retry a %d', async status => {
+    const clock = new FakeClock(T0)
+    const send = scripted(answer(status, { 'retry-after': '1' }))
+
+    const got = await sendWithRetries(REQ, 3, 10_000, retryCtx(send, clock))
+
+    expect(send.calls).toHaveLength(1)
+    expect(clock.sleeps).toEqual([])
+    expect(got.attempts).toBe(1)
+    expect(got.response?.status).toBe(status)
+  })
+
+  it.each([500, 502, 503, 504, 408, 429])(
+    'retries a %d up to `retries` times, then reports the attempts',
+    async status => {
+      const clock = new FakeClock(T0)
+      const send = scripted(answer(status))
+
+      const got = await sendWithRetries(REQ, 2, 10_000, retryCtx(send, clock))
+
+      expect(send.calls).toHaveLength(3)
+      expect(got.attempts).toBe(3)
+      expect(got.response?.status).toBe(status)
+      expect(clock.sleeps).toHaveLength(2)
+      expect(got.gaveUp).toBeUndefined()
+    }
+  )
+
+  it.each(['refused', 'reset', 'timeout', 'network'] as const)(
+    'retries a %s network failure',
+    async kind => {
+      const send = scripted(new NetworkError(kind, kind))
+
+      const got = await sendWithRetries(REQ, 3, 10_000, retryCtx(send))
+
+      expect(got.attempts).toBe(4)
+      expect(got.error?.kind).toBe(kind)
+      expect(got.response).toBeUndefined()
+    }
+  )
+
+  it.each(['dns', 'tls'] as const)('does not retry a %s failure', async kind => {
+    const send = scripted(new NetworkError(kind, kind))
+
+    const got = await sendWithRetries(REQ, 3, 10_000, retryCtx(send))
+
+    expect(got.attempts).toBe(1)
+    expect(got.error?.kind).toBe(kind)
+  })
+
+  it('recovers when a retry succeeds', async () => {
+    const send = scripted(new NetworkError('reset', 'reset'), answer(502), answer(200))
+
+    const got = await sendWithRetries(REQ, 2, 10_000, retryCtx(send))
+
+    expect(got.attempts).toBe(3)
+    expect(got.response?.status).toBe(200)
+    expect(got.error).toBeUndefined()
+  })
+
+  it('backs off exponentially', async () => {
+    const clock = new FakeClock(T0, [0.5])
+    const send = scripted(answer(503))
+
+    await sendWithRetries(REQ, 4, 10_000, retryCtx(send, clock))
+
+    expect(clock.sleeps).toEqual([375, 750, 1500, 3000])
+  })
+
+  it('keeps jittered backoff within half and all of each step', async () => {
+    const randoms = [0, 0.999, 0.25, 0.75, 0.5, 0.1]
+    const clock = new FakeClock(T0, randoms)
+    const send = scripted(new NetworkError('refused', 'refused'))
+
+    await sendWithRetries(REQ, 6, 10_000, retryCtx(send, clock))
+
+    expect(clock.sleeps).toHaveLength(6)
+    clock.sleeps.forEach((ms, i) => {
+      const step = Math.min(10_000, 500 * 2 ** i)
+      expect(ms).toBeGreaterThanOrEqual(step / 2)
+      expect(ms).toBeLessThanOrEqual(step)
+    })
+    expect(clock.sleeps[0]).toBe(250)
+    expect(clock.sleeps[1]).toBe(1000)
+  })
+
+  it('gives up when the next backoff would pass the deadline', async () => {
+    const clock = new FakeClock(T0, [0.5])
+    const send = scripted(answer(503))
+
+    // 375 ms, then 750 ms would leave 1000 - 375 = 625 ms: not enough.
+    const got = await sendWithRetries(REQ, 5, 10_000, retryCtx(send, clock, 1000))
+
+    expect(clock.sleeps).toEqual([375])
+    expect(got.attempts).toBe(2)
+    expect(got.gaveUp).toBe('the next retry (in 750ms), past the deadline (625ms left)')
+  })
+
+  it('never gives a request longer than the time left before the deadline', async () => {
+    const clock = new FakeClock(T0)
+    const send = scripted(answer(200))
+
+    await sendWithRetries(REQ, 0, 10_000, retryCtx(send, clock, 4000))
+    await sendWithRetries(REQ, 0, 3000, retryCtx(send, clock, 60_000))
+
+    expect(send.calls.map(c => c.timeoutMs)).toEqual([4000, 3000])
+  })
+
+  it('sends nothing when the deadline has passed', async () => {
+    const send = scripted(answer(200))
+
+    const got = await sendWithRetries(REQ, 2, 10_000, retryCtx(send, new FakeClock(T0), 0))
+
+    expect(got).toEqual({ attempts: 0, stopped: true })
+    expect(send.calls).toHaveLength(0)
+  })
+
+  it('sends nothing when the run was stopped', async () => {
+    const send = scripted(answer(200))
+
+    const got = await sendWithRetries(REQ, 2, 10_000, {
+      ...retryCtx(send),
+      signal: AbortSignal.abort()
+    })
+
+    expect(got).toEqual({ attempts: 0, stopped: true })
+    expect(send.calls).toHaveLength(0)
+  })
+
+  it('stops when the request is aborted', async () => {
+    const send = scripted(new NetworkError('aborted', 'stopped'))
+
+    const got = await sendWithRetries(REQ, 2, 10_000, retryCtx(send))
+
+    expect(got).toMatchObject({ attempts: 1, stopped: true })
+    expect(got.error?.kind).toBe('aborted')
+  })
+
+  it('stops when the run is stopped while waiting to retry', async () => {
+    const controller = new AbortController()
+    const clock = new FakeClock(T0)
+    clock.sleep = async (ms: number) => {
+      clock.sleeps.push(ms)
+      controller.abort()
+    }
+    const send = scripted(answer(503))
+
+    const got = await sendWithRetries(REQ, 3, 10_000, {
+      ...retryCtx(send, clock),
+      signal: controller.signal
+    })
+
+    expect(send.calls).toHaveLength(1)
+    expect(got).toMatchObject({ attempts: 1, stopped: true })
+    expect(got.response?.status).toBe(503)
+  })
+
+  it('lets errors that are not network failures through', async () => {
+    const send: Send = async () => {
+      throw new TypeError('a bug')
+    }
+    await expect(sendWithRetries(REQ, 2, 10_000, retryCtx(send))).rejects.toThrow('a bug')
+  })
+})
+
+describe('requestHeaders', () => {
+  const settings = settingsFrom({
+    url: `${API}/v1`,
+    endpoints: '- /a',
+    'api-key': KEY,
+    'api-key-header': 'X-Token',
+    headers: 'X-Tenant: acme\nX-Extra: 1'
+  })
+
+  it("sends the key and extra headers to the deployment's origin", () => {
+    const h = requestHeaders(`${API}/v1/a`, settings, { 'X-Own': 'yes' }, 'cache-warm/1')
+    expect(h).toMatchObject({
+      'User-Agent': 'cache-warm/1',
+      'X-Token': KEY,
+      'X-Tenant': 'acme',
+      'X-Extra': '1',
+      'X-Own': 'yes'
+    })
+    expect(h.Accept).toContain('application/json')
+  })
+
+  it.each([
+    'https://evil.example.net/a',
+    'http://api.example.com/v1/a',
+    'https://api.example.com:8443/v1/a',
+    'https://sub.api.example.com/v1/a'
+  ])('sends neither the key nor extra headers to %s', url => {
+    const h = requestHeaders(url, settings, {}, 'cache-warm/1')
+    expect(Object.keys(h).sort()).toEqual(['Accept', 'User-Agent'])
+    expect(JSON.stringify(h)).not.toContain(KEY)
+  })
+
+  it('sends no key header when no key was given', () => {
+    const s = settingsFrom({ url: API, endpoints: '- /a' })
+    expect(Object.keys(requestHeaders(`${API}/a`, s, {}, 'ua'))).not.toContain('X-API-Key')
+  })
+})
+
+function endpointOf(settings: Settings, path: string): PlannedEndpoint {
+  const ep = planTiers(settings)
+    .flatMap(t => t.endpoints)
+    .find(e => e.path === path)
+  if (!ep) throw new Error(`no endpoint ${path}`)
+  return ep
+}
+
+function warmCtx(settings: Settings, clock = new FakeClock(T0), maxBodyBytes = 1024 * 1024) {
+  const send: Send = (req, opts) =>
+    sendFollowing(req, { ...opts, maxBodyBytes, now: () => clock.now() })
+  const ctx: EndpointContext = {
+    settings,
+    send,
+    clock,
+    deadlineAt: clock.now() + settings.deadlineMs,
+    userAgent: 'cache-warm-test'
+  }
+  return ctx
+}
+
+/** Warms the one endpoint of a settings built from `raw` (url defaults to API). */
+async function warm(raw: RawInputs, path: string, clock = new FakeClock(T0)) {
+  const settings = settingsFrom({ url: API, ...raw })
+  return warmEndpoint(endpointOf(settings, path), warmCtx(settings, clock))
+}
+
+describe('warmEndpoint', () => {
+  it('passes a 2xx and reports status, latency, bytes and cache headers', async () => {
+    nock(API, { reqheaders: { 'x-api-key': KEY, 'user-agent': 'cache-warm-test' } })
+      .get('/api/v1/reports')
+      .reply(200, { data: [1] }, { 'CF-Cache-Status': 'MISS', Age: '0' })
+
+    const r = await warm(
+      { endpoints: 'critical: [/api/v1/reports]', 'api-key': KEY },
+      '/api/v1/reports'
+    )
+
+    expect(r).toMatchObject({
+      source: 'endpoints.critical[0]',
+      method: 'GET',
+      path: '/api/v1/reports',
+      priority: 'critical',
+      outcome: 'passed',
+      status: 200,
+      attempts: 1,
+      bytes: 12,
+      cache: 'CF-Cache-Status: MISS, Age: 0'
+    })
+    expect(r.reason).toBeUndefined()
+  })
+
+  it('sends the body and the endpoint name comes back', async () => {
+    nock(API)
+      .post('/cache/warmup', { scope: 'all' })
+      .matchHeader('content-type', 'application/json')
+      .reply(202)
+
+    const r = await warm(
+      {
+        endpoints: '- {path: /cache/warmup, method: POST, name: Warm all, body: {scope: all}}'
+      },
+      '/cache/warmup'
+    )
+    expect(r).toMatchObject({ outcome: 'passed', status: 202, name: 'Warm all' })
+  })
+
+  it('retries a 429 after Retry-After: 1 and then passes', async () => {
+    nock(API).get('/a').reply(429, '', { 'Retry-After': '1' }).get('/a').reply(200, { ok: true })
+    const clock = new FakeClock(T0)
+
+    const r = await warm({ endpoints: '- /a' }, '/a', clock)
+
+    expect(clock.sleeps).toEqual([1000])
+    expect(r).toMatchObject({ outcome: 'passed', attempts: 2 })
+  })
+
+  it('reports a 5xx that never mends with its attempt count', async () => {
+    nock(API).get('/a').times(3).reply(503, { error: 'upstream busy' })
+
+    const r = await warm({ endpoints: '- /a', retries: '2' }, '/a')
+
+    expect(r).toMatchObject({ outcome: 'failed', status: 503, attempts: 3, cause: 'http-503' })
+    expect(r.reason).toBe(
+      'GET /a returned 503 Service Unavailable after 3 attempts (server said: "upstream busy")'
+    )
+  })
+
+  it('does not retry a 400', async () => {
+    nock(API).get('/a').once().reply(400, { message: 'bad query' })
+
+    const r = await warm({ endpoints: '- /a', retries: '3' }, '/a')
+
+    expect(r).toMatchObject({ outcome: 'failed', status: 400, attempts: 1, cause: 'http-400' })
+  })
+
+  it('says when Retry-After is beyond the deadline and gives up at once', async () => {
+    nock(API).get('/a').once().reply(429, '', { 'Retry-After': '3600' })
+    const clock = new FakeClock(T0)
+
+    const r = await warm({ endpoints: '- /a', deadline: '1m' }, '/a', clock)
+
+    expect(clock.sleeps).toEqual([])
+    expect(r.outcome).toBe('failed')
+    expect(r.attempts).toBe(1)
+    expect(r.reason).toContain('returned 429 (rate limited) after 1 attempt; Retry-After: 3600')
+    expect(r.reason).toContain(
+      'the server asked to wait 1h (Retry-After), past the deadline (1m left)'
+    )
+  })
+
+  it('does not hold a worker for a Retry-After longer than a minute, even inside the deadline', async () => {
+    nock(API).get('/a').once().reply(429, '', { 'Retry-After': '300' })
+    const clock = new FakeClock(T0)
+
+    const r = await warm({ endpoints: '- /a', deadline: '10m' }, '/a', clock)
+
+    expect(clock.sleeps).toEqual([])
+    expect(r.attempts).toBe(1)
+    expect(r.reason).toContain(
+      'the server asked to wait 5m (Retry-After), more than the 1m the action waits'
+    )
+  })
+
+  it('retries connection refused, then says so with the attempt count', async () => {
+    const port = await closedPort()
+    const clock = new FakeClock(T0)
+
+    const r = await warm(
+      { url: `http://127.0.0.1:${port}`, endpoints: '- /a', retries: '2' },
+      '/a',
+      clock
+    )
+
+    expect(clock.sleeps).toHaveLength(2)
+    expect(r).toMatchObject({ outcome: 'failed', attempts: 3, cause: 'refused' })
+    expect(r.reason).toBe('GET /a connection refused (ECONNREFUSED), after 3 attempts')
+    expect(r.status).toBeUndefined()
+  })
+
+  it('names the key header, never the key, when a key is refused', async () => {
+    nock(API).get('/a').reply(401, { error: 'invalid api key' })
+
+    const r = await warm({ endpoints: '- /a', 'api-key': KEY }, '/a')
+
+    expect(r.cause).toBe('http-401')
+    expect(r.reason).toContain('the key sent in header X-API-Key was refused')
+    expect(JSON.stringify(r)).not.toContain(KEY)
+  })
+
+  it('says no api-key was given on a 403 without a key', async () => {
+    nock(API).get('/a').reply(403)
+
+    const r = await warm({ endpoints: '- /a' }, '/a')
+
+    expect(r.cause).toBe('http-403')
+    expect(r.reason).toContain('no api-key was given')
+  })
+
+  it('suggests POST on a 404 for GET /cache/warmup', async () => {
+    nock(API).get('/cache/warmup').reply(404)
+
+    const r = await warm({ endpoints: '- /cache/warmup' }, '/cache/warmup')
+
+    expect(r.reason).toBe('GET /cache/warmup returned 404; this route may need POST')
+  })
+
+  it('says to use POST on a 405 with Allow: POST', async () => {
+    nock(API).get('/cache/warmup').reply(405, '', { Allow: 'POST' })
+
+    const r = await warm({ endpoints: '- /cache/warmup' }, '/cache/warmup')
+
+    expect(r.reason).toContain('the server allows POST here, set method: POST')
+  })
+
+  it.each([
+    [
+      { real_data: false, data: [1] },
+      '{json: {real_data: true}}',
+      '`real_data` was false (expected true)'
+    ],
+    [{ success: true }, '{json: {data: exists}}', '`data` missing'],
+    [{ data: [{ price: null }] }, '{json: {data.0.price: not-null}}', '`data.0.price` is null'],
+    [{ success: true }, '{json: {success: true, data: non-empty}}', '`data` missing']
+  ])('fails %j on %s, naming the path and what was found', async (body, expectText, phrase) => {
+    nock(API).get('/a').reply(200, body)
+
+    const r = await warm({ endpoints: '- /a', expect: expectText }, '/a')
+
+    expect(r).toMatchObject({ outcome: 'failed', status: 200, cause: 'assertion' })
+    expect(r.reason).toBe(`200 but the JSON did not match expect: ${phrase}`)
+  })
+
+  it('says when the answer is not JSON', async () => {
+    nock(API).get('/a').reply(200, '<html>Coming soon</html>', { 'Content-Type': 'text/html' })
+
+    const r = await warm({ endpoints: '- /a', expect: '{json: {success: true}}' }, '/a')
+
+    expect(r.reason).toBe(
+      '200 but the JSON did not match expect: the answer is not JSON (text/html)'
+    )
+  })
+
+  it('accepts only the listed statuses when expect.status is given', async () => {
+    nock(API).get('/gone').reply(404).get('/ok').reply(200)
+
+    const gone = await warm({ endpoints: '- {path: /gone, expect: {status: [404]}}' }, '/gone')
+    const ok = await warm({ endpoints: '- {path: /ok, expect: {status: 204}}' }, '/ok')
+
+    expect(gone.outcome).toBe('passed')
+    expect(ok.outcome).toBe('failed')
+    expect(ok.reason).toBe(
+      "GET /ok returned 200, which the endpoint's expect.status does not accept"
+    )
+  })
+
+  it('fails a redirect to another host without sending anything there', async () => {
+    // evil.example.net has no interceptor: any request to it fails the test.
+    nock(API).get('/a').reply(302, '', { Location: 'https://evil.example.net/a' })
+
+    const r = await warm({ endpoints: '- /a', 'api-key': KEY }, '/a')
+
+    expect(r).toMatchObject({ outcome: 'failed', status: 302, cause: 'redirect-other-origin' })
+    expect(r.reason).toContain('https://evil.example.net/a')
+    expect(r.reason).toContain('key withheld')
+  })
+
+  it('is skipped when the deadline has already passed', async () => {
+    const settings = settingsFrom({ url: API, endpoints: '- /a' })
+    const clock = new FakeClock(T0)
+    const ctx = { ...warmCtx(settings, clock), deadlineAt: T0 }
+
+    const r = await warmEndpoint(endpointOf(settings, '/a'), ctx)
+
+    expect(r).toMatchObject({
+      outcome: 'skipped',
+      attempts: 0,
+      cause: 'deadline',
+      reason: 'not sent: the deadline passed'
+    })
+  })
+
+  it('counts the engine’s deadline abort as the deadline even a hair early', async () => {
+    const settings = settingsFrom({ url: API, endpoints: '- /a' })
+    const controller = new AbortController()
+    controller.abort(new StoppedError('deadline'))
+
+    const r = await warmEndpoint(endpointOf(settings, '/a'), {
+      ...warmCtx(settings),
+      signal: controller.signal
+    })
+
+    expect(r).toMatchObject({ outcome: 'skipped', cause: 'deadline' })
+  })
+
+  it('says the run was stopped when it was cancelled', async () => {
+    const settings = settingsFrom({ url: API, endpoints: '- /a' })
+
+    const r = await warmEndpoint(endpointOf(settings, '/a'), {
+      ...warmCtx(settings),
+      signal: AbortSignal.abort()
+    })
+
+    expect(r).toMatchObject({
+      outcome: 'skipped',
+      cause: 'cancelled',
+      reason: 'not sent: the run was cancelled'
+    })
+  })
+})
+
+describe('warmEndpoint: stopped mid-request', () => {
+  const settings = settingsFrom({ url: API, endpoints: '- /a' })
+  const abortedSend = (controller: AbortController, reason?: unknown): Send => {
+    return async () => {
+      controller.abort(reason)
+      throw new NetworkError('aborted', 'stopped before the answer came')
+    }
+  }
+
+  it('fails an endpoint cut off by the deadline, saying so', async () => {
+    const controller = new AbortController()
+    const r = await warmEndpoint(endpointOf(settings, '/a'), {
+      ...warmCtx(settings),
+      send: abortedSend(controller, new StoppedError('deadline')),
+      signal: controller.signal
+    })
+    expect(r).toMatchObject({
+      outcome: 'failed',
+      attempts: 1,
+      cause: 'deadline',
+      reason: 'the deadline passed before GET /a was answered'
+    })
+  })
+
+  it('fails an endpoint cut off by cancellation, saying so', async () => {
+    const controller = new AbortController()
+    const r = await warmEndpoint(endpointOf(settings, '/a'), {
+      ...warmCtx(settings),
+      send: abortedSend(controller),
+      signal: controller.signal
+    })
+    expect(r).toMatchObject({
+      outcome: 'failed',
+      cause: 'cancelled',
+      reason: 'the run was stopped before GET /a was answered'
+    })
+  })
+})
+
+describe('warmEndpoint (local server)', () => {
+  let server: LocalServer | undefined
+  afterEach(async () => {
+    await server?.close()
+    server = undefined
+  })
+
+  it('fails JSON checks on a body over the cap with a clear reason, and the request completes', async () => {
+    server = await startServer((_req, res) =>
+      json(res, 200, { success: true, data: Array.from({ length: 20_000 }, (_, i) => ({ i })) })
+    )
+    const settings = settingsFrom({
+      url: server.origin,
+      endpoints: '- /big',
+      expect: '{json: {data: non-empty}}'
+    })
+
+    const r = await warmEndpoint(
+      endpointOf(settings, '/big'),
+      warmCtx(settings, new FakeClock(T0), 64 * 1024)
+    )
+
+    expect(r).toMatchObject({ outcome: 'failed', status: 200, cause: 'assertion' })
+    expect(r.bytes).toBeGreaterThan(64 * 1024)
+    expect(r.reason).toBe(
+      '200 but the JSON did not match expect: the body is larger than the 64 KiB read for checks, so its JSON cannot be checked'
+    )
+  })
+
+  it('reports a body that trickles past the timeout as a timeout', async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.write('{"data": [')
+      const timer = setInterval(() => res.write('1,'), 20)
+      res.on('close', () => clearInterval(timer))
+    })
+    const settings = settingsFrom({
+      url: server.origin,
+      endpoints: '- /slow',
+      timeout: '150ms',
+      retries: '0'
+    })
+    const clock = new FakeClock(T0)
+    const ctx: EndpointContext = {
+      ...warmCtx(settings, clock),
+      // Real time for the request itself; the fake clock only decides retries and the deadline.
+      send: (req, opts) => sendFollowing(req, { ...opts, maxBodyBytes: 1024 * 1024 })
+    }
+
+    const r = await warmEndpoint(endpointOf(settings, '/slow'), ctx)
+
+    expect(r).toMatchObject({ outcome: 'failed', cause: 'timeout', attempts: 1 })
+    expect(r.reason).toBe('GET /slow timed out after 150ms, after 1 attempt')
+  })
+})
+
+describe('checkExpect', () => {
+  const settings = settingsFrom({ url: API, endpoints: '- /a', expect: '{json: {ok: true}}' })
+  const ep = endpointOf(settings, '/a')
+
+  it('has nothing to check without JSON assertions', () => {
+    const plain = endpointOf(settingsFrom({ url: API, endpoints: '- /a' }), '/a')
+    expect(checkExpect(answer(200, {}, 'not json'), plain)).toEqual([])
+  })
+
+  it('says an empty body is empty', () => {
+    expect(checkExpect(answer(200, { 'content-type': 'application/json' }), ep)).toEqual([
+      'the answer is not JSON (application/json, empty body)'
+    ])
+  })
+
+  it('reads the size of the cap in the right unit', () => {
+    const big = { ...answer(200), body: Buffer.alloc(5 * 1024 * 1024), truncated: true }
+    expect(checkExpect(big, ep)[0]).toContain('larger than the 5 MiB read')
+    const tiny = { ...answer(200), body: Buffer.alloc(100), truncated: true }
+    expect(checkExpect(tiny, ep)[0]).toContain('larger than the 100 bytes read')
+  })
+})

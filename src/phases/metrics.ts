@@ -1,0 +1,211 @@
+import { formatDuration } from '../config/duration.js'
+import type { Target } from '../config/phases.js'
+import { closeMatches, leafPaths } from '../metrics/fields.js'
+import {
+  documentRateScale,
+  readNumber,
+  readRate,
+  scaleName,
+  type Reading
+} from '../metrics/rates.js'
+import { holds, type Threshold } from '../metrics/thresholds.js'
+import type { MetricsResult, ThresholdResult, VerifyResult } from '../result.js'
+import { getPath } from '../warm/json-checks.js'
+import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
+
+export type MetricsAnswer = { ok: true; doc: unknown; text: string } | { ok: false; text: string }
+
+/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
+export async function readMetrics(target: Target, ctx: PhaseContext): Promise<MetricsAnswer> {
+  const answer = await ask(target, ctx)
+  const res = answer.response
+  if (!res) return { ok: false, text: describeAnswer(answer) }
+  if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
+    const auth =
+      res.status === 401 || res.status === 403
+        ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+        : ''
+    return { ok: false, text: `${describeAnswer(answer)}${auth}` }
+  }
+  const parsed = parseJson(res)
+  if (!parsed.ok)
+    return {
+      ok: false,
+      text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+    }
+  return { ok: true, doc: parsed.doc, text: `${res.status}` }
+}
+
+/** Reads one threshold's field from a metrics document. */
+export function readThreshold(doc: unknown, t: Threshold): Reading & { found: boolean } {
+  const { found, value } = getPath(doc, t.path)
+  if (!found) return { found, raw: undefined, note: 'missing' }
+  if (t.rate) return { found, ...readRate(value, documentRateScale(doc)) }
+  const n = readNumber(value)
+  return { found, ...n }
+}
+
+/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
+function effectiveTarget(t: Threshold, r: Reading): number {
+  if (!t.rate && r.scale === 'percent-string' && t.target > 1) return t.target / 100
+  return t.target
+}
+
+function isMet(t: Threshold, r: Reading): boolean {
+  return r.value !== undefined && !r.ambiguous && holds(r.value, t.op, effectiveTarget(t, r))
+}
+
+function numericLeaves(doc: unknown): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const p of leafPaths(doc, 500)) {
+    const { value } = getPath(doc, p)
+    if (typeof value === 'number') out.set(p, value)
+  }
+  return out
+}
+
+/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
+export function doubts(
+  baseline: unknown,
+  final: unknown,
+  thresholds: readonly Threshold[],
+  verify: VerifyResult | undefined,
+  hitRateField: string
+): string[] {
+  const out: string[] = []
+  if (baseline !== undefined && final !== undefined) {
+    const before = numericLeaves(baseline)
+    const after = numericLeaves(final)
+    const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v)
+    if (before.size > 0 && !moved) {
+      out.push(
+        'no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm'
+      )
+    }
+    if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
+      out.push(
+        'every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm'
+      )
+    }
+    const rateT = thresholds.find(t => t.rate)
+    const ratePath = rateT?.path ?? hitRateField
+    const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value
+    const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value
+    if (
+      verify &&
+      verify.entries.length > 0 &&
+      b !== undefined &&
+      f !== undefined &&
+      f > b &&
+      verify.cachedShare < 0.5
+    ) {
+      out.push(
+        `the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`
+      )
+    }
+  }
+  return out
+}
+
+function valueOf(r: Reading): number | null {
+  return r.value === undefined ? null : r.value
+}
+
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are.
+ */
+export async function pollMetrics(
+  target: Target,
+  baseline: MetricsAnswer | undefined,
+  verify: VerifyResult | undefined,
+  ctx: PhaseContext
+): Promise<MetricsResult> {
+  const { settings, clock } = ctx
+  const thresholds = settings.thresholds
+  const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt)
+  const progression: (number | null)[][] = thresholds.map(() => [])
+  let polls = 0
+  let last: MetricsAnswer | undefined
+  let lastGood: unknown
+  let error: string | undefined
+  for (;;) {
+    polls++
+    last = await readMetrics(target, ctx)
+    if (last.ok) {
+      const doc = last.doc
+      const readings = thresholds.map(t => readThreshold(doc, t))
+      const missing = thresholds.filter((_, i) => !readings[i]!.found)
+      if (missing.length > 0 && lastGood === undefined) {
+        const fields = leafPaths(doc)
+        const m = missing[0]!
+        error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`
+        lastGood = doc
+        readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
+        break
+      }
+      lastGood = doc
+      readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
+      const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
+      ctx.log(
+        `  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? String(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
+      )
+      if (metNow) break
+    } else {
+      ctx.log(`  poll ${polls}: ${last.text}`)
+      progression.forEach(p => p.push(null))
+    }
+    if (stopped(ctx) || clock.now() >= endAt) break
+    await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal)
+    if (ctx.signal?.aborted) break
+  }
+
+  const baseDoc = baseline?.ok ? baseline.doc : undefined
+  const results: ThresholdResult[] = thresholds.map((t, i) => {
+    const finalReading = lastGood !== undefined ? readThreshold(lastGood, t) : undefined
+    const baseReading = baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined
+    const met = finalReading !== undefined && isMet(t, finalReading)
+    const note = finalReading?.ambiguous
+      ? finalReading.note
+      : finalReading && finalReading.value === undefined
+        ? finalReading.note
+        : undefined
+    return {
+      text: t.text,
+      path: t.path,
+      op: t.op,
+      target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+      rate: t.rate || finalReading?.scale === 'percent-string',
+      ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+      progression: progression[i]!,
+      ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+      ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
+      met,
+      ...(note ? { note } : {})
+    }
+  })
+  if (!error && lastGood === undefined) {
+    error = `no good answer from ${target.path} in ${formatDuration(settings.pollTimeoutMs)} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
+  }
+  const met = !error && results.every(r => r.met)
+  const hit =
+    lastGood !== undefined
+      ? readRate(getPath(lastGood, settings.hitRateField).value, documentRateScale(lastGood))
+      : undefined
+  const size =
+    lastGood !== undefined
+      ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
+      : undefined
+  return {
+    path: target.path,
+    polls,
+    thresholds: results,
+    met,
+    ...(baseline ? { baselineAnswer: baseline.text } : {}),
+    ...(last ? { lastAnswer: last.text } : {}),
+    ...(error ? { error } : {}),
+    ...(hit?.value !== undefined && !hit.ambiguous ? { hitRate: hit.value } : {}),
+    ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+    doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+  }
+}

@@ -1,0 +1,69 @@
+import type { Target } from '../config/phases.js'
+import type { Settings } from '../config/settings.js'
+import type { FollowedResponse } from '../http/redirect.js'
+import { describeNetworkError, NetworkError } from '../http/request.js'
+import type { Clock } from '../http/retry.js'
+import { requestHeaders, type Send } from '../warm/endpoint.js'
+
+export interface PhaseContext {
+  readonly settings: Settings
+  readonly send: Send
+  readonly clock: Clock
+  readonly deadlineAt: number
+  readonly signal?: AbortSignal
+  readonly userAgent: string
+  readonly log: (line: string) => void
+}
+
+export interface Answer {
+  readonly response?: FollowedResponse
+  readonly error?: NetworkError
+}
+
+/** One request to a phase's target (no retries: the phases poll instead). */
+export async function ask(
+  target: Target,
+  ctx: PhaseContext,
+  timeoutMs = ctx.settings.timeoutMs
+): Promise<Answer> {
+  const left = ctx.deadlineAt - ctx.clock.now()
+  try {
+    const response = await ctx.send(
+      {
+        method: target.method,
+        url: target.url,
+        headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
+      },
+      {
+        timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
+        ...(ctx.signal ? { signal: ctx.signal } : {})
+      }
+    )
+    return { response }
+  } catch (error) {
+    if (error instanceof NetworkError) return { error }
+    throw error
+  }
+}
+
+/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
+export function describeAnswer(answer: Answer): string {
+  if (answer.error) return describeNetworkError(answer.error.kind)
+  const res = answer.response!
+  if (res.blockedRedirect)
+    return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`
+  return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+}
+
+export function parseJson(res: FollowedResponse): { ok: true; doc: unknown } | { ok: false } {
+  if (res.truncated) return { ok: false }
+  try {
+    return { ok: true, doc: JSON.parse(res.body.toString('utf8')) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+export function stopped(ctx: PhaseContext): boolean {
+  return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt
+}

@@ -1,0 +1,171 @@
+import { formatDuration } from '../config/duration.js'
+import type { CacheMarker } from '../config/phases.js'
+import type { FollowedResponse } from '../http/redirect.js'
+import type { CacheState, EndpointResult, VerifyEntry, VerifyResult } from '../result.js'
+import { requestHeaders, sendWithRetries } from '../warm/endpoint.js'
+import { getPath } from '../warm/json-checks.js'
+import type { PlannedEndpoint } from '../warm/plan.js'
+import { runPool } from '../warm/pool.js'
+import { percentile } from '../warm/stats.js'
+import { describeAnswer, parseJson, type PhaseContext } from './request.js'
+
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED'])
+const NOT_YET = new Set(['MISS', 'EXPIRED'])
+const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC'])
+
+function headerState(
+  name: string,
+  value: string | undefined
+): { state: CacheState; evidence: string } | undefined {
+  if (!value) return undefined
+  // "HIT", "Hit from cloudfront", "TCP_HIT": take the word that says it.
+  const words = value.toUpperCase().split(/[\s,;_]+/)
+  const evidence = `${name}: ${value}`
+  if (words.some(w => CACHED.has(w))) return { state: 'cached', evidence }
+  if (words.some(w => UNCACHEABLE.has(w))) return { state: 'not cacheable', evidence }
+  if (words.some(w => NOT_YET.has(w))) return { state: 'not cached', evidence }
+  return undefined
+}
+
+/** Decides from headers and JSON markers whether an answer was served from cache. */
+export function classifyCache(
+  res: FollowedResponse,
+  markers: readonly CacheMarker[]
+): { state: CacheState; evidence: string } {
+  const fromHeaders = [
+    headerState('CF-Cache-Status', res.headers['cf-cache-status']),
+    headerState('X-Cache', res.headers['x-cache'])
+  ].filter((x): x is { state: CacheState; evidence: string } => x !== undefined)
+  const cachedHeader = fromHeaders.find(h => h.state === 'cached')
+  if (cachedHeader) return cachedHeader
+
+  const parsed = markers.length > 0 ? parseJson(res) : { ok: false as const }
+  let markerMiss: string | undefined
+  if (parsed.ok) {
+    for (const m of markers) {
+      const { found, value } = getPath(parsed.doc, m.path)
+      if (!found) continue
+      if (String(value).toLowerCase() === m.value.toLowerCase())
+        return { state: 'cached', evidence: `${m.path}=${String(value)}` }
+      markerMiss ??= `${m.path}=${String(value)}`
+    }
+  }
+  const uncacheable = fromHeaders.find(h => h.state === 'not cacheable')
+  if (uncacheable) return uncacheable
+  const miss = fromHeaders.find(h => h.state === 'not cached')
+  if (miss) return miss
+  if (markerMiss) return { state: 'not cached', evidence: markerMiss }
+  const age = Number(res.headers.age)
+  if (Number.isFinite(age) && age > 0)
+    return { state: 'cached', evidence: `Age: ${res.headers.age}` }
+  return { state: 'unknown', evidence: 'no cache header or marker' }
+}
+
+/**
+ * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
+ * and how fast. `min-cached` and `max-warm-latency` gate on it.
+ */
+export async function verifyPass(
+  endpoints: readonly PlannedEndpoint[],
+  warmed: readonly EndpointResult[],
+  coldP50Ms: number | undefined,
+  ctx: PhaseContext
+): Promise<VerifyResult> {
+  const { settings } = ctx
+  const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source))
+  const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source))
+  const done = await runPool(
+    targets,
+    settings.concurrency,
+    async (ep): Promise<VerifyEntry> => {
+      const attempted = await sendWithRetries(
+        {
+          method: 'GET',
+          url: ep.url,
+          headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
+        },
+        settings.retries,
+        settings.timeoutMs,
+        ctx
+      )
+      const base = { method: ep.method, path: ep.path, priority: ep.priority }
+      const res = attempted.response
+      if (!res || res.status < 200 || res.status >= 300) {
+        return {
+          ...base,
+          ...(res ? { status: res.status } : {}),
+          state: 'not cached',
+          evidence: 'no good answer',
+          note: `verify request: ${describeAnswer(attempted)}`
+        }
+      }
+      const { state, evidence } = classifyCache(res, settings.cacheMarkers)
+      const latencyMs = Math.round(res.durationMs)
+      const tooSlow =
+        settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs
+      const note =
+        state === 'not cacheable'
+          ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+          : undefined
+      return {
+        ...base,
+        status: res.status,
+        latencyMs,
+        state,
+        evidence,
+        ...(tooSlow ? { tooSlow } : {}),
+        ...(note ? { note } : {})
+      }
+    },
+    ctx.signal
+  )
+  const entries = done.filter((e): e is VerifyEntry => e !== undefined)
+  const cached = entries.filter(e => e.state === 'cached').length
+  const cachedShare = entries.length === 0 ? 0 : cached / entries.length
+  const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs as number)
+  const warmP50Ms = percentile(latencies, 50)
+  const warmP95Ms = percentile(latencies, 95)
+  const speedup =
+    coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+      ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+      : undefined
+
+  const problems: string[] = []
+  if (settings.minCached !== undefined) {
+    if (entries.length === 0)
+      problems.push('min-cached: no GET endpoint warmed, so nothing could be verified')
+    else if (cachedShare + 1e-9 < settings.minCached) {
+      const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`)
+      problems.push(
+        `min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`
+      )
+    }
+  }
+  const slow = entries.filter(e => e.tooSlow)
+  if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
+    problems.push(
+      `max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
+        .slice(0, 5)
+        .map(e => `${e.path} ${e.latencyMs}ms`)
+        .join(', ')}`
+    )
+  }
+  if (entries.length < targets.length)
+    problems.push(
+      `verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`
+    )
+  return {
+    entries,
+    cached,
+    cachedShare,
+    ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
+    ...(settings.maxWarmLatencyMs !== undefined
+      ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+      : {}),
+    ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+    ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+    ...(speedup !== undefined ? { speedup } : {}),
+    passed: problems.length === 0,
+    problems
+  }
+}

@@ -1,0 +1,241 @@
+import { formatDuration } from './config/duration.js'
+import type { Settings } from './config/settings.js'
+import { runWarm, totalsOf, type EngineDeps } from './engine.js'
+import { sendFollowing } from './http/redirect.js'
+import { realClock } from './http/retry.js'
+import { readMetrics, pollMetrics, type MetricsAnswer } from './phases/metrics.js'
+import type { PhaseContext } from './phases/request.js'
+import { callTrigger } from './phases/trigger.js'
+import { verifyPass } from './phases/verify.js'
+import { waitForReady } from './phases/wait.js'
+import type { EndpointResult, FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import { USER_AGENT } from './version.js'
+import { planTiers } from './warm/plan.js'
+import { thresholdValue } from './report/format.js'
+import { MAX_BODY_BYTES } from './engine.js'
+import http from 'node:http'
+import https from 'node:https'
+
+function formatRate(v: number): string {
+  return `${Math.round(v * 1000) / 10} %`
+}
+
+/**
+ * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
+ * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ */
+export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise<FullResult> {
+  const clock = deps.clock ?? realClock
+  const log = deps.log ?? (() => {})
+  const started = clock.now()
+  const deadlineAt = started + settings.deadlineMs
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(), settings.deadlineMs)
+  timer.unref?.()
+  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
+
+  let agentFor = deps.agentFor
+  let ownAgents: http.Agent[] = []
+  if (!deps.send && !agentFor) {
+    const opts = { keepAlive: true, maxSockets: settings.concurrency }
+    const plain = new http.Agent(opts)
+    const tls = new https.Agent(opts)
+    ownAgents = [plain, tls]
+    agentFor = url => (url.protocol === 'https:' ? tls : plain)
+  }
+  const via = agentFor
+  const send =
+    deps.send ??
+    ((req, opts) =>
+      sendFollowing(req, {
+        ...opts,
+        maxBodyBytes: MAX_BODY_BYTES,
+        ...(via ? { agentFor: via } : {}),
+        now: () => clock.now()
+      }))
+  const ctx: PhaseContext = {
+    settings,
+    send,
+    clock,
+    deadlineAt,
+    signal,
+    userAgent: USER_AGENT,
+    log
+  }
+  const phases: PhaseResult[] = []
+  const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+    const t0 = clock.now()
+    const value = await fn()
+    return [value, clock.now() - t0]
+  }
+
+  try {
+    const extra: { -readonly [K in keyof PhaseResults]?: PhaseResults[K] } = {}
+    let gateFailed = false
+
+    // 1. Wait for the new version to be live.
+    if (settings.waitFor) {
+      log(
+        `Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`
+      )
+      const [wait, took] = await timed(() => waitForReady(settings.waitFor!, ctx))
+      extra.wait = wait
+      phases.push({
+        name: 'wait',
+        status: wait.ready ? 'passed' : 'failed',
+        durationMs: took,
+        detail: wait.message
+      })
+      if (!wait.ready) {
+        log(wait.message)
+        const skipped = planTiers(settings).map(t => ({
+          priority: t.priority,
+          durationMs: 0,
+          endpoints: t.endpoints.map((e): EndpointResult => ({
+            source: e.source,
+            method: e.method,
+            path: e.path,
+            priority: e.priority,
+            outcome: 'skipped',
+            attempts: 0,
+            reason: 'not sent: the deployment was not ready',
+            cause: 'not-ready'
+          }))
+        }))
+        const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send })
+        return finish(
+          { ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) },
+          { ...extra, phases },
+          true
+        )
+      }
+    }
+
+    // The baseline, before anything is warmed.
+    let baseline: MetricsAnswer | undefined
+    if (settings.metrics && !signal.aborted) {
+      baseline = await readMetrics(settings.metrics, ctx)
+      log(`Metrics baseline: ${baseline.ok ? 'read' : baseline.text}`)
+    }
+
+    // 2. Warm-up trigger.
+    if (settings.warmupTrigger && !signal.aborted) {
+      log(
+        `Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`
+      )
+      const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger!, ctx))
+      extra.trigger = trigger
+      const status = trigger.ok ? 'passed' : trigger.required ? 'failed' : 'warning'
+      phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message })
+      if (!trigger.ok) log(`${trigger.required ? 'Error' : 'Warning'}: ${trigger.message}`)
+      if (!trigger.ok && trigger.required) gateFailed = true
+    }
+
+    // 3. Warm.
+    const [warm, warmTook] = await timed(() =>
+      runWarm(
+        { ...settings, deadlineMs: Math.max(1, deadlineAt - clock.now()) },
+        { ...deps, clock, send, signal, log }
+      )
+    )
+    phases.push({
+      name: 'warm',
+      status:
+        warm.totals.failed + warm.totals.skipped === 0
+          ? 'passed'
+          : warm.stepFailed
+            ? 'failed'
+            : 'warning',
+      durationMs: warmTook,
+      detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
+    })
+
+    // 4. Verify.
+    if (settings.verify && !signal.aborted) {
+      log('Verifying: each GET endpoint once more')
+      const warmed = warm.tiers.flatMap(t => t.endpoints)
+      const planned = planTiers(settings).flatMap(t => t.endpoints)
+      const [verify, took] = await timed(() =>
+        verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx)
+      )
+      extra.verify = verify
+      const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined
+      phases.push({
+        name: 'verify',
+        status: verify.passed ? 'passed' : gate ? 'failed' : 'warning',
+        durationMs: took,
+        detail:
+          `${verify.cached}/${verify.entries.length} from cache` +
+          (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
+          (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+          (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+      })
+      if (!verify.passed) gateFailed = true
+    }
+
+    // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
+    if (settings.metrics && !signal.aborted) {
+      const gates = settings.thresholds.length > 0
+      log(
+        gates
+          ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
+          : `Reading ${settings.metrics.path}`
+      )
+      const [metrics, took] = await timed(() =>
+        pollMetrics(settings.metrics!, baseline, extra.verify, ctx)
+      )
+      extra.metrics = metrics
+      const unmet = metrics.thresholds.filter(t => !t.met)
+      phases.push({
+        name: 'metrics',
+        status: metrics.error
+          ? gates
+            ? 'failed'
+            : 'warning'
+          : metrics.met
+            ? metrics.doubts.length
+              ? 'warning'
+              : 'passed'
+            : 'failed',
+        durationMs: took,
+        detail: metrics.error
+          ? metrics.error
+          : !gates
+            ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+            : metrics.met
+              ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+              : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+      })
+      if (gates && !metrics.met) gateFailed = true
+    }
+
+    return finish(warm, { ...extra, phases }, gateFailed)
+  } finally {
+    clearTimeout(timer)
+    for (const a of ownAgents) a.destroy()
+  }
+
+  function finish(warm: RunResult, extra: PhaseResults, gateFailed: boolean): FullResult {
+    const stoppedBy = deps.signal?.aborted
+      ? 'cancelled'
+      : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined))
+    const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined
+    const stepFailed =
+      settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined)
+    const warnings = [...warm.warnings, ...(extra.metrics?.doubts ?? [])]
+    for (const e of extra.verify?.entries ?? [])
+      if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
+    if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
+      warnings.push(extra.trigger.message)
+    return {
+      ...warm,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Math.round(clock.now() - started),
+      result: failed ? 'failed' : 'passed',
+      stepFailed,
+      ...(stoppedBy ? { stoppedBy } : {}),
+      warnings,
+      ...extra
+    }
+  }
+}
