@@ -40,10 +40,18 @@ Exit status: 0 when the step would pass, 1 when it would fail or an input is bad
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const flags = INPUT_NAMES.filter(n => n !== 'api-key' && n !== 'dry-run')
+  // A YAML list starts with "-", which parseArgs would take for a flag: bind values explicitly.
+  const stringFlags = new Set([...flags, 'api-key-env'].map(n => `--${n}`))
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (stringFlags.has(arg) && i + 1 < argv.length) args.push(`${arg}=${argv[++i]}`)
+    else args.push(arg)
+  }
   let parsed
   try {
     parsed = parseArgs({
-      args: argv,
+      args,
       strict: true,
       allowPositionals: false,
       options: {
@@ -55,9 +63,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
     })
   } catch (error) {
-    process.stderr.write(
-      `cache-warm: ${errorMessage(error)}\nRun cache-warm --help for the options.\n`
-    )
+    const first = errorMessage(error).split('\n')[0]
+    process.stderr.write(`cache-warm: ${first}; run cache-warm --help for the options\n`)
     return 1
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
@@ -125,5 +132,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 1
   }
 }
-
-process.exitCode = await main(process.argv.slice(2))

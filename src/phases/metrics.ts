@@ -155,7 +155,8 @@ export async function pollMetrics(
       ctx.log(`  poll ${polls}: ${last.text}`)
       progression.forEach(p => p.push(null))
     }
-    if (stopped(ctx) || clock.now() >= endAt) break
+    // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
+    if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt) break
     await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal)
     if (ctx.signal?.aborted) break
   }
@@ -185,7 +186,8 @@ export async function pollMetrics(
     }
   })
   if (!error && lastGood === undefined) {
-    error = `no good answer from ${target.path} in ${formatDuration(settings.pollTimeoutMs)} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
+    const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : ''
+    error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
   }
   const met = !error && results.every(r => r.met)
   const hit =

@@ -1,7 +1,12 @@
 import type { Target } from '../config/phases.js'
 import type { TriggerResult } from '../result.js'
 import { requestHeaders, sendWithRetries } from '../warm/endpoint.js'
-import { diagnoseNetwork, diagnoseRedirect, diagnoseStatus, serverMessage } from '../warm/diagnose.js'
+import {
+  diagnoseNetwork,
+  diagnoseRedirect,
+  diagnoseStatus,
+  serverMessage
+} from '../warm/diagnose.js'
 import type { PhaseContext } from './request.js'
 
 /** Calls the deployment's warm-up route once (with retries), and explains a refusal. */

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { json, startServer, type LocalServer } from './support/server.js'
+
+jest.unstable_mockModule('@actions/core', () => import('./fixtures/core.js'))
+const core = await import('./fixtures/core.js')
+const { run } = await import('../src/main.js')
+
+const KEY = 'main-test-key-789'
+let server: LocalServer
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-main-'))
+  server = await startServer((req, res) =>
+    req.headers['x-api-key'] === KEY
+      ? json(res, 200, { success: true, data: [1], echoed: KEY })
+      : json(res, 401, { error: 'Invalid API key' })
+  )
+})
+afterAll(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+beforeEach(() => core.reset())
+
+const everything = (): string =>
+  JSON.stringify([core.logs, core.outputs, core.summaries, core.failures])
+
+describe('run', () => {
+  it('masks the key first, warms, and sets every output from one result', async () => {
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: 'critical: [/a]',
+      'report-file': path.join(dir, 'r.json')
+    })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.secrets).toEqual([KEY])
+    expect(core.failures).toEqual([])
+    expect(core.outputs).toMatchObject({
+      result: 'passed',
+      warmed: '1',
+      failed: '0',
+      skipped: '0',
+      report: path.join(dir, 'r.json')
+    })
+    expect(Object.keys(core.outputs)).toEqual(
+      expect.arrayContaining([
+        'cold-p50-ms',
+        'warm-p50-ms',
+        'speedup',
+        'hit-rate',
+        'thresholds-met'
+      ])
+    )
+    const report = await readFile(path.join(dir, 'r.json'), 'utf8')
+    expect(report).toContain('"schemaVersion": 1')
+    expect(report + everything()).not.toContain(KEY)
+  })
+
+  it('fails with one line naming the input, still sets outputs, and sends nothing', async () => {
+    const before = server.requests.length
+    core.reset({ url: server.origin, 'api-key': KEY, endpoints: '- /a', timeout: 'soon' })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.failures).toEqual([
+      'timeout: "soon" is not a duration such as 500ms, 10s, 2m, 1h or a bare number of seconds'
+    ])
+    expect(core.outputs.result).toBe('failed')
+    expect(core.summaries[0]).toContain('Cache warm did not start')
+    expect(server.requests.length).toBe(before)
+  })
+
+  it('never shows the key in an input error, even when the error quotes the input', async () => {
+    core.reset({ url: `http://example.com/${KEY}`, 'api-key': KEY, endpoints: '- /a' })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.failures).toHaveLength(1)
+    expect(everything()).not.toContain(KEY)
+  })
+
+  it('keeps going when the job summary cannot be written: a warning, outputs still set', async () => {
+    core.reset(
+      {
+        url: server.origin,
+        'api-key': KEY,
+        endpoints: '- /a',
+        'report-file': path.join(dir, 'r2.json')
+      },
+      { summaryFails: true }
+    )
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.logs.some(l => l.startsWith('warning: could not write the job summary'))).toBe(true)
+    expect(core.outputs.result).toBe('passed')
+    expect(core.failures).toEqual([])
+  })
+
+  it('fails the step on a refused key and says which header carried it', async () => {
+    core.reset({
+      url: server.origin,
+      'api-key': 'not-the-key',
+      endpoints: '- /a',
+      'report-file': path.join(dir, 'r3.json')
+    })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.outputs.result).toBe('failed')
+    expect(core.failures[0]).toMatch(/^cache not proven warm: 1 of 1 endpoints failed/)
+    expect(core.summaries[0]).toContain('the key sent in header X-API-Key was refused')
+    expect(everything()).not.toContain('not-the-key')
+  })
+
+  it('dry-run prints the plan, sends nothing, and says dry-run in result', async () => {
+    const before = server.requests.length
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: 'critical: [/a]\nlow: [/b]',
+      'dry-run': 'true',
+      'report-file': path.join(dir, 'r4.json')
+    })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(server.requests.length).toBe(before)
+    expect(core.outputs).toMatchObject({ result: 'dry-run', warmed: '0', skipped: '2' })
+    expect(core.logs.join('\n')).toContain(`GET    ${server.origin}/b`)
+    expect(core.failures).toEqual([])
+  })
+})
