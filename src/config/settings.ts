@@ -283,5 +283,13 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     secrets,
     ...parsePhaseSettings(raw, base)
   }
-  return Object.freeze(settings)
+  return deepFreeze(settings)
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
 }
