@@ -28,5 +28,21 @@ export default tseslint.config(
       ]
     }
   },
+  {
+    // The example Worker runs in workerd, not Node: Workers runtime globals only.
+    files: ['examples/worker/**/*.js'],
+    languageOptions: {
+      globals: {
+        scheduler: 'readonly',
+        crypto: 'readonly',
+        Request: 'readonly',
+        Response: 'readonly',
+        Headers: 'readonly',
+        TextEncoder: 'readonly',
+        process: 'off',
+        Buffer: 'off'
+      }
+    }
+  },
   prettier
 )
