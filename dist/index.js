@@ -43579,7 +43579,15 @@ function parseSettings(raw, ctx) {
         secrets,
         ...parsePhaseSettings(raw, base)
     };
-    return Object.freeze(settings);
+    return deepFreeze(settings);
+}
+function deepFreeze(value) {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value))
+            deepFreeze(v);
+    }
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts

@@ -16,6 +16,16 @@ export interface FakeApiOptions {
   coldMs?: [number, number]
   /** Entries the in-memory L1 keeps before evicting (default 100). */
   l1Capacity?: number
+  /** The metrics show the counters as they were this long ago (default 0: live). */
+  metricsLagMs?: number
+  /** How the metrics write hit rates: 0.5, 50 or "50%" (default fraction). */
+  rateFormat?: 'fraction' | 'percent' | 'percent-string'
+  /** The version /health reports (JSON `version`, header X-Worker-Version). */
+  version?: string
+  /** Until this long after start, /health reports `previousVersion`: the new one is not live yet. */
+  versionAfterMs?: number
+  /** The old version /health reports before `versionAfterMs` (default "previous"). */
+  previousVersion?: string
 }
 
 export interface FakeApiStats {
@@ -25,6 +35,10 @@ export interface FakeApiStats {
   unauthorized: number
   /** Requests per "METHOD /path". */
   byPath: Record<string, number>
+  /** Requests that carried Cloudflare-Workers-Version-Overrides. */
+  withVersionOverride: number
+  /** The version /health reported when the first data route was requested. */
+  firstDataVersion: string | undefined
 }
 
 export interface FakeApi {

@@ -15,6 +15,14 @@ import http from 'node:http'
  * @property {boolean} [echoKey] Echo the received key in every /api/* body (secret-leak tests).
  * @property {[number, number]} [coldMs] Range of an uncached answer's delay (default 150-250 ms).
  * @property {number} [l1Capacity] Entries the in-memory L1 keeps before evicting (default 100).
+ * @property {number} [metricsLagMs] The metrics show the counters as they were this long ago, the
+ *   way an analytics pipeline lags behind the requests (default 0: live).
+ * @property {'fraction' | 'percent' | 'percent-string'} [rateFormat] How the metrics write hit
+ *   rates: 0.5, 50 or "50%" (default fraction).
+ * @property {string} [version] The version /health reports (JSON `version`, header X-Worker-Version).
+ * @property {number} [versionAfterMs] Until this long after start, /health reports
+ *   `previousVersion` instead: the new version is not live yet.
+ * @property {string} [previousVersion] The old version /health reports before then (default "previous").
  */
 
 /**
@@ -22,6 +30,9 @@ import http from 'node:http'
  * @property {number} requests Every request the server received.
  * @property {number} unauthorized Requests answered 401.
  * @property {Record<string, number>} byPath Requests per "METHOD /path".
+ * @property {number} withVersionOverride Requests that carried Cloudflare-Workers-Version-Overrides.
+ * @property {string | undefined} firstDataVersion The version /health reported when the first
+ *   data route (/api/v1/reports, symbols, sentiment) was requested.
  */
 
 /**
@@ -78,6 +89,9 @@ function report(kind, placeholder) {
  */
 export async function startFakeApi(options = {}) {
   const { apiKey, placeholder = false, echoKey = false, l1Capacity = 100 } = options
+  const { metricsLagMs = 0, rateFormat = 'fraction', version, versionAfterMs = 0 } = options
+  const previousVersion = options.previousVersion ?? 'previous'
+  const startedAt = Date.now()
   const [coldMin, coldMax] = options.coldMs ?? [150, 250]
   const missing = new Set(options.missingData ?? [])
   const failing = new Set(options.failing ?? [])
@@ -86,8 +100,15 @@ export async function startFakeApi(options = {}) {
   /** @type {Map<string, string>} */ const l2 = new Map()
   const cache = { totalRequests: 0, l1Hits: 0, l2Hits: 0, misses: 0 }
   /** @type {FakeApiStats} */
-  const stats = { requests: 0, unauthorized: 0, byPath: {} }
+  const stats = {
+    requests: 0,
+    unauthorized: 0,
+    byPath: {},
+    withVersionOverride: 0,
+    firstDataVersion: undefined
+  }
   const timers = new Set()
+  let sawData = false
 
   const remember = (key, body) => {
     l1.delete(key)
@@ -103,7 +124,25 @@ export async function startFakeApi(options = {}) {
     cache.misses++
     return undefined
   }
-  const rate = n => (cache.totalRequests ? Math.round((n / cache.totalRequests) * 1000) / 1000 : 0)
+  /** What the metrics show: live, or (metricsLagMs) the counters as they were that long ago. */
+  const history = [{ at: startedAt, cache: { ...cache }, l1Size: 0, l2Size: 0 }]
+  const snapshot = () => {
+    if (metricsLagMs > 0)
+      history.push({ at: Date.now(), cache: { ...cache }, l1Size: l1.size, l2Size: l2.size })
+  }
+  const shown = () => {
+    if (metricsLagMs <= 0) return { cache, l1Size: l1.size, l2Size: l2.size }
+    const cutoff = Date.now() - metricsLagMs
+    return history.filter(h => h.at <= cutoff).at(-1) ?? history[0]
+  }
+  const rateOf = (n, total) => {
+    const r = total ? Math.round((n / total) * 1000) / 1000 : 0
+    if (rateFormat === 'percent') return Math.round(r * 1000) / 10
+    if (rateFormat === 'percent-string') return `${Math.round(r * 1000) / 10}%`
+    return r
+  }
+  const liveVersion = () =>
+    Date.now() - startedAt < versionAfterMs ? previousVersion : (version ?? undefined)
 
   async function handle(req, res) {
     const url = new URL(req.url ?? '/', 'http://fake')
@@ -111,13 +150,23 @@ export async function startFakeApi(options = {}) {
     const key = req.headers['x-api-key']
     stats.requests++
     stats.byPath[`${req.method} ${path}`] = (stats.byPath[`${req.method} ${path}`] ?? 0) + 1
+    if (req.headers['cloudflare-workers-version-overrides'] !== undefined)
+      stats.withVersionOverride++
     const echo = echoKey && key !== undefined ? { received_key: key } : {}
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'Content-Type': 'application/json', ...headers })
       res.end(typeof body === 'string' ? body : JSON.stringify({ ...body, ...echo }))
     }
 
-    if (path === '/health') return send(200, { status: 'healthy', timestamp: Date.now() })
+    if (path === '/health') {
+      const v = liveVersion()
+      if (v === undefined) return send(200, { status: 'healthy', timestamp: Date.now() })
+      return send(
+        200,
+        { status: 'healthy', version: v, timestamp: Date.now() },
+        { 'X-Worker-Version': v }
+      )
+    }
     if (!path.startsWith('/api/')) return send(404, { success: false, error: 'Not found' })
     if (apiKey !== undefined && key !== apiKey) {
       stats.unauthorized++
@@ -134,9 +183,11 @@ export async function startFakeApi(options = {}) {
       return send(503, { success: false, error: 'Service temporarily unavailable' })
 
     if (path === '/api/v1/cache/metrics') {
-      const cacheStats = { ...cache, l1Size: l1.size, l2Size: l2.size }
-      cacheStats.overallHitRate = rate(cache.l1Hits + cache.l2Hits)
-      return send(200, { success: true, cacheStats, l1Stats: { hitRate: rate(cache.l1Hits) } })
+      const m = shown()
+      const cacheStats = { ...m.cache, l1Size: m.l1Size, l2Size: m.l2Size }
+      cacheStats.overallHitRate = rateOf(m.cache.l1Hits + m.cache.l2Hits, m.cache.totalRequests)
+      const l1Stats = { hitRate: rateOf(m.cache.l1Hits, m.cache.totalRequests) }
+      return send(200, { success: true, cacheStats, l1Stats })
     }
     if (path === '/api/v1/cache/warmup') {
       if (req.method !== 'POST')
@@ -150,6 +201,7 @@ export async function startFakeApi(options = {}) {
             ROUTES.find(([re]) => re.test(p))
           )
         )
+      snapshot()
       return send(200, { success: true, data: { warmed }, real_data: true })
     }
 
@@ -158,6 +210,8 @@ export async function startFakeApi(options = {}) {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(405, { success: false, error: 'Method not allowed' }, { Allow: 'GET, HEAD' })
 
+    if (!sawData) stats.firstDataVersion = liveVersion()
+    sawData = true
     const cacheKey = `${path}${url.search}`
     const hit = lookup(cacheKey)
     const body = hit ?? bodyFor(path, route)
@@ -165,6 +219,7 @@ export async function startFakeApi(options = {}) {
       await sleep(coldMin + Math.random() * (coldMax - coldMin), timers)
       remember(cacheKey, body)
     } else await sleep(FAST_MS, timers)
+    snapshot()
     const withEcho = echoKey ? JSON.stringify({ ...JSON.parse(body), ...echo }) : body
     return send(200, withEcho, { 'X-Cache': hit === undefined ? 'MISS' : 'HIT' })
   }

@@ -3,17 +3,16 @@
  * runs it, against a fake freshly deployed trading-reports API on 127.0.0.1.
  */
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startFakeApi, type FakeApi, type FakeApiOptions } from '../../scripts/fake-api.js'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const ACTION = path.join(ROOT, 'dist/index.js')
+import type { FakeApi } from '../../scripts/fake-api.js'
+import {
+  cleanUp,
+  ensureBuilt,
+  fakeApi,
+  runAction,
+  type Run,
+  type ReportEndpoint
+} from '../support/run-action.js'
 
 const ENDPOINTS = `critical:
   - /api/v1/reports/pre-market
@@ -28,102 +27,7 @@ normal:
 const COUNT = 6
 const EXPECT = 'json: {success: true, data: non-empty, real_data: true}'
 
-interface Run {
-  readonly code: number
-  readonly ms: number
-  readonly stdout: string
-  readonly stderr: string
-  /** The raw GITHUB_OUTPUT file, and the outputs parsed from it. */
-  readonly outputFile: string
-  readonly outputs: Record<string, string>
-  readonly summary: string
-  /** The raw JSON report ('' when none was written), and parsed. */
-  readonly reportFile: string
-  readonly report?: Report
-}
-
-interface ReportEndpoint {
-  path: string
-  outcome: string
-  cause?: string
-  reason?: string
-  attempts: number
-}
-interface Report {
-  result: string
-  stepFailed: boolean
-  totals: { total: number; passed: number; failed: number; skipped: number }
-  tiers: { priority: string; endpoints: ReportEndpoint[] }[]
-}
-
-/** @actions/core writes each output as `name<<ghadelimiter_<uuid>`, the value, the delimiter. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  for (const m of text.matchAll(/^([\w-]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1]!] = m[3]!
-  return outputs
-}
-
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function fakeApi(options: FakeApiOptions = {}): Promise<FakeApi> {
-  const api = await startFakeApi(options)
-  cleanups.push(() => api.close())
-  return api
-}
-
-/**
- * Runs dist/index.js with inputs as INPUT_<NAME>: @actions/core upper-cases the name, turns
- * spaces into `_` and keeps hyphens (INPUT_API-KEY). A clean env, as on a fresh runner.
- */
-async function runAction(inputs: Record<string, string | undefined>): Promise<Run> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-e2e-'))
-  cleanups.push(() => rm(dir, { recursive: true, force: true }))
-  const outputPath = path.join(dir, 'github-output')
-  const summaryPath = path.join(dir, 'step-summary.md')
-  await writeFile(outputPath, '')
-  await writeFile(summaryPath, '')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_WORKSPACE: dir,
-    RUNNER_TEMP: dir
-  }
-  for (const [name, value] of Object.entries(inputs))
-    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-
-  const started = Date.now()
-  // Async on purpose: the fake API lives in this process, and a sync spawn would block it.
-  const { code, stdout, stderr } = await new Promise<{
-    code: number
-    stdout: string
-    stderr: string
-  }>(resolve =>
-    execFile(process.execPath, [ACTION], { env, timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
-    )
-  )
-  const ms = Date.now() - started
-  const outputFile = await readFile(outputPath, 'utf8')
-  const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
-    () => ''
-  )
-  return {
-    code,
-    ms,
-    stdout,
-    stderr,
-    outputFile,
-    outputs: parseOutputs(outputFile),
-    summary: await readFile(summaryPath, 'utf8'),
-    reportFile,
-    ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
-  }
-}
+afterEach(cleanUp)
 
 function inputs(api: FakeApi, key: string | undefined, more: Record<string, string> = {}) {
   return { url: api.url, 'api-key': key, endpoints: ENDPOINTS, expect: EXPECT, ...more }
@@ -157,10 +61,7 @@ function expectKeyAbsent(run: Run, key: string): void {
 
 const newKey = (): string => `cwk_${randomBytes(16).toString('hex')}`
 
-beforeAll(() => {
-  // dist is committed; build only when it is missing (a fresh clone without it, say).
-  if (!existsSync(ACTION)) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT })
-}, 180_000)
+beforeAll(ensureBuilt, 180_000)
 
 describe('the built action against a fresh deployment', () => {
   it('warms every endpoint, tier by tier, and passes', async () => {

@@ -38853,7 +38853,15 @@ function parseSettings(raw, ctx) {
         secrets,
         ...parsePhaseSettings(raw, base)
     };
-    return Object.freeze(settings);
+    return deepFreeze(settings);
+}
+function deepFreeze(value) {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value))
+            deepFreeze(v);
+    }
+    return value;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -41620,6 +41628,26 @@ Options (the action's inputs, same names and defaults):
   --fail-on critical|any|never
   --dry-run                 print the plan, send nothing
   --report-file FILE        write the JSON report here
+
+Phases around warming (see the README):
+  --wait-for PATH           poll PATH until 2xx before warming (e.g. /health)
+  --wait-for-version CHECK  path=value, header:Name=value or plain text the new version shows
+  --wait-timeout DURATION   default 2m
+  --poll-interval DURATION  default 5s
+  --version-override VALUE  sent as Cloudflare-Workers-Version-Overrides
+  --warmup-trigger "POST /path"   call the deployment's warm-up route first
+  --warmup-trigger-required true|false
+  --verify true|false       request every warmed GET endpoint again (default true)
+  --cache-markers LINES     dot.path=value lines meaning "served from cache"
+  --min-cached SHARE        e.g. 80%
+  --max-warm-latency DURATION
+  --metrics-path PATH       e.g. /api/v1/cache/metrics
+  --thresholds LINES        e.g. "cacheStats.l1Size >= 100"
+  --min-hit-rate RATE       with --hit-rate-field (default cacheStats.overallHitRate)
+  --min-cache-size N        with --cache-size-field (default cacheStats.l2Size)
+  --poll-timeout DURATION   default 2m
+
+Other:
   --api-key-env NAME        environment variable holding the key (default CACHE_WARM_API_KEY)
   --json                    print the JSON report instead of the text summary
   -h, --help
@@ -41680,7 +41708,7 @@ async function main(argv, env = process.env) {
             ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
         });
         if (settings.dryRun)
-            process.stdout.write(`${redactor.redact(renderPlan(planTiers(settings), settings))}\n`);
+            (values.json ? process.stderr : process.stdout).write(`${redactor.redact(renderPlan(planTiers(settings), settings))}\n`);
         const agents = proxyAwareAgents(settings.concurrency);
         const controller = new AbortController();
         const stop = () => controller.abort();

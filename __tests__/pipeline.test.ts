@@ -1,0 +1,426 @@
+import { describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import type { RawInputs } from '../src/config/settings.js'
+import type { HttpRequest } from '../src/http/request.js'
+import { runAll } from '../src/pipeline.js'
+import { computeOutputs } from '../src/report/outputs.js'
+import { renderSummary } from '../src/report/summary.js'
+import { renderText } from '../src/report/text.js'
+import { FakeClock } from './support/clock.js'
+import { answer, API, fakeSend, phaseSettings, T0, type Reply } from './support/phases.js'
+
+interface DeploymentOptions {
+  /** /health answers 503 until then (ms after start). */
+  readonly readyAfterMs?: number
+  /** /health shows version v2 from then on, v1 before. */
+  readonly versionAfterMs?: number
+  /** The metrics show the counters as they were this long ago. */
+  readonly metricsLagMs?: number
+  readonly triggerStatus?: number
+  /** Paths answered with CF-Cache-Status: BYPASS and a cookie. */
+  readonly uncacheable?: string[]
+  /** Extra counters the metrics report (they never move). */
+  readonly extra?: Record<string, number>
+  readonly metricsStatus?: number
+}
+
+/**
+ * A fake deployment on the fake clock: cold answers take 200 ms, cached ones 10 ms; the metrics
+ * count every data request and can lag behind; /health can be late and show the old version.
+ */
+function deployment(clock: FakeClock, opts: DeploymentOptions = {}) {
+  const cached = new Set<string>()
+  const counters = { totalRequests: 0, hits: 0, size: 0 }
+  const history: [number, typeof counters][] = [[clock.now(), { ...counters }]]
+  const seen: string[] = []
+  const send = fakeSend((req: HttpRequest, path: string): Reply | undefined => {
+    const at = clock.now() - T0
+    seen.push(`${req.method} ${path}`)
+    if (path === '/health') {
+      if (at < (opts.readyAfterMs ?? 0)) return answer(503)
+      return answer(200, {
+        body: { status: 'ok', version: at < (opts.versionAfterMs ?? 0) ? 'v1' : 'v2' }
+      })
+    }
+    if (path === '/metrics') {
+      if (opts.metricsStatus) return answer(opts.metricsStatus)
+      const lagged = history.filter(([t]) => t <= clock.now() - (opts.metricsLagMs ?? 0)).at(-1)![1]
+      const rate = lagged.totalRequests ? lagged.hits / lagged.totalRequests : 0
+      return answer(200, {
+        body: {
+          cacheStats: {
+            totalRequests: lagged.totalRequests,
+            l2Size: lagged.size,
+            overallHitRate: rate,
+            ...opts.extra
+          }
+        }
+      })
+    }
+    if (path === '/warmup')
+      return answer(opts.triggerStatus ?? 200, { body: { error: 'Warmup disabled' } })
+    if (opts.uncacheable?.includes(path)) {
+      clock.advance(150)
+      return answer(200, {
+        headers: { 'cf-cache-status': 'BYPASS' },
+        setCookie: true,
+        durationMs: 150,
+        body: {}
+      })
+    }
+    const hit = cached.has(path)
+    counters.totalRequests++
+    if (hit) counters.hits++
+    else {
+      cached.add(path)
+      counters.size++
+    }
+    history.push([clock.now(), { ...counters }])
+    const ms = hit ? 10 : 200
+    clock.advance(ms)
+    return answer(200, {
+      headers: { 'cf-cache-status': hit ? 'HIT' : 'MISS' },
+      durationMs: ms,
+      body: { data: [1] }
+    })
+  })
+  return { send, seen }
+}
+
+async function run(raw: RawInputs, opts: DeploymentOptions = {}) {
+  const clock = new FakeClock(T0)
+  const dep = deployment(clock, opts)
+  const settings = phaseSettings({ endpoints: '- /a\n- /b\n- /c', concurrency: '1', ...raw })
+  const lines: string[] = []
+  const result = await runAll(settings, { clock, send: dep.send, log: line => lines.push(line) })
+  return {
+    result,
+    clock,
+    seen: dep.seen,
+    send: dep.send,
+    lines,
+    summary: renderSummary(result),
+    outputs: computeOutputs(result, '/tmp/r.json')
+  }
+}
+
+const FULL: RawInputs = {
+  'wait-for': '/health',
+  'wait-for-version': 'version=v2',
+  'warmup-trigger': '/warmup',
+  'metrics-path': '/metrics',
+  'min-hit-rate': '40%',
+  'min-cache-size': '3',
+  'poll-interval': '1s',
+  'poll-timeout': '30s',
+  'version-override': 'api="v2-id"'
+}
+
+describe('runAll', () => {
+  it('runs wait → baseline → trigger → warm → verify → metrics, waits for lagging metrics, and passes', async () => {
+    const { result, seen, send, clock, summary, outputs } = await run(FULL, {
+      readyAfterMs: 2000,
+      versionAfterMs: 4000,
+      metricsLagMs: 3000
+    })
+
+    const order = seen.filter((s, i) => seen[i - 1] !== s)
+    expect(order).toEqual([
+      'GET /health',
+      'GET /metrics',
+      'POST /warmup',
+      'GET /a',
+      'GET /b',
+      'GET /c',
+      'GET /a',
+      'GET /b',
+      'GET /c',
+      'GET /metrics'
+    ])
+    expect(seen.filter(s => s === 'GET /health')).toHaveLength(5)
+    expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+      ['wait', 'passed'],
+      ['trigger', 'passed'],
+      ['warm', 'passed'],
+      ['verify', 'passed'],
+      ['metrics', 'passed']
+    ])
+    expect(result).toMatchObject({ result: 'passed', stepFailed: false, warnings: [] })
+    expect(result.wait).toMatchObject({ ready: true, polls: 5, versionSeen: 'version="v2"' })
+    expect(result.verify).toMatchObject({ cached: 3, cachedShare: 1, warmP50Ms: 10, speedup: 20 })
+    const m = result.metrics!
+    expect(m.met).toBe(true)
+    expect(m.polls).toBeGreaterThan(1)
+    expect(m.thresholds[0]).toMatchObject({
+      baseline: 0,
+      final: 0.5,
+      met: true,
+      scale: '0-1 fraction'
+    })
+    expect(m.thresholds[0]!.progression.at(0)).toBe(0)
+    expect(m.thresholds[1]).toMatchObject({ baseline: 0, final: 3, target: 3, met: true })
+    // Every request carried the version override.
+    for (const req of send.calls)
+      expect(req.headers['Cloudflare-Workers-Version-Overrides']).toBe('api="v2-id"')
+    // The metrics answered only once the lag had passed: about 3 s after the warm.
+    expect(clock.now() - T0).toBeGreaterThanOrEqual(4000 + 600 + 3000)
+
+    expect(outputs).toMatchObject({
+      result: 'passed',
+      'warm-p50-ms': '10',
+      'warm-p95-ms': '10',
+      speedup: '20',
+      'hit-rate': '0.5',
+      'cache-size': '3',
+      'thresholds-met': 'true'
+    })
+    expect(summary).toContain('| ✅ wait |')
+    expect(summary).toContain('version v2 live after 5 poll(s)')
+    expect(summary).toMatch(
+      /\| ✅ \| `cacheStats\.overallHitRate >= 40%` \| 0 % \| 0 % → .*50 % \| 50 % \| >= 40 % \| 0-1 fraction \|/
+    )
+    expect(summary).toMatch(
+      /\| ✅ \| `cacheStats\.l2Size >= 3` \| 0 \| 0 → .*3 \| 3 \| >= 3 \| number \|/
+    )
+    expect(summary).toContain('### Verify · 3/3 from cache · warm p50 10ms · p95 10ms · 20× faster')
+    expect(renderText(result)).toMatch(
+      /met {5}cacheStats\.overallHitRate >= 40%: 0 % → .*50 % \(baseline 0 %, read as 0-1 fraction\)/
+    )
+  })
+
+  it('fails after poll-timeout with an unreachable threshold, showing it and its last value', async () => {
+    const { result, clock, summary, outputs } = await run({
+      'metrics-path': '/metrics',
+      thresholds: 'cacheStats.l2Size >= 1000',
+      'poll-interval': '500ms',
+      'poll-timeout': '2s'
+    })
+
+    const metricsPhase = result.phases?.find(p => p.name === 'metrics')
+    expect(metricsPhase).toMatchObject({ status: 'failed', durationMs: 2000 })
+    expect(metricsPhase?.detail).toBe(
+      '1 threshold(s) not met after 2s: cacheStats.l2Size >= 1000 (last 3)'
+    )
+    expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    expect(result.metrics?.thresholds[0]).toMatchObject({
+      final: 3,
+      met: false,
+      progression: [3, 3, 3, 3, 3]
+    })
+    // Warm 3 × 200 ms, verify 3 × 10 ms, then exactly the poll-timeout.
+    expect(clock.now() - T0).toBe(600 + 30 + 2000)
+    expect(summary).toContain(
+      '| ❌ | `cacheStats.l2Size >= 1000` | 0 | 3 → 3 → 3 → 3 → 3 | 3 | >= 1000 | number |'
+    )
+    expect(summary).toContain(
+      '| ❌ metrics | 2s | 1 threshold(s) not met after 2s: cacheStats.l2Size >= 1000 (last 3) |'
+    )
+    expect(outputs['thresholds-met']).toBe('false')
+  })
+
+  it('stays green with fail-on never, while result says failed', async () => {
+    const { result } = await run({
+      'metrics-path': '/metrics',
+      thresholds: 'cacheStats.l2Size >= 1000',
+      'poll-timeout': '1s',
+      'fail-on': 'never'
+    })
+    expect(result).toMatchObject({ result: 'failed', stepFailed: false })
+  })
+
+  it('fails at once on a missing metrics field, listing the fields there are', async () => {
+    const { result, clock, summary } = await run({
+      'metrics-path': '/metrics',
+      thresholds: 'cacheStats.l1Size >= 3',
+      'poll-timeout': '1m'
+    })
+
+    expect(result.metrics).toMatchObject({ polls: 1, met: false })
+    expect(result.metrics?.error).toMatch(
+      /^metrics field cacheStats\.l1Size is missing from \/metrics; fields there: cacheStats\.l2Size, /
+    )
+    expect(result.phases?.find(p => p.name === 'metrics')?.status).toBe('failed')
+    expect(clock.now() - T0).toBe(630)
+    expect(summary).toContain(
+      '**metrics field cacheStats.l1Size is missing from /metrics; fields there: cacheStats.l2Size, '
+    )
+  })
+
+  it('fails after poll-timeout when the metrics never answer well, with the last answer', async () => {
+    const { result } = await run(
+      {
+        'metrics-path': '/metrics',
+        'min-hit-rate': '0.5',
+        'poll-timeout': '10s',
+        'poll-interval': '5s',
+        'api-key': 'k'
+      },
+      { metricsStatus: 401 }
+    )
+    expect(result.metrics?.error).toBe(
+      'no good answer from /metrics in 10s (3 poll(s)): last answer 401 (the key sent as X-API-Key was refused)'
+    )
+    expect(result.stepFailed).toBe(true)
+  })
+
+  it('without thresholds reads the metrics once for the outputs, and a failure is only a warning', async () => {
+    const good = await run({ 'metrics-path': '/metrics' })
+    expect(good.result.phases?.find(p => p.name === 'metrics')).toMatchObject({
+      status: 'passed',
+      detail: 'read once (no thresholds set), hit rate 50 %'
+    })
+    expect(good.outputs).toMatchObject({
+      'hit-rate': '0.5',
+      'cache-size': '3',
+      'thresholds-met': ''
+    })
+
+    const bad = await run({ 'metrics-path': '/metrics' }, { metricsStatus: 500 })
+    expect(bad.result.phases?.find(p => p.name === 'metrics')?.status).toBe('warning')
+    expect(bad.result).toMatchObject({ result: 'passed', stepFailed: false })
+  })
+
+  it('does not warm when the deployment never becomes ready, and says so', async () => {
+    const { result, seen, summary } = await run(
+      {
+        'wait-for': '/health',
+        'wait-timeout': '10s',
+        'poll-interval': '5s',
+        'metrics-path': '/metrics',
+        'min-hit-rate': '1%'
+      },
+      { readyAfterMs: 60_000 }
+    )
+
+    expect(seen).toEqual(['GET /health', 'GET /health', 'GET /health'])
+    expect(result.wait?.message).toBe(
+      `deployment at ${API}/health not ready after 10s: last answer 503`
+    )
+    expect(result.phases).toEqual([expect.objectContaining({ name: 'wait', status: 'failed' })])
+    expect(result).toMatchObject({
+      result: 'failed',
+      stepFailed: true,
+      totals: { total: 3, skipped: 3 }
+    })
+    expect(result.tiers[0]?.endpoints[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: 'not sent: the deployment was not ready',
+      cause: 'not-ready'
+    })
+    expect(summary).toContain(`not ready after 10s: last answer 503`)
+  })
+
+  it('warns and goes on when an optional warm-up trigger is refused', async () => {
+    const { result, summary } = await run({ 'warmup-trigger': '/warmup' }, { triggerStatus: 403 })
+
+    expect(result.phases?.find(p => p.name === 'trigger')).toMatchObject({ status: 'warning' })
+    expect(result).toMatchObject({ result: 'passed', stepFailed: false })
+    expect(result.warnings).toEqual([
+      'warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm (server said: "Warmup disabled")'
+    ])
+    expect(summary).toContain(
+      '> warm-up route refused (403): the deployment may have warm-up disabled'
+    )
+  })
+
+  it('fails the step when a required warm-up trigger is refused, but still warms', async () => {
+    const { result, seen } = await run(
+      { 'warmup-trigger': '/warmup', 'warmup-trigger-required': 'true' },
+      { triggerStatus: 404 }
+    )
+
+    expect(result.phases?.find(p => p.name === 'trigger')).toMatchObject({ status: 'failed' })
+    expect(result.trigger?.message).toMatch(/^warm-up route not found \(404\): POST \/warmup/)
+    expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    expect(seen).toContain('GET /a')
+  })
+
+  it('warns about an endpoint that cannot be cached, naming it and the cookie', async () => {
+    const { result, summary } = await run({}, { uncacheable: ['/b'] })
+
+    expect(result.warnings).toEqual([
+      'GET /b: not cacheable: it sets a cookie (Set-Cookie), the likely cause'
+    ])
+    expect(result.phases?.find(p => p.name === 'verify')).toMatchObject({
+      status: 'passed',
+      detail: expect.stringMatching(/^2\/3 from cache/)
+    })
+    expect(summary).toContain(
+      '| ❌ | GET | `/b` | 200 | 150ms | not cacheable | CF-Cache-Status: BYPASS · not cacheable: it sets a cookie (Set-Cookie), the likely cause |'
+    )
+  })
+
+  it('fails the step on min-cached, and on max-warm-latency', async () => {
+    const share = await run({ 'min-cached': '100%' }, { uncacheable: ['/b'] })
+    expect(share.result.phases?.find(p => p.name === 'verify')?.status).toBe('failed')
+    expect(share.result.stepFailed).toBe(true)
+    expect(share.summary).toContain(
+      '- ❌ min-cached: 2/3 verified endpoints came from cache (67 %), below 100 %; not cached: /b (not cacheable)'
+    )
+
+    const slow = await run({ 'max-warm-latency': '100ms' }, { uncacheable: ['/c'] })
+    expect(slow.result.stepFailed).toBe(true)
+    expect(slow.result.verify?.problems).toEqual([
+      'max-warm-latency: 1 endpoint(s) slower than 100ms when warm: /c 150ms'
+    ])
+  })
+
+  it('marks metrics that look warm for the wrong reason, in the phase and the summary', async () => {
+    const { result, summary } = await run({ 'metrics-path': '/metrics', 'min-cache-size': '0' })
+
+    expect(result.metrics?.doubts).toEqual([
+      'every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm'
+    ])
+    expect(result.phases?.find(p => p.name === 'metrics')?.status).toBe('warning')
+    expect(result.warnings).toContain(result.metrics?.doubts[0])
+    expect(summary).toContain(
+      '> The metrics look warm for the wrong reason: every threshold already held'
+    )
+  })
+
+  it('skips verify when verify is false', async () => {
+    const { result, seen } = await run({ verify: 'false' })
+    expect(result.verify).toBeUndefined()
+    expect(seen).toEqual(['GET /a', 'GET /b', 'GET /c'])
+    expect(result.phases?.map(p => p.name)).toEqual(['warm'])
+  })
+})
+
+describe('runAll over real HTTP (nock)', () => {
+  it('sends the version override and the key with every request of every phase', async () => {
+    const headers = {
+      reqheaders: { 'cloudflare-workers-version-overrides': 'api="v2"', 'x-api-key': 'k-1' }
+    }
+    nock(API, headers).get('/health').reply(200, { version: 'v2' })
+    nock(API, headers)
+      .get('/metrics')
+      .reply(200, { cacheStats: { l2Size: 0, overallHitRate: 0 } })
+    nock(API, headers)
+      .get('/metrics')
+      .reply(200, { cacheStats: { l2Size: 1, overallHitRate: 0.5 } })
+    nock(API, headers).post('/warmup').reply(200, {})
+    nock(API, headers)
+      .get('/a')
+      .times(2)
+      .reply(200, { data: [1] }, { 'CF-Cache-Status': 'HIT' })
+
+    const settings = phaseSettings({
+      'api-key': 'k-1',
+      'version-override': 'api="v2"',
+      'wait-for': '/health',
+      'wait-for-version': 'version=v2',
+      'warmup-trigger': '/warmup',
+      'metrics-path': '/metrics'
+    })
+    const result = await runAll(settings, { clock: new FakeClock(T0) })
+
+    expect(result.phases?.map(p => p.status)).toEqual([
+      'passed',
+      'passed',
+      'passed',
+      'passed',
+      'passed'
+    ])
+    expect(result.verify?.entries[0]?.evidence).toBe('CF-Cache-Status: HIT')
+  })
+})

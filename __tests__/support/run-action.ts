@@ -1,0 +1,142 @@
+/**
+ * Runs the built action (dist/index.js) as a child process the way a GitHub runner runs it, for
+ * the end-to-end tests, with a fake deployment (scripts/fake-api.js) in this process.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startFakeApi, type FakeApi, type FakeApiOptions } from '../../scripts/fake-api.js'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const ACTION = path.join(ROOT, 'dist/index.js')
+
+export interface Run {
+  readonly code: number
+  readonly ms: number
+  readonly stdout: string
+  readonly stderr: string
+  /** The raw GITHUB_OUTPUT file, and the outputs parsed from it. */
+  readonly outputFile: string
+  readonly outputs: Record<string, string>
+  readonly summary: string
+  /** The raw JSON report ('' when none was written), and parsed. */
+  readonly reportFile: string
+  readonly report?: Report
+}
+
+export interface ReportEndpoint {
+  path: string
+  outcome: string
+  cause?: string
+  reason?: string
+  attempts: number
+}
+
+export interface ReportThreshold {
+  text: string
+  met: boolean
+  baseline?: number
+  final?: number
+  target: number
+  scale?: string
+  progression: (number | null)[]
+}
+
+export interface Report {
+  result: string
+  stepFailed: boolean
+  durationMs: number
+  totals: { total: number; passed: number; failed: number; skipped: number }
+  tiers: { priority: string; endpoints: ReportEndpoint[] }[]
+  warnings: string[]
+  phases?: { name: string; status: string; durationMs: number; detail: string }[]
+  wait?: { ready: boolean; polls: number; versionSeen?: string; message: string }
+  verify?: { cached: number; entries: unknown[] }
+  metrics?: {
+    polls: number
+    met: boolean
+    error?: string
+    thresholds: ReportThreshold[]
+    doubts: string[]
+  }
+}
+
+/** @actions/core writes each output as `name<<ghadelimiter_<uuid>`, the value, the delimiter. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  for (const m of text.matchAll(/^([\w-]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm))
+    outputs[m[1]!] = m[3]!
+  return outputs
+}
+
+const cleanups: (() => Promise<void>)[] = []
+
+/** Closes the fake APIs and removes the temp dirs of the test; call it in afterEach. */
+export async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+}
+
+/** Starts the fake API; cleanUp closes it. */
+export async function fakeApi(options: FakeApiOptions = {}): Promise<FakeApi> {
+  const api = await startFakeApi(options)
+  cleanups.push(() => api.close())
+  return api
+}
+
+/** Builds dist when it is missing (dist is committed; a fresh clone without it, say). */
+export function ensureBuilt(): void {
+  if (!existsSync(ACTION)) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT })
+}
+
+/**
+ * Runs dist/index.js with inputs as INPUT_<NAME>: @actions/core upper-cases the name, turns
+ * spaces into `_` and keeps hyphens (INPUT_API-KEY). A clean env, as on a fresh runner.
+ */
+export async function runAction(inputs: Record<string, string | undefined>): Promise<Run> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-e2e-'))
+  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  const outputPath = path.join(dir, 'github-output')
+  const summaryPath = path.join(dir, 'step-summary.md')
+  await writeFile(outputPath, '')
+  await writeFile(summaryPath, '')
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: dir
+  }
+  for (const [name, value] of Object.entries(inputs))
+    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+
+  const started = Date.now()
+  // Async on purpose: the fake API lives in this process, and a sync spawn would block it.
+  const { code, stdout, stderr } = await new Promise<{
+    code: number
+    stdout: string
+    stderr: string
+  }>(resolve =>
+    execFile(process.execPath, [ACTION], { env, timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
+    )
+  )
+  const ms = Date.now() - started
+  const outputFile = await readFile(outputPath, 'utf8')
+  const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
+    () => ''
+  )
+  return {
+    code,
+    ms,
+    stdout,
+    stderr,
+    outputFile,
+    outputs: parseOutputs(outputFile),
+    summary: await readFile(summaryPath, 'utf8'),
+    reportFile,
+    ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
+  }
+}
