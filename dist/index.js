@@ -43090,7 +43090,11 @@ function headline(result) {
     const counts = `${t.passed}/${t.total} endpoints warmed` +
         (t.failed ? `, ${t.failed} failed` : '') +
         (t.skipped ? `, ${t.skipped} skipped` : '');
-    return `Cache warm ${result.result}: ${counts}`;
+    const gates = (result.phases ?? [])
+        .filter(p => p.status === 'failed' && p.name !== 'warm')
+        .map(p => p.name);
+    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
+    return `Cache warm ${result.result}: ${counts}${but}`;
 }
 function stepLine(result) {
     if (result.dryRun)
@@ -43323,7 +43327,8 @@ async function runAll(settings, deps = {}) {
             : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
         const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
         const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
-        const warnings = [...warm.warnings, ...(extra.metrics?.doubts ?? [])];
+        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+        const warnings = [...warm.warnings];
         for (const e of extra.verify?.entries ?? [])
             if (e.note)
                 warnings.push(`${e.method} ${e.path}: ${e.note}`);
@@ -43331,6 +43336,7 @@ async function runAll(settings, deps = {}) {
             warnings.push(extra.trigger.message);
         return {
             ...warm,
+            settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
             startedAt: new Date(started).toISOString(),
             durationMs: Math.round(clock.now() - started),
             result: failed ? 'failed' : 'passed',
@@ -43934,6 +43940,8 @@ async function run(deps = {}) {
     }
     for (const w of safe.warnings)
         warning(w);
+    for (const d of safe.metrics?.doubts ?? [])
+        warning(`the metrics look warm for the wrong reason: ${d}`);
     if (safe.stepFailed) {
         const gates = (safe.phases ?? [])
             .filter(p => p.status === 'failed' && p.name !== 'warm')

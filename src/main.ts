@@ -128,6 +128,8 @@ export async function run(deps: MainDeps = {}): Promise<void> {
       core.error(p.detail, { title: `Cache warm: ${p.name} failed` })
   }
   for (const w of safe.warnings) core.warning(w)
+  for (const d of safe.metrics?.doubts ?? [])
+    core.warning(`the metrics look warm for the wrong reason: ${d}`)
   if (safe.stepFailed) {
     const gates = (safe.phases ?? [])
       .filter(p => p.status === 'failed' && p.name !== 'warm')

@@ -222,13 +222,15 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined
     const stepFailed =
       settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined)
-    const warnings = [...warm.warnings, ...(extra.metrics?.doubts ?? [])]
+    // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+    const warnings = [...warm.warnings]
     for (const e of extra.verify?.entries ?? [])
       if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
     if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
       warnings.push(extra.trigger.message)
     return {
       ...warm,
+      settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
       startedAt: new Date(started).toISOString(),
       durationMs: Math.round(clock.now() - started),
       result: failed ? 'failed' : 'passed',

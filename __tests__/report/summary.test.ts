@@ -11,7 +11,7 @@ describe('renderSummary', () => {
   it('leads with the verdict and the reason the step failed', () => {
     const md = renderSummary(sampleResult())
     expect(md.split('\n')[0]).toBe(
-      '## ❌ Cache warm failed: 2/5 endpoints warmed, 2 failed, 1 skipped'
+      '## ❌ Cache warm failed: 2/5 endpoints warmed, 2 failed, 1 skipped; metrics failed'
     )
     expect(md).toContain('The step fails (fail-on: critical).')
     expect(md).toContain('Stopped early: the deadline (10m) passed')

@@ -1,19 +1,23 @@
 import { formatDuration } from '../config/duration.js'
-import type { EndpointResult, PhaseResult, RunResult } from '../result.js'
+import type { EndpointResult, FullResult, PhaseResult, RunResult } from '../result.js'
 import { formatRate } from '../metrics/rates.js'
 
 export function ms(v: number | undefined): string {
   return v === undefined ? '–' : formatDuration(v)
 }
 
-export function headline(result: RunResult): string {
+export function headline(result: FullResult): string {
   const t = result.totals
   if (result.dryRun) return `Dry run: ${t.total} endpoint(s) planned, nothing sent`
   const counts =
     `${t.passed}/${t.total} endpoints warmed` +
     (t.failed ? `, ${t.failed} failed` : '') +
     (t.skipped ? `, ${t.skipped} skipped` : '')
-  return `Cache warm ${result.result}: ${counts}`
+  const gates = (result.phases ?? [])
+    .filter(p => p.status === 'failed' && p.name !== 'warm')
+    .map(p => p.name)
+  const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : ''
+  return `Cache warm ${result.result}: ${counts}${but}`
 }
 
 export function stepLine(result: RunResult): string {
