@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@je
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import nock from 'nock'
+import { fileURLToPath } from 'node:url'
 import { json, startServer, type LocalServer } from './support/server.js'
 
 jest.unstable_mockModule('@actions/core', () => import('./fixtures/core.js'))
@@ -136,5 +138,94 @@ describe('run', () => {
     expect(core.outputs).toMatchObject({ result: 'dry-run', warmed: '0', skipped: '2' })
     expect(core.logs.join('\n')).toContain(`GET    ${server.origin}/b`)
     expect(core.failures).toEqual([])
+  })
+
+  const events = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'events')
+
+  it('takes the url from a successful deployment_status event when url is empty', async () => {
+    const eventFile = path.join(dir, 'event.json')
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(
+      eventFile,
+      JSON.stringify({
+        deployment_status: { state: 'success', environment_url: server.origin },
+        deployment: { sha: 'a'.repeat(40) }
+      })
+    )
+    core.reset({ 'api-key': KEY, endpoints: '- /a', 'report-file': path.join(dir, 'r5.json') })
+
+    await run({
+      env: {
+        GITHUB_WORKSPACE: dir,
+        GITHUB_EVENT_NAME: 'deployment_status',
+        GITHUB_EVENT_PATH: eventFile
+      }
+    })
+
+    expect(core.failures).toEqual([])
+    expect(core.outputs.result).toBe('passed')
+    expect(core.logs).toContain(
+      `info: url from the event's deployment_status.environment_url: ${server.origin}`
+    )
+  })
+
+  it('skips with a notice, not a failure, while the deployment is not successful', async () => {
+    const before = server.requests.length
+    core.reset({ 'api-key': KEY, endpoints: '- /a' })
+
+    await run({
+      env: {
+        GITHUB_WORKSPACE: dir,
+        GITHUB_EVENT_NAME: 'deployment_status',
+        GITHUB_EVENT_PATH: path.join(events, 'deployment_status.pending.json')
+      }
+    })
+
+    expect(core.failures).toEqual([])
+    expect(core.outputs.result).toBe('skipped')
+    expect(core.summaries[0]).toContain('is "pending", not success')
+    expect(server.requests.length).toBe(before)
+  })
+
+  it('fails with one line naming url on any other event without a url', async () => {
+    core.reset({ 'api-key': KEY, endpoints: '- /a' })
+
+    await run({
+      env: {
+        GITHUB_WORKSPACE: dir,
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_EVENT_PATH: path.join(events, 'push.json')
+      }
+    })
+
+    expect(core.failures).toHaveLength(1)
+    expect(core.failures[0]).toMatch(/^url: is required on a push event/)
+  })
+
+  it('never turns a good warm red when the token may not write checks', async () => {
+    nock('https://api.github.com')
+      .post('/repos/acme/reports/check-runs')
+      .twice()
+      .reply(403, { message: 'Resource not accessible by integration' })
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: '- /a',
+      'github-token': 'ghs_secret_token',
+      'check-name': 'Cache warm',
+      'report-file': path.join(dir, 'r6.json')
+    })
+
+    await run({
+      env: { GITHUB_WORKSPACE: dir, GITHUB_REPOSITORY: 'acme/reports', GITHUB_SHA: 'b'.repeat(40) }
+    })
+
+    expect(core.failures).toEqual([])
+    expect(core.outputs.result).toBe('passed')
+    expect(
+      core.logs.filter(l => l.includes('give the job `permissions: checks: write`'))
+    ).toHaveLength(2)
+    expect(core.secrets).toContain('ghs_secret_token')
+    expect(everything()).not.toContain('ghs_secret_token')
   })
 })

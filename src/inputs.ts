@@ -17,6 +17,8 @@ export function rawSecrets(raw: RawInputs): string[] {
   const found: string[] = []
   const key = raw['api-key']?.trim()
   if (key) found.push(key)
+  const token = raw['github-token']?.trim()
+  if (token) found.push(token)
   for (const line of (raw.headers ?? '').split(/\r?\n/)) {
     if (line.trim().startsWith('#')) continue
     const colon = line.indexOf(':')

@@ -11,10 +11,24 @@ import { Redactor } from './secrets.js'
 import type { Settings } from './config/settings.js'
 import type { FullResult } from './result.js'
 import { renderPlan, planTiers } from './warm/plan.js'
+import { readGitHubContext } from './github/context.js'
+import { urlFromEvent } from './github/event.js'
+import { makePublisher, type OctokitFactory } from './github/publish.js'
 
 export interface MainDeps {
   readonly engine?: EngineDeps
   readonly env?: NodeJS.ProcessEnv
+  /** Builds the GitHub client (tests point it at nock). */
+  readonly octokit?: OctokitFactory
+}
+
+async function inputError(message: string, redactor: Redactor): Promise<void> {
+  setOutputs(failedBeforeStartOutputs(''), redactor)
+  await core.summary
+    .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${message}\n`)
+    .write()
+    .catch(() => undefined)
+  core.setFailed(message)
 }
 
 function setOutputs(outputs: Record<string, string>, redactor: Redactor): void {
@@ -47,25 +61,40 @@ export async function run(deps: MainDeps = {}): Promise<void> {
     redactor.add(secret)
   }
 
+  const gh = readGitHubContext(env)
+  if (!raw.url?.trim()) {
+    // No url: only a successful deployment_status event can supply one.
+    const fromEvent = urlFromEvent(gh.eventName, gh.payload)
+    if (fromEvent.kind === 'skip') {
+      core.notice(fromEvent.reason, { title: 'Cache warm skipped' })
+      setOutputs({ ...failedBeforeStartOutputs(''), result: 'skipped' }, redactor)
+      await core.summary
+        .addRaw(`## ⏭️ Cache warm skipped\n\n${fromEvent.reason}\n`)
+        .write()
+        .catch(() => undefined)
+      return
+    }
+    if (fromEvent.kind === 'none')
+      return inputError(redactor.redact(new InputError('url', fromEvent.reason).message), redactor)
+    core.info(`url from the event's ${fromEvent.from}: ${fromEvent.url}`)
+    raw.url = fromEvent.url
+  }
+
   let settings: Settings
   try {
     settings = settingsFromInputs(raw, env)
   } catch (error) {
-    const message = redactor.redact(errorMessage(error))
     if (!(error instanceof InputError))
       core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
-    setOutputs(failedBeforeStartOutputs(''), redactor)
-    await core.summary
-      .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${message}\n`)
-      .write()
-      .catch(() => undefined)
-    core.setFailed(message)
-    return
+    return inputError(redactor.redact(errorMessage(error)), redactor)
   }
 
   if (settings.dryRun) {
     core.info(redactor.redact(renderPlan(planTiers(settings), settings)))
   }
+
+  const publisher = settings.dryRun ? undefined : makePublisher(settings, gh, deps.octokit)
+  for (const w of (await publisher?.start()) ?? []) core.warning(redactor.redact(w))
 
   const cancel = cancellation()
   const agents =
@@ -93,11 +122,15 @@ export async function run(deps: MainDeps = {}): Promise<void> {
 
   const safe = redactor.redactDeep(result)
   const summary = renderSummary(safe)
+  // Side effects that must not sink the run: settled together, failures become warnings.
   const written = await Promise.allSettled([
     writeReport(settings.reportFile, safe),
-    core.summary.addRaw(summary).write()
+    core.summary.addRaw(summary).write(),
+    publisher?.finish(safe, summary) ?? Promise.resolve([])
   ])
-  const [report, jobSummary] = written
+  const [report, jobSummary, published] = written
+  if (published?.status === 'fulfilled')
+    for (const w of published.value) core.warning(redactor.redact(w))
   if (report.status === 'rejected')
     core.warning(
       redactor.redact(

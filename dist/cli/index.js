@@ -38674,7 +38674,10 @@ const INPUT_NAMES = [
     'fail-on',
     'dry-run',
     'report-file',
-    ...PHASE_INPUTS
+    ...PHASE_INPUTS,
+    'github-token',
+    'check-name',
+    'pr-comment'
 ];
 const DEFAULTS = {
     'api-key-header': 'X-API-Key',
@@ -38683,7 +38686,9 @@ const DEFAULTS = {
     retries: '2',
     deadline: '10m',
     'fail-on': 'critical',
-    'dry-run': 'false'
+    'dry-run': 'false',
+    'check-name': 'Cache warm',
+    'pr-comment': 'false'
 };
 const LIMITS = {
     concurrency: { min: 1, max: 256 },
@@ -38834,7 +38839,13 @@ function parseSettings(raw, ctx) {
     const reportFile = reportText !== ''
         ? external_node_path_default().resolve(ctx.workspace, reportText)
         : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json');
-    const secrets = [apiKey, ...Object.values(headers)].filter((s) => !!s && s.length > 0);
+    const githubToken = raw['github-token']?.trim() || undefined;
+    const checkName = raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim();
+    if (/[\r\n\0]/.test(checkName))
+        throw new InputError('check-name', 'contains a line break; give one line');
+    if (checkName.length > 100)
+        throw new InputError('check-name', 'is longer than 100 characters');
+    const secrets = [apiKey, githubToken, ...Object.values(headers)].filter((s) => !!s && s.length > 0);
     const settings = {
         baseUrl: base.href,
         origin: base.origin,
@@ -38850,6 +38861,9 @@ function parseSettings(raw, ctx) {
         failOn: oneOf(raw, 'fail-on', FAIL_ON),
         dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
         reportFile,
+        ...(githubToken ? { githubToken } : {}),
+        checkName,
+        prComment: parseBoolean('pr-comment', value(raw, 'pr-comment')),
         secrets,
         ...parsePhaseSettings(raw, base)
     };

@@ -36,7 +36,10 @@ export const INPUT_NAMES = [
   'fail-on',
   'dry-run',
   'report-file',
-  ...PHASE_INPUTS
+  ...PHASE_INPUTS,
+  'github-token',
+  'check-name',
+  'pr-comment'
 ] as const
 export type InputName = (typeof INPUT_NAMES)[number]
 export type RawInputs = Partial<Record<InputName, string>>
@@ -57,7 +60,12 @@ export interface Settings extends PhaseSettings {
   readonly failOn: FailOn
   readonly dryRun: boolean
   readonly reportFile: string
-  /** Values to mask and redact: the key and every extra header value. */
+  /** Token for the check run and PR comment; absent: neither is written. */
+  readonly githubToken?: string
+  /** Name of the check run; empty: no check run. */
+  readonly checkName: string
+  readonly prComment: boolean
+  /** Values to mask and redact: the key, every extra header value, the GitHub token. */
   readonly secrets: readonly string[]
 }
 
@@ -75,7 +83,9 @@ export const DEFAULTS = {
   retries: '2',
   deadline: '10m',
   'fail-on': 'critical',
-  'dry-run': 'false'
+  'dry-run': 'false',
+  'check-name': 'Cache warm',
+  'pr-comment': 'false'
 } as const satisfies RawInputs
 
 const LIMITS = {
@@ -262,7 +272,14 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
       ? path.resolve(ctx.workspace, reportText)
       : path.join(ctx.runnerTemp || tmpdir(), 'cache-warm-report.json')
 
-  const secrets = [apiKey, ...Object.values(headers)].filter(
+  const githubToken = raw['github-token']?.trim() || undefined
+  const checkName =
+    raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim()
+
+  if (/[\r\n\0]/.test(checkName))
+    throw new InputError('check-name', 'contains a line break; give one line')
+  if (checkName.length > 100) throw new InputError('check-name', 'is longer than 100 characters')
+  const secrets = [apiKey, githubToken, ...Object.values(headers)].filter(
     (s): s is string => !!s && s.length > 0
   )
   const settings: Settings = {
@@ -280,6 +297,9 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     failOn: oneOf(raw, 'fail-on', FAIL_ON),
     dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
     reportFile,
+    ...(githubToken ? { githubToken } : {}),
+    checkName,
+    prComment: parseBoolean('pr-comment', value(raw, 'pr-comment')),
     secrets,
     ...parsePhaseSettings(raw, base)
   }
