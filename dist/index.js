@@ -49835,17 +49835,6 @@ async function completeCheck(octokit, repo, id, sha, name, result, summary, deta
     else
         await octokit.rest.checks.create({ ...repo, name, head_sha: sha, ...body });
 }
-/** A skipped check (deployment not successful yet), so a required check does not hang. */
-async function skippedCheck(octokit, repo, sha, name, reason) {
-    await octokit.rest.checks.create({
-        ...repo,
-        name,
-        head_sha: sha,
-        status: 'completed',
-        conclusion: 'skipped',
-        output: { title: 'skipped', summary: reason }
-    });
-}
 
 ;// CONCATENATED MODULE: ./src/github/comment.ts
 /** The hidden line that finds this action's comment again, one per check name. */
@@ -49937,17 +49926,6 @@ function makePublisher(settings, gh, factory = defaultFactory) {
                     `${labels[i]}: ${why(s.reason, i === 0 && checks ? 'checks: write' : 'pull-requests: write')}`
                 ]
                 : []);
-        },
-        async skip(reason) {
-            if (!checks)
-                return [];
-            try {
-                await skippedCheck(octokit, repo, sha, checkName, reason);
-                return [];
-            }
-            catch (error) {
-                return [`could not create the check run "${checkName}": ${why(error, 'checks: write')}`];
-            }
         }
     };
 }

@@ -1,19 +1,21 @@
 /**
- * `npm run demo`: runs the built action (dist/index.js) the way a GitHub runner does, against a
- * fake freshly deployed trading-reports API, and shows what a user would see: the log, the
- * outputs, the job summary, and cold against warm latency. Then the same run with a wrong key.
+ * `npm run demo`: starts the example Worker (examples/worker) in workerd through miniflare, as a
+ * freshly deployed trading-reports API with nothing cached, and runs the built action
+ * (dist/index.js) against it the way a GitHub runner does. Prints what a user would see: the step
+ * log, the phases, the thresholds, cold against warm latency and the outputs. Then the same run
+ * with a wrong key, which fails, says why, and keeps the key out of every artifact.
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
-import { startFakeApi } from './fake-api.js'
+import { startWorker } from './worker.js'
 
 const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+const VERSION = '1.4.2'
 
 const ENDPOINTS = `critical:
   - /api/v1/reports/pre-market
@@ -23,24 +25,83 @@ high:
   - /api/v1/reports/end-of-day
 normal:
   - /api/v1/sentiment/AAPL
+  - /api/v1/sentiment/MSFT
   - /api/v1/sentiment/NVDA
+  - /api/v1/sentiment/TSLA
   - /api/v1/sentiment/SPY
-`
-const EXPECT = 'json: {success: true, data: non-empty, real_data: true}'
+  - /api/v1/sentiment/QQQ`
+
+/**
+ * What this example really reaches after a warm, every time: the warm-up route fills the three
+ * reports and the symbols (4 entries, no lookups counted); the warm pass then finds those 4 in L1
+ * and misses the 6 sentiment routes; verify hits all 10. So L1 and L2 hold 10 entries each and
+ * the L1 hit rate is 14 hits / 20 lookups = 70 %. The gates sit at what a healthy warm must show,
+ * with a little room under the rate. A real deploy with more routes sets these higher (the
+ * README's 100 / 1,000 / 70 %).
+ */
+const THRESHOLDS = `cacheStats.l1Size >= 10
+cacheStats.l2Size >= 10
+l1Stats.hitRate >= 65%`
+
+/** The step's `with:` block, minus url and api-key, which depend on the run. */
+const WITH = {
+  endpoints: ENDPOINTS,
+  expect: 'json: {success: true, data: non-empty, real_data: true}',
+  'wait-for': '/health',
+  'wait-for-version': `version=${VERSION}`,
+  'wait-timeout': '10s',
+  'warmup-trigger': 'POST /api/v1/cache/warmup',
+  'warmup-trigger-required': 'true',
+  'min-cached': '80%',
+  'metrics-path': '/api/v1/cache/metrics',
+  thresholds: THRESHOLDS,
+  // Short, for a demo: a real workflow keeps the defaults (5s, 2m).
+  'poll-interval': '250ms',
+  'poll-timeout': '3s'
+}
 
 const bold = text => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
 const rule = title =>
   console.log(bold(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`))
-const indent = text => text.replace(/^(?=.)/gm, '  ')
+const indent = (text, by = '  ') => text.replace(/^(?=.)/gm, by)
+const ms = n => (n === undefined ? '–' : `${n} ms`)
+
+/** Rows as aligned columns; `right` lists the columns to right-align. */
+function table(rows, right = []) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => String(r[i] ?? '').length)))
+  return rows
+    .map(r =>
+      r
+        .map((c, i) =>
+          right.includes(i)
+            ? String(c ?? '').padStart(widths[i])
+            : String(c ?? '').padEnd(widths[i])
+        )
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n')
+}
+
+/** The `with:` block as it would stand in a workflow. */
+function withBlock(inputs) {
+  const lines = Object.entries(inputs).map(([name, value]) =>
+    value.includes('\n') ? `${name}: |\n${indent(value)}` : `${name}: ${value}`
+  )
+  return `with:\n${indent(lines.join('\n'))}`
+}
 
 /**
  * Runs dist/index.js as a runner would: inputs as INPUT_<NAME> (@actions/core upper-cases the
- * name and keeps hyphens: INPUT_API-KEY), outputs and summary in files.
+ * name and keeps hyphens: INPUT_API-KEY), outputs and summary in files, RUNNER_TEMP for the
+ * report. Asynchronous: the Worker answers from this process's event loop too (miniflare).
  */
 async function runAction(dir, inputs) {
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary') }
+  const report = path.join(dir, 'cache-warm-report.json')
   await writeFile(files.output, '')
   await writeFile(files.summary, '')
+  await rm(report, { force: true })
   const env = {
     PATH: process.env.PATH,
     GITHUB_OUTPUT: files.output,
@@ -56,13 +117,15 @@ async function runAction(dir, inputs) {
       resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr })
     )
   )
+  const reportText = await readFile(report, 'utf8').catch(() => '')
   return {
     code,
     ms: Date.now() - started,
     log: asRunnerShows(stdout + stderr),
     outputs: parseOutputs(await readFile(files.output, 'utf8')),
     summary: await readFile(files.summary, 'utf8'),
-    report: await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(() => '')
+    reportText,
+    report: reportText ? JSON.parse(reportText) : undefined
   }
 }
 
@@ -72,6 +135,7 @@ function asRunnerShows(text) {
     .split('\n')
     .filter(line => !line.startsWith('::add-mask::'))
     .map(line => line.replace(/^::(error|warning|notice)[^:]*::/, (_, kind) => `${kind}: `))
+    .map(line => line.replace(/%25/g, '%').replace(/%3A/g, ':'))
     .join('\n')
     .trimEnd()
 }
@@ -84,113 +148,130 @@ function parseOutputs(text) {
   return outputs
 }
 
-/** Markdown for a terminal: tables as aligned columns, no backticks or bold markers. */
-function markdownForTerminal(md) {
-  const out = []
-  let table = []
-  const flush = () => {
-    const widths = table[0].map((_, i) => Math.max(...table.map(r => (r[i] ?? '').length)))
-    for (const r of table)
-      out.push(
-        r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join('  ')
-          .trimEnd()
-      )
-    table = []
-  }
-  for (const line of md.replace(/`|\*\*/g, '').split('\n')) {
-    if (/^\|[-:| ]+\|$/.test(line)) continue
-    if (line.startsWith('|')) {
-      table.push(
-        line
-          .slice(1, -1)
-          .split(/(?<!\\)\|/)
-          .map(c => c.trim().replace(/\\\|/g, '|'))
-      )
-      continue
-    }
-    if (table.length > 0) flush()
-    out.push(line)
-  }
-  if (table.length > 0) flush()
-  return out
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim()
+function showPhases(report) {
+  const rows = [['phase', 'status', 'took', 'what happened']]
+  for (const p of report.phases ?? []) rows.push([p.name, p.status, ms(p.durationMs), p.detail])
+  console.log(indent(table(rows, [2])))
 }
 
-/** One GET with the key, timed, to show what a warm cache answers. */
-function timedGet(url, apiKey) {
-  const started = process.hrtime.bigint()
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: { 'X-API-Key': apiKey } }, res => {
-        let body = ''
-        res.on('data', chunk => (body += chunk))
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6
-          resolve({ ms, cache: res.headers['x-cache'], body })
-        })
-      })
-      .on('error', reject)
-  })
+function showThresholds(report) {
+  const metrics = report.metrics
+  if (!metrics) return console.log('  (no metrics phase)')
+  const rate = (t, v) =>
+    v === undefined || v === null ? '–' : t.rate ? `${Math.round(v * 1000) / 10} %` : String(v)
+  const rows = [['', 'threshold', 'before warming', 'after', 'read as']]
+  for (const t of metrics.thresholds)
+    rows.push([
+      t.met ? 'met' : 'NOT MET',
+      t.text,
+      rate(t, t.baseline),
+      rate(t, t.final),
+      t.scale ?? ''
+    ])
+  console.log(indent(table(rows)))
+  console.log(indent(`\n${metrics.polls} poll(s) of ${report.metrics.path}`))
+  for (const d of metrics.doubts) console.log(indent(`caution: ${d}`))
+}
+
+function showColdWarm(report, outputs) {
+  const verified = new Map((report.verify?.entries ?? []).map(e => [e.path, e]))
+  const rows = [['tier', 'endpoint', 'warm pass', 'X-Cache', 'asked again', 'verify']]
+  for (const tier of report.tiers)
+    for (const e of tier.endpoints) {
+      const again = verified.get(e.path)
+      rows.push([
+        tier.priority,
+        e.path,
+        ms(e.latencyMs),
+        (e.cache ?? '').replace('X-Cache: ', ''),
+        ms(again?.latencyMs),
+        again?.state ?? ''
+      ])
+    }
+  console.log(indent(table(rows, [2, 4])))
+  console.log(
+    indent(
+      `\ncold (the warm pass): p50 ${ms(Number(outputs['cold-p50-ms']))}, p95 ${ms(Number(outputs['cold-p95-ms']))}\n` +
+        `warm (asked again):   p50 ${ms(Number(outputs['warm-p50-ms']))}, p95 ${ms(Number(outputs['warm-p95-ms']))}\n` +
+        `speedup:              ${outputs.speedup}× (cold p50 / warm p50)\n\n` +
+        'A miss waits 150-300 ms for the simulated upstream. The reports and symbols were already\n' +
+        'HITs in the warm pass: the warm-up trigger had filled them a moment before.'
+    )
+  )
+}
+
+function showOutputs(outputs) {
+  const rows = Object.entries(outputs).map(([name, value]) => [name, value])
+  console.log(indent(table(rows)))
 }
 
 async function main() {
   const apiKey = `demo-${randomBytes(12).toString('hex')}`
-  const api = await startFakeApi({ apiKey })
+  const vars = { API_KEY: apiKey, VERSION, WARMUP_ENABLED: 'true' }
+  const started = Date.now()
+  const worker = await startWorker({ vars })
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-demo-'))
   try {
-    const inputs = { url: api.url, 'api-key': apiKey, endpoints: ENDPOINTS, expect: EXPECT }
-    rule('A fresh deployment: a fake trading-reports worker, nothing cached yet')
-    console.log(indent(`url: ${api.url}\napi-key: (a generated secret)\nexpect: ${EXPECT}`))
-    console.log(indent(`endpoints:\n${indent(ENDPOINTS.trimEnd())}`))
-
-    const run = await runAction(dir, inputs)
-    rule(`Step log (node dist/index.js, ${run.ms} ms, exit ${run.code})`)
-    console.log(indent(run.log))
-    rule('Outputs')
-    const width = Math.max(...Object.keys(run.outputs).map(name => name.length))
-    for (const [name, value] of Object.entries(run.outputs))
-      console.log(`  ${name.padEnd(width)}  ${value}`.trimEnd())
-    rule('Job summary')
-    console.log(indent(markdownForTerminal(run.summary)))
-
-    rule('Cold against warm')
-    const paths = ENDPOINTS.match(/\/api\/\S+/g)
-    const warm = []
-    for (const p of paths) warm.push(await timedGet(`${api.url}${p}`, apiKey))
-    const hits = warm.filter(w => w.cache === 'HIT').length
-    const warmMax = Math.max(...warm.map(w => w.ms))
-    const metrics = JSON.parse((await timedGet(`${api.url}/api/v1/cache/metrics`, apiKey)).body)
+    rule('A fresh deploy: the example Worker in workerd, nothing cached yet')
     console.log(
       indent(
-        `cold (while warming): p50 ${run.outputs['cold-p50-ms']} ms, p95 ${run.outputs['cold-p95-ms']} ms\n` +
-          `warm (asked again):   ${hits}/${paths.length} X-Cache: HIT, slowest ${warmMax.toFixed(1)} ms\n` +
-          `server cache metrics: ${JSON.stringify(metrics.cacheStats)}`
+        `${worker.url}, version ${VERSION}, WARMUP_ENABLED=true, a generated API_KEY\n` +
+          `(examples/worker, started in ${Date.now() - started} ms)\n\n` +
+          'The step, as it would stand in a workflow:\n\n' +
+          withBlock({
+            url: worker.url,
+            'api-key': '${{ secrets.WORKER_API_KEY }}',
+            ...WITH
+          })
       )
     )
 
+    const run = await runAction(dir, { url: worker.url, 'api-key': apiKey, ...WITH })
+    rule(`Step log (node dist/index.js, ${run.ms} ms, exit ${run.code})`)
+    console.log(indent(run.log))
+    if (!run.report) throw new Error('the action wrote no report')
+    rule(run.summary.split('\n')[0].replace(/^#+\s*(✅|❌)?\s*/, ''))
+    showPhases(run.report)
+    rule('Thresholds (cache metrics before and after)')
+    showThresholds(run.report)
+    rule('Cold against warm')
+    showColdWarm(run.report, run.outputs)
+    rule('Outputs')
+    showOutputs(run.outputs)
+
     rule('Same run with a wrong key')
-    const wrongKey = 'wrong-key-from-an-old-secret'
-    const wrong = await runAction(dir, { ...inputs, 'api-key': wrongKey })
-    const reason = wrong.summary.split('\n').find(line => line.startsWith('- '))
-    console.log(indent(`exit ${wrong.code}, result=${wrong.outputs.result}, ${wrong.ms} ms`))
-    console.log(indent(markdownForTerminal(reason ?? '(no reason in the summary)')))
-    console.log(indent(wrong.log.split('\n').at(-1)))
-    const artifacts = [wrong.log, JSON.stringify(wrong.outputs), wrong.summary, wrong.report]
+    const wrongKey = `demo-${randomBytes(12).toString('hex')}`
+    const wrong = await runAction(dir, { url: worker.url, 'api-key': wrongKey, ...WITH })
+    const endpoints = wrong.report?.tiers.flatMap(t => t.endpoints) ?? []
+    const refused = endpoints.find(e => e.cause === 'http-401')
+    const skipped = endpoints.filter(e => e.outcome === 'skipped')
+    const artifacts = [wrong.log, JSON.stringify(wrong.outputs), wrong.summary, wrong.reportText]
     const leaked = artifacts.some(text => text.includes(wrongKey))
     console.log(
-      indent(`the key in the log, outputs, summary and report: ${leaked ? 'LEAKED' : 'absent'}`)
+      indent(
+        `exit ${wrong.code}, result=${wrong.outputs.result}, ${wrong.ms} ms\n` +
+          `${wrong.summary.split('\n')[0].replace(/^#+\s*(✅|❌)?\s*/, '')}\n\n` +
+          `why: ${refused?.reason ?? '(no endpoint answered 401)'}\n` +
+          (skipped.length > 0
+            ? `then ${skipped.length} endpoint(s) ${skipped[0].reason.replace(/^not sent: /, 'not sent, because ')}\n`
+            : '') +
+          `the key in the log, outputs, summary and report: ${leaked ? 'LEAKED' : 'absent'}`
+      )
     )
 
-    const ok = run.code === 0 && run.outputs.result === 'passed' && wrong.code !== 0 && !leaked
+    const ok =
+      run.code === 0 &&
+      run.outputs.result === 'passed' &&
+      run.outputs['thresholds-met'] === 'true' &&
+      wrong.code !== 0 &&
+      refused !== undefined &&
+      !leaked
     if (!ok) console.error('\ndemo: the action did not behave as expected (see above)')
     return ok ? 0 : 1
   } finally {
-    await api.close()
+    await worker.close()
     await rm(dir, { recursive: true, force: true })
+    console.log(`\n(demo done in ${((Date.now() - started) / 1000).toFixed(1)} s; Worker stopped)`)
   }
 }
 

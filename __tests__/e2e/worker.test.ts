@@ -221,6 +221,24 @@ describe('example Worker, failure switches', () => {
     })
   })
 
+  describe('UNCACHED_ROUTES', () => {
+    const worker = useWorker({ UNCACHED_ROUTES: SYMBOLS })
+
+    it('never caches the listed route, counting each request as a miss', async () => {
+      const first = await call(worker(), SYMBOLS)
+      const second = await call(worker(), SYMBOLS)
+      expect(second.headers.get('x-cache')).toBe('MISS')
+      expect(second.body).toMatchObject({ real_data: true, cached: false })
+      expect(second.ms).toBeGreaterThanOrEqual(100)
+      expect(second.body.data).toHaveLength(first.body.data.length)
+      const { cacheStats } = (await call(worker(), METRICS)).body
+      expect(cacheStats).toMatchObject({ totalRequests: 2, misses: 2, l1Size: 0, l2Size: 0 })
+      // Other routes still cache.
+      await call(worker(), PRE_MARKET)
+      expect((await call(worker(), PRE_MARKET)).headers.get('x-cache')).toBe('HIT')
+    })
+  })
+
   describe('SELF_INFLATING_WARMUP=true', () => {
     const worker = useWorker({ WARMUP_ENABLED: 'true', SELF_INFLATING_WARMUP: 'true' })
 

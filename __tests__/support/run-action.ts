@@ -1,6 +1,7 @@
 /**
  * Runs the built action (dist/index.js) as a child process the way a GitHub runner runs it, for
- * the end-to-end tests, with a fake deployment (scripts/fake-api.js) in this process.
+ * the end-to-end tests, against a fake deployment (scripts/fake-api.js) in this process or the
+ * example Worker in workerd (scripts/worker.js).
  */
 import { execFile, execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -30,6 +31,10 @@ export interface Run {
 export interface ReportEndpoint {
   path: string
   outcome: string
+  status?: number
+  latencyMs?: number
+  /** The cache header of the warming answer, e.g. `X-Cache: MISS`. */
+  cache?: string
   cause?: string
   reason?: string
   attempts: number
@@ -45,20 +50,46 @@ export interface ReportThreshold {
   progression: (number | null)[]
 }
 
+export interface ReportVerifyEntry {
+  path: string
+  state: string
+  evidence: string
+  latencyMs?: number
+}
+
 export interface Report {
   result: string
   stepFailed: boolean
   durationMs: number
   totals: { total: number; passed: number; failed: number; skipped: number }
   tiers: { priority: string; endpoints: ReportEndpoint[] }[]
+  latency: { coldP50Ms?: number; coldP95Ms?: number }
   warnings: string[]
   phases?: { name: string; status: string; durationMs: number; detail: string }[]
   wait?: { ready: boolean; polls: number; versionSeen?: string; message: string }
-  verify?: { cached: number; entries: unknown[] }
+  trigger?: {
+    method: string
+    path: string
+    ok: boolean
+    required: boolean
+    status?: number
+    attempts: number
+    message: string
+  }
+  verify?: {
+    cached: number
+    cachedShare: number
+    entries: ReportVerifyEntry[]
+    warmP50Ms?: number
+    speedup?: number
+    passed: boolean
+    problems: string[]
+  }
   metrics?: {
     polls: number
     met: boolean
     error?: string
+    hitRate?: number
     thresholds: ReportThreshold[]
     doubts: string[]
   }
@@ -139,4 +170,27 @@ export async function runAction(inputs: Record<string, string | undefined>): Pro
     reportFile,
     ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
   }
+}
+
+/**
+ * The artifacts of a run that contain `secret`: stdout, stderr, the summary, the outputs file and
+ * the report. The one line allowed to carry it is `::add-mask::<secret>`, which is how the runner
+ * learns to mask it; the runner consumes that line and never shows it.
+ */
+export function artifactsContaining(run: Run, secret: string): string[] {
+  const mask = `::add-mask::${secret}`
+  const stdout = run.stdout
+    .split('\n')
+    .filter(line => line !== mask)
+    .join('\n')
+  const artifacts = {
+    stdout,
+    stderr: run.stderr,
+    summary: run.summary,
+    outputs: run.outputFile,
+    report: run.reportFile
+  }
+  return Object.entries(artifacts)
+    .filter(([, text]) => text.includes(secret))
+    .map(([name]) => name)
 }

@@ -82,21 +82,3 @@ export async function completeCheck(
   if (id !== undefined) await octokit.rest.checks.update({ ...repo, check_run_id: id, ...body })
   else await octokit.rest.checks.create({ ...repo, name, head_sha: sha, ...body })
 }
-
-/** A skipped check (deployment not successful yet), so a required check does not hang. */
-export async function skippedCheck(
-  octokit: Octokit,
-  repo: Repo,
-  sha: string,
-  name: string,
-  reason: string
-): Promise<void> {
-  await octokit.rest.checks.create({
-    ...repo,
-    name,
-    head_sha: sha,
-    status: 'completed',
-    conclusion: 'skipped',
-    output: { title: 'skipped', summary: reason }
-  })
-}

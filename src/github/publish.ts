@@ -2,7 +2,7 @@ import { getOctokit } from '@actions/github'
 import type { Settings } from '../config/settings.js'
 import { errorMessage } from '../errors.js'
 import type { FullResult } from '../result.js'
-import { completeCheck, skippedCheck, startCheck, type Octokit, type Repo } from './checks.js'
+import { completeCheck, startCheck, type Octokit, type Repo } from './checks.js'
 import { pullRequestsFor, upsertComment } from './comment.js'
 import type { GitHubContext } from './context.js'
 
@@ -13,7 +13,6 @@ import type { GitHubContext } from './context.js'
 export interface Publisher {
   start(): Promise<string[]>
   finish(result: FullResult, summary: string): Promise<string[]>
-  skip(reason: string): Promise<string[]>
 }
 
 export type OctokitFactory = (token: string, apiUrl: string) => Octokit
@@ -83,16 +82,6 @@ export function makePublisher(
             ]
           : []
       )
-    },
-
-    async skip(reason) {
-      if (!checks) return []
-      try {
-        await skippedCheck(octokit!, repo!, sha!, checkName, reason)
-        return []
-      } catch (error) {
-        return [`could not create the check run "${checkName}": ${why(error, 'checks: write')}`]
-      }
     }
   }
 }

