@@ -425,4 +425,31 @@ describe('runAll over real HTTP (nock)', () => {
     ])
     expect(result.verify?.entries[0]?.evidence).toBe('CF-Cache-Status: HIT')
   })
+
+  it('does not poll a refused key until poll-timeout: verify and metrics are skipped, saying why', async () => {
+    const clock = new FakeClock(T0)
+    const seen: string[] = []
+    const send = fakeSend((req: HttpRequest, path: string): Reply => {
+      seen.push(path)
+      return answer(401, { body: { error: 'Invalid API key' } })
+    })
+    const settings = phaseSettings({
+      endpoints: 'critical: [/a]\nnormal: [/b]',
+      'metrics-path': '/metrics',
+      'min-cache-size': '1',
+      'poll-timeout': '2m'
+    })
+
+    const result = await runAll(settings, { clock, send })
+
+    expect(seen).toEqual(['/metrics', '/a'])
+    expect(clock.now() - T0).toBeLessThan(1000)
+    expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+      ['warm', 'failed'],
+      ['verify', 'skipped'],
+      ['metrics', 'skipped']
+    ])
+    expect(result.phases?.[2]?.detail).toContain('skipped: every critical endpoint answered 401')
+    expect(result.stepFailed).toBe(true)
+  })
 })

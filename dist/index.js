@@ -43975,6 +43975,12 @@ function progression(values, rate) {
     const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
     return list.join(' → ');
 }
+/** The verify pass against the warming pass; not "faster" when it was not. */
+function speedupText(speedup) {
+    return speedup >= 1.1
+        ? `${speedup}× faster than the warming pass`
+        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 
@@ -44103,6 +44109,17 @@ async function runAll(settings, deps = {}) {
             durationMs: warmTook,
             detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
         });
+        // A key the deployment refused makes verify and metrics pointless: say so instead of
+        // polling a 401 until poll-timeout.
+        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
+        if (refused) {
+            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
+            if (settings.verify)
+                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
+            if (settings.metrics)
+                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
+            return finish(warm, { ...extra, phases }, gateFailed);
+        }
         // 4. Verify.
         if (settings.verify && !signal.aborted) {
             log('Verifying: each GET endpoint once more');
@@ -44117,7 +44134,7 @@ async function runAll(settings, deps = {}) {
                 durationMs: took,
                 detail: `${verify.cached}/${verify.entries.length} from cache` +
                     (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-                    (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+                    (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
                     (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
             });
             if (!verify.passed)
@@ -44590,10 +44607,12 @@ function renderSummary(result) {
     const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
     if (failed.length > 0 || gates.length > 0) {
         out.push('### Why it failed', '');
+        for (const e of failed) {
+            out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
+        }
+        // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
         for (const p of gates)
             out.push(`- **${p.name}**: ${p.detail}`);
-        for (const e of failed)
-            out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
         out.push('');
     }
     const metrics = result.metrics;
@@ -44612,7 +44631,7 @@ function renderSummary(result) {
     const verify = result.verify;
     if (verify && verify.entries.length > 0) {
         const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
-        out.push(`### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${verify.speedup}× faster` : ''}`, '');
+        out.push(`### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`, '');
         for (const p of verify.problems)
             out.push(`- ❌ ${p}`);
         if (verify.problems.length)
@@ -50074,10 +50093,15 @@ async function run(deps = {}) {
     for (const d of safe.metrics?.doubts ?? [])
         warning(`the metrics look warm for the wrong reason: ${d}`);
     if (safe.stepFailed) {
-        const gates = (safe.phases ?? [])
+        const t = safe.totals;
+        const parts = (safe.phases ?? [])
             .filter(p => p.status === 'failed' && p.name !== 'warm')
-            .map(p => p.name);
-        setFailed(`cache not proven warm: ${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${gates.length ? `; failed: ${gates.join(', ')}` : ''}${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`);
+            .map(p => `${p.name} failed`);
+        if (t.failed + t.skipped > 0)
+            parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`);
+        if (safe.stoppedBy)
+            parts.push(`stopped: ${safe.stoppedBy}`);
+        setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`);
     }
     else if (safe.result === 'failed') {
         warning(`result is "failed" (${safe.totals.failed} failed, ${safe.totals.skipped} skipped) but fail-on is ${safe.failOn}, so the step stays green`);

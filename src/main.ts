@@ -164,12 +164,14 @@ export async function run(deps: MainDeps = {}): Promise<void> {
   for (const d of safe.metrics?.doubts ?? [])
     core.warning(`the metrics look warm for the wrong reason: ${d}`)
   if (safe.stepFailed) {
-    const gates = (safe.phases ?? [])
+    const t = safe.totals
+    const parts = (safe.phases ?? [])
       .filter(p => p.status === 'failed' && p.name !== 'warm')
-      .map(p => p.name)
-    core.setFailed(
-      `cache not proven warm: ${safe.totals.failed} of ${safe.totals.total} endpoints failed, ${safe.totals.skipped} skipped${gates.length ? `; failed: ${gates.join(', ')}` : ''}${safe.stoppedBy ? ` (stopped: ${safe.stoppedBy})` : ''}; see the job summary`
-    )
+      .map(p => `${p.name} failed`)
+    if (t.failed + t.skipped > 0)
+      parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
+    if (safe.stoppedBy) parts.push(`stopped: ${safe.stoppedBy}`)
+    core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
   } else if (safe.result === 'failed') {
     core.warning(
       `result is "failed" (${safe.totals.failed} failed, ${safe.totals.skipped} skipped) but fail-on is ${safe.failOn}, so the step stays green`

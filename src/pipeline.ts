@@ -11,7 +11,7 @@ import { waitForReady } from './phases/wait.js'
 import type { EndpointResult, FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
-import { thresholdValue } from './report/format.js'
+import { speedupText, thresholdValue } from './report/format.js'
 import { MAX_BODY_BYTES } from './engine.js'
 import http from 'node:http'
 import https from 'node:https'
@@ -150,6 +150,17 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
     })
 
+    // A key the deployment refused makes verify and metrics pointless: say so instead of
+    // polling a 401 until poll-timeout.
+    const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused')
+    if (refused) {
+      const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`
+      if (settings.verify) phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail })
+      if (settings.metrics)
+        phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail })
+      return finish(warm, { ...extra, phases }, gateFailed)
+    }
+
     // 4. Verify.
     if (settings.verify && !signal.aborted) {
       log('Verifying: each GET endpoint once more')
@@ -167,7 +178,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         detail:
           `${verify.cached}/${verify.entries.length} from cache` +
           (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-          (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+          (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
           (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
       })
       if (!verify.passed) gateFailed = true

@@ -40431,6 +40431,12 @@ function progression(values, rate) {
     const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
     return list.join(' → ');
 }
+/** The verify pass against the warming pass; not "faster" when it was not. */
+function speedupText(speedup) {
+    return speedup >= 1.1
+        ? `${speedup}× faster than the warming pass`
+        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 
@@ -40559,6 +40565,17 @@ async function runAll(settings, deps = {}) {
             durationMs: warmTook,
             detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
         });
+        // A key the deployment refused makes verify and metrics pointless: say so instead of
+        // polling a 401 until poll-timeout.
+        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
+        if (refused) {
+            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
+            if (settings.verify)
+                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
+            if (settings.metrics)
+                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
+            return finish(warm, { ...extra, phases }, gateFailed);
+        }
         // 4. Verify.
         if (settings.verify && !signal.aborted) {
             log('Verifying: each GET endpoint once more');
@@ -40573,7 +40590,7 @@ async function runAll(settings, deps = {}) {
                 durationMs: took,
                 detail: `${verify.cached}/${verify.entries.length} from cache` +
                     (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-                    (verify.speedup !== undefined ? `, ${verify.speedup}× faster than cold` : '') +
+                    (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
                     (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
             });
             if (!verify.passed)
@@ -41552,7 +41569,7 @@ function renderText(result) {
         out.push(`  Caution: ${d}`);
     const v = result.verify;
     if (v && v.entries.length > 0) {
-        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${v.speedup}x faster than cold` : ''}`);
+        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${speedupText(v.speedup)}` : ''}`);
         for (const p of v.problems)
             out.push(`  FAIL ${p}`);
     }

@@ -60,3 +60,10 @@ export function progression(values: readonly (number | null)[], rate: boolean): 
   const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown
   return list.join(' → ')
 }
+
+/** The verify pass against the warming pass; not "faster" when it was not. */
+export function speedupText(speedup: number): string {
+  return speedup >= 1.1
+    ? `${speedup}× faster than the warming pass`
+    : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`
+}

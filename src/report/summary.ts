@@ -5,6 +5,7 @@ import {
   phaseIcon,
   progression,
   slowest,
+  speedupText,
   stepLine,
   stoppedLine,
   thresholdValue
@@ -57,9 +58,11 @@ export function renderSummary(result: FullResult): string {
   const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm')
   if (failed.length > 0 || gates.length > 0) {
     out.push('### Why it failed', '')
-    for (const p of gates) out.push(`- **${p.name}**: ${p.detail}`)
-    for (const e of failed)
+    for (const e of failed) {
       out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`)
+    }
+    // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
+    for (const p of gates) out.push(`- **${p.name}**: ${p.detail}`)
     out.push('')
   }
 
@@ -86,7 +89,7 @@ export function renderSummary(result: FullResult): string {
     const gate =
       verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : ''
     out.push(
-      `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${verify.speedup}× faster` : ''}`,
+      `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`,
       ''
     )
     for (const p of verify.problems) out.push(`- ❌ ${p}`)

@@ -4,6 +4,7 @@ import {
   ms,
   progression,
   slowest,
+  speedupText,
   stepLine,
   stoppedLine,
   thresholdValue
@@ -36,7 +37,7 @@ export function renderText(result: FullResult): string {
   const v = result.verify
   if (v && v.entries.length > 0) {
     out.push(
-      `  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${v.speedup}x faster than cold` : ''}`
+      `  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${speedupText(v.speedup)}` : ''}`
     )
     for (const p of v.problems) out.push(`  FAIL ${p}`)
   }
