@@ -32,3 +32,19 @@ describe('Redactor', () => {
     expect(r.redact('plain text')).toBe('plain text')
   })
 })
+
+describe('Redactor, on text cut to fit', () => {
+  const redactor = new Redactor(['sk_live_0123456789abcdef'])
+
+  it('redacts the start of a secret that runs into "..." or "…"', () => {
+    expect(redactor.redact('server said: "bad key sk_live_01234..."')).toBe(
+      'server said: "bad key ***..."'
+    )
+    expect(redactor.redact('value "sk_live_0123…" shown')).toBe('value "***…" shown')
+  })
+
+  it('leaves short look-alikes and ordinary ellipses alone', () => {
+    expect(redactor.redact('and sk_l... more')).toBe('and sk_l... more')
+    expect(redactor.redact('waiting...')).toBe('waiting...')
+  })
+})

@@ -24,8 +24,13 @@ Options (the action's inputs, same names and defaults):
   --endpoints YAML          inline endpoint list
   --api-key-header NAME     default X-API-Key
   --headers "Name: value"   extra headers, one per line
+  --sitemap PATH|FILE       /sitemap.xml on the deployment, or a workspace file
+  --sitemap-exclude LINES   path globs (/tag/**) or re:regex lines to leave out
+  --sitemap-limit N         most URLs taken from the sitemap (default 50000)
   --expect YAML             default expect, e.g. "json: {success: true}"
   --concurrency N           default 8
+  --max-rps N               requests per second across all workers (default: no limit)
+  --shard i/n               warm the i-th of n balanced shares of every tier
   --timeout DURATION        default 10s
   --retries N               default 2
   --deadline DURATION       default 10m

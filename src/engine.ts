@@ -1,14 +1,17 @@
+import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { sendFollowing } from './http/redirect.js'
+import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
 import { USER_AGENT, VERSION } from './version.js'
 import { warmEndpoint, type Send } from './warm/endpoint.js'
 import { planTiers } from './warm/plan.js'
 import { runPool } from './warm/pool.js'
+import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
 import { percentile } from './warm/stats.js'
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -23,13 +26,55 @@ export interface EngineDeps {
   readonly signal?: AbortSignal
   /** Progress lines for the log. */
   readonly log?: (line: string) => void
+  /**
+   * The rate limit shared by every request of the run. Default: a token bucket of `max-rps`
+   * when it is set; `false`: none (the caller's `send` is already limited).
+   */
+  readonly limiter?: RateLimiter | false
 }
 
-function defaultAgents(concurrency: number): (url: URL) => http.Agent {
+/** `send`, each attempt first waiting for a token of the rate limit. */
+export function limitedSend(send: Send, limiter: RateLimiter | undefined | false): Send {
+  if (!limiter) return send
+  return async (req, opts) => {
+    await limiter.take(opts.signal)
+    if (opts.signal?.aborted) throw new NetworkError('aborted', 'stopped before it was sent')
+    return send(req, opts)
+  }
+}
+
+/** The settings shown in the result (summary, report). */
+export function resultSettings(
+  settings: Settings,
+  listed = settings.endpoints.length
+): RunResult['settings'] {
+  return {
+    concurrency: settings.concurrency,
+    timeoutMs: settings.timeoutMs,
+    retries: settings.retries,
+    deadlineMs: settings.deadlineMs,
+    apiKeyHeader: settings.apiKeyHeader,
+    apiKeySent: settings.apiKey !== undefined,
+    ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
+    ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
+  }
+}
+
+export function defaultAgents(concurrency: number): (url: URL) => http.Agent {
   const opts = { keepAlive: true, maxSockets: concurrency }
   const plain = new http.Agent(opts)
   const tls = new https.Agent(opts)
   return url => (url.protocol === 'https:' ? tls : plain)
+}
+
+/**
+ * Whether `signal` stopped the run because it was cancelled. runAll hands its deadline in on the
+ * same signal (aborted with StoppedError('deadline')): that is a deadline, not a cancellation.
+ */
+function cancelled(signal: AbortSignal | undefined): boolean {
+  if (!signal?.aborted) return false
+  const reason: unknown = signal.reason
+  return !(reason instanceof StoppedError && reason.why === 'deadline')
 }
 
 export function totalsOf(endpoints: readonly EndpointResult[]): Totals {
@@ -77,6 +122,9 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
   timer.unref?.()
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
+  // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
+  // MaxListenersExceededWarning on the runner's log would say it is.
+  setMaxListeners(0, signal)
 
   let send = deps.send
   let agentFor = deps.agentFor
@@ -92,6 +140,11 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
         now: () => clock.now()
       })
   }
+  const limiter =
+    deps.limiter === false
+      ? undefined
+      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
+  send = limitedSend(send, limiter)
   const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT }
 
   const results: TierResult[] = []
@@ -124,7 +177,7 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
           ep => warmEndpoint(ep, ctx),
           signal
         )
-        const notSent = deps.signal?.aborted
+        const notSent = cancelled(deps.signal)
           ? skip('not sent: the run was cancelled', 'cancelled')
           : skip('not sent: the deadline passed', 'deadline')
         endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
@@ -149,7 +202,7 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   }
 
   const all = results.flatMap(t => t.endpoints)
-  const stoppedBy = deps.signal?.aborted
+  const stoppedBy = cancelled(deps.signal)
     ? 'cancelled'
     : deadline.signal.aborted || clock.now() >= deadlineAt
       ? 'deadline'
@@ -173,14 +226,7 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
     stepFailed: stepFails(settings, all, stoppedBy),
     failOn: settings.failOn,
     ...(stoppedBy ? { stoppedBy } : {}),
-    settings: {
-      concurrency: settings.concurrency,
-      timeoutMs: settings.timeoutMs,
-      retries: settings.retries,
-      deadlineMs: settings.deadlineMs,
-      apiKeyHeader: settings.apiKeyHeader,
-      apiKeySent: settings.apiKey !== undefined
-    },
+    settings: resultSettings(settings),
     tiers: results,
     totals,
     latency: {
@@ -219,14 +265,7 @@ export function dryRunResult(settings: Settings, clock: Clock = realClock): RunR
     result: 'dry-run',
     stepFailed: false,
     failOn: settings.failOn,
-    settings: {
-      concurrency: settings.concurrency,
-      timeoutMs: settings.timeoutMs,
-      retries: settings.retries,
-      deadlineMs: settings.deadlineMs,
-      apiKeyHeader: settings.apiKeyHeader,
-      apiKeySent: settings.apiKey !== undefined
-    },
+    settings: resultSettings(settings),
     tiers,
     totals: totalsOf(all),
     latency: {},

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { dryRunResult, type EngineDeps } from './engine.js'
 import { runAll } from './pipeline.js'
-import { errorMessage, InputError } from './errors.js'
+import { errorMessage, InputError, StoppedError } from './errors.js'
 import { proxyAwareAgents } from './http/agent.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
 import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
@@ -38,7 +38,7 @@ function setOutputs(outputs: Record<string, string>, redactor: Redactor): void {
 /** Aborts on SIGTERM / SIGINT (a cancelled workflow) so partial results are still written. */
 function cancellation(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
-  const stop = (): void => controller.abort()
+  const stop = (): void => controller.abort(new StoppedError('cancelled'))
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
   return {

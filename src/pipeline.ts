@@ -1,8 +1,9 @@
 import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
-import { runWarm, totalsOf, type EngineDeps } from './engine.js'
+import { limitedSend, runWarm, totalsOf, type EngineDeps } from './engine.js'
 import { sendFollowing } from './http/redirect.js'
 import { realClock } from './http/retry.js'
+import { StoppedError } from './errors.js'
 import { readMetrics, pollMetrics, type MetricsAnswer } from './phases/metrics.js'
 import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
@@ -11,8 +12,11 @@ import { waitForReady } from './phases/wait.js'
 import type { EndpointResult, FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
+import { TokenBucket } from './warm/rate-limit.js'
+import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
 import { speedupText, thresholdValue } from './report/format.js'
 import { MAX_BODY_BYTES } from './engine.js'
+import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 
@@ -30,9 +34,13 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
   const started = clock.now()
   const deadlineAt = started + settings.deadlineMs
   const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(), settings.deadlineMs)
+  // The reason tells runWarm (which shares this signal) that the deadline stopped it, not a cancel.
+  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
   timer.unref?.()
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
+  // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
+  // MaxListenersExceededWarning on the runner's log would say it is.
+  setMaxListeners(0, signal)
 
   let agentFor = deps.agentFor
   let ownAgents: http.Agent[] = []
@@ -44,7 +52,12 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     agentFor = url => (url.protocol === 'https:' ? tls : plain)
   }
   const via = agentFor
-  const send =
+  // One bucket for the whole run: sitemap, warm, verify and metrics requests all take from it.
+  const limiter =
+    deps.limiter === false
+      ? undefined
+      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
+  const rawSend =
     deps.send ??
     ((req, opts) =>
       sendFollowing(req, {
@@ -53,6 +66,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         ...(via ? { agentFor: via } : {}),
         now: () => clock.now()
       }))
+  const send = limitedSend(rawSend, limiter)
   const ctx: PhaseContext = {
     settings,
     send,
@@ -79,15 +93,22 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         `Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`
       )
       const [wait, took] = await timed(() => waitForReady(settings.waitFor!, ctx))
-      extra.wait = wait
+      // Cancelled while waiting: not the deployment's fault, and the words must say so.
+      const cancelledWait = !wait.ready && deps.signal?.aborted === true
+      extra.wait = cancelledWait
+        ? {
+            ...wait,
+            message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
+          }
+        : wait
       phases.push({
         name: 'wait',
         status: wait.ready ? 'passed' : 'failed',
         durationMs: took,
-        detail: wait.message
+        detail: extra.wait.message
       })
       if (!wait.ready) {
-        log(wait.message)
+        log(extra.wait.message)
         const skipped = planTiers(settings).map(t => ({
           priority: t.priority,
           durationMs: 0,
@@ -98,11 +119,15 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
             priority: e.priority,
             outcome: 'skipped',
             attempts: 0,
-            reason: 'not sent: the deployment was not ready',
-            cause: 'not-ready'
+            ...(cancelledWait
+              ? { reason: 'not sent: the run was cancelled', cause: 'cancelled' }
+              : { reason: 'not sent: the deployment was not ready', cause: 'not-ready' })
           }))
         }))
-        const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send })
+        const warmOnly = await runWarm(
+          { ...settings, endpoints: [] },
+          { ...deps, clock, send, limiter: false }
+        )
         return finish(
           { ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) },
           { ...extra, phases },
@@ -111,9 +136,33 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       }
     }
 
+    // The sitemap, once the deployment answers: its URLs join the endpoints.
+    let run: Settings = settings
+    if (settings.sitemap && !signal.aborted) {
+      log(`Reading the sitemap ${settings.sitemap.source.shown}`)
+      const [loaded, took] = await timed(() =>
+        loadSitemap(settings, {
+          ...(via ? { agentFor: via } : {}),
+          signal,
+          ...(limiter ? { limiter } : {}),
+          userAgent: USER_AGENT,
+          log
+        })
+      )
+      extra.sitemap = sitemapResult(loaded)
+      phases.push(sitemapPhase(loaded, took, settings.origin))
+      log(`Sitemap: ${phases[phases.length - 1]!.detail}`)
+      if (loaded.error) gateFailed = true
+      if (loaded.endpoints.length > 0)
+        run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) }
+    }
+
     // The baseline, before anything is warmed.
     let baseline: MetricsAnswer | undefined
-    if (settings.metrics && !signal.aborted) {
+    // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
+    // a baseline read now would be taken after the warm and doubt it for that.
+    const gateOnly = settings.endpoints.length === 0 && !settings.sitemap
+    if (settings.metrics && !gateOnly && !signal.aborted) {
       baseline = await readMetrics(settings.metrics, ctx)
       log(`Metrics baseline: ${baseline.ok ? 'read' : baseline.text}`)
     }
@@ -134,21 +183,33 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     // 3. Warm.
     const [warm, warmTook] = await timed(() =>
       runWarm(
-        { ...settings, deadlineMs: Math.max(1, deadlineAt - clock.now()) },
-        { ...deps, clock, send, signal, log }
+        { ...run, deadlineMs: Math.max(1, deadlineAt - clock.now()) },
+        { ...deps, clock, send, signal, log, limiter: false }
       )
     )
-    phases.push({
-      name: 'warm',
-      status:
-        warm.totals.failed + warm.totals.skipped === 0
-          ? 'passed'
-          : warm.stepFailed
-            ? 'failed'
-            : 'warning',
-      durationMs: warmTook,
-      detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
-    })
+    const nothingToWarm = warm.totals.total === 0
+    if (nothingToWarm) {
+      // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
+      phases.push({
+        name: 'warm',
+        status: 'skipped',
+        durationMs: warmTook,
+        detail: settings.shard
+          ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+          : 'no endpoints listed; this job only checks the deployment'
+      })
+    } else
+      phases.push({
+        name: 'warm',
+        status:
+          warm.totals.failed + warm.totals.skipped === 0
+            ? 'passed'
+            : warm.stepFailed
+              ? 'failed'
+              : 'warning',
+        durationMs: warmTook,
+        detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
+      })
 
     // A key the deployment refused makes verify and metrics pointless: say so instead of
     // polling a 401 until poll-timeout.
@@ -162,10 +223,10 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     }
 
     // 4. Verify.
-    if (settings.verify && !signal.aborted) {
+    if (settings.verify && !nothingToWarm && !signal.aborted) {
       log('Verifying: each GET endpoint once more')
       const warmed = warm.tiers.flatMap(t => t.endpoints)
-      const planned = planTiers(settings).flatMap(t => t.endpoints)
+      const planned = planTiers(run).flatMap(t => t.endpoints)
       const [verify, took] = await timed(() =>
         verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx)
       )
@@ -250,5 +311,54 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       warnings,
       ...extra
     }
+  }
+}
+
+function sitemapResult(load: SitemapLoad): NonNullable<PhaseResults['sitemap']> {
+  return {
+    source: load.source,
+    documents: load.documents,
+    urls: load.urls,
+    added: load.endpoints.length,
+    otherOrigin: load.otherOrigin,
+    excluded: load.excluded,
+    duplicates: load.duplicates,
+    invalid: load.invalid,
+    limited: load.limited,
+    problems: load.problems,
+    ...(load.error ? { error: load.error } : {})
+  }
+}
+
+/** The sitemap's line in the phase table: what it gave, and what it left out and why. */
+function sitemapPhase(load: SitemapLoad, took: number, origin: string): PhaseResult {
+  if (load.error)
+    return {
+      name: 'sitemap',
+      status: 'failed',
+      durationMs: took,
+      detail: `could not be read: ${load.error}`
+    }
+  const left: string[] = []
+  if (load.otherOrigin)
+    left.push(`${load.otherOrigin} on another origin skipped (e.g. ${load.otherOriginExample})`)
+  if (load.excluded) left.push(`${load.excluded} excluded`)
+  if (load.duplicates) left.push(`${load.duplicates} already listed`)
+  if (load.invalid) left.push(`${load.invalid} invalid`)
+  if (load.limited) left.push('stopped at sitemap-limit')
+  const detail =
+    `${load.endpoints.length} URL(s) added from ${load.documents} sitemap document(s)` +
+    (left.length ? `; ${left.join(', ')}` : '') +
+    (load.problems.length ? `; ${load.problems.join('; ')}` : '')
+  // Every URL on another origin: a production sitemap read for a preview deployment.
+  const allElsewhere = load.endpoints.length === 0 && load.otherOrigin > 0
+  return {
+    name: 'sitemap',
+    status:
+      load.problems.length || allElsewhere || load.endpoints.length === 0 ? 'warning' : 'passed',
+    durationMs: took,
+    detail: allElsewhere
+      ? `${detail}; every URL is on another origin than ${origin}, so nothing was added`
+      : detail
   }
 }

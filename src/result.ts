@@ -59,6 +59,10 @@ export interface RunResult {
     readonly deadlineMs: number
     readonly apiKeyHeader: string
     readonly apiKeySent: boolean
+    /** Requests per second across all workers, when max-rps is set. */
+    readonly maxRps?: number
+    /** This job's shard (`shard: i/n`) and how many endpoints the whole list has. */
+    readonly shard?: { readonly index: number; readonly count: number; readonly of: number }
   }
   readonly tiers: readonly TierResult[]
   readonly totals: Totals
@@ -66,7 +70,7 @@ export interface RunResult {
   readonly warnings: readonly string[]
 }
 
-export type PhaseName = 'wait' | 'trigger' | 'warm' | 'verify' | 'metrics'
+export type PhaseName = 'wait' | 'sitemap' | 'trigger' | 'warm' | 'verify' | 'metrics'
 
 /** One line of the phase table: wait → trigger → warm → verify → poll metrics. */
 export interface PhaseResult {
@@ -157,10 +161,27 @@ export interface MetricsResult {
   readonly doubts: readonly string[]
 }
 
+/** What the sitemap gave: counts only (the URLs themselves are the warmed endpoints). */
+export interface SitemapResult {
+  readonly source: string
+  readonly documents: number
+  readonly urls: number
+  /** Endpoints added to the list (before sharding). */
+  readonly added: number
+  readonly otherOrigin: number
+  readonly excluded: number
+  readonly duplicates: number
+  readonly invalid: number
+  readonly limited: boolean
+  readonly problems: readonly string[]
+  readonly error?: string
+}
+
 /** Results of the phases around warming; absent when the phase did not run. */
 export interface PhaseResults {
   readonly phases: readonly PhaseResult[]
   readonly wait?: WaitResult
+  readonly sitemap?: SitemapResult
   readonly trigger?: TriggerResult
   readonly verify?: VerifyResult
   readonly metrics?: MetricsResult

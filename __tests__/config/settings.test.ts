@@ -275,7 +275,7 @@ describe('parseSettings: endpoints and endpoints-file', () => {
 
   it('rejects a run with no endpoints at all', () => {
     expect(failure({ endpoints: '' }).message).toBe(
-      'endpoints: lists no endpoint; give endpoints (YAML) or endpoints-file, e.g. "- /api/v1/reports"'
+      'endpoints: lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)'
     )
     expect(failure({ endpoints: 'critical:\nlow:' }).message).toMatch(
       /^endpoints: lists no endpoint/
@@ -434,7 +434,7 @@ describe('every input mistake', () => {
     ['headers', { headers: 'no colon' }, /"Name: value"/],
     ['headers', { headers: 'Host: x' }, /set by the action itself/],
     ['headers', { headers: `X-API-Key: ${KEY}` }, /set one of them/],
-    ['endpoints', { endpoints: '' }, /give endpoints \(YAML\) or endpoints-file/],
+    ['endpoints', { endpoints: '' }, /give endpoints \(YAML\), endpoints-file or sitemap/],
     ['endpoints', { endpoints: '- {path: /x, body: {a: 1}}' }, /only sent with POST, PUT/],
     ['endpoints', { endpoints: 'urgent: [/x]' }, /accepted: critical, high, normal, low/],
     ['endpoints', { endpoints: '- {path: /x, nope: 1}' }, /accepted: path, method, priority/],

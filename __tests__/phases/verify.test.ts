@@ -265,3 +265,31 @@ describe('verifyPass', () => {
     })
   })
 })
+
+describe('verifyPass when the deadline has passed but its timer has not fired yet', () => {
+  it('marks each endpoint not sent instead of crashing the run', async () => {
+    const settings = phaseSettings({ endpoints: '- /a\n- /b' })
+    const send = fakeSend(() => answer(200, { headers: { 'x-cache': 'HIT' } }))
+    const ctx = phaseContext(settings, send)
+    // The clock is past the deadline; no signal has aborted (a late timer on a busy runner).
+    ctx.clock.advance(settings.deadlineMs + 1)
+    const planned = planTiers(settings).flatMap(t => t.endpoints)
+    const warmed: EndpointResult[] = planned.map(e => ({
+      source: e.source,
+      method: e.method,
+      path: e.path,
+      priority: e.priority,
+      outcome: 'passed',
+      attempts: 1,
+      latencyMs: 10
+    }))
+
+    const result = await verifyPass(planned, warmed, 10, ctx)
+
+    expect(send.calls).toEqual([])
+    expect(result.entries.map(e => e.note)).toEqual([
+      'verify request: not sent: the run was stopped',
+      'verify request: not sent: the run was stopped'
+    ])
+  })
+})

@@ -38,6 +38,8 @@ export interface ReportEndpoint {
   cause?: string
   reason?: string
   attempts: number
+  /** Bytes of the body as received (never inflated). */
+  bytes?: number
 }
 
 export interface ReportThreshold {

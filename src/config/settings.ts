@@ -16,6 +16,7 @@ import { expectSchema, type Expect } from './expect.js'
 import { firstIssue } from './issues.js'
 import { isLoopback, normalizeBaseUrl } from './url.js'
 import { parsePhaseSettings, PHASE_INPUTS, type PhaseSettings } from './phases.js'
+import { parseScaleSettings, SCALE_DEFAULTS, type ScaleSettings } from './scale.js'
 
 export const FAIL_ON = ['critical', 'any', 'never'] as const
 export type FailOn = (typeof FAIL_ON)[number]
@@ -28,8 +29,13 @@ export const INPUT_NAMES = [
   'headers',
   'endpoints',
   'endpoints-file',
+  'sitemap',
+  'sitemap-exclude',
+  'sitemap-limit',
   'expect',
   'concurrency',
+  'max-rps',
+  'shard',
   'timeout',
   'retries',
   'deadline',
@@ -45,7 +51,7 @@ export type InputName = (typeof INPUT_NAMES)[number]
 export type RawInputs = Partial<Record<InputName, string>>
 
 /** The typed, validated, frozen form of the inputs. Nothing else reads inputs. */
-export interface Settings extends PhaseSettings {
+export interface Settings extends PhaseSettings, ScaleSettings {
   readonly baseUrl: string
   readonly origin: string
   readonly apiKey?: string
@@ -85,7 +91,8 @@ export const DEFAULTS = {
   'fail-on': 'critical',
   'dry-run': 'false',
   'check-name': 'Cache warm',
-  'pr-comment': 'false'
+  'pr-comment': 'false',
+  ...SCALE_DEFAULTS
 } as const satisfies RawInputs
 
 const LIMITS = {
@@ -135,6 +142,41 @@ function oneOf<T extends string>(raw: RawInputs, name: InputName, accepted: read
     throw new InputError(name, `"${text}" is not accepted; accepted: ${accepted.join(', ')}`)
   }
   return text as T
+}
+
+/** `- /path` or `- METHOD /path`: a line whose YAML meaning is plainly that text. */
+// Not ending in ":": `- /p:` is a mapping in YAML.
+const PLAIN_ITEM = /^- +((?:[A-Za-z]+ +)?\/\S*?)(?<!:) *$/
+const PLAIN_SKIP = /^\s*(?:#.*)?$/
+
+/**
+ * An endpoint list as YAML or JSON. Long lists are parsed without the YAML library when they
+ * are plainly JSON or plainly `- /path` lines: the library builds a document tree that took
+ * 0.5 s and 50 MB for 20,000 endpoints. Anything else, and anything JSON.parse refuses, goes
+ * through YAML as before, so errors read the same.
+ */
+export function endpointsDoc(name: string, text: string): unknown {
+  const t = text.trim()
+  if (t.startsWith('[')) {
+    try {
+      return JSON.parse(t)
+    } catch {
+      // Not JSON after all (YAML flow style, a typo): YAML says why.
+    }
+  } else if (t.startsWith('-')) {
+    const items: string[] = []
+    let plain = true
+    for (const line of t.split(/\r?\n/)) {
+      const m = PLAIN_ITEM.exec(line)
+      if (m) items.push(m[1]!)
+      else if (!PLAIN_SKIP.test(line)) {
+        plain = false
+        break
+      }
+    }
+    if (plain) return items
+  }
+  return yamlDoc(name, text)
 }
 
 function yamlDoc(name: string, text: string): unknown {
@@ -198,7 +240,7 @@ function readEndpointsFile(file: string, ctx: SettingsContext): unknown {
       `"${file}" cannot be read (${why}; looked in ${ctx.workspace})`
     )
   }
-  return yamlDoc('endpoints-file', text)
+  return endpointsDoc('endpoints-file', text)
 }
 
 /**
@@ -254,17 +296,21 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   const endpoints: EndpointSpec[] = []
   const inline = raw.endpoints?.trim() ?? ''
   if (inline !== '')
-    endpoints.push(...loadEndpoints('endpoints', yamlDoc('endpoints', inline), base))
+    endpoints.push(...loadEndpoints('endpoints', endpointsDoc('endpoints', inline), base))
   const file = raw['endpoints-file']?.trim() ?? ''
   if (file !== '')
     endpoints.push(...loadEndpoints('endpoints-file', readEndpointsFile(file, ctx), base))
-  if (endpoints.length === 0) {
+  checkDuplicates(endpoints)
+  const scale = parseScaleSettings(raw, base, ctx.workspace)
+  const phases = parsePhaseSettings(raw, base)
+  // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
+  // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
+  if (endpoints.length === 0 && !scale.sitemap && !phases.metrics && !phases.waitFor) {
     throw new InputError(
       'endpoints',
-      'lists no endpoint; give endpoints (YAML) or endpoints-file, e.g. "- /api/v1/reports"'
+      'lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)'
     )
   }
-  checkDuplicates(endpoints)
 
   const reportText = raw['report-file']?.trim() ?? ''
   const reportFile =
@@ -301,7 +347,8 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     checkName,
     prComment: parseBoolean('pr-comment', value(raw, 'pr-comment')),
     secrets,
-    ...parsePhaseSettings(raw, base)
+    ...phases,
+    ...scale
   }
   return deepFreeze(settings)
 }

@@ -125,6 +125,21 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
     }
 
     request.on('error', (error: NodeJS.ErrnoException) => {
+      // The proxy agent (HTTPS_PROXY / HTTP_PROXY) reports any failure to reach the proxy or
+      // open its tunnel as ECONNRESET; name the proxy and the real cause instead.
+      const tunnel =
+        /^tunneling socket could not be established, (?:cause=|statusCode=)?(.*)$/.exec(
+          error.message
+        )
+      if (tunnel) {
+        fail(
+          new NetworkError(
+            'network',
+            `the proxy (HTTPS_PROXY / HTTP_PROXY) could not open a tunnel to the deployment: ${tunnel[1]}`
+          )
+        )
+        return
+      }
       const kind = kindOf(error)
       fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`))
     })

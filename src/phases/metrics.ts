@@ -129,6 +129,9 @@ export async function pollMetrics(
   let last: MetricsAnswer | undefined
   let lastGood: unknown
   let error: string | undefined
+  let goodPolls = 0
+  /** Whether each threshold's field was in some answer: one that vanishes later is named. */
+  const seenField = thresholds.map(() => false)
   for (;;) {
     polls++
     last = await readMetrics(target, ctx)
@@ -145,7 +148,11 @@ export async function pollMetrics(
         break
       }
       lastGood = doc
-      readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
+      goodPolls++
+      readings.forEach((r, i) => {
+        progression[i]!.push(valueOf(r))
+        if (r.found) seenField[i] = true
+      })
       const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
       ctx.log(
         `  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? String(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
@@ -185,6 +192,15 @@ export async function pollMetrics(
       ...(note ? { note } : {})
     }
   })
+  // Metrics that were there and went away half way: say so, not just "last 20".
+  const gone = thresholds.findIndex(
+    (t, i) => seenField[i] && lastGood !== undefined && !readThreshold(lastGood, t).found
+  )
+  if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
+    error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`
+  } else if (!error && gone >= 0) {
+    error = `metrics field ${thresholds[gone]!.path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`
+  }
   if (!error && lastGood === undefined) {
     const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : ''
     error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`

@@ -49,7 +49,10 @@ export async function ask(
 /** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
 export function describeAnswer(answer: Answer): string {
   if (answer.error) return describeNetworkError(answer.error.kind)
-  const res = answer.response!
+  const res = answer.response
+  // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
+  // deadline before the signal fires), and reading `res` here crashed the whole run.
+  if (!res) return 'not sent: the run was stopped'
   if (res.blockedRedirect)
     return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`
   return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`

@@ -10,9 +10,11 @@ export function headline(result: FullResult): string {
   const t = result.totals
   if (result.dryRun) return `Dry run: ${t.total} endpoint(s) planned, nothing sent`
   const counts =
-    `${t.passed}/${t.total} endpoints warmed` +
-    (t.failed ? `, ${t.failed} failed` : '') +
-    (t.skipped ? `, ${t.skipped} skipped` : '')
+    t.total === 0
+      ? 'no endpoints to warm'
+      : `${t.passed}/${t.total} endpoints warmed` +
+        (t.failed ? `, ${t.failed} failed` : '') +
+        (t.skipped ? `, ${t.skipped} skipped` : '')
   const gates = (result.phases ?? [])
     .filter(p => p.status === 'failed' && p.name !== 'warm')
     .map(p => p.name)

@@ -12,6 +12,10 @@ import {
 } from './format.js'
 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const
+/** Warnings shown in full in the summary; the rest are counted. */
+const MAX_NOTES = 20
+/** Rows per tier table before warmed endpoints are left to the JSON report. */
+export const MAX_TIER_ROWS = 200
 
 /** Escapes text for a Markdown table cell. */
 export function cell(text: string | number | undefined): string {
@@ -31,13 +35,26 @@ function row(e: EndpointResult): string {
 export function renderSummary(result: FullResult): string {
   const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌'
   const out: string[] = [`## ${icon} ${headline(result)}`, '']
+  const { shard, maxRps } = result.settings
   out.push(
-    `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency} · ${stepLine(result)}`,
+    `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+      (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
+      (shard
+        ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
+        : '') +
+      ` · ${stepLine(result)}`,
     ''
   )
   const stopped = stoppedLine(result)
   if (stopped) out.push(`> [!WARNING]`, `> ${stopped}`, '')
-  for (const w of result.warnings) out.push(`> [!NOTE]`, `> ${w}`, '')
+  // Warnings can be one per endpoint (verify notes): the first few, then a count.
+  for (const w of result.warnings.slice(0, MAX_NOTES)) out.push(`> [!NOTE]`, `> ${w}`, '')
+  if (result.warnings.length > MAX_NOTES)
+    out.push(
+      `> [!NOTE]`,
+      `> … ${result.warnings.length - MAX_NOTES} more warnings; the JSON report has all of them.`,
+      ''
+    )
 
   if (result.phases && result.phases.length > 0) {
     out.push('| Phase | Took | Result |', '|---|---:|---|')
@@ -47,20 +64,26 @@ export function renderSummary(result: FullResult): string {
   }
 
   const t = result.totals
-  out.push(
-    '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
-    '|---:|---:|---:|---:|---:|---:|',
-    `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
-    ''
-  )
+  // A job with nothing to warm (a metrics gate after a sharded matrix) has no endpoint table.
+  if (t.total > 0)
+    out.push(
+      '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
+      '|---:|---:|---:|---:|---:|---:|',
+      `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
+      ''
+    )
 
   const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed')
   const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm')
   if (failed.length > 0 || gates.length > 0) {
     out.push('### Why it failed', '')
-    for (const e of failed) {
+    for (const e of failed.slice(0, MAX_TIER_ROWS)) {
       out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`)
     }
+    if (failed.length > MAX_TIER_ROWS)
+      out.push(
+        `- … and ${failed.length - MAX_TIER_ROWS} more failed endpoint(s), in the JSON report`
+      )
     // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
     for (const p of gates) out.push(`- **${p.name}**: ${p.detail}`)
     out.push('')
@@ -98,7 +121,7 @@ export function renderSummary(result: FullResult): string {
       '| | Method | Path | Status | Warm latency | Cache | Evidence |',
       '|---|---|---|---:|---:|---|---|'
     )
-    for (const e of verify.entries) {
+    for (const e of verify.entries.slice(0, MAX_TIER_ROWS)) {
       const icon = e.tooSlow
         ? '🐢'
         : e.state === 'cached'
@@ -110,18 +133,39 @@ export function renderSummary(result: FullResult): string {
         `| ${icon} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`
       )
     }
+    if (verify.entries.length > MAX_TIER_ROWS)
+      out.push(
+        `| | | … ${verify.entries.length - MAX_TIER_ROWS} more endpoint(s); the JSON report has all of them | | | | |`
+      )
     out.push('')
   }
 
   for (const tier of result.tiers) {
     const tt = tier.endpoints
     const passed = tt.filter(e => e.outcome === 'passed').length
+    // GitHub keeps at most 1 MiB of summary: a long tier shows what did not pass first, up to
+    // MAX_TIER_ROWS rows in all; the JSON report has every endpoint.
+    const notPassed = tt.length <= MAX_TIER_ROWS ? [] : tt.filter(e => e.outcome !== 'passed')
+    const shown =
+      tt.length <= MAX_TIER_ROWS
+        ? tt
+        : [
+            ...notPassed.slice(0, MAX_TIER_ROWS),
+            ...tt
+              .filter(e => e.outcome === 'passed')
+              .slice(0, Math.max(0, MAX_TIER_ROWS - notPassed.length))
+          ]
     out.push(
       `### ${tier.priority} · ${passed}/${tt.length} warmed · ${ms(tier.durationMs)}`,
       '',
       '| | Method | Path | Status | Latency | Attempts | Cache | Why it failed |',
       '|---|---|---|---:|---:|---:|---|---|',
-      ...tt.map(row),
+      ...shown.map(row),
+      ...(shown.length < tt.length
+        ? [
+            `| | | … ${tt.length - shown.length} more endpoint(s), listed in the JSON report | | | | | |`
+          ]
+        : []),
       ''
     )
   }
@@ -132,5 +176,24 @@ export function renderSummary(result: FullResult): string {
     for (const e of slow) out.push(`| ${e.method} | ${cell(code(e.path))} | ${ms(e.latencyMs)} |`)
     out.push('')
   }
-  return out.join('\n')
+  return fitJobSummary(out.join('\n'))
+}
+
+/** GitHub refuses a step summary over 1 MiB (1,048,576 bytes). */
+export const SUMMARY_LIMIT_BYTES = 1_048_576
+
+/**
+ * The last guard: the row caps above keep a summary far below the limit, but long paths or
+ * reasons could still push it over. Cut at a line, with a note, well inside the limit.
+ */
+export function fitJobSummary(markdown: string, limit = SUMMARY_LIMIT_BYTES): string {
+  if (Buffer.byteLength(markdown) <= limit) return markdown
+  const note =
+    "\n\n… (cut to fit GitHub's 1 MiB job summary limit; the JSON report has every endpoint)\n"
+  // Characters are at most 4 bytes in UTF-8; halve until it fits, then keep whole lines.
+  let cut = Math.min(markdown.length, limit - Buffer.byteLength(note) - 1024)
+  while (Buffer.byteLength(markdown.slice(0, cut)) > limit - Buffer.byteLength(note) - 1024)
+    cut = Math.floor(cut * 0.9)
+  const line = markdown.lastIndexOf('\n', cut)
+  return markdown.slice(0, line > 0 ? line : cut) + note
 }

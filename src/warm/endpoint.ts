@@ -150,6 +150,13 @@ function sizeText(bytes: number): string {
 export function checkExpect(res: FollowedResponse, ep: PlannedEndpoint): string[] {
   const json = ep.expect.json
   if (!json || Object.keys(json).length === 0) return []
+  // No Accept-Encoding is sent, so a compressed answer is the server's mistake; it is never
+  // inflated (a gzip bomb would inflate without bound), so say that instead of "not JSON".
+  const encoding = res.headers['content-encoding']?.trim().toLowerCase()
+  if (encoding && encoding !== 'identity')
+    return [
+      `the answer is ${encoding}-encoded (Content-Encoding: ${encoding}) although no Accept-Encoding was sent; it was not inflated, so its JSON cannot be checked`
+    ]
   if (res.truncated)
     return [
       `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`

@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals'
+import { fitJobSummary, renderSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/summary.js'
+import type { EndpointResult, FullResult } from '../../src/result.js'
+
+/** A result with `n` endpoints, every one failed with a long reason and a verify note. */
+function huge(n: number): FullResult {
+  const endpoints: EndpointResult[] = Array.from({ length: n }, (_, i) => ({
+    source: `endpoints[${i}]`,
+    method: 'GET',
+    path: `/api/v1/reports/${'segment/'.repeat(20)}${i}`,
+    priority: 'normal',
+    outcome: 'failed',
+    status: 503,
+    latencyMs: 12,
+    attempts: 3,
+    reason: `GET /api/v1/reports/${i} returned 503 Service Unavailable after 3 attempts (server said: "${'overloaded '.repeat(10)}")`,
+    cause: 'http-503'
+  }))
+  return {
+    schemaVersion: 1,
+    tool: { name: 'cache-warm-action', version: 'test' },
+    target: 'https://x.example/',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    durationMs: 1000,
+    dryRun: false,
+    result: 'failed',
+    stepFailed: true,
+    failOn: 'critical',
+    settings: {
+      concurrency: 8,
+      timeoutMs: 10_000,
+      retries: 2,
+      deadlineMs: 600_000,
+      apiKeyHeader: 'X-API-Key',
+      apiKeySent: true
+    },
+    tiers: [{ priority: 'normal', endpoints, durationMs: 1000 }],
+    totals: { total: n, passed: 0, failed: n, skipped: 0 },
+    latency: {},
+    warnings: endpoints.map(e => `${e.method} ${e.path}: a Set-Cookie header makes it uncacheable`),
+    verify: {
+      entries: endpoints.map(e => ({
+        method: 'GET',
+        path: e.path,
+        priority: 'normal',
+        status: 200,
+        latencyMs: 3,
+        state: 'not cached',
+        evidence: 'X-Cache: MISS',
+        note: 'a Set-Cookie header makes it uncacheable'
+      })),
+      cached: 0,
+      cachedShare: 0,
+      passed: true,
+      problems: []
+    }
+  }
+}
+
+describe('the job summary stays under GitHub’s 1 MiB', () => {
+  it('cuts the per-endpoint tables and lists with a note pointing at the JSON report', () => {
+    const md = renderSummary(huge(20_000))
+    expect(Buffer.byteLength(md)).toBeLessThan(SUMMARY_LIMIT_BYTES)
+    expect(md).toContain('the JSON report')
+    expect(md).toMatch(/… 19980 more warnings; the JSON report has all of them/)
+    expect(md).toMatch(/… 19800 more endpoint\(s\); the JSON report has all of them/)
+  })
+
+  it('keeps a small summary whole', () => {
+    const md = renderSummary(huge(3))
+    expect(md).not.toContain('more endpoint')
+    expect(md).not.toContain('cut to fit')
+  })
+
+  it('cuts anything still too long at a line, with a note, under the limit', () => {
+    const line = `| ${'é'.repeat(500)} |\n`
+    const cut = fitJobSummary(line.repeat(3000))
+    expect(Buffer.byteLength(cut)).toBeLessThan(SUMMARY_LIMIT_BYTES)
+    expect(cut).toMatch(
+      /\|\n\n… \(cut to fit GitHub's 1 MiB job summary limit; the JSON report has every endpoint\)\n$/
+    )
+    expect(fitJobSummary('short')).toBe('short')
+  })
+})

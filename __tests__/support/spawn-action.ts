@@ -1,0 +1,99 @@
+/**
+ * Starts dist/index.js as a runner would, but hands back the child process, so a test can
+ * cancel it (SIGTERM / SIGINT), give it extra environment (a proxy, NODE_OPTIONS), and read its
+ * artifacts when it exits. See run-action.ts for the plain run-to-completion helper.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { ACTION, parseOutputs, type Report, type Run } from './run-action.js'
+
+export interface Spawned {
+  readonly child: ChildProcess
+  readonly dir: string
+  /** Resolves when the child has exited; `ms` counts from `since` (default: the spawn). */
+  readonly exited: (since?: number) => Promise<Run & { signal: NodeJS.Signals | null }>
+  /** Resolves once the child's stdout contains `text`. */
+  readonly printed: (text: string) => Promise<void>
+  readonly cleanUp: () => Promise<void>
+}
+
+export async function spawnAction(
+  inputs: Record<string, string | undefined>,
+  extraEnv: NodeJS.ProcessEnv = {},
+  /** The child is killed after this long, so a hung run cannot outlive the test. */
+  killAfterMs = 20_000
+): Promise<Spawned> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-spawn-'))
+  const outputPath = path.join(dir, 'github-output')
+  const summaryPath = path.join(dir, 'step-summary.md')
+  await writeFile(outputPath, '')
+  await writeFile(summaryPath, '')
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: dir,
+    ...extraEnv
+  }
+  for (const [name, value] of Object.entries(inputs))
+    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+
+  const started = Date.now()
+  const child = spawn(process.execPath, [ACTION], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  const waiters: { text: string; resolve: () => void }[] = []
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8')
+    for (const w of waiters.splice(0)) {
+      if (stdout.includes(w.text)) w.resolve()
+      else waiters.push(w)
+    }
+  })
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+    resolve => child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() }))
+  )
+  // A test that fails early must not leave the child running.
+  const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+  kill.unref()
+
+  return {
+    child,
+    dir,
+    printed: text =>
+      new Promise<void>(resolve => {
+        if (stdout.includes(text)) resolve()
+        else waiters.push({ text, resolve })
+      }),
+    exited: async (since = started) => {
+      const { code, signal, at } = await exit
+      clearTimeout(kill)
+      // Let the pipes drain.
+      await new Promise(r => setTimeout(r, 20))
+      const outputFile = await readFile(outputPath, 'utf8')
+      const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
+        () => ''
+      )
+      return {
+        code: code ?? 128,
+        signal,
+        ms: at - since,
+        stdout,
+        stderr,
+        outputFile,
+        outputs: parseOutputs(outputFile),
+        summary: await readFile(summaryPath, 'utf8'),
+        reportFile,
+        ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
+      }
+    },
+    cleanUp: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import { statSync } from 'node:fs'
+import path from 'node:path'
+import { InputError } from '../errors.js'
+import { EndpointsError, resolvePath } from './endpoints.js'
+
+/** Inputs for warming long lists: a sitemap as a source, a rate limit, a shard of the list. */
+export const SCALE_INPUTS = [
+  'sitemap',
+  'sitemap-exclude',
+  'sitemap-limit',
+  'max-rps',
+  'shard'
+] as const
+export type ScaleInput = (typeof SCALE_INPUTS)[number]
+
+export const SCALE_DEFAULTS = {
+  'sitemap-limit': '50000'
+} as const satisfies Partial<Record<ScaleInput, string>>
+
+export const SITEMAP_LIMIT_MAX = 200_000
+export const MAX_RPS_MAX = 100_000
+
+/** Where the sitemap comes from: a URL on the deployment, or a file in the workspace. */
+export type SitemapSource =
+  | { readonly kind: 'url'; readonly url: string; readonly shown: string }
+  | { readonly kind: 'file'; readonly file: string; readonly shown: string }
+
+/** A `sitemap-exclude` line: a glob on the path (`/tag/**`) or a regex (`re:^/p/\d+$`). */
+export interface ExcludePattern {
+  readonly text: string
+  readonly regex: RegExp
+  /** Globs are matched against the path only, regexes against path and query. */
+  readonly withQuery: boolean
+}
+
+export interface SitemapSettings {
+  readonly source: SitemapSource
+  readonly exclude: readonly ExcludePattern[]
+  /** The most URLs taken from the sitemap(s); reading stops there. */
+  readonly limit: number
+}
+
+/** `shard: i/n`: this job warms the i-th (1-based) of n balanced shares of every tier. */
+export interface Shard {
+  readonly index: number
+  readonly count: number
+}
+
+export interface ScaleSettings {
+  readonly sitemap?: SitemapSettings
+  /** Requests per second across all workers; absent: unlimited. */
+  readonly maxRps?: number
+  readonly shard?: Shard
+}
+
+type Raw = Partial<Record<string, string>>
+
+function get(raw: Raw, name: ScaleInput): string {
+  const v = raw[name]?.trim() ?? ''
+  return v === '' ? ((SCALE_DEFAULTS as Record<string, string>)[name] ?? '') : v
+}
+
+/**
+ * A glob on the path: `*` is any run of characters but `/`, `**` any run at all; everything
+ * else is literal. `/blog/*` excludes `/blog/a` but not `/blog/a/b`; `/tag/**` excludes both.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let out = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        out += '.*'
+        i++
+      } else out += '[^/]*'
+    } else out += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${out}$`)
+}
+
+export function parseExclude(text: string): ExcludePattern[] {
+  const out: ExcludePattern[] = []
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim()
+    if (t === '' || t.startsWith('#')) return
+    if (t.startsWith('re:')) {
+      try {
+        out.push({ text: t, regex: new RegExp(t.slice(3).trim()), withQuery: true })
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error)
+        throw new InputError(
+          'sitemap-exclude',
+          `line ${i + 1}: "${t}" is not a valid regex (${why})`
+        )
+      }
+      return
+    }
+    if (!t.startsWith('/') && !t.startsWith('*'))
+      throw new InputError(
+        'sitemap-exclude',
+        `line ${i + 1}: "${t}" is neither a path glob (starting with / or *, e.g. /tag/**) nor a regex (re:^/p/\\d+$)`
+      )
+    out.push({ text: t, regex: globToRegExp(t), withQuery: false })
+  })
+  return out
+}
+
+/** Whether a sitemap URL is excluded; `path` is relative to the deployment, with its query. */
+export function isExcluded(patterns: readonly ExcludePattern[], pathAndQuery: string): boolean {
+  if (patterns.length === 0) return false
+  const q = pathAndQuery.indexOf('?')
+  const pathOnly = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q)
+  return patterns.some(p => p.regex.test(p.withQuery ? pathAndQuery : pathOnly))
+}
+
+function sitemapSource(text: string, base: URL, workspace: string): SitemapSource {
+  const isUrl = /^https?:\/\//i.test(text) || (text.startsWith('/') && !text.startsWith('//'))
+  if (isUrl) {
+    try {
+      const url = resolvePath(text, base, '')
+      return { kind: 'url', url: url.href, shown: text }
+    } catch (error) {
+      if (error instanceof EndpointsError)
+        throw new InputError('sitemap', error.message.replace(/^: /, ''))
+      throw error
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.startsWith('//'))
+    throw new InputError('sitemap', `"${text}" is not a path on the deployment or a workspace file`)
+  const rel = text.startsWith('file:') ? text.slice(5) : text
+  const file = path.resolve(workspace, rel)
+  let isFile = false
+  try {
+    isFile = statSync(file).isFile()
+  } catch {
+    throw new InputError(
+      'sitemap',
+      `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${workspace})`
+    )
+  }
+  if (!isFile) throw new InputError('sitemap', `"${text}" is a directory, not a sitemap file`)
+  return { kind: 'file', file, shown: text }
+}
+
+function parseShard(text: string): Shard | undefined {
+  if (text === '') return undefined
+  const m = /^(\d+)\s*\/\s*(\d+)$/.exec(text)
+  if (!m) throw new InputError('shard', `"${text}" is not i/n, e.g. 2/4 (the 2nd of 4 jobs)`)
+  const index = Number(m[1])
+  const count = Number(m[2])
+  if (count < 1 || count > 1000)
+    throw new InputError('shard', `"${text}": the number of shards must be 1 to 1000`)
+  if (index < 1 || index > count)
+    throw new InputError(
+      'shard',
+      `"${text}": the shard number must be 1 to ${count} (it counts from 1)`
+    )
+  return { index, count }
+}
+
+function parseMaxRps(text: string): number | undefined {
+  if (text === '') return undefined
+  const m = /^(\d+(?:\.\d+)?)\s*(?:\/s)?$/.exec(text)
+  const v = m ? Number(m[1]) : NaN
+  if (!m || !Number.isFinite(v))
+    throw new InputError(
+      'max-rps',
+      `"${text}" is not a number of requests per second, e.g. 50 or 0.5`
+    )
+  if (v <= 0 || v > MAX_RPS_MAX)
+    throw new InputError(
+      'max-rps',
+      `${v} is out of range; accepted: more than 0, up to ${MAX_RPS_MAX}`
+    )
+  return v
+}
+
+/** Parses the inputs for long lists. Throws InputError naming the input. */
+export function parseScaleSettings(raw: Raw, base: URL, workspace: string): ScaleSettings {
+  const sitemapText = get(raw, 'sitemap')
+  const excludeText = get(raw, 'sitemap-exclude')
+  const limitText = get(raw, 'sitemap-limit')
+  if (!/^\d+$/.test(limitText))
+    throw new InputError(
+      'sitemap-limit',
+      `"${limitText}" is not a whole number; accepted: 1 to ${SITEMAP_LIMIT_MAX}`
+    )
+  const limit = Number(limitText)
+  if (limit < 1 || limit > SITEMAP_LIMIT_MAX)
+    throw new InputError(
+      'sitemap-limit',
+      `${limit} is out of range; accepted: 1 to ${SITEMAP_LIMIT_MAX}`
+    )
+  const exclude = parseExclude(excludeText)
+  if (sitemapText === '' && exclude.length > 0)
+    throw new InputError('sitemap-exclude', 'needs sitemap, the sitemap whose URLs it filters')
+  const maxRps = parseMaxRps(get(raw, 'max-rps'))
+  const shard = parseShard(get(raw, 'shard'))
+  return {
+    ...(sitemapText !== ''
+      ? { sitemap: { source: sitemapSource(sitemapText, base, workspace), exclude, limit } }
+      : {}),
+    ...(maxRps !== undefined ? { maxRps } : {}),
+    ...(shard ? { shard } : {})
+  }
+}

@@ -1,0 +1,306 @@
+import { createReadStream } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import { pipeline, Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import type { EndpointSpec, Priority } from '../config/endpoints.js'
+import { isExcluded, type SitemapSettings } from '../config/scale.js'
+import type { Settings } from '../config/settings.js'
+import { formatDuration } from '../config/duration.js'
+import { requestHeaders } from '../warm/endpoint.js'
+import type { RateLimiter } from '../warm/rate-limit.js'
+import { SitemapExtractor, SitemapFormatError, type SitemapEntry } from './extract.js'
+
+/** Index nesting followed: index → urlset is depth 1; one index inside another is depth 2. */
+export const MAX_SITEMAP_DEPTH = 2
+/** Sitemap documents read in one run, the root included. */
+export const MAX_SITEMAP_DOCUMENTS = 100
+/** Per document, after decompression (the protocol's own limit is 50 MB). */
+export const MAX_SITEMAP_BYTES = 64 * 1024 * 1024
+const MAX_REDIRECTS = 5
+
+/** `<priority>` to tier; a URL without one has the protocol's default, 0.5 (normal). */
+export function tierOf(priority: number | undefined): Priority {
+  const p = priority ?? 0.5
+  if (p >= 0.8) return 'critical'
+  if (p >= 0.6) return 'high'
+  if (p >= 0.3) return 'normal'
+  return 'low'
+}
+
+export interface SitemapLoad {
+  readonly source: string
+  readonly endpoints: EndpointSpec[]
+  /** Sitemap documents read (the root and the children of an index). */
+  readonly documents: number
+  /** `<loc>`s seen in urlsets. */
+  readonly urls: number
+  readonly otherOrigin: number
+  /** An example of another origin, for the message when every URL was skipped. */
+  readonly otherOriginExample?: string
+  readonly excluded: number
+  /** Already listed in endpoints, or twice in the sitemap. */
+  readonly duplicates: number
+  /** Empty, too long, or not a URL. */
+  readonly invalid: number
+  /** True when reading stopped at sitemap-limit with more URLs left. */
+  readonly limited: boolean
+  /** Child sitemaps that could not be read; the others were still used. */
+  readonly problems: readonly string[]
+  /** Set when the root sitemap could not be read: nothing came of it. */
+  readonly error?: string
+}
+
+export interface SitemapDeps {
+  readonly agentFor?: (url: URL) => http.Agent | undefined
+  readonly signal?: AbortSignal
+  readonly limiter?: RateLimiter
+  readonly userAgent: string
+  readonly log?: (line: string) => void
+}
+
+class FetchError extends Error {}
+class LimitReached extends Error {}
+
+/** Requests a sitemap, following same-origin redirects only; resolves with the open answer. */
+async function openUrl(
+  start: string,
+  settings: Settings,
+  deps: SitemapDeps
+): Promise<{ body: Readable; encoding?: string; finalUrl: string }> {
+  let url = new URL(start)
+  for (let hop = 0; ; hop++) {
+    await deps.limiter?.take(deps.signal)
+    const headers = requestHeaders(
+      url.href,
+      settings,
+      { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5', 'Accept-Encoding': 'gzip' },
+      deps.userAgent
+    )
+    const lib = url.protocol === 'https:' ? https : http
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = lib.request(url, {
+        method: 'GET',
+        headers,
+        agent: deps.agentFor?.(url),
+        ...(deps.signal ? { signal: deps.signal } : {})
+      })
+      // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
+      req.setTimeout(settings.timeoutMs, () =>
+        req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`))
+      )
+      req.on('response', resolve)
+      req.on('error', error =>
+        reject(error instanceof FetchError ? error : new FetchError(describe(error)))
+      )
+      req.end()
+    })
+    const status = res.statusCode ?? 0
+    const location = res.headers.location
+    if ([301, 302, 303, 307, 308].includes(status) && location) {
+      res.resume()
+      let next: URL
+      try {
+        next = new URL(location, url)
+      } catch {
+        throw new FetchError(`answered ${status} with a bad Location`)
+      }
+      if (next.origin !== url.origin)
+        throw new FetchError(
+          `redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`
+        )
+      if (hop >= MAX_REDIRECTS) throw new FetchError(`more than ${MAX_REDIRECTS} redirects`)
+      next.hash = ''
+      url = next
+      continue
+    }
+    if (status < 200 || status > 299) {
+      res.resume()
+      throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`)
+    }
+    const encoding = res.headers['content-encoding']
+    return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href }
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as NodeJS.ErrnoException
+  if (e?.name === 'AbortError') return 'stopped before it was read'
+  return e?.code ?? (e instanceof Error ? e.message : String(e))
+}
+
+function gunzip(source: Readable): Readable {
+  return pipeline(source, createGunzip(), () => {})
+}
+
+/**
+ * The document's text, chunk by chunk: Content-Encoding gzip undone, a gzipped file (.xml.gz,
+ * found by its magic bytes, whatever it is called) unpacked, and at most MAX_SITEMAP_BYTES let
+ * through so a small archive cannot unpack into gigabytes.
+ */
+async function* textOf(body: Readable, encoding: string | undefined): AsyncGenerator<string> {
+  let stream = /^(x-)?gzip$/i.test(encoding?.trim() ?? '') ? gunzip(body) : body
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const first = await iterator.next()
+  if (first.done) return
+  const head: Buffer = first.value
+  const rest = Readable.from(
+    (async function* () {
+      yield head
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value
+    })()
+  )
+  stream = head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest
+  const decoder = new TextDecoder('utf-8')
+  let bytes = 0
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length
+      if (bytes > MAX_SITEMAP_BYTES)
+        throw new SitemapFormatError(
+          `larger than ${MAX_SITEMAP_BYTES / 1024 / 1024} MiB once decompressed; split it with a sitemap index`
+        )
+      yield decoder.decode(chunk, { stream: true })
+    }
+    yield decoder.decode()
+  } finally {
+    stream.destroy()
+    body.destroy()
+  }
+}
+
+function shownPath(url: URL, base: URL): string {
+  const prefix = base.pathname.replace(/\/+$/, '')
+  const under = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
+  return `${under ? url.pathname.slice(prefix.length) || '/' : url.pathname}${url.search}`
+}
+
+/**
+ * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
+ * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
+ * only the current chunk and the endpoints kept are held, never a whole document. URLs already
+ * in `settings.endpoints` are left to those (their tier and expect win).
+ */
+export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promise<SitemapLoad> {
+  const sm = settings.sitemap as SitemapSettings
+  const base = new URL(settings.baseUrl)
+  const seen = new Set(settings.endpoints.map(e => `${e.method} ${e.url}`))
+  const endpoints: EndpointSpec[] = []
+  const problems: string[] = []
+  const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 }
+  let otherOriginExample: string | undefined
+  let limited = false
+  let rootError: string | undefined
+  let notRead = 0
+
+  const queue: { readonly where: string; readonly depth: number }[] = [
+    { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
+  ]
+
+  const take = (entry: SitemapEntry): void => {
+    counts.urls++
+    let url: URL
+    try {
+      url = new URL(entry.loc)
+    } catch {
+      counts.invalid++
+      return
+    }
+    if (url.origin !== settings.origin) {
+      counts.otherOrigin++
+      otherOriginExample ??= url.origin
+      return
+    }
+    url.hash = ''
+    const path = shownPath(url, base)
+    if (isExcluded(sm.exclude, path)) {
+      counts.excluded++
+      return
+    }
+    const key = `GET ${url.href}`
+    if (seen.has(key)) {
+      counts.duplicates++
+      return
+    }
+    if (endpoints.length >= sm.limit) {
+      limited = true
+      throw new LimitReached()
+    }
+    seen.add(key)
+    endpoints.push({
+      source: `sitemap[${endpoints.length}]`,
+      method: 'GET',
+      path,
+      url: url.href,
+      priority: tierOf(entry.priority),
+      headers: {}
+    })
+  }
+
+  while (queue.length > 0 && !limited && !deps.signal?.aborted) {
+    const { where, depth } = queue.shift()!
+    const isRoot = counts.documents === 0 && depth === 0
+    const label = isRoot ? sm.source.shown : shownPath(new URL(where), base)
+    counts.documents++
+    try {
+      const opened =
+        isRoot && sm.source.kind === 'file'
+          ? { body: createReadStream(where), encoding: undefined }
+          : await openUrl(where, settings, deps)
+      const extractor = new SitemapExtractor()
+      const handle = (entries: SitemapEntry[]): void => {
+        if (extractor.kind === 'urlset') for (const e of entries) take(e)
+        else
+          for (const e of entries) {
+            let child: URL
+            try {
+              child = new URL(e.loc)
+            } catch {
+              counts.invalid++
+              continue
+            }
+            if (child.origin !== settings.origin) {
+              counts.otherOrigin++
+              otherOriginExample ??= child.origin
+            } else if (depth + 1 > MAX_SITEMAP_DEPTH) {
+              problems.push(
+                `${label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`
+              )
+            } else if (counts.documents + queue.length >= MAX_SITEMAP_DOCUMENTS) {
+              notRead++
+            } else queue.push({ where: child.href, depth: depth + 1 })
+          }
+      }
+      try {
+        for await (const text of textOf(opened.body, opened.encoding)) handle(extractor.write(text))
+        handle(extractor.end())
+      } finally {
+        counts.invalid += extractor.invalid
+      }
+    } catch (error) {
+      if (error instanceof LimitReached) break
+      const why =
+        error instanceof FetchError || error instanceof SitemapFormatError
+          ? error.message
+          : deps.signal?.aborted
+            ? 'stopped before it was read'
+            : describe(error)
+      if (isRoot) rootError = `${label}: ${why}`
+      else problems.push(`${label}: ${why}`)
+      deps.log?.(`Sitemap ${label}: ${why}`)
+    }
+  }
+  if (notRead > 0)
+    problems.push(
+      `${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`
+    )
+  return {
+    source: sm.source.shown,
+    endpoints,
+    ...counts,
+    ...(otherOriginExample ? { otherOriginExample } : {}),
+    limited,
+    problems,
+    ...(rootError ? { error: rootError } : {})
+  }
+}
