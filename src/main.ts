@@ -94,7 +94,8 @@ export async function run(deps: MainDeps = {}): Promise<void> {
   }
 
   const publisher = settings.dryRun ? undefined : makePublisher(settings, gh, deps.octokit)
-  for (const w of (await publisher?.start()) ?? []) core.warning(redactor.redact(w))
+  // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
+  const checkStarted = publisher?.start() ?? Promise.resolve([])
 
   const cancel = cancellation()
   const agents =
@@ -120,6 +121,7 @@ export async function run(deps: MainDeps = {}): Promise<void> {
     cancel.dispose()
   }
 
+  for (const w of await checkStarted) core.warning(redactor.redact(w))
   const safe = redactor.redactDeep(result)
   const summary = renderSummary(safe)
   // Side effects that must not sink the run: settled together, failures become warnings.

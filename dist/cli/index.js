@@ -39593,6 +39593,10 @@ async function sendWithRetries(req, retries, timeoutMs, ctx) {
             error = e;
             if (e.kind === 'aborted' || signal?.aborted)
                 return { attempts: attempt, error: e, stopped: true };
+            // A timeout that the deadline cut short is the deadline, whichever timer fired first.
+            if (e.kind === 'timeout' && left < timeoutMs) {
+                return { attempts: attempt, error: new NetworkError('aborted', e.message), stopped: true };
+            }
         }
         const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
         const result = {

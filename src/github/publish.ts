@@ -1,4 +1,3 @@
-import { getOctokit } from '@actions/github'
 import type { Settings } from '../config/settings.js'
 import { errorMessage } from '../errors.js'
 import type { FullResult } from '../result.js'
@@ -15,9 +14,13 @@ export interface Publisher {
   finish(result: FullResult, summary: string): Promise<string[]>
 }
 
-export type OctokitFactory = (token: string, apiUrl: string) => Octokit
+export type OctokitFactory = (token: string, apiUrl: string) => Octokit | Promise<Octokit>
 
-const defaultFactory: OctokitFactory = (token, apiUrl) => getOctokit(token, { baseUrl: apiUrl })
+// Loaded only when a check run or comment is wanted: Octokit is most of the bundle's start-up.
+const defaultFactory: OctokitFactory = async (token, apiUrl) => {
+  const { getOctokit } = await import('@actions/github')
+  return getOctokit(token, { baseUrl: apiUrl })
+}
 
 function why(error: unknown, permission: string): string {
   const status = (error as { status?: number }).status
@@ -37,28 +40,38 @@ export function makePublisher(
     gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined
   const sha = gh.sha
   const enabled = Boolean(token && repo && sha)
-  const octokit = enabled ? factory(token!, gh.apiUrl) : undefined
+  let client: Promise<Octokit> | undefined
+  const octokit = (): Promise<Octokit> =>
+    (client ??= Promise.resolve().then(() => factory(token!, gh.apiUrl)))
   const checks = enabled && checkName !== ''
   let checkId: number | undefined
+  let starting: Promise<string[]> = Promise.resolve([])
 
   return {
-    async start() {
-      if (!checks) return []
-      try {
-        checkId = await startCheck(octokit!, repo!, sha!, checkName, gh.runUrl)
-        return []
-      } catch (error) {
-        return [`could not create the check run "${checkName}": ${why(error, 'checks: write')}`]
-      }
+    start() {
+      if (!checks) return starting
+      starting = (async () => {
+        try {
+          checkId = await startCheck(await octokit(), repo!, sha!, checkName, gh.runUrl)
+          return []
+        } catch (error) {
+          return [`could not create the check run "${checkName}": ${why(error, 'checks: write')}`]
+        }
+      })()
+      return starting
     },
 
     async finish(result, summary) {
+      // The check run is created while warming; complete it only once it exists.
+      await starting
       const tasks: Promise<unknown>[] = []
       const labels: string[] = []
       if (checks) {
         labels.push(`could not complete the check run "${checkName}"`)
         tasks.push(
-          completeCheck(octokit!, repo!, checkId, sha!, checkName, result, summary, gh.runUrl)
+          octokit().then(o =>
+            completeCheck(o, repo!, checkId, sha!, checkName, result, summary, gh.runUrl)
+          )
         )
       }
       if (enabled && prComment) {
@@ -68,9 +81,9 @@ export function makePublisher(
             const numbers =
               gh.pullRequest !== undefined
                 ? [gh.pullRequest]
-                : await pullRequestsFor(octokit!, repo!, sha!)
+                : await pullRequestsFor(await octokit(), repo!, sha!)
             for (const n of numbers)
-              await upsertComment(octokit!, repo!, n, checkName || 'Cache warm', summary)
+              await upsertComment(await octokit(), repo!, n, checkName || 'Cache warm', summary)
           })()
         )
       }
