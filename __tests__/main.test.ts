@@ -72,7 +72,7 @@ describe('run', () => {
     await run({ env: { GITHUB_WORKSPACE: dir } })
 
     expect(core.failures).toEqual([
-      'timeout: "soon" is not a duration such as 500ms, 10s, 2m, 1h or a bare number of seconds'
+      'timeout: "soon" is not a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds'
     ])
     expect(core.outputs.result).toBe('failed')
     expect(core.summaries[0]).toContain('Cache warm did not start')

@@ -30,3 +30,24 @@ describe('formatDuration', () => {
     expect(formatDuration(ms)).toBe(text)
   })
 })
+
+describe('parseDuration with more than one unit', () => {
+  it.each([
+    ['1m30s', 90_000],
+    ['1h30m', 5_400_000],
+    ['2m5s500ms', 125_500]
+  ])('reads %s as %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms)
+  })
+
+  it.each([125_000, 5_400_000, 3_600_000, 90_000, 1500, 850])(
+    'reads back what formatDuration writes for %d ms',
+    ms => {
+      expect(parseDuration(formatDuration(ms))).toBe(ms)
+    }
+  )
+
+  it.each(['1s1m', '1m1m', 'm', '1.5m30s'])('rejects %p', text => {
+    expect(parseDuration(text)).toBeUndefined()
+  })
+})

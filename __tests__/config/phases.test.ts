@@ -197,7 +197,7 @@ describe('durations', () => {
   it.each([
     [
       { 'wait-timeout': 'soon' },
-      'wait-timeout: "soon" is not a duration such as 500ms, 10s, 2m, 1h or a bare number of seconds'
+      'wait-timeout: "soon" is not a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds'
     ],
     [{ 'poll-interval': '0' }, 'poll-interval: "0" is too short; it must be more than 0'],
     [{ 'poll-interval': '11m' }, 'poll-interval: "11m" is too long; the most accepted is 10m'],

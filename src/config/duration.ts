@@ -1,16 +1,23 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
+const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i
+// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
+const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i
 
-export const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h or a bare number of seconds'
+export const DURATION_HELP =
+  'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds'
 
-/** Parses `500ms`, `10s`, `2m`, `1h` or bare seconds into milliseconds; undefined when invalid. */
+/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
 export function parseDuration(raw: string): number | undefined {
-  const m = DURATION.exec(raw.trim())
-  if (!m) return undefined
-  const value = Number(m[1])
-  const unit = (m[2] ?? 's').toLowerCase()
-  const ms = Math.round(value * (UNITS[unit] ?? 1000))
-  return Number.isFinite(ms) ? ms : undefined
+  const text = raw.trim()
+  const m = SINGLE.exec(text)
+  if (m) {
+    const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000))
+    return Number.isFinite(ms) ? ms : undefined
+  }
+  const c = COMPOUND.exec(text)
+  if (!c || text === '') return undefined
+  const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0)) as [number, number, number, number]
+  return h * UNITS.h! + min * UNITS.m! + s * UNITS.s! + ms
 }
 
 /** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
