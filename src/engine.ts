@@ -1,47 +1,15 @@
-import { setMaxListeners } from 'node:events'
-import http from 'node:http'
-import https from 'node:https'
 import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
-import { sendFollowing } from './http/redirect.js'
-import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
+import { openRun, type EngineDeps } from './run-context.js'
 import { USER_AGENT, VERSION } from './version.js'
-import { warmEndpoint, type Send } from './warm/endpoint.js'
+import { warmEndpoint } from './warm/endpoint.js'
 import { planTiers } from './warm/plan.js'
 import { runPool } from './warm/pool.js'
-import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
 import { percentile } from './warm/stats.js'
 
-export const MAX_BODY_BYTES = 5 * 1024 * 1024
-
-export interface EngineDeps {
-  readonly clock?: Clock
-  /** Replaces the HTTP layer (tests). */
-  readonly send?: Send
-  /** The agent per URL: keep-alive, proxy. Default: keep-alive agents sized to concurrency. */
-  readonly agentFor?: (url: URL) => http.Agent | undefined
-  /** Cancellation (SIGTERM, SIGINT). */
-  readonly signal?: AbortSignal
-  /** Progress lines for the log. */
-  readonly log?: (line: string) => void
-  /**
-   * The rate limit shared by every request of the run. Default: a token bucket of `max-rps`
-   * when it is set; `false`: none (the caller's `send` is already limited).
-   */
-  readonly limiter?: RateLimiter | false
-}
-
-/** `send`, each attempt first waiting for a token of the rate limit. */
-export function limitedSend(send: Send, limiter: RateLimiter | undefined | false): Send {
-  if (!limiter) return send
-  return async (req, opts) => {
-    await limiter.take(opts.signal)
-    if (opts.signal?.aborted) throw new NetworkError('aborted', 'stopped before it was sent')
-    return send(req, opts)
-  }
-}
+export { MAX_BODY_BYTES, limitedSend, defaultAgents, type EngineDeps } from './run-context.js'
 
 /** The settings shown in the result (summary, report). */
 export function resultSettings(
@@ -58,13 +26,6 @@ export function resultSettings(
     ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
     ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
   }
-}
-
-export function defaultAgents(concurrency: number): (url: URL) => http.Agent {
-  const opts = { keepAlive: true, maxSockets: concurrency }
-  const plain = new http.Agent(opts)
-  const tls = new https.Agent(opts)
-  return url => (url.protocol === 'https:' ? tls : plain)
 }
 
 /**
@@ -112,39 +73,9 @@ export function stepFails(
  * Pure apart from the HTTP it sends: no @actions/* here.
  */
 export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promise<RunResult> {
-  const clock = deps.clock ?? realClock
-  const log = deps.log ?? (() => {})
-  const started = clock.now()
-  const deadlineAt = started + settings.deadlineMs
+  const run = openRun(settings, deps)
+  const { clock, log, started, deadlineAt, signal, send } = run
   const tiers = planTiers(settings)
-
-  const deadline = new AbortController()
-  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
-  timer.unref?.()
-  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
-  // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
-  // MaxListenersExceededWarning on the runner's log would say it is.
-  setMaxListeners(0, signal)
-
-  let send = deps.send
-  let agentFor = deps.agentFor
-  const ownAgents = !send && !agentFor
-  if (!send) {
-    agentFor ??= defaultAgents(settings.concurrency)
-    const via = agentFor
-    send = (req, opts) =>
-      sendFollowing(req, {
-        ...opts,
-        maxBodyBytes: MAX_BODY_BYTES,
-        agentFor: via,
-        now: () => clock.now()
-      })
-  }
-  const limiter =
-    deps.limiter === false
-      ? undefined
-      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
-  send = limitedSend(send, limiter)
   const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT }
 
   const results: TierResult[] = []
@@ -194,17 +125,13 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
       results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart })
     }
   } finally {
-    clearTimeout(timer)
-    if (ownAgents && agentFor) {
-      // Close keep-alive sockets so the process can exit at once.
-      for (const proto of ['http:', 'https:']) agentFor(new URL(`${proto}//x`))?.destroy()
-    }
+    run.close()
   }
 
   const all = results.flatMap(t => t.endpoints)
   const stoppedBy = cancelled(deps.signal)
     ? 'cancelled'
-    : deadline.signal.aborted || clock.now() >= deadlineAt
+    : run.deadlineReached()
       ? 'deadline'
       : undefined
   const totals = totalsOf(all)
@@ -237,9 +164,9 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   }
 }
 
-/** The result of a dry run: the plan, nothing sent. */
-export function dryRunResult(settings: Settings, clock: Clock = realClock): RunResult {
-  const tiers = planTiers(settings).map(t => ({
+/** Every planned endpoint as skipped, for a run that sends none of them (dry run, not ready). */
+export function skippedTiers(settings: Settings, reason: string, cause: string): TierResult[] {
+  return planTiers(settings).map(t => ({
     priority: t.priority,
     durationMs: 0,
     endpoints: t.endpoints.map((e): EndpointResult => ({
@@ -250,10 +177,15 @@ export function dryRunResult(settings: Settings, clock: Clock = realClock): RunR
       ...(e.name ? { name: e.name } : {}),
       outcome: 'skipped',
       attempts: 0,
-      reason: 'dry run: not sent',
-      cause: 'dry-run'
+      reason,
+      cause
     }))
   }))
+}
+
+/** The result of a dry run: the plan, nothing sent. */
+export function dryRunResult(settings: Settings, clock: Clock = realClock): RunResult {
+  const tiers = skippedTiers(settings, 'dry run: not sent', 'dry-run')
   const all = tiers.flatMap(t => t.endpoints)
   return {
     schemaVersion: 1,

@@ -1,24 +1,17 @@
 import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
-import { limitedSend, runWarm, totalsOf, type EngineDeps } from './engine.js'
-import { sendFollowing } from './http/redirect.js'
-import { realClock } from './http/retry.js'
-import { StoppedError } from './errors.js'
+import { runWarm, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
 import { readMetrics, pollMetrics, type MetricsAnswer } from './phases/metrics.js'
 import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
 import { verifyPass } from './phases/verify.js'
 import { waitForReady } from './phases/wait.js'
-import type { EndpointResult, FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import { speedupText, thresholdValue } from './report/format.js'
+import type { FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import { openRun } from './run-context.js'
+import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
-import { TokenBucket } from './warm/rate-limit.js'
-import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
-import { speedupText, thresholdValue } from './report/format.js'
-import { MAX_BODY_BYTES } from './engine.js'
-import { setMaxListeners } from 'node:events'
-import http from 'node:http'
-import https from 'node:https'
 
 function formatRate(v: number): string {
   return `${Math.round(v * 1000) / 10} %`
@@ -29,44 +22,10 @@ function formatRate(v: number): string {
  * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
  */
 export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise<FullResult> {
-  const clock = deps.clock ?? realClock
-  const log = deps.log ?? (() => {})
-  const started = clock.now()
-  const deadlineAt = started + settings.deadlineMs
-  const deadline = new AbortController()
-  // The reason tells runWarm (which shares this signal) that the deadline stopped it, not a cancel.
-  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
-  timer.unref?.()
-  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
-  // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
-  // MaxListenersExceededWarning on the runner's log would say it is.
-  setMaxListeners(0, signal)
-
-  let agentFor = deps.agentFor
-  let ownAgents: http.Agent[] = []
-  if (!deps.send && !agentFor) {
-    const opts = { keepAlive: true, maxSockets: settings.concurrency }
-    const plain = new http.Agent(opts)
-    const tls = new https.Agent(opts)
-    ownAgents = [plain, tls]
-    agentFor = url => (url.protocol === 'https:' ? tls : plain)
-  }
-  const via = agentFor
-  // One bucket for the whole run: sitemap, warm, verify and metrics requests all take from it.
-  const limiter =
-    deps.limiter === false
-      ? undefined
-      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
-  const rawSend =
-    deps.send ??
-    ((req, opts) =>
-      sendFollowing(req, {
-        ...opts,
-        maxBodyBytes: MAX_BODY_BYTES,
-        ...(via ? { agentFor: via } : {}),
-        now: () => clock.now()
-      }))
-  const send = limitedSend(rawSend, limiter)
+  // One deadline, one signal and one rate-limit bucket for the whole run: sitemap, warm, verify
+  // and metrics requests all share them (runWarm gets this `send` and `signal`).
+  const opened = openRun(settings, deps)
+  const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened
   const ctx: PhaseContext = {
     settings,
     send,
@@ -109,21 +68,9 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       })
       if (!wait.ready) {
         log(extra.wait.message)
-        const skipped = planTiers(settings).map(t => ({
-          priority: t.priority,
-          durationMs: 0,
-          endpoints: t.endpoints.map((e): EndpointResult => ({
-            source: e.source,
-            method: e.method,
-            path: e.path,
-            priority: e.priority,
-            outcome: 'skipped',
-            attempts: 0,
-            ...(cancelledWait
-              ? { reason: 'not sent: the run was cancelled', cause: 'cancelled' }
-              : { reason: 'not sent: the deployment was not ready', cause: 'not-ready' })
-          }))
-        }))
+        const skipped = cancelledWait
+          ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+          : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready')
         const warmOnly = await runWarm(
           { ...settings, endpoints: [] },
           { ...deps, clock, send, limiter: false }
@@ -283,8 +230,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
 
     return finish(warm, { ...extra, phases }, gateFailed)
   } finally {
-    clearTimeout(timer)
-    for (const a of ownAgents) a.destroy()
+    opened.close()
   }
 
   function finish(warm: RunResult, extra: PhaseResults, gateFailed: boolean): FullResult {

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3327);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2344);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3327:
+/***/ 2344:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39083,6 +39083,55 @@ function deepFreeze(value) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./src/http/retry.ts
+const realClock = {
+    now: () => Date.now(),
+    random: () => Math.random(),
+    sleep: (ms, signal) => new Promise(resolve => {
+        if (signal?.aborted)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        signal?.addEventListener('abort', done, { once: true });
+    })
+};
+/** Status codes that can succeed when asked again. Nothing else is retried. */
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** Network failures worth another try; DNS and TLS failures will not mend themselves. */
+const RETRY_ERRORS = new Set([
+    'timeout',
+    'refused',
+    'reset',
+    'network'
+]);
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+/** `Retry-After` as milliseconds from now: delta seconds or an HTTP date. */
+function parseRetryAfter(value, nowMs) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    // Fractional seconds are not in the RFC but some servers send them; honour what they mean.
+    if (/^\d+(?:\.\d+)?$/.test(text))
+        return Math.round(Number(text) * 1000);
+    // An HTTP date names its month; without this, V8's lenient Date.parse reads "-5" as a date.
+    if (!/[a-z]/i.test(text))
+        return undefined;
+    const date = Date.parse(text);
+    if (Number.isNaN(date))
+        return undefined;
+    return Math.max(0, date - nowMs);
+}
+/** Exponential backoff with jitter for the n-th retry (1-based): 50-100 % of base·2^(n-1), capped. */
+function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
+    const full = Math.min(cap, base * 2 ** (retry - 1));
+    return Math.round(full * (0.5 + random() * 0.5));
+}
+
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:http"
@@ -39298,53 +39347,118 @@ function withoutBodyHeaders(headers) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/http/retry.ts
-const realClock = {
-    now: () => Date.now(),
-    random: () => Math.random(),
-    sleep: (ms, signal) => new Promise(resolve => {
+;// CONCATENATED MODULE: ./src/warm/rate-limit.ts
+/**
+ * A token bucket: `ratePerSecond` tokens a second, at most `burst` saved up (it starts full).
+ * Over any stretch of T seconds at most `burst + rate × T` requests start.
+ *
+ * Each caller reserves its token at once (the count may go below zero) and sleeps until the
+ * token exists, so waiters go in arrival order, with no queue to scan and no timer per tick:
+ * O(1) per request however long the list.
+ */
+class TokenBucket {
+    ratePerSecond;
+    clock;
+    burst;
+    tokens;
+    last;
+    perMs;
+    constructor(ratePerSecond, clock, burst = defaultBurst(ratePerSecond)) {
+        this.ratePerSecond = ratePerSecond;
+        this.clock = clock;
+        this.burst = burst;
+        this.perMs = ratePerSecond / 1000;
+        this.tokens = burst;
+        this.last = clock.now();
+    }
+    async take(signal) {
         if (signal?.aborted)
-            return resolve();
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, Math.max(0, ms));
-        signal?.addEventListener('abort', done, { once: true });
-    })
-};
-/** Status codes that can succeed when asked again. Nothing else is retried. */
-const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-/** Network failures worth another try; DNS and TLS failures will not mend themselves. */
-const RETRY_ERRORS = new Set([
-    'timeout',
-    'refused',
-    'reset',
-    'network'
-]);
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
-/** `Retry-After` as milliseconds from now: delta seconds or an HTTP date. */
-function parseRetryAfter(value, nowMs) {
-    if (value === undefined)
-        return undefined;
-    const text = value.trim();
-    // Fractional seconds are not in the RFC but some servers send them; honour what they mean.
-    if (/^\d+(?:\.\d+)?$/.test(text))
-        return Math.round(Number(text) * 1000);
-    // An HTTP date names its month; without this, V8's lenient Date.parse reads "-5" as a date.
-    if (!/[a-z]/i.test(text))
-        return undefined;
-    const date = Date.parse(text);
-    if (Number.isNaN(date))
-        return undefined;
-    return Math.max(0, date - nowMs);
+            return;
+        const now = this.clock.now();
+        this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.perMs);
+        this.last = now;
+        this.tokens -= 1;
+        if (this.tokens >= 0)
+            return;
+        // Rounded up so the token has surely arrived when the sleep ends.
+        await this.clock.sleep(Math.ceil(-this.tokens / this.perMs), signal);
+    }
 }
-/** Exponential backoff with jitter for the n-th retry (1-based): 50-100 % of base·2^(n-1), capped. */
-function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
-    const full = Math.min(cap, base * 2 ** (retry - 1));
-    return Math.round(full * (0.5 + random() * 0.5));
+/** A tenth of a second's worth of tokens, at least one: smooth, with no start-up spike. */
+function defaultBurst(ratePerSecond) {
+    return Math.max(1, Math.floor(ratePerSecond / 10));
+}
+
+;// CONCATENATED MODULE: ./src/run-context.ts
+
+
+
+
+
+
+
+
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** `send`, each attempt first waiting for a token of the rate limit. */
+function limitedSend(send, limiter) {
+    if (!limiter)
+        return send;
+    return async (req, opts) => {
+        await limiter.take(opts.signal);
+        if (opts.signal?.aborted)
+            throw new NetworkError('aborted', 'stopped before it was sent');
+        return send(req, opts);
+    };
+}
+function defaultAgents(concurrency) {
+    const opts = { keepAlive: true, maxSockets: concurrency };
+    const plain = new (external_node_http_default()).Agent(opts);
+    const tls = new (external_node_https_default()).Agent(opts);
+    return url => (url.protocol === 'https:' ? tls : plain);
+}
+/** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */
+function openRun(settings, deps) {
+    const clock = deps.clock ?? realClock;
+    const started = clock.now();
+    const deadlineAt = started + settings.deadlineMs;
+    const deadline = new AbortController();
+    // The reason tells whoever shares the signal that the deadline stopped it, not a cancel.
+    const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs);
+    timer.unref?.();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
+    // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
+    // MaxListenersExceededWarning on the runner's log would say it is.
+    (0,external_node_events_.setMaxListeners)(0, signal);
+    const ownAgents = !deps.send && !deps.agentFor ? defaultAgents(settings.concurrency) : undefined;
+    const agentFor = deps.agentFor ?? ownAgents;
+    const raw = deps.send ??
+        ((req, opts) => sendFollowing(req, {
+            ...opts,
+            maxBodyBytes: MAX_BODY_BYTES,
+            ...(agentFor ? { agentFor } : {}),
+            now: () => clock.now()
+        }));
+    const limiter = deps.limiter === false
+        ? undefined
+        : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined));
+    return {
+        clock,
+        log: deps.log ?? (() => { }),
+        started,
+        deadlineAt,
+        signal,
+        deadlineReached: () => deadline.signal.aborted || clock.now() >= deadlineAt,
+        send: limitedSend(raw, limiter),
+        ...(agentFor ? { agentFor } : {}),
+        ...(limiter ? { limiter } : {}),
+        close: () => {
+            clearTimeout(timer);
+            // Close keep-alive sockets so the process can exit at once.
+            if (ownAgents)
+                for (const proto of ['http:', 'https:'])
+                    ownAgents(new URL(`${proto}//x`)).destroy();
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -39849,48 +39963,6 @@ async function runPool(items, concurrency, work, signal) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/warm/rate-limit.ts
-/**
- * A token bucket: `ratePerSecond` tokens a second, at most `burst` saved up (it starts full).
- * Over any stretch of T seconds at most `burst + rate × T` requests start.
- *
- * Each caller reserves its token at once (the count may go below zero) and sleeps until the
- * token exists, so waiters go in arrival order, with no queue to scan and no timer per tick:
- * O(1) per request however long the list.
- */
-class TokenBucket {
-    ratePerSecond;
-    clock;
-    burst;
-    tokens;
-    last;
-    perMs;
-    constructor(ratePerSecond, clock, burst = defaultBurst(ratePerSecond)) {
-        this.ratePerSecond = ratePerSecond;
-        this.clock = clock;
-        this.burst = burst;
-        this.perMs = ratePerSecond / 1000;
-        this.tokens = burst;
-        this.last = clock.now();
-    }
-    async take(signal) {
-        if (signal?.aborted)
-            return;
-        const now = this.clock.now();
-        this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.perMs);
-        this.last = now;
-        this.tokens -= 1;
-        if (this.tokens >= 0)
-            return;
-        // Rounded up so the token has surely arrived when the sleep ends.
-        await this.clock.sleep(Math.ceil(-this.tokens / this.perMs), signal);
-    }
-}
-/** A tenth of a second's worth of tokens, at least one: smooth, with no start-up spike. */
-function defaultBurst(ratePerSecond) {
-    return Math.max(1, Math.floor(ratePerSecond / 10));
-}
-
 ;// CONCATENATED MODULE: ./src/warm/stats.ts
 /** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
 function percentile(values, p) {
@@ -39911,22 +39983,6 @@ function percentile(values, p) {
 
 
 
-
-
-
-
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
-/** `send`, each attempt first waiting for a token of the rate limit. */
-function limitedSend(send, limiter) {
-    if (!limiter)
-        return send;
-    return async (req, opts) => {
-        await limiter.take(opts.signal);
-        if (opts.signal?.aborted)
-            throw new NetworkError('aborted', 'stopped before it was sent');
-        return send(req, opts);
-    };
-}
 /** The settings shown in the result (summary, report). */
 function resultSettings(settings, listed = settings.endpoints.length) {
     return {
@@ -39939,12 +39995,6 @@ function resultSettings(settings, listed = settings.endpoints.length) {
         ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
         ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
     };
-}
-function defaultAgents(concurrency) {
-    const opts = { keepAlive: true, maxSockets: concurrency };
-    const plain = new (external_node_http_default()).Agent(opts);
-    const tls = new (external_node_https_default()).Agent(opts);
-    return url => (url.protocol === 'https:' ? tls : plain);
 }
 /**
  * Whether `signal` stopped the run because it was cancelled. runAll hands its deadline in on the
@@ -39985,35 +40035,9 @@ function stepFails(settings, endpoints, stoppedBy) {
  * Pure apart from the HTTP it sends: no @actions/* here.
  */
 async function runWarm(settings, deps = {}) {
-    const clock = deps.clock ?? realClock;
-    const log = deps.log ?? (() => { });
-    const started = clock.now();
-    const deadlineAt = started + settings.deadlineMs;
+    const run = openRun(settings, deps);
+    const { clock, log, started, deadlineAt, signal, send } = run;
     const tiers = planTiers(settings);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs);
-    timer.unref?.();
-    const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
-    // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
-    // MaxListenersExceededWarning on the runner's log would say it is.
-    (0,external_node_events_.setMaxListeners)(0, signal);
-    let send = deps.send;
-    let agentFor = deps.agentFor;
-    const ownAgents = !send && !agentFor;
-    if (!send) {
-        agentFor ??= defaultAgents(settings.concurrency);
-        const via = agentFor;
-        send = (req, opts) => sendFollowing(req, {
-            ...opts,
-            maxBodyBytes: MAX_BODY_BYTES,
-            agentFor: via,
-            now: () => clock.now()
-        });
-    }
-    const limiter = deps.limiter === false
-        ? undefined
-        : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined));
-    send = limitedSend(send, limiter);
     const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT };
     const results = [];
     try {
@@ -40056,17 +40080,12 @@ async function runWarm(settings, deps = {}) {
         }
     }
     finally {
-        clearTimeout(timer);
-        if (ownAgents && agentFor) {
-            // Close keep-alive sockets so the process can exit at once.
-            for (const proto of ['http:', 'https:'])
-                agentFor(new URL(`${proto}//x`))?.destroy();
-        }
+        run.close();
     }
     const all = results.flatMap(t => t.endpoints);
     const stoppedBy = cancelled(deps.signal)
         ? 'cancelled'
-        : deadline.signal.aborted || clock.now() >= deadlineAt
+        : run.deadlineReached()
             ? 'deadline'
             : undefined;
     const totals = totalsOf(all);
@@ -40098,9 +40117,9 @@ async function runWarm(settings, deps = {}) {
         warnings: []
     };
 }
-/** The result of a dry run: the plan, nothing sent. */
-function dryRunResult(settings, clock = realClock) {
-    const tiers = planTiers(settings).map(t => ({
+/** Every planned endpoint as skipped, for a run that sends none of them (dry run, not ready). */
+function skippedTiers(settings, reason, cause) {
+    return planTiers(settings).map(t => ({
         priority: t.priority,
         durationMs: 0,
         endpoints: t.endpoints.map((e) => ({
@@ -40111,10 +40130,14 @@ function dryRunResult(settings, clock = realClock) {
             ...(e.name ? { name: e.name } : {}),
             outcome: 'skipped',
             attempts: 0,
-            reason: 'dry run: not sent',
-            cause: 'dry-run'
+            reason,
+            cause
         }))
     }));
+}
+/** The result of a dry run: the plan, nothing sent. */
+function dryRunResult(settings, clock = realClock) {
+    const tiers = skippedTiers(settings, 'dry run: not sent', 'dry-run');
     const all = tiers.flatMap(t => t.endpoints);
     return {
         schemaVersion: 1,
@@ -40720,6 +40743,72 @@ async function waitForReady(target, ctx) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+
+function ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+function headline(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const counts = t.total === 0
+        ? 'no endpoints to warm'
+        : `${t.passed}/${t.total} endpoints warmed` +
+            (t.failed ? `, ${t.failed} failed` : '') +
+            (t.skipped ? `, ${t.skipped} skipped` : '');
+    const gates = (result.phases ?? [])
+        .filter(p => p.status === 'failed' && p.name !== 'warm')
+        .map(p => p.name);
+    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
+    return `Cache warm ${result.result}: ${counts}${but}`;
+}
+function stepLine(result) {
+    if (result.dryRun)
+        return 'The step passes: dry-run sends nothing.';
+    if (result.stepFailed)
+        return `The step fails (fail-on: ${result.failOn}).`;
+    if (result.result === 'failed')
+        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
+    return 'The step passes.';
+}
+function stoppedLine(result) {
+    if (result.stoppedBy === 'deadline')
+        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+    if (result.stoppedBy === 'cancelled')
+        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
+    return undefined;
+}
+function slowest(result, n = 5) {
+    return result.tiers
+        .flatMap(t => t.endpoints)
+        .filter(e => e.latencyMs !== undefined)
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, n);
+}
+function phaseIcon(status) {
+    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
+}
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+function thresholdValue(v, rate) {
+    if (v === undefined || v === null)
+        return '–';
+    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
+}
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+function progression(values, rate) {
+    const shown = values.map(v => thresholdValue(v, rate));
+    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
+    return list.join(' → ');
+}
+/** The verify pass against the warming pass; not "faster" when it was not. */
+function speedupText(speedup) {
+    return speedup >= 1.1
+        ? `${speedup}× faster than the warming pass`
+        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+}
+
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
@@ -41158,80 +41247,7 @@ async function loadSitemap(settings, deps) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-
-
-function ms(v) {
-    return v === undefined ? '–' : formatDuration(v);
-}
-function headline(result) {
-    const t = result.totals;
-    if (result.dryRun)
-        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
-    const counts = t.total === 0
-        ? 'no endpoints to warm'
-        : `${t.passed}/${t.total} endpoints warmed` +
-            (t.failed ? `, ${t.failed} failed` : '') +
-            (t.skipped ? `, ${t.skipped} skipped` : '');
-    const gates = (result.phases ?? [])
-        .filter(p => p.status === 'failed' && p.name !== 'warm')
-        .map(p => p.name);
-    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
-    return `Cache warm ${result.result}: ${counts}${but}`;
-}
-function stepLine(result) {
-    if (result.dryRun)
-        return 'The step passes: dry-run sends nothing.';
-    if (result.stepFailed)
-        return `The step fails (fail-on: ${result.failOn}).`;
-    if (result.result === 'failed')
-        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
-    return 'The step passes.';
-}
-function stoppedLine(result) {
-    if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
-    if (result.stoppedBy === 'cancelled')
-        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
-    return undefined;
-}
-function slowest(result, n = 5) {
-    return result.tiers
-        .flatMap(t => t.endpoints)
-        .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
-}
-function phaseIcon(status) {
-    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
-}
-/** A threshold value for people: rates as percentages, sizes as numbers. */
-function thresholdValue(v, rate) {
-    if (v === undefined || v === null)
-        return '–';
-    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
-}
-/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
-function progression(values, rate) {
-    const shown = values.map(v => thresholdValue(v, rate));
-    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
-    return list.join(' → ');
-}
-/** The verify pass against the warming pass; not "faster" when it was not. */
-function speedupText(speedup) {
-    return speedup >= 1.1
-        ? `${speedup}× faster than the warming pass`
-        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
-
-
-
-
-
 
 
 
@@ -41251,40 +41267,10 @@ function pipeline_formatRate(v) {
  * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
  */
 async function runAll(settings, deps = {}) {
-    const clock = deps.clock ?? realClock;
-    const log = deps.log ?? (() => { });
-    const started = clock.now();
-    const deadlineAt = started + settings.deadlineMs;
-    const deadline = new AbortController();
-    // The reason tells runWarm (which shares this signal) that the deadline stopped it, not a cancel.
-    const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs);
-    timer.unref?.();
-    const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
-    // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
-    // MaxListenersExceededWarning on the runner's log would say it is.
-    (0,external_node_events_.setMaxListeners)(0, signal);
-    let agentFor = deps.agentFor;
-    let ownAgents = [];
-    if (!deps.send && !agentFor) {
-        const opts = { keepAlive: true, maxSockets: settings.concurrency };
-        const plain = new (external_node_http_default()).Agent(opts);
-        const tls = new (external_node_https_default()).Agent(opts);
-        ownAgents = [plain, tls];
-        agentFor = url => (url.protocol === 'https:' ? tls : plain);
-    }
-    const via = agentFor;
-    // One bucket for the whole run: sitemap, warm, verify and metrics requests all take from it.
-    const limiter = deps.limiter === false
-        ? undefined
-        : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined));
-    const rawSend = deps.send ??
-        ((req, opts) => sendFollowing(req, {
-            ...opts,
-            maxBodyBytes: MAX_BODY_BYTES,
-            ...(via ? { agentFor: via } : {}),
-            now: () => clock.now()
-        }));
-    const send = limitedSend(rawSend, limiter);
+    // One deadline, one signal and one rate-limit bucket for the whole run: sitemap, warm, verify
+    // and metrics requests all share them (runWarm gets this `send` and `signal`).
+    const opened = openRun(settings, deps);
+    const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened;
     const ctx = {
         settings,
         send,
@@ -41323,21 +41309,9 @@ async function runAll(settings, deps = {}) {
             });
             if (!wait.ready) {
                 log(extra.wait.message);
-                const skipped = planTiers(settings).map(t => ({
-                    priority: t.priority,
-                    durationMs: 0,
-                    endpoints: t.endpoints.map((e) => ({
-                        source: e.source,
-                        method: e.method,
-                        path: e.path,
-                        priority: e.priority,
-                        outcome: 'skipped',
-                        attempts: 0,
-                        ...(cancelledWait
-                            ? { reason: 'not sent: the run was cancelled', cause: 'cancelled' }
-                            : { reason: 'not sent: the deployment was not ready', cause: 'not-ready' })
-                    }))
-                }));
+                const skipped = cancelledWait
+                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
                 const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send, limiter: false });
                 return finish({ ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) }, { ...extra, phases }, true);
             }
@@ -41473,9 +41447,7 @@ async function runAll(settings, deps = {}) {
         return finish(warm, { ...extra, phases }, gateFailed);
     }
     finally {
-        clearTimeout(timer);
-        for (const a of ownAgents)
-            a.destroy();
+        opened.close();
     }
     function finish(warm, extra, gateFailed) {
         const stoppedBy = deps.signal?.aborted

@@ -1,0 +1,112 @@
+import { setMaxListeners } from 'node:events'
+import http from 'node:http'
+import https from 'node:https'
+import type { Settings } from './config/settings.js'
+import { StoppedError } from './errors.js'
+import { sendFollowing } from './http/redirect.js'
+import { NetworkError } from './http/request.js'
+import { realClock, type Clock } from './http/retry.js'
+import type { Send } from './warm/endpoint.js'
+import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
+
+export const MAX_BODY_BYTES = 5 * 1024 * 1024
+
+export interface EngineDeps {
+  readonly clock?: Clock
+  /** Replaces the HTTP layer (tests). */
+  readonly send?: Send
+  /** The agent per URL: keep-alive, proxy. Default: keep-alive agents sized to concurrency. */
+  readonly agentFor?: (url: URL) => http.Agent | undefined
+  /** Cancellation (SIGTERM, SIGINT). */
+  readonly signal?: AbortSignal
+  /** Progress lines for the log. */
+  readonly log?: (line: string) => void
+  /**
+   * The rate limit shared by every request of the run. Default: a token bucket of `max-rps`
+   * when it is set; `false`: none (the caller's `send` is already limited).
+   */
+  readonly limiter?: RateLimiter | false
+}
+
+/** `send`, each attempt first waiting for a token of the rate limit. */
+export function limitedSend(send: Send, limiter: RateLimiter | undefined | false): Send {
+  if (!limiter) return send
+  return async (req, opts) => {
+    await limiter.take(opts.signal)
+    if (opts.signal?.aborted) throw new NetworkError('aborted', 'stopped before it was sent')
+    return send(req, opts)
+  }
+}
+
+export function defaultAgents(concurrency: number): (url: URL) => http.Agent {
+  const opts = { keepAlive: true, maxSockets: concurrency }
+  const plain = new http.Agent(opts)
+  const tls = new https.Agent(opts)
+  return url => (url.protocol === 'https:' ? tls : plain)
+}
+
+/** What a run shares: its clock, its deadline, one signal, one rate-limited `send`. */
+export interface RunContext {
+  readonly clock: Clock
+  readonly log: (line: string) => void
+  readonly started: number
+  readonly deadlineAt: number
+  /** Aborted by cancellation (the caller's signal) or by the deadline (StoppedError('deadline')). */
+  readonly signal: AbortSignal
+  readonly deadlineReached: () => boolean
+  readonly send: Send
+  /** For requests that stream (the sitemap) and so bypass `send`. */
+  readonly agentFor?: (url: URL) => http.Agent | undefined
+  readonly limiter?: RateLimiter
+  /** Stops the deadline timer and closes the run's own keep-alive sockets. */
+  readonly close: () => void
+}
+
+/** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */
+export function openRun(settings: Settings, deps: EngineDeps): RunContext {
+  const clock = deps.clock ?? realClock
+  const started = clock.now()
+  const deadlineAt = started + settings.deadlineMs
+  const deadline = new AbortController()
+  // The reason tells whoever shares the signal that the deadline stopped it, not a cancel.
+  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
+  timer.unref?.()
+  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
+  // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
+  // MaxListenersExceededWarning on the runner's log would say it is.
+  setMaxListeners(0, signal)
+
+  const ownAgents = !deps.send && !deps.agentFor ? defaultAgents(settings.concurrency) : undefined
+  const agentFor = deps.agentFor ?? ownAgents
+  const raw: Send =
+    deps.send ??
+    ((req, opts) =>
+      sendFollowing(req, {
+        ...opts,
+        maxBodyBytes: MAX_BODY_BYTES,
+        ...(agentFor ? { agentFor } : {}),
+        now: () => clock.now()
+      }))
+  const limiter =
+    deps.limiter === false
+      ? undefined
+      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
+
+  return {
+    clock,
+    log: deps.log ?? (() => {}),
+    started,
+    deadlineAt,
+    signal,
+    deadlineReached: () => deadline.signal.aborted || clock.now() >= deadlineAt,
+    send: limitedSend(raw, limiter),
+    ...(agentFor ? { agentFor } : {}),
+    ...(limiter ? { limiter } : {}),
+    close: () => {
+      clearTimeout(timer)
+      // Close keep-alive sockets so the process can exit at once.
+      if (ownAgents)
+        for (const proto of ['http:', 'https:']) ownAgents(new URL(`${proto}//x`)).destroy()
+    }
+  }
+}
