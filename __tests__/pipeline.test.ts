@@ -452,4 +452,20 @@ describe('runAll over real HTTP (nock)', () => {
     expect(result.phases?.[2]?.detail).toContain('skipped: every critical endpoint answered 401')
     expect(result.stepFailed).toBe(true)
   })
+
+  it('warns, without min-cached, when endpoints still miss the cache when asked again', async () => {
+    const clock = new FakeClock(T0)
+    const send = fakeSend((): Reply =>
+      answer(200, { headers: { 'x-cache': 'MISS' }, body: { data: [1] } })
+    )
+    const settings = phaseSettings({ endpoints: '- /a\n- /b' })
+
+    const result = await runAll(settings, { clock, send })
+
+    expect(result.result).toBe('passed')
+    expect(result.phases?.find(p => p.name === 'verify')?.status).toBe('warning')
+    expect(result.warnings).toContain(
+      '2/2 endpoint(s) were still not served from cache when asked again (/a: X-Cache: MISS, /b: X-Cache: MISS); set min-cached to fail the step on it'
+    )
+  })
 })

@@ -44059,7 +44059,13 @@ async function runAll(settings, deps = {}) {
             const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
             phases.push({
                 name: 'verify',
-                status: verify.passed ? 'passed' : gate ? 'failed' : 'warning',
+                status: !verify.passed
+                    ? gate
+                        ? 'failed'
+                        : 'warning'
+                    : verify.entries.some(e => e.state === 'not cached')
+                        ? 'warning'
+                        : 'passed',
                 durationMs: took,
                 detail: `${verify.cached}/${verify.entries.length} from cache` +
                     (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
@@ -44119,6 +44125,14 @@ async function runAll(settings, deps = {}) {
                 warnings.push(`${e.method} ${e.path}: ${e.note}`);
         if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
             warnings.push(extra.trigger.message);
+        // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
+        const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached');
+        if (extra.verify && extra.verify.minCached === undefined && missed.length > 0) {
+            warnings.push(`${missed.length}/${extra.verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
+                .slice(0, 3)
+                .map(e => `${e.path}: ${e.evidence}`)
+                .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
+        }
         return {
             ...warm,
             settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
