@@ -44502,15 +44502,70 @@ function deepFreeze(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-/** The only place that calls core.getInput. */
-function readInputs() {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = getInput(name, { trimWhitespace: name !== 'headers' });
-    return raw;
+;// CONCATENATED MODULE: ./src/secrets.ts
+const REDACTED = '***';
+/** The shortest start of a secret, cut off by "...", that is still redacted. */
+const MIN_PART = 6;
+class Redactor {
+    values = [];
+    constructor(secrets = []) {
+        for (const s of secrets)
+            this.add(s);
+    }
+    add(secret) {
+        if (!secret)
+            return;
+        for (const form of new Set([
+            secret,
+            encodeURIComponent(secret),
+            JSON.stringify(secret).slice(1, -1)
+        ])) {
+            if (form && !this.values.includes(form))
+                this.values.push(form);
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        this.values.sort((a, b) => b.length - a.length);
+    }
+    get secrets() {
+        return this.values;
+    }
+    redact(text) {
+        let out = text;
+        // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
+        // form when the secret is not there is most of the peak memory at the end of a run.
+        for (const v of this.values)
+            if (out.includes(v))
+                out = out.split(v).join(REDACTED);
+        return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
+    }
+    /**
+     * Text shortened to fit (`server said: "bad key sk_live_ab..."`) can end inside a secret, and
+     * the part before the cut is still a secret: a secret's start of MIN_PART characters or more
+     * that runs straight into "..." or "…" is replaced too.
+     */
+    redactCutOff(text) {
+        let out = '';
+        let from = 0;
+        for (const m of text.matchAll(/\.\.\.|…/g)) {
+            const at = m.index;
+            let cut = 0;
+            for (const v of this.values) {
+                for (let n = Math.min(v.length - 1, at - from); n >= MIN_PART && n > cut; n--) {
+                    if (text.startsWith(v.slice(0, n), at - n)) {
+                        cut = n;
+                        break;
+                    }
+                }
+            }
+            out += text.slice(from, at - cut) + (cut > 0 ? REDACTED : '');
+            from = at;
+        }
+        return out + text.slice(from);
+    }
+    /** Redacts every string inside a JSON-able value. */
+    redactDeep(value) {
+        return JSON.parse(this.redact(JSON.stringify(value)));
+    }
 }
 /**
  * Secret values in the raw inputs, found before any validation so that even an error message
@@ -44534,6 +44589,19 @@ function rawSecrets(raw) {
     }
     return found;
 }
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+/** The only place that calls core.getInput. */
+function readInputs() {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = getInput(name, { trimWhitespace: name !== 'headers' });
+    return raw;
+}
+// Kept here too for callers that think of it as part of reading inputs.
+
 function settingsFromInputs(raw, env = process.env) {
     return parseSettings(raw, {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
@@ -44747,77 +44815,6 @@ function fitJobSummary(markdown, limit = SUMMARY_LIMIT_BYTES) {
         cut = Math.floor(cut * 0.9);
     const line = markdown.lastIndexOf('\n', cut);
     return markdown.slice(0, line > 0 ? line : cut) + note;
-}
-
-;// CONCATENATED MODULE: ./src/secrets.ts
-/**
- * Every secret value the action knows (the API key, values of extra headers) lives here, and
- * every text that leaves the action (log, summary, report, outputs, error text) passes through
- * `redact` first.
- */
-const REDACTED = '***';
-/** The shortest start of a secret, cut off by "...", that is still redacted. */
-const MIN_PART = 6;
-class Redactor {
-    values = [];
-    constructor(secrets = []) {
-        for (const s of secrets)
-            this.add(s);
-    }
-    add(secret) {
-        if (!secret)
-            return;
-        for (const form of new Set([
-            secret,
-            encodeURIComponent(secret),
-            JSON.stringify(secret).slice(1, -1)
-        ])) {
-            if (form && !this.values.includes(form))
-                this.values.push(form);
-        }
-        // Longest first, so a secret that contains another is replaced whole.
-        this.values.sort((a, b) => b.length - a.length);
-    }
-    get secrets() {
-        return this.values;
-    }
-    redact(text) {
-        let out = text;
-        // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
-        // form when the secret is not there is most of the peak memory at the end of a run.
-        for (const v of this.values)
-            if (out.includes(v))
-                out = out.split(v).join(REDACTED);
-        return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
-    }
-    /**
-     * Text shortened to fit (`server said: "bad key sk_live_ab..."`) can end inside a secret, and
-     * the part before the cut is still a secret: a secret's start of MIN_PART characters or more
-     * that runs straight into "..." or "…" is replaced too.
-     */
-    redactCutOff(text) {
-        let out = '';
-        let from = 0;
-        for (const m of text.matchAll(/\.\.\.|…/g)) {
-            const at = m.index;
-            let cut = 0;
-            for (const v of this.values) {
-                for (let n = Math.min(v.length - 1, at - from); n >= MIN_PART && n > cut; n--) {
-                    if (text.startsWith(v.slice(0, n), at - n)) {
-                        cut = n;
-                        break;
-                    }
-                }
-            }
-            out += text.slice(from, at - cut) + (cut > 0 ? REDACTED : '');
-            from = at;
-        }
-        return out + text.slice(from);
-    }
-    /** Redacts every string inside a JSON-able value. */
-    redactDeep(value) {
-        return JSON.parse(this.redact(JSON.stringify(value)));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/github/event.ts

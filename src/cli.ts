@@ -8,7 +8,7 @@ import { parseSettings } from './config/settings.js'
 import { computeOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { renderText } from './report/text.js'
-import { Redactor } from './secrets.js'
+import { rawSecrets, Redactor } from './secrets.js'
 import type { FullResult } from './result.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
@@ -103,9 +103,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const keyVar = (values['api-key-env'] as string | undefined) ?? 'CACHE_WARM_API_KEY'
   if (env[keyVar]) raw['api-key'] = env[keyVar]
 
-  const redactor = new Redactor([raw['api-key'] ?? ''])
-  for (const line of (raw.headers ?? '').split(/\r?\n/))
-    redactor.add(line.slice(line.indexOf(':') + 1).trim() || undefined)
+  // Before anything can print them: the key and every header value, as the action does.
+  const redactor = new Redactor(rawSecrets(raw))
 
   try {
     const settings = parseSettings(raw, {

@@ -9,24 +9,8 @@ export function readInputs(): RawInputs {
   return raw
 }
 
-/**
- * Secret values in the raw inputs, found before any validation so that even an error message
- * about a bad input cannot show them: the key and every value of `headers`.
- */
-export function rawSecrets(raw: RawInputs): string[] {
-  const found: string[] = []
-  const key = raw['api-key']?.trim()
-  if (key) found.push(key)
-  const token = raw['github-token']?.trim()
-  if (token) found.push(token)
-  for (const line of (raw.headers ?? '').split(/\r?\n/)) {
-    if (line.trim().startsWith('#')) continue
-    const colon = line.indexOf(':')
-    const value = colon > 0 ? line.slice(colon + 1).trim() : ''
-    if (value) found.push(value)
-  }
-  return found
-}
+// Kept here too for callers that think of it as part of reading inputs.
+export { rawSecrets } from './secrets.js'
 
 export function settingsFromInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Settings {
   return parseSettings(raw, {

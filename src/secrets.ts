@@ -3,6 +3,8 @@
  * every text that leaves the action (log, summary, report, outputs, error text) passes through
  * `redact` first.
  */
+import type { RawInputs } from './config/settings.js'
+
 export const REDACTED = '***'
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6
@@ -68,4 +70,23 @@ export class Redactor {
   redactDeep<T>(value: T): T {
     return JSON.parse(this.redact(JSON.stringify(value))) as T
   }
+}
+
+/**
+ * Secret values in the raw inputs, found before any validation so that even an error message
+ * about a bad input cannot show them: the key and every value of `headers`.
+ */
+export function rawSecrets(raw: RawInputs): string[] {
+  const found: string[] = []
+  const key = raw['api-key']?.trim()
+  if (key) found.push(key)
+  const token = raw['github-token']?.trim()
+  if (token) found.push(token)
+  for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+    if (line.trim().startsWith('#')) continue
+    const colon = line.indexOf(':')
+    const value = colon > 0 ? line.slice(colon + 1).trim() : ''
+    if (value) found.push(value)
+  }
+  return found
 }

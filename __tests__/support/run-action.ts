@@ -125,12 +125,15 @@ export function ensureBuilt(): void {
 }
 
 /**
- * Runs dist/index.js with inputs as INPUT_<NAME>: @actions/core upper-cases the name, turns
- * spaces into `_` and keeps hyphens (INPUT_API-KEY). A clean env, as on a fresh runner.
+ * A clean environment as on a fresh runner, in `dir`: output and summary files, workspace,
+ * RUNNER_TEMP, and each input as INPUT_<NAME> (@actions/core upper-cases the name, turns spaces
+ * into `_` and keeps hyphens: INPUT_API-KEY).
  */
-export async function runAction(inputs: Record<string, string | undefined>): Promise<Run> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-e2e-'))
-  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+export async function runnerEnv(
+  dir: string,
+  inputs: Record<string, string | undefined>,
+  extraEnv: NodeJS.ProcessEnv = {}
+): Promise<{ env: NodeJS.ProcessEnv; outputPath: string; summaryPath: string }> {
   const outputPath = path.join(dir, 'github-output')
   const summaryPath = path.join(dir, 'step-summary.md')
   await writeFile(outputPath, '')
@@ -140,10 +143,22 @@ export async function runAction(inputs: Record<string, string | undefined>): Pro
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_WORKSPACE: dir,
-    RUNNER_TEMP: dir
+    RUNNER_TEMP: dir,
+    ...extraEnv
   }
   for (const [name, value] of Object.entries(inputs))
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  return { env, outputPath, summaryPath }
+}
+
+/**
+ * Runs dist/index.js with inputs as INPUT_<NAME>: @actions/core upper-cases the name, turns
+ * spaces into `_` and keeps hyphens (INPUT_API-KEY). A clean env, as on a fresh runner.
+ */
+export async function runAction(inputs: Record<string, string | undefined>): Promise<Run> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-e2e-'))
+  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  const { env, outputPath, summaryPath } = await runnerEnv(dir, inputs)
 
   const started = Date.now()
   // Async on purpose: the fake API lives in this process, and a sync spawn would block it.

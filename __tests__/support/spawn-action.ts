@@ -4,10 +4,10 @@
  * artifacts when it exits. See run-action.ts for the plain run-to-completion helper.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ACTION, parseOutputs, type Report, type Run } from './run-action.js'
+import { ACTION, parseOutputs, runnerEnv, type Report, type Run } from './run-action.js'
 
 export interface Spawned {
   readonly child: ChildProcess
@@ -26,20 +26,7 @@ export async function spawnAction(
   killAfterMs = 20_000
 ): Promise<Spawned> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-spawn-'))
-  const outputPath = path.join(dir, 'github-output')
-  const summaryPath = path.join(dir, 'step-summary.md')
-  await writeFile(outputPath, '')
-  await writeFile(summaryPath, '')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_WORKSPACE: dir,
-    RUNNER_TEMP: dir,
-    ...extraEnv
-  }
-  for (const [name, value] of Object.entries(inputs))
-    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  const { env, outputPath, summaryPath } = await runnerEnv(dir, inputs, extraEnv)
 
   const started = Date.now()
   const child = spawn(process.execPath, [ACTION], { env, stdio: ['ignore', 'pipe', 'pipe'] })

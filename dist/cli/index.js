@@ -42468,11 +42468,6 @@ function renderText(result) {
 }
 
 ;// CONCATENATED MODULE: ./src/secrets.ts
-/**
- * Every secret value the action knows (the API key, values of extra headers) lives here, and
- * every text that leaves the action (log, summary, report, outputs, error text) passes through
- * `redact` first.
- */
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
@@ -42536,6 +42531,28 @@ class Redactor {
     redactDeep(value) {
         return JSON.parse(this.redact(JSON.stringify(value)));
     }
+}
+/**
+ * Secret values in the raw inputs, found before any validation so that even an error message
+ * about a bad input cannot show them: the key and every value of `headers`.
+ */
+function rawSecrets(raw) {
+    const found = [];
+    const key = raw['api-key']?.trim();
+    if (key)
+        found.push(key);
+    const token = raw['github-token']?.trim();
+    if (token)
+        found.push(token);
+    for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+        if (line.trim().startsWith('#'))
+            continue;
+        const colon = line.indexOf(':');
+        const value = colon > 0 ? line.slice(colon + 1).trim() : '';
+        if (value)
+            found.push(value);
+    }
+    return found;
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
@@ -42647,9 +42664,8 @@ async function main(argv, env = process.env) {
     const keyVar = values['api-key-env'] ?? 'CACHE_WARM_API_KEY';
     if (env[keyVar])
         raw['api-key'] = env[keyVar];
-    const redactor = new Redactor([raw['api-key'] ?? '']);
-    for (const line of (raw.headers ?? '').split(/\r?\n/))
-        redactor.add(line.slice(line.indexOf(':') + 1).trim() || undefined);
+    // Before anything can print them: the key and every header value, as the action does.
+    const redactor = new Redactor(rawSecrets(raw));
     try {
         const settings = parseSettings(raw, {
             workspace: process.cwd(),
