@@ -19,15 +19,77 @@ describe('urlFromEvent', () => {
     })
   })
 
-  it('falls back to target_url', () => {
-    expect(
-      urlFromEvent('deployment_status', payload('deployment_status.target-only'))
-    ).toMatchObject({
-      kind: 'url',
-      url: 'reports.example.com (custom domain)',
-      from: 'deployment_status.target_url'
+  it('prefers environment_url even when target_url is set too', () => {
+    const r = urlFromEvent('deployment_status', payload('deployment_status.success'))
+    expect(r).toMatchObject({ kind: 'url', url: 'https://pr-42.reports.example.workers.dev' })
+    expect(JSON.stringify(r)).not.toContain('dash.example.com')
+  })
+
+  it('never uses target_url, the log page: without environment_url it asks for url', () => {
+    const r = urlFromEvent('deployment_status', payload('deployment_status.target-only'))
+    expect(r).toEqual({
+      kind: 'none',
+      reason:
+        "is empty and the deployment_status event has no environment_url (target_url is the deployment's log page, so the key is never sent there); set url to the deployment's own URL, e.g. url: https://preview.example.com"
+    })
+    expect(JSON.stringify(r)).not.toContain('dash.example.com')
+  })
+
+  it.each([
+    ['blank', '   '],
+    ['not a string', 42],
+    ['null', null]
+  ])('treats an environment_url that is %s as absent, even beside a target_url', (_, value) => {
+    const r = urlFromEvent('deployment_status', {
+      deployment_status: {
+        state: 'success',
+        environment_url: value,
+        target_url: 'https://dash.example.com/logs'
+      }
+    })
+    expect(r.kind).toBe('none')
+    expect(JSON.stringify(r)).not.toContain('dash.example.com')
+  })
+
+  it('refuses an environment_url that is not http(s), without echoing it or falling back', () => {
+    const r = urlFromEvent('deployment_status', payload('deployment_status.not-http'))
+    expect(r).toEqual({
+      kind: 'none',
+      reason:
+        "is empty and the deployment_status event's environment_url is not an http(s) URL (its scheme is ftp:); set url to the deployment's own URL"
+    })
+    expect(JSON.stringify(r)).not.toMatch(/s3cret|files\.example|dash\.example/)
+  })
+
+  it.each([
+    ['javascript:alert(1)', 'its scheme is javascript:'],
+    ['file:///etc/passwd', 'its scheme is file:'],
+    ['data:text/html,hi', 'its scheme is data:'],
+    ['reports.example.com', 'it has no http:// or https://'],
+    ['reports.example.com:8443/app', 'it has no http:// or https://'],
+    ['//reports.example.com', 'it has no http:// or https://'],
+    ['https://reports example.com', 'it does not parse as a URL'],
+    ['https://', 'it does not parse as a URL']
+  ])('refuses environment_url %j: %s', (value, problem) => {
+    const r = urlFromEvent('deployment_status', {
+      deployment_status: { state: 'success', environment_url: value }
+    })
+    expect(r).toEqual({
+      kind: 'none',
+      reason: `is empty and the deployment_status event's environment_url is not an http(s) URL (${problem}); set url to the deployment's own URL`
     })
   })
+
+  it.each(['http://localhost:8787', 'HTTPS://Reports.Example.com/app/'])(
+    'accepts an http(s) environment_url as given: %s',
+    value => {
+      expect(
+        urlFromEvent('deployment_status', {
+          deployment_status: { state: 'success', environment_url: ` ${value} ` }
+        })
+      ).toEqual({ kind: 'url', url: value, from: 'deployment_status.environment_url' })
+    }
+  )
 
   it('skips, with the reason, when the deployment is not successful yet', () => {
     expect(urlFromEvent('deployment_status', payload('deployment_status.pending'))).toEqual({

@@ -1,5 +1,6 @@
 import type { getOctokit } from '@actions/github'
 import type { FullResult } from '../result.js'
+import type { Call } from './bounded.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -44,26 +45,31 @@ export function conclusion(result: FullResult): 'success' | 'failure' | 'neutral
 /** Creates the check run on the deployed commit, in progress while warming. Returns its id. */
 export async function startCheck(
   octokit: Octokit,
+  call: Call,
   repo: Repo,
   sha: string,
   name: string,
   detailsUrl?: string
 ): Promise<number> {
-  const { data } = await octokit.rest.checks.create({
-    ...repo,
-    name,
-    head_sha: sha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-    ...(detailsUrl ? { details_url: detailsUrl } : {}),
-    output: { title: 'warming…', summary: 'The cache warm is running.' }
-  })
+  const { data } = await call(abortable =>
+    octokit.rest.checks.create({
+      ...repo,
+      name,
+      head_sha: sha,
+      status: 'in_progress',
+      started_at: new Date().toISOString(),
+      ...(detailsUrl ? { details_url: detailsUrl } : {}),
+      output: { title: 'warming…', summary: 'The cache warm is running.' },
+      ...abortable
+    })
+  )
   return data.id
 }
 
 /** Completes the check run (or creates it completed, when starting it failed). */
 export async function completeCheck(
   octokit: Octokit,
+  call: Call,
   repo: Repo,
   id: number | undefined,
   sha: string,
@@ -79,6 +85,12 @@ export async function completeCheck(
     ...(detailsUrl ? { details_url: detailsUrl } : {}),
     output: { title: checkTitle(result), summary: fitSummary(summary) }
   }
-  if (id !== undefined) await octokit.rest.checks.update({ ...repo, check_run_id: id, ...body })
-  else await octokit.rest.checks.create({ ...repo, name, head_sha: sha, ...body })
+  if (id !== undefined)
+    await call(abortable =>
+      octokit.rest.checks.update({ ...repo, check_run_id: id, ...body, ...abortable })
+    )
+  else
+    await call(abortable =>
+      octokit.rest.checks.create({ ...repo, name, head_sha: sha, ...body, ...abortable })
+    )
 }

@@ -33,15 +33,32 @@ export function urlFromEvent(eventName: string | undefined, payload: Payload): U
         reason: `deployment_status for ${environment} is "${state}", not success: nothing to warm yet`
       }
     }
+    // Only environment_url is the deployment. target_url is, by GitHub's definition, where to
+    // follow the deployment's status (a log page, a dashboard): the key must never go there.
     const env = text(field(payload, 'deployment_status', 'environment_url'))
-    if (env) return { kind: 'url', url: env, from: 'deployment_status.environment_url' }
-    const target = text(field(payload, 'deployment_status', 'target_url'))
-    if (target) return { kind: 'url', url: target, from: 'deployment_status.target_url' }
-    return {
-      kind: 'none',
-      reason:
-        'is empty and the deployment_status event has no environment_url or target_url; set url'
+    if (!env) {
+      return {
+        kind: 'none',
+        reason:
+          "is empty and the deployment_status event has no environment_url (target_url is the deployment's log page, so the key is never sent there); set url to the deployment's own URL, e.g. url: https://preview.example.com"
+      }
     }
+    if (!/^https?:\/\//i.test(env) || !URL.canParse(env)) {
+      // The value is not echoed: whatever the deployer wrote there may carry credentials.
+      // host:port is no scheme.
+      const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(env)?.[1]?.toLowerCase()
+      const problem =
+        scheme === 'http' || scheme === 'https'
+          ? 'it does not parse as a URL'
+          : scheme
+            ? `its scheme is ${scheme}:`
+            : 'it has no http:// or https://'
+      return {
+        kind: 'none',
+        reason: `is empty and the deployment_status event's environment_url is not an http(s) URL (${problem}); set url to the deployment's own URL`
+      }
+    }
+    return { kind: 'url', url: env, from: 'deployment_status.environment_url' }
   }
   return {
     kind: 'none',
