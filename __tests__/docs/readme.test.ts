@@ -1,11 +1,14 @@
 /**
  * Docs, action.yml and code cannot drift: the README usage block is generated from action.yml,
  * every input action.yml declares is one the code reads (with the same default), and every
- * output it declares is one the code sets.
+ * output it declares is one the code sets. The README stays a front door (small, with the
+ * quick starts, and a link to every page of the manual in docs/ and CONTRIBUTING.md), and no
+ * relative link in the docs points at nothing.
  */
 import { describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { PHASE_DEFAULTS } from '../../src/config/phases.js'
@@ -73,6 +76,114 @@ describe('README.md', () => {
     )
     for (const name of inputs) expect(block).toContain(`    ${name}: ''`)
     for (const name of outputs) expect(block).toContain(`| \`${name}\``)
+  })
+})
+
+const readme = readFileSync(`${ROOT}README.md`, 'utf8')
+const docsPages = readdirSync(`${ROOT}docs`)
+  .filter(name => name.endsWith('.md'))
+  .sort()
+  .map(name => `docs/${name}`)
+/** Every Markdown page of the docs, by path from the repository root. */
+const pages = ['README.md', 'CONTRIBUTING.md', ...docsPages]
+const text = (page: string): string => readFileSync(`${ROOT}${page}`, 'utf8')
+
+/** The text outside fenced code blocks: a link or heading in a code sample is not one. */
+function prose(markdown: string): string {
+  return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
+}
+
+/** The targets of the inline links `[text](target)` of a Markdown text. */
+function links(markdown: string): string[] {
+  return [...prose(markdown).matchAll(/\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map(
+    m => m[1] ?? ''
+  )
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
+}
+
+/** The anchors of a Markdown text's headings (a repeated heading gets -1, -2, ...). */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>()
+  const found = new Set<string>()
+  for (const match of prose(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const base = slug(match[1] ?? '')
+    const n = seen.get(base) ?? 0
+    seen.set(base, n + 1)
+    found.add(n === 0 ? base : `${base}-${n}`)
+  }
+  return found
+}
+
+/** What is wrong with a relative link of `page` (from the repository root), or undefined. */
+function brokenLink(page: string, target: string): string | undefined {
+  const [file = '', anchor] = target.split('#', 2)
+  const resolved =
+    file === ''
+      ? page
+      : path.posix.normalize(path.posix.join(path.posix.dirname(page), decodeURI(file)))
+  if (resolved.startsWith('../') || !existsSync(`${ROOT}${resolved}`))
+    return `${page}: ${target} (no file ${resolved})`
+  if (anchor === undefined || anchor === '') return undefined
+  if (!resolved.endsWith('.md') || statSync(`${ROOT}${resolved}`).isDirectory()) return undefined
+  if (!anchors(text(resolved)).has(anchor))
+    return `${page}: ${target} (no heading #${anchor} in ${resolved})`
+  return undefined
+}
+
+const isExternal = (target: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(target)
+
+describe('README.md as the front door', () => {
+  it('is at most 30 KB (the manual lives in docs/ and CONTRIBUTING.md)', () => {
+    expect(Buffer.byteLength(readme, 'utf8')).toBeLessThanOrEqual(30_000)
+  })
+
+  it('links to every page of docs/ and to CONTRIBUTING.md', () => {
+    const linked = new Set(links(readme).map(target => target.split('#')[0]))
+    const missing = [...docsPages, 'CONTRIBUTING.md'].filter(page => !linked.has(page))
+    expect(missing).toEqual([])
+  })
+
+  it('has the quick starts: the contributor commands and the secret the examples use', () => {
+    expect(readme).toContain('npm ci && npm run demo')
+    expect(readme).toContain('npm ci && npm test')
+    expect(readme).toContain('api-key: ${{ secrets.WORKER_API_KEY }}')
+    expect(readme).toContain('checks: write')
+  })
+
+  it('says to replace the placeholder owner with the repository that hosts the action', () => {
+    expect(readme).toMatch(/replace `your-org\/cache-warm-action@v1`/i)
+  })
+
+  it('keeps the sections "The honest verdict" and "Security"', () => {
+    expect(readme).toMatch(/^## The honest verdict$/m)
+    expect(readme).toMatch(/^## Security$/m)
+  })
+})
+
+describe('links in README.md, CONTRIBUTING.md and docs/*.md', () => {
+  it('are checked: a missing file and a missing heading are both caught', () => {
+    expect(brokenLink('docs/phases.md', 'no-such-page.md')).toContain(
+      'no file docs/no-such-page.md'
+    )
+    expect(brokenLink('docs/phases.md', '../README.md#no-such-heading')).toContain('no heading')
+    expect(brokenLink('docs/phases.md', '../README.md#security')).toBeUndefined()
+    expect(slug('Manual warm (`workflow_dispatch`)')).toBe('manual-warm-workflow_dispatch')
+  })
+
+  it.each(pages)('in %s point at files (and headings) that exist', page => {
+    const broken = links(text(page))
+      .filter(target => !isExternal(target))
+      .map(target => brokenLink(page, target))
+      .filter(problem => problem !== undefined)
+    expect(broken).toEqual([])
   })
 })
 
