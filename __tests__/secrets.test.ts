@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
-import { REDACTED, Redactor } from '../src/secrets.js'
+import fc from 'fast-check'
+import {
+  clip,
+  isSecretHeader,
+  rawSecrets,
+  REDACTED,
+  Redactor,
+  settingsSecrets
+} from '../src/secrets.js'
+import { serverMessage } from '../src/warm/diagnose.js'
 
 describe('Redactor', () => {
   it('replaces every occurrence of a secret', () => {
@@ -20,11 +29,14 @@ describe('Redactor', () => {
     expect(r.redact('xxabcxx abc')).toBe(`${REDACTED} ${REDACTED}`)
   })
 
-  it('redacts every string inside a result object, keys and values alike', () => {
+  it('redacts every string value inside a result object and leaves its structure alone', () => {
     const r = new Redactor(['k3y'])
-    const out = r.redactDeep({ reason: 'server said: k3y', nested: [{ k3y: 'x' }], n: 1 })
-    expect(JSON.stringify(out)).not.toContain('k3y')
-    expect(out.n).toBe(1)
+    const out = r.redactDeep({ reason: 'server said: k3y', nested: [{ note: 'k3y!' }], n: 1 })
+    expect(out).toEqual({
+      reason: `server said: ${REDACTED}`,
+      nested: [{ note: `${REDACTED}!` }],
+      n: 1
+    })
   })
 
   it('ignores empty secrets instead of redacting everything', () => {
@@ -46,5 +58,231 @@ describe('Redactor, on text cut to fit', () => {
   it('leaves short look-alikes and ordinary ellipses alone', () => {
     expect(redactor.redact('and sk_l... more')).toBe('and sk_l... more')
     expect(redactor.redact('waiting...')).toBe('waiting...')
+  })
+})
+
+describe('which header values are secrets', () => {
+  it('treats values of secret-named headers as secrets, however short', () => {
+    for (const name of [
+      'Authorization',
+      'Cookie',
+      'X-API-Key',
+      'X-Auth-Token',
+      'CF-Access-Client-Id',
+      'CF-Access-Client-Secret',
+      'x-vercel-protection-bypass',
+      'X-Session',
+      'X-Signature'
+    ])
+      expect(isSecretHeader(name, '1')).toBe(true)
+  })
+
+  it('leaves ordinary short values alone, so they blank nothing', () => {
+    for (const [name, value] of [
+      ['X-Debug', '1'],
+      ['Accept-Language', 'en'],
+      ['X-Warm', 'true'],
+      ['X-Stage', 'step'],
+      ['Accept', 'application/vnd.github+json'],
+      ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120'],
+      ['X-Region', 'eu-west-1']
+    ])
+      expect(isSecretHeader(name!, value!)).toBe(false)
+  })
+
+  it('treats a long random-looking value as a secret whatever the name', () => {
+    expect(isSecretHeader('X-Custom', 'a8f3k29dj4mzq81x0p2r')).toBe(true)
+  })
+
+  it('finds the same secrets in raw inputs as in parsed settings', () => {
+    const raw = {
+      'api-key': ' k3y-value ',
+      headers: 'X-Debug: 1\n# X-Api-Key: commented\nX-Api-Key: a\nCookie: s=1'
+    }
+    expect(rawSecrets(raw)).toEqual(['k3y-value', 'a', 's=1'])
+    expect(
+      settingsSecrets({
+        apiKey: 'k3y-value',
+        headers: { 'X-Debug': '1' },
+        endpoints: [{ headers: { 'X-Tenant-Token': 'tt' } }, { headers: { 'X-Mode': 'passed' } }]
+      })
+    ).toEqual(['k3y-value', 'tt'])
+  })
+})
+
+describe('Redactor, every form the action can produce', () => {
+  const KEY = 'a "b" {c}/d+e=f%g\\h ü €'
+  const r = new Redactor([KEY])
+  const forms = [
+    KEY,
+    JSON.stringify(KEY).slice(1, -1),
+    encodeURIComponent(KEY),
+    encodeURI(KEY),
+    new URL(`http://h/p/${KEY.replace(/[?#]/g, '')}`).pathname.slice(3),
+    new URL(`http://h/?q=${KEY.replace(/#/g, '')}`).search.slice(3),
+    new URL(`http://h/#${KEY}`).hash.slice(1),
+    new URLSearchParams({ q: KEY }).toString().slice(2),
+    (() => {
+      const u = new URL('http://h/')
+      u.password = KEY
+      return u.password
+    })()
+  ]
+
+  it.each(forms.map((f, i) => [i, f]))('form %i is redacted', (_i, form) => {
+    expect(r.redact(`before ${form} after`)).toBe(`before ${REDACTED} after`)
+  })
+
+  it('redacts a secret in a value the URL parser wrote', () => {
+    const key = 'sk live/+={x}"ü'
+    const href = new URL(`https://evil.example/cb?key=${key}&x=${key}`).href
+    expect(new Redactor([key]).redact(href)).not.toMatch(/sk(%20| )live/)
+  })
+
+  it('property: no readable form of any secret survives, in text or in data', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8, maxLength: 30, unit: 'binary' }).filter(s => s.trim() !== ''),
+        fc.constantFrom<(s: string) => string>(
+          s => s,
+          s => JSON.stringify(s).slice(1, -1),
+          s => encodeURIComponent(s),
+          s => new URLSearchParams({ k: s }).toString().slice(2),
+          s => new URL(`http://h/#${s}`).hash.slice(1)
+        ),
+        fc.string({ maxLength: 10 }),
+        (secret, form, around) => {
+          let shown: string
+          try {
+            shown = form(secret)
+          } catch {
+            return // a form this secret cannot take (a lone surrogate)
+          }
+          if (shown === '') return
+          const red = new Redactor([secret])
+          const text = `${around}${shown}${around}`
+          expect(red.redact(text)).not.toContain(shown)
+          const deep = red.redactDeep({ reason: text, list: [text] })
+          expect(deep.reason).not.toContain(shown)
+          expect(deep.list[0]).not.toContain(shown)
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
+
+describe('Redactor, structure is never rewritten', () => {
+  const result = {
+    schemaVersion: 1,
+    result: 'failed',
+    stepFailed: true,
+    failOn: 'critical',
+    phases: [{ name: 'warm', status: 'failed', detail: 'step 1 failed' }],
+    tiers: [
+      {
+        priority: 'critical',
+        endpoints: [
+          {
+            method: 'GET',
+            path: '/a',
+            outcome: 'failed',
+            cause: 'http-500',
+            status: 500,
+            reason: 'x'
+          }
+        ]
+      }
+    ],
+    totals: { total: 1, passed: 0, failed: 1, skipped: 0 }
+  }
+
+  it.each(['step', 'failed', 'passed', '1', 'true', '{', '"', ':', 'Failed', 'warm', 'critical'])(
+    'a secret "%s" keeps every field, verdict and enum, and the report stays JSON',
+    secret => {
+      const out = new Redactor([secret]).redactDeep(result)
+      expect(Object.keys(out)).toEqual(Object.keys(result))
+      expect(out.stepFailed).toBe(true)
+      expect(out.result).toBe('failed')
+      expect(out.phases[0]!.name).toBe('warm')
+      expect(out.phases[0]!.status).toBe('failed')
+      expect(out.tiers[0]!.endpoints[0]!.outcome).toBe('failed')
+      expect(out.tiers[0]!.endpoints[0]!.status).toBe(500)
+      expect(out.totals).toEqual(result.totals)
+      expect(() => JSON.parse(JSON.stringify(out))).not.toThrow()
+    }
+  )
+
+  it('property: for any secrets, redactDeep keeps the shape, the numbers and the booleans', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 6 }), { maxLength: 4 }),
+        fc.jsonValue(),
+        (secrets, doc) => {
+          const out = new Redactor(secrets).redactDeep({ doc, result })
+          const shape = (v: unknown): unknown =>
+            Array.isArray(v)
+              ? v.map(shape)
+              : v && typeof v === 'object'
+                ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
+                : typeof v === 'string'
+                  ? 'string'
+                  : v
+          expect(shape(out)).toEqual(shape({ doc, result }))
+          expect(out.result.result).toBe('failed')
+          expect(out.result.stepFailed).toBe(true)
+          const { method, outcome, cause, status } = out.result.tiers[0]!.endpoints[0]!
+          expect({ method, outcome, cause, status }).toEqual({
+            method: 'GET',
+            outcome: 'failed',
+            cause: 'http-500',
+            status: 500
+          })
+          expect(out.result.tiers[0]!.priority).toBe('critical')
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it('survives data nested far deeper than the stack', () => {
+    let deep: unknown = 'k3y'
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(() => new Redactor(['k3y']).redactDeep({ deep })).not.toThrow()
+  })
+
+  it('never throws on odd text', () => {
+    const r = new Redactor(['\uD800x', 'k3y'])
+    expect(() => r.redact('\uD800x k3y \uDFFF')).not.toThrow()
+    expect(r.redact('\uD800x k3y')).not.toContain('k3y')
+  })
+})
+
+describe('clip: redact, then cut', () => {
+  it('leaves no part of a secret that the cut would have split', () => {
+    const key = 'sk_live_0123456789abcdef'
+    const r = new Redactor([key])
+    for (let at = 0; at < 40; at++) {
+      const text = `${'x'.repeat(at)}${key} tail`
+      const out = clip(text, 30, s => r.redact(s))
+      expect(out).not.toContain(key.slice(0, 3))
+    }
+  })
+
+  it('the server message: a key split across lines and re-joined by the collapse is redacted', () => {
+    const key = 'abc def-123'
+    const r = new Redactor([key])
+    const res = {
+      status: 401,
+      statusText: 'Unauthorized',
+      headers: {},
+      body: Buffer.from(JSON.stringify({ error: `bad key abc\n    def-123, try again` })),
+      bytes: 0,
+      truncated: false,
+      durationMs: 1,
+      url: 'http://h/'
+    } as unknown as Parameters<typeof serverMessage>[0]
+    const said = serverMessage(res, s => r.redact(s))
+    expect(said).toBe(`bad key ${REDACTED}, try again`)
   })
 })

@@ -8,7 +8,7 @@ import { parseSettings } from './config/settings.js'
 import { computeOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { renderText } from './report/text.js'
-import { rawSecrets, Redactor } from './secrets.js'
+import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
 import type { FullResult } from './result.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
@@ -111,6 +111,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       workspace: process.cwd(),
       ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
     })
+    // Endpoint-level secret headers are known only now.
+    for (const secret of settingsSecrets(settings)) redactor.add(secret)
     if (settings.dryRun)
       (values.json ? process.stderr : process.stdout).write(
         `${redactor.redact(renderPlan(planTiers(settings), settings))}\n`
@@ -137,17 +139,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const safe = redactor.redactDeep(result)
     if (values['report-file']) await writeReport(settings.reportFile, safe)
     process.stdout.write(
-      values.json ? `${JSON.stringify(safe, null, 2)}\n` : `\n${renderText(safe)}\n`
+      values.json
+        ? `${JSON.stringify(safe, null, 2)}\n`
+        : `\n${redactor.redact(renderText(safe))}\n`
     )
     if (!values.json) {
-      const outputs = computeOutputs(safe, values['report-file'] ? settings.reportFile : '')
+      const outputs = computeOutputs(result, values['report-file'] ? settings.reportFile : '')
       process.stdout.write(
         `\n${Object.entries(outputs)
           .map(([k, v]) => `${k}=${v}`)
           .join('  ')}\n`
       )
     }
-    return safe.stepFailed ? 1 : 0
+    return result.stepFailed ? 1 : 0
   } catch (error) {
     const message = redactor.redact(errorMessage(error))
     process.stderr.write(

@@ -23,6 +23,9 @@ export function resultSettings(
     deadlineMs: settings.deadlineMs,
     apiKeyHeader: settings.apiKeyHeader,
     apiKeySent: settings.apiKey !== undefined,
+    contentsChecked:
+      Object.keys(settings.defaultExpect?.json ?? {}).length > 0 ||
+      settings.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
     ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
     ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
   }
@@ -76,7 +79,15 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   const run = openRun(settings, deps)
   const { clock, log, started, deadlineAt, signal, send } = run
   const tiers = planTiers(settings)
-  const ctx = { settings, send, clock, deadlineAt, signal, userAgent: USER_AGENT }
+  const ctx = {
+    settings,
+    send,
+    clock,
+    deadlineAt,
+    signal,
+    userAgent: USER_AGENT,
+    redact: run.redact
+  }
 
   const results: TierResult[] = []
   try {

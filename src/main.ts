@@ -1,19 +1,20 @@
 import * as core from '@actions/core'
-import { dryRunResult, type EngineDeps } from './engine.js'
+import { dryRunResult, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
 import { runAll } from './pipeline.js'
 import { errorMessage, InputError, StoppedError } from './errors.js'
 import { proxyAwareAgents } from './http/agent.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
 import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
+import { suspiciousLine } from './report/format.js'
 import { renderSummary } from './report/summary.js'
-import { Redactor } from './secrets.js'
+import { Redactor, settingsSecrets } from './secrets.js'
 import type { Settings } from './config/settings.js'
 import type { FullResult } from './result.js'
 import { renderPlan, planTiers } from './warm/plan.js'
 import { readGitHubContext } from './github/context.js'
 import { urlFromEvent } from './github/event.js'
-import { makePublisher, type OctokitFactory } from './github/publish.js'
+import { makePublisher, type OctokitFactory, type Publisher } from './github/publish.js'
 
 export interface MainDeps {
   readonly engine?: EngineDeps
@@ -31,8 +32,24 @@ async function inputError(message: string, redactor: Redactor): Promise<void> {
   core.setFailed(message)
 }
 
+/**
+ * Outputs are numbers, a verdict and the report's path: computed from the result itself, not
+ * from a redacted copy, so no secret can change what a later step gates on. The path is
+ * redacted like any text.
+ */
 function setOutputs(outputs: Record<string, string>, redactor: Redactor): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redactor.redact(value))
+  for (const [name, value] of Object.entries(outputs))
+    core.setOutput(name, name === 'report' ? redactor.redact(value) : value)
+}
+
+/** Masks a secret on the runner in every form the Redactor knows, and redacts it here. */
+function mask(secret: string, redactor: Redactor): void {
+  const before = new Set(redactor.secrets)
+  if (before.has(secret)) return
+  redactor.add(secret)
+  core.setSecret(secret)
+  for (const form of redactor.secrets)
+    if (!before.has(form) && form !== secret) core.setSecret(form)
 }
 
 /** Aborts on SIGTERM / SIGINT (a cancelled workflow) so partial results are still written. */
@@ -50,16 +67,47 @@ function cancellation(): { signal: AbortSignal; dispose: () => void } {
   }
 }
 
+/**
+ * The result of a run that an unexpected error stopped: failed, every endpoint marked not sent,
+ * the error named, so the summary, the report, the outputs and the check run are still written.
+ */
+export function crashedResult(settings: Settings, message: string, startedAt: number): FullResult {
+  const base = dryRunResult(settings)
+  const tiers = skippedTiers(settings, 'not done: the run stopped on an unexpected error', 'error')
+  return {
+    ...base,
+    dryRun: false,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: Math.round(Date.now() - startedAt),
+    result: 'failed',
+    stepFailed: settings.failOn !== 'never',
+    tiers,
+    totals: totalsOf(tiers.flatMap(t => t.endpoints)),
+    warnings: [`the run stopped on an unexpected error: ${message}`],
+    phases: []
+  }
+}
+
 /** The action: read inputs, warm, then write summary, report and outputs, and set the verdict. */
 export async function run(deps: MainDeps = {}): Promise<void> {
-  const env = deps.env ?? process.env
   const redactor = new Redactor()
+  try {
+    await warm(deps, redactor)
+  } catch (error) {
+    // Last resort: whatever failed, the step says so in one redacted line and fails.
+    core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
+    setOutputs(failedBeforeStartOutputs(''), redactor)
+    core.setFailed(
+      `cache warm stopped by an unexpected error: ${redactor.redact(errorMessage(error))}`
+    )
+  }
+}
+
+async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
+  const env = deps.env ?? process.env
   const raw = readInputs()
   // Mask before anything else can print them.
-  for (const secret of rawSecrets(raw)) {
-    core.setSecret(secret)
-    redactor.add(secret)
-  }
+  for (const secret of rawSecrets(raw)) mask(secret, redactor)
 
   const gh = readGitHubContext(env)
   if (!raw.url?.trim()) {
@@ -88,18 +136,23 @@ export async function run(deps: MainDeps = {}): Promise<void> {
       core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
     return inputError(redactor.redact(errorMessage(error)), redactor)
   }
+  // Endpoint-level secret headers are known only now.
+  for (const secret of settingsSecrets(settings)) mask(secret, redactor)
 
   if (settings.dryRun) {
     core.info(redactor.redact(renderPlan(planTiers(settings), settings)))
   }
 
-  const publisher = settings.dryRun ? undefined : makePublisher(settings, gh, deps.octokit)
+  const publisher = settings.dryRun
+    ? undefined
+    : makePublisher(settings, gh, deps.octokit, { deadlineAt: Date.now() + settings.deadlineMs })
   // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
   const checkStarted = publisher?.start() ?? Promise.resolve([])
 
   const cancel = cancellation()
   const agents =
     deps.engine?.send || deps.engine?.agentFor ? undefined : proxyAwareAgents(settings.concurrency)
+  const startedAt = Date.now()
   let result: FullResult
   try {
     result = settings.dryRun
@@ -111,32 +164,46 @@ export async function run(deps: MainDeps = {}): Promise<void> {
           ...deps.engine
         })
   } catch (error) {
-    const message = redactor.redact(errorMessage(error))
+    // A bug or a hostile answer the engine did not survive: still report, as failed.
     core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
-    setOutputs(failedBeforeStartOutputs(''), redactor)
-    core.setFailed(`cache warm stopped by an unexpected error: ${message}`)
-    return
+    result = crashedResult(settings, errorMessage(error), startedAt)
   } finally {
     agents?.dispose()
     cancel.dispose()
   }
 
   for (const w of await checkStarted) core.warning(redactor.redact(w))
+  await report(result, settings, redactor, publisher)
+}
+
+/** Writes the report, the summary, the check run and the outputs, then sets the verdict. */
+async function report(
+  result: FullResult,
+  settings: Settings,
+  redactor: Redactor,
+  publisher: Publisher | undefined
+): Promise<void> {
+  // Text for people and files: every string value redacted, the structure untouched.
   const safe = redactor.redactDeep(result)
-  const summary = renderSummary(safe)
+  let summary: string
+  try {
+    summary = redactor.redact(renderSummary(safe))
+  } catch (error) {
+    summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`
+  }
   // Side effects that must not sink the run: settled together, failures become warnings.
   const written = await Promise.allSettled([
     writeReport(settings.reportFile, safe),
     core.summary.addRaw(summary).write(),
     publisher?.finish(safe, summary) ?? Promise.resolve([])
   ])
-  const [report, jobSummary, published] = written
+  const [reported, jobSummary, published] = written
   if (published?.status === 'fulfilled')
     for (const w of published.value) core.warning(redactor.redact(w))
-  if (report.status === 'rejected')
+  if (reported.status === 'rejected')
     core.warning(
       redactor.redact(
-        `could not write the report to ${settings.reportFile}: ${errorMessage(report.reason)}`
+        `could not write the report to ${settings.reportFile}: ${errorMessage(reported.reason)}`
       )
     )
   if (jobSummary.status === 'rejected') {
@@ -145,38 +212,46 @@ export async function run(deps: MainDeps = {}): Promise<void> {
     )
   }
   setOutputs(
-    computeOutputs(safe, report.status === 'fulfilled' ? settings.reportFile : ''),
+    computeOutputs(result, reported.status === 'fulfilled' ? settings.reportFile : ''),
     redactor
   )
 
-  const failed = safe.tiers
-    .flatMap(t => t.endpoints)
-    .filter(e => e.outcome !== 'passed' && !safe.dryRun)
-  for (const e of failed) {
-    const annotate = safe.stepFailed ? core.error : core.warning
-    annotate(`${e.method} ${e.path}: ${e.reason ?? e.outcome}`, {
+  // Decisions from the result itself; words from the redacted copy.
+  const endpoints = result.tiers.flatMap(t => t.endpoints)
+  const shown = safe.tiers.flatMap(t => t.endpoints)
+  endpoints.forEach((e, i) => {
+    if (e.outcome === 'passed' || result.dryRun) return
+    const s = shown[i] ?? e
+    const annotate = result.stepFailed ? core.error : core.warning
+    annotate(redactor.redact(`${s.method} ${s.path}: ${s.reason ?? e.outcome}`), {
       title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
     })
-  }
-  for (const p of safe.phases ?? []) {
+  })
+  const phases = result.phases ?? []
+  phases.forEach((p, i) => {
     if (p.status === 'failed' && p.name !== 'warm')
-      core.error(p.detail, { title: `Cache warm: ${p.name} failed` })
-  }
-  for (const w of safe.warnings) core.warning(w)
+      core.error(redactor.redact(safe.phases?.[i]?.detail ?? ''), {
+        title: `Cache warm: ${p.name} failed`
+      })
+  })
+  for (const w of safe.warnings) core.warning(redactor.redact(w))
   for (const d of safe.metrics?.doubts ?? [])
-    core.warning(`the metrics look warm for the wrong reason: ${d}`)
-  if (safe.stepFailed) {
-    const t = safe.totals
-    const parts = (safe.phases ?? [])
+    core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
+  const doubtful = suspiciousLine(safe)
+  if (doubtful) core.warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' })
+
+  if (result.stepFailed) {
+    const t = result.totals
+    const parts = phases
       .filter(p => p.status === 'failed' && p.name !== 'warm')
       .map(p => `${p.name} failed`)
     if (t.failed + t.skipped > 0)
       parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
-    if (safe.stoppedBy) parts.push(`stopped: ${safe.stoppedBy}`)
+    if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
     core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
-  } else if (safe.result === 'failed') {
+  } else if (result.result === 'failed') {
     core.warning(
-      `result is "failed" (${safe.totals.failed} failed, ${safe.totals.skipped} skipped) but fail-on is ${safe.failOn}, so the step stays green`
+      `result is "failed" (${result.totals.failed} failed, ${result.totals.skipped} skipped) but fail-on is ${result.failOn}, so the step stays green`
     )
   }
 }

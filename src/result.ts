@@ -21,8 +21,13 @@ export interface EndpointResult {
   readonly bytes?: number
   /** Why it failed or was skipped, in words a user can act on. */
   readonly reason?: string
-  /** A short machine-readable cause: `http-401`, `timeout`, `assertion`, `redirect`, `deadline` ... */
+  /** A short machine-readable cause: `http-401`, `timeout`, `assertion`, `said-failed`, `redirect`, `deadline` ... */
   readonly cause?: string
+  /**
+   * Set on an endpoint that passed with an answer that looks like placeholder data
+   * (`real_data: false`, `placeholder: true`, empty `data`, nothing but `success: true`).
+   */
+  readonly suspicious?: string
 }
 
 export interface TierResult {
@@ -59,6 +64,8 @@ export interface RunResult {
     readonly deadlineMs: number
     readonly apiKeyHeader: string
     readonly apiKeySent: boolean
+    /** Whether any endpoint's answer was checked against expect.json. */
+    readonly contentsChecked?: boolean
     /** Requests per second across all workers, when max-rps is set. */
     readonly maxRps?: number
     /** This job's shard (`shard: i/n`) and how many endpoints the whole list has. */
@@ -97,6 +104,8 @@ export interface TriggerResult {
   readonly status?: number
   readonly attempts: number
   readonly message: string
+  /** The trigger answered 401/403: a refused key fails the step whether or not it is required. */
+  readonly keyRefused?: boolean
 }
 
 export type CacheState = 'cached' | 'not cached' | 'not cacheable' | 'unknown'
@@ -141,6 +150,8 @@ export interface ThresholdResult {
   readonly progression: readonly (number | null)[]
   readonly final?: number
   readonly scale?: string
+  /** The scale was not settled by anything in the run (a bare 1 read as a 0-1 fraction); `note` says so. */
+  readonly scaleAssumed?: boolean
   readonly met: boolean
   readonly note?: string
 }
@@ -154,6 +165,8 @@ export interface MetricsResult {
   readonly lastAnswer?: string
   /** Set when the gate failed for a reason other than a value below target. */
   readonly error?: string
+  /** The metrics endpoint answered 401/403 (baseline or a poll): polling stopped at once. */
+  readonly keyRefused?: boolean
   /** hit-rate-field of the last good answer, as a 0-1 fraction. */
   readonly hitRate?: number
   readonly cacheSize?: number

@@ -8,6 +8,7 @@ import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { Send } from './warm/endpoint.js'
 import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
+import { Redactor, settingsSecrets } from './secrets.js'
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -58,6 +59,11 @@ export interface RunContext {
   /** For requests that stream (the sitemap) and so bypass `send`. */
   readonly agentFor?: (url: URL) => http.Agent | undefined
   readonly limiter?: RateLimiter
+  /**
+   * Redacts the run's secrets from a text. Server words are redacted with it where the engine
+   * shortens or normalises them, before the cut, so no part of a secret survives the "...".
+   */
+  readonly redact: (text: string) => string
   /** Stops the deadline timer and closes the run's own keep-alive sockets. */
   readonly close: () => void
 }
@@ -92,9 +98,11 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
       ? undefined
       : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
 
+  const redactor = new Redactor(settingsSecrets(settings))
   return {
     clock,
     log: deps.log ?? (() => {}),
+    redact: text => redactor.redact(text),
     started,
     deadlineAt,
     signal,

@@ -1,7 +1,12 @@
 /**
- * Every secret value the action knows (the API key, values of extra headers) lives here, and
- * every text that leaves the action (log, summary, report, outputs, error text) passes through
- * `redact` first.
+ * Every secret value the action knows (the API key, the GitHub token, the values of secret
+ * headers) lives here, and every text that leaves the action (log, summary, report, outputs,
+ * check run, PR comment, error text) passes through a Redactor first.
+ *
+ * Redaction works on text and on the string leaves of plain data, never on serialized
+ * structure: a secret that happens to equal a word of the report ("passed", "1", "step") can
+ * blank that word in free text, but it can never rename a field, change a verdict or make the
+ * report unparseable. Nothing here throws: a redaction that fails hides the whole text.
  */
 import type { RawInputs } from './config/settings.js'
 
@@ -9,8 +14,175 @@ export const REDACTED = '***'
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6
 
+/**
+ * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
+ * token, secret, password, auth, session, signature, credential or bypass in its name
+ * (`X-API-Key`, `X-Auth-Token`, `CF-Access-Client-Secret`, `x-vercel-protection-bypass`), and
+ * Cloudflare Access's `CF-Access-Client-Id`, half of a service token.
+ */
+const SECRET_HEADER_NAME =
+  /authorization|cookie|key|token|secret|passw|auth|session|signature|credential|bypass|^cf-access-client-id$/i
+
+/** A value long enough and random-looking enough to be a secret whatever its header's name. */
+function looksLikeSecret(value: string): boolean {
+  return value.length >= 20 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value)
+}
+
+/**
+ * Whether a header's value is treated as a secret: masked with core.setSecret and redacted
+ * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
+ */
+export function isSecretHeader(name: string, value: string): boolean {
+  return value !== '' && (SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value))
+}
+
+/** The secret values among headers. */
+export function secretHeaderValues(headers: Readonly<Record<string, string>>): string[] {
+  return Object.entries(headers)
+    .filter(([name, value]) => isSecretHeader(name, value))
+    .map(([, value]) => value)
+}
+
+/**
+ * Secret values in the raw inputs, found before any validation so that even an error message
+ * about a bad input cannot show them: the key, the GitHub token, secret `headers` values.
+ */
+export function rawSecrets(raw: RawInputs): string[] {
+  const found: string[] = []
+  const key = raw['api-key']?.trim()
+  if (key) found.push(key)
+  const token = raw['github-token']?.trim()
+  if (token) found.push(token)
+  for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+    if (line.trim().startsWith('#')) continue
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const value = line.slice(colon + 1).trim()
+    if (isSecretHeader(line.slice(0, colon), value)) found.push(value)
+  }
+  return found
+}
+
+/** What parsed settings hold that is secret, endpoint-level headers included. */
+export interface SecretBearing {
+  readonly apiKey?: string
+  readonly githubToken?: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly endpoints: readonly { readonly headers: Readonly<Record<string, string>> }[]
+}
+
+export function settingsSecrets(settings: SecretBearing): string[] {
+  const found = new Set<string>()
+  if (settings.apiKey) found.add(settings.apiKey)
+  if (settings.githubToken) found.add(settings.githubToken)
+  for (const v of secretHeaderValues(settings.headers)) found.add(v)
+  for (const ep of settings.endpoints) for (const v of secretHeaderValues(ep.headers)) found.add(v)
+  return [...found]
+}
+
+// Percent-encode sets of the WHATWG URL standard, as the URL parser applies them to the parts
+// of a URL (a redirect's Location is shown as the parser wrote it), and as the encoders use.
+const C0 = (c: number): boolean => c < 0x20 || c > 0x7e
+const FRAGMENT = new Set(' "<>`')
+const QUERY = new Set(' "#<>')
+const SPECIAL_QUERY = new Set([...QUERY, "'"])
+const PATH = new Set([...QUERY, '?', '^', '`', '{', '}'])
+const PATH_OLD = new Set([...QUERY, '?', '`', '{', '}'])
+const USERINFO = new Set([...PATH, '/', ':', ';', '=', '@', '[', '\\', ']', '|'])
+const COMPONENT = new Set([...USERINFO, '$', '%', '&', '+', ','])
+const FORM = new Set([...COMPONENT, '!', "'", '(', ')', '~'])
+
+function percentEncode(text: string, set: ReadonlySet<string>, spaceAsPlus = false): string {
+  let out = ''
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!
+    if (spaceAsPlus && ch === ' ') out += '+'
+    else if (C0(c) || set.has(ch))
+      for (const b of Buffer.from(ch, 'utf8'))
+        out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`
+    else out += ch
+  }
+  return out
+}
+
+/**
+ * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
+ * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
+ * parser (lower-case hex too), and after the action's own whitespace collapsing.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>()
+  const collapsed = secret.replace(/\s+/g, ' ').trim()
+  // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
+  // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
+  const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''))
+  for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
+    if (!s) continue
+    forms.add(s)
+    forms.add(JSON.stringify(s).slice(1, -1))
+    forms.add(JSON.stringify(JSON.stringify(s).slice(1, -1)).slice(1, -1))
+    const encoded = [
+      safe(() => encodeURIComponent(s)),
+      safe(() => encodeURI(s)),
+      percentEncode(s, FRAGMENT),
+      percentEncode(s, QUERY),
+      percentEncode(s, SPECIAL_QUERY),
+      percentEncode(s, PATH),
+      percentEncode(s, PATH_OLD),
+      percentEncode(s, USERINFO),
+      percentEncode(s, COMPONENT),
+      percentEncode(s, FORM, true)
+    ]
+    for (const e of encoded) {
+      if (!e) continue
+      forms.add(e)
+      forms.add(e.replace(/%[0-9A-F]{2}/g, m => m.toLowerCase()))
+    }
+  }
+  forms.delete('')
+  return [...forms]
+}
+
+/** Drops leading and trailing C0 controls and spaces, as the URL parser does. */
+function stripEnds(text: string): string {
+  let from = 0
+  let to = text.length
+  while (from < to && text.charCodeAt(from) <= 0x20) from++
+  while (to > from && text.charCodeAt(to - 1) <= 0x20) to--
+  return text.slice(from, to)
+}
+
+function safe(fn: () => string): string {
+  try {
+    return fn()
+  } catch {
+    // encodeURIComponent throws on a lone surrogate: that form cannot be produced then.
+    return ''
+  }
+}
+
+/**
+ * Fields of the result whose values come from closed sets the action itself writes (a verdict,
+ * an outcome, a cause code, a method): structure, so never redacted. A secret that equals
+ * "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
+ */
+const STRUCTURAL = new Set([
+  'schemaVersion',
+  'result',
+  'outcome',
+  'status',
+  'cause',
+  'priority',
+  'method',
+  'state',
+  'stoppedBy',
+  'failOn',
+  'op'
+])
+const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'])
+
 export class Redactor {
-  private readonly values: string[] = []
+  private values: string[] = []
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s)
@@ -18,33 +190,36 @@ export class Redactor {
 
   add(secret: string | undefined): void {
     if (!secret) return
-    for (const form of new Set([
-      secret,
-      encodeURIComponent(secret),
-      JSON.stringify(secret).slice(1, -1)
-    ])) {
-      if (form && !this.values.includes(form)) this.values.push(form)
-    }
+    const known = new Set(this.values)
+    for (const form of secretForms(secret)) if (!known.has(form)) this.values.push(form)
     // Longest first, so a secret that contains another is replaced whole.
     this.values.sort((a, b) => b.length - a.length)
   }
 
+  /** Every form redacted, longest first (to mask them on the runner too). */
   get secrets(): readonly string[] {
     return this.values
   }
 
+  /** Redacts a text. Never throws: if anything goes wrong, the whole text is hidden. */
   redact(text: string): string {
-    let out = text
-    // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
-    // form when the secret is not there is most of the peak memory at the end of a run.
-    for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED)
-    return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out
+    if (this.values.length === 0) return text
+    try {
+      let out = String(text)
+      // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
+      // form when the secret is not there is most of the peak memory at the end of a run.
+      for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED)
+      return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out
+    } catch {
+      return REDACTED
+    }
   }
 
   /**
-   * Text shortened to fit (`server said: "bad key sk_live_ab..."`) can end inside a secret, and
-   * the part before the cut is still a secret: a secret's start of MIN_PART characters or more
-   * that runs straight into "..." or "…" is replaced too.
+   * Text shortened to fit by someone else (the server's own `"bad key sk_live_ab..."`) can end
+   * inside a secret, and the part before the cut is still a secret: a secret's start of
+   * MIN_PART characters or more that runs straight into "..." or "…" is replaced too. The
+   * action's own shortening redacts before it cuts (`clip`).
    */
   private redactCutOff(text: string): string {
     let out = ''
@@ -66,27 +241,53 @@ export class Redactor {
     return out + text.slice(from)
   }
 
-  /** Redacts every string inside a JSON-able value. */
+  /**
+   * A copy of plain data (a result) with every string value redacted. Field names, numbers,
+   * booleans and the closed-set fields (STRUCTURAL) are kept as they are. Iterative, so no
+   * depth of data can overflow the stack; never throws.
+   */
   redactDeep<T>(value: T): T {
-    return JSON.parse(this.redact(JSON.stringify(value))) as T
+    if (this.values.length === 0) return value
+    const leaf = (key: string, v: unknown): unknown => {
+      if (typeof v !== 'string') return v
+      if (STRUCTURAL.has(key) || (key === 'name' && PHASE_NAMES.has(v))) return v
+      return this.redact(v)
+    }
+    const copy = (v: unknown): unknown =>
+      Array.isArray(v) ? new Array<unknown>(v.length) : v && typeof v === 'object' ? {} : v
+    const root = copy(value)
+    if (root === value) return leaf('', value) as T
+    const seen = new Map<object, unknown>([[value as object, root]])
+    const stack: [unknown, Record<string, unknown> | unknown[]][] = [
+      [value, root as Record<string, unknown>]
+    ]
+    while (stack.length > 0) {
+      const [from, to] = stack.pop()!
+      for (const [k, v] of Object.entries(from as object)) {
+        let out: unknown
+        if (v && typeof v === 'object') {
+          out = seen.get(v)
+          if (out === undefined) {
+            out = copy(v)
+            seen.set(v, out)
+            stack.push([v, out as Record<string, unknown>])
+          }
+        } else out = leaf(Array.isArray(from) ? '' : k, v)
+        // Defined, not assigned: a field named `__proto__` is data here, not a prototype.
+        Object.defineProperty(to, k, {
+          value: out,
+          enumerable: true,
+          writable: true,
+          configurable: true
+        })
+      }
+    }
+    return root as T
   }
 }
 
-/**
- * Secret values in the raw inputs, found before any validation so that even an error message
- * about a bad input cannot show them: the key and every value of `headers`.
- */
-export function rawSecrets(raw: RawInputs): string[] {
-  const found: string[] = []
-  const key = raw['api-key']?.trim()
-  if (key) found.push(key)
-  const token = raw['github-token']?.trim()
-  if (token) found.push(token)
-  for (const line of (raw.headers ?? '').split(/\r?\n/)) {
-    if (line.trim().startsWith('#')) continue
-    const colon = line.indexOf(':')
-    const value = colon > 0 ? line.slice(colon + 1).trim() : ''
-    if (value) found.push(value)
-  }
-  return found
+/** Text cut to `max` characters with "..." after it has been redacted, never before. */
+export function clip(text: string, max: number, redact: (s: string) => string = s => s): string {
+  const safe = redact(text)
+  return safe.length > max ? `${safe.slice(0, max - 3)}...` : safe
 }

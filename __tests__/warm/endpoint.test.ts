@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import type { RawInputs, Settings } from '../../src/config/settings.js'
 import { StoppedError } from '../../src/errors.js'
@@ -684,5 +684,92 @@ describe('checkExpect', () => {
     expect(checkExpect(big, ep)[0]).toContain('larger than the 5 MiB read')
     const tiny = { ...answer(200), body: Buffer.alloc(100), truncated: true }
     expect(checkExpect(tiny, ep)[0]).toContain('larger than the 100 bytes read')
+  })
+})
+
+describe('warmEndpoint: what the answer says of itself (local server)', () => {
+  let server: LocalServer
+  const bodies: Record<string, unknown> = {
+    '/said-no': { success: false, error: 'db down' },
+    '/said-no-data': { success: false, data: { price: 1 } },
+    '/not-ok': { ok: false, message: 'upstream timeout' },
+    '/error': { error: 'x' },
+    '/error-object': { error: { message: 'quota exceeded' } },
+    '/error-null': { error: null, data: { price: 1 } },
+    '/error-false': { error: false, data: [1] },
+    '/success': { success: true, data: { price: 101.5, real_data: true } },
+    '/placeholder': { success: true, real_data: false, data: { price: null } },
+    '/flagged': { placeholder: true, data: [1] },
+    '/data-null': { success: true, data: null },
+    '/data-empty': { success: true, data: [] },
+    '/data-nulls': { success: true, data: { price: null, volume: null } },
+    '/bare': { success: true },
+    '/list': [{ success: false }]
+  }
+  beforeAll(async () => {
+    server = await startServer((req, res) => json(res, 200, bodies[req.url ?? ''] ?? {}))
+  })
+  afterAll(() => server.close())
+
+  async function at(path: string, raw: RawInputs = {}) {
+    const settings = settingsFrom({ url: server.origin, endpoints: `- ${path}`, ...raw })
+    return warmEndpoint(endpointOf(settings, path), warmCtx(settings))
+  }
+
+  it.each([
+    ['/said-no', 'the answer says it failed: `success` is false'],
+    ['/not-ok', 'the answer says it failed: `ok` is false, message "upstream timeout"'],
+    ['/error', 'the answer says it failed: `error` is "x"'],
+    ['/error-object', 'the answer says it failed: `error` is "quota exceeded"']
+  ])('with no expect, a 200 %s that says it failed fails the endpoint', async (path, why) => {
+    const r = await at(path)
+    expect(r).toMatchObject({ outcome: 'failed', status: 200, cause: 'said-failed' })
+    expect(r.reason).toBe(`200 but ${why}`)
+  })
+
+  it.each(['/error-null', '/error-false', '/success', '/list'])(
+    'a 200 %s that does not say it failed passes',
+    async path => {
+      expect((await at(path)).outcome).toBe('passed')
+    }
+  )
+
+  it("an endpoint's own expect overrides the rule for the fields it checks", async () => {
+    expect((await at('/said-no', { expect: '{json: {success: false}}' })).outcome).toBe('passed')
+    expect((await at('/said-no', { expect: '{json: {error: exists}}' })).outcome).toBe('passed')
+    // Checking other fields does not switch the rule off.
+    const r = await at('/said-no-data', { expect: '{json: {data: non-empty}}' })
+    expect(r.outcome).toBe('failed')
+    expect(r.reason).toContain('`success` is false')
+  })
+
+  it('a non-2xx status the endpoint expects is not second-guessed', async () => {
+    const s = await startServer((_req, res) => json(res, 404, { error: 'not found' }))
+    try {
+      const settings = settingsFrom({
+        url: s.origin,
+        endpoints: '- {path: /gone, expect: {status: 404}}'
+      })
+      const r = await warmEndpoint(endpointOf(settings, '/gone'), warmCtx(settings))
+      expect(r.outcome).toBe('passed')
+    } finally {
+      await s.close()
+    }
+  })
+
+  it.each([
+    ['/placeholder', '`real_data` is false'],
+    ['/flagged', '`placeholder` is true'],
+    ['/data-null', '`data` is empty (null)'],
+    ['/data-empty', '`data` is empty ([])'],
+    ['/data-nulls', '`data` is empty ({"price":null,"volume":null})'],
+    ['/bare', 'the answer holds nothing but `success`: no data']
+  ])('%s passes but is named as suspicious: %s', async (path, why) => {
+    const r = await at(path)
+    expect(r).toMatchObject({ outcome: 'passed', suspicious: why })
+  })
+
+  it('real data is not suspicious', async () => {
+    expect((await at('/success')).suspicious).toBeUndefined()
   })
 })

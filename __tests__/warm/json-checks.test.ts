@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkJson, getPath, show } from '../../src/warm/json-checks.js'
+import {
+  checkJson,
+  getPath,
+  isEmpty,
+  placeholderSign,
+  saysItFailed,
+  show
+} from '../../src/warm/json-checks.js'
 
 const DOC = {
   success: true,
@@ -129,5 +136,61 @@ describe('show', () => {
     const long = show('x'.repeat(100))
     expect(long).toHaveLength(60)
     expect(long.endsWith('...')).toBe(true)
+  })
+})
+
+describe('non-empty, exactly', () => {
+  it.each([
+    [null, true],
+    ['', true],
+    ['   ', true],
+    [[], true],
+    [[null], true],
+    [[{}, []], true],
+    [{}, true],
+    [{ price: null }, true],
+    [false, false],
+    [0, false],
+    ['x', false],
+    [[0], false],
+    [{ price: 0 }, false],
+    [[null, 1], false]
+  ])('%j is empty: %s', (value, empty) => {
+    expect(isEmpty(value)).toBe(empty)
+    expect(checkJson({ v: value }, { v: 'non-empty' })).toHaveLength(empty ? 1 : 0)
+  })
+})
+
+describe('saysItFailed and placeholderSign', () => {
+  it('reads only the top level of an object', () => {
+    expect(saysItFailed({ data: { success: false } }, undefined)).toBeUndefined()
+    expect(saysItFailed([{ success: false }], undefined)).toBeUndefined()
+    expect(saysItFailed('error', undefined)).toBeUndefined()
+  })
+
+  it('treats "no error" spellings as no error', () => {
+    for (const error of [null, false, 0, '', {}, []])
+      expect(saysItFailed({ error, success: true }, undefined)).toBeUndefined()
+  })
+
+  it('leaves a field the endpoint checks itself to that check', () => {
+    expect(saysItFailed({ ok: false }, { ok: false })).toBeUndefined()
+    expect(saysItFailed({ error: 'x' }, { 'error.code': 'exists' })).toBeUndefined()
+    expect(saysItFailed({ error: 'x', success: false }, { success: false })).toBeUndefined()
+    expect(saysItFailed({ ok: false }, { data: 'exists' })).toContain('`ok` is false')
+  })
+
+  it('redacts before it cuts what the server said', () => {
+    const key = 'sk_live_0123456789abcdef'
+    const said = saysItFailed({ error: `${'x'.repeat(45)}${key}` }, undefined, s =>
+      s.split(key).join('***')
+    )
+    expect(said).not.toContain(key.slice(0, 3))
+  })
+
+  it('does not call a real answer a placeholder', () => {
+    expect(placeholderSign({ success: true, data: { price: 1 } })).toBeUndefined()
+    expect(placeholderSign({ items: [] })).toBeUndefined()
+    expect(placeholderSign([])).toBeUndefined()
   })
 })

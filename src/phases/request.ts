@@ -13,6 +13,8 @@ export interface PhaseContext {
   readonly signal?: AbortSignal
   readonly userAgent: string
   readonly log: (line: string) => void
+  /** Redacts the run's secrets (RunContext.redact); server words are redacted before a cut. */
+  readonly redact?: (text: string) => string
 }
 
 export interface Answer {

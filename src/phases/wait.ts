@@ -8,7 +8,8 @@ import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './re
 /** Whether the readiness answer shows the new version; with what was seen instead. */
 export function versionMatches(
   res: FollowedResponse,
-  check: VersionCheck
+  check: VersionCheck,
+  redact?: (text: string) => string
 ): { ok: boolean; seen?: string } {
   switch (check.kind) {
     case 'header': {
@@ -24,7 +25,7 @@ export function versionMatches(
       const { found, value } = getPath(parsed.doc, check.path)
       if (!found) return { ok: false, seen: `no ${check.path} field` }
       const text = typeof value === 'string' ? value : JSON.stringify(value)
-      return { ok: text === check.value, seen: `${check.path}=${show(value)}` }
+      return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` }
     }
     case 'text':
       return { ok: res.body.toString('utf8').includes(check.value) }
@@ -57,7 +58,7 @@ export async function waitForReady(target: Target, ctx: PhaseContext): Promise<W
           lastAnswer: describeAnswer(answer),
           message: `ready after ${polls} poll(s)`
         }
-      const v = versionMatches(res, check)
+      const v = versionMatches(res, check, ctx.redact)
       versionSeen = v.seen
       if (v.ok) {
         return {

@@ -19,7 +19,25 @@ export function headline(result: FullResult): string {
     .filter(p => p.status === 'failed' && p.name !== 'warm')
     .map(p => p.name)
   const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : ''
-  return `Cache warm ${result.result}: ${counts}${but}`
+  // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
+  const unchecked =
+    t.passed > 0 && result.settings.contentsChecked === false
+      ? '; contents not checked (no expect json)'
+      : ''
+  return `Cache warm ${result.result}: ${counts}${but}${unchecked}`
+}
+
+/** Endpoints that passed with an answer that looks like placeholder data. */
+export function suspicious(result: RunResult): EndpointResult[] {
+  return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined)
+}
+
+/** One line naming the suspicious answers, for the log and the summary. */
+export function suspiciousLine(result: RunResult): string | undefined {
+  const list = suspicious(result)
+  if (list.length === 0) return undefined
+  const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`)
+  return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`
 }
 
 export function stepLine(result: RunResult): string {

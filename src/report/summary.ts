@@ -6,6 +6,7 @@ import {
   progression,
   slowest,
   speedupText,
+  suspicious,
   stepLine,
   stoppedLine,
   thresholdValue
@@ -86,6 +87,21 @@ export function renderSummary(result: FullResult): string {
       )
     // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
     for (const p of gates) out.push(`- **${p.name}**: ${p.detail}`)
+    out.push('')
+  }
+
+  const doubtful = suspicious(result)
+  if (doubtful.length > 0) {
+    out.push(
+      '### Suspicious answers',
+      '',
+      'These passed, but their answers look like placeholder data, not real data. Set `expect` `json` (e.g. `data: non-empty`) to fail them.',
+      ''
+    )
+    for (const e of doubtful.slice(0, MAX_NOTES))
+      out.push(`- ⚠️ **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.suspicious}`)
+    if (doubtful.length > MAX_NOTES)
+      out.push(`- … and ${doubtful.length - MAX_NOTES} more, in the JSON report`)
     out.push('')
   }
 

@@ -5,6 +5,7 @@ import {
   progression,
   slowest,
   speedupText,
+  suspiciousLine,
   stepLine,
   stoppedLine,
   thresholdValue
@@ -21,6 +22,8 @@ export function renderText(result: FullResult): string {
   const stopped = stoppedLine(result)
   if (stopped) out.push(stopped)
   for (const w of result.warnings) out.push(`Note: ${w}`)
+  const doubtful = suspiciousLine(result)
+  if (doubtful) out.push(`Suspicious: ${doubtful}`)
   if (result.phases?.length) {
     out.push('', 'Phases:')
     for (const p of result.phases)

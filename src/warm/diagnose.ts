@@ -1,6 +1,7 @@
 import { MAX_REDIRECTS, type FollowedResponse } from '../http/redirect.js'
 import { describeNetworkError, type NetworkError } from '../http/request.js'
 import { formatDuration } from '../config/duration.js'
+import { clip } from '../secrets.js'
 
 export interface Diagnosis {
   readonly reason: string
@@ -13,6 +14,8 @@ export interface DiagnoseContext {
   readonly apiKeyHeader: string
   readonly apiKeySent: boolean
   readonly attempts: number
+  /** Redacts the run's secrets: the server's words are redacted before they are shortened. */
+  readonly redact?: (text: string) => string
 }
 
 /** Routes that do something rather than serve data usually want POST. */
@@ -23,8 +26,15 @@ function attemptsText(n: number): string {
   return n === 1 ? '1 attempt' : `${n} attempts`
 }
 
-/** The server's own words from a JSON error body (`error`, `message`, `detail`), shortened. */
-export function serverMessage(res: FollowedResponse): string | undefined {
+/**
+ * The server's own words from a JSON error body (`error`, `message`, `detail`), on one line and
+ * shortened; redacted first (raw, then once more after the whitespace is collapsed, which can
+ * re-join a secret the server split across lines), then cut.
+ */
+export function serverMessage(
+  res: FollowedResponse,
+  redact: (text: string) => string = s => s
+): string | undefined {
   const text = res.body.toString('utf8', 0, Math.min(res.body.length, 4096)).trim()
   if (text === '') return undefined
   let said: unknown
@@ -36,8 +46,7 @@ export function serverMessage(res: FollowedResponse): string | undefined {
     if (!/^\s*</.test(text)) said = text
   }
   if (typeof said !== 'string' || said.trim() === '') return undefined
-  const one = said.replace(/\s+/g, ' ').trim()
-  return one.length > 120 ? `${one.slice(0, 117)}...` : one
+  return clip(redact(said).replace(/\s+/g, ' ').trim(), 120, redact)
 }
 
 function allowed(res: FollowedResponse): string[] {
@@ -51,7 +60,7 @@ function allowed(res: FollowedResponse): string[] {
 
 /** Explains an answer whose status was not accepted, in words a user can act on. */
 export function diagnoseStatus(res: FollowedResponse, ctx: DiagnoseContext): Diagnosis {
-  const said = serverMessage(res)
+  const said = serverMessage(res, ctx.redact)
   const quote = said ? ` (server said: "${said}")` : ''
   const line = `${ctx.method} ${ctx.path} returned ${res.status}`
   const status = res.status

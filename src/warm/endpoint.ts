@@ -18,7 +18,7 @@ import {
   diagnoseStatus,
   type DiagnoseContext
 } from './diagnose.js'
-import { checkJson } from './json-checks.js'
+import { checkJson, placeholderSign, saysItFailed } from './json-checks.js'
 import type { PlannedEndpoint } from './plan.js'
 
 /** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
@@ -37,6 +37,8 @@ export interface EndpointContext {
   readonly deadlineAt: number
   readonly signal?: AbortSignal
   readonly userAgent: string
+  /** Redacts the run's secrets (RunContext.redact); server words are redacted before a cut. */
+  readonly redact?: (text: string) => string
 }
 
 /** Headers for a request: the key and extra headers go to the deployment's own origin only. */
@@ -150,29 +152,89 @@ function sizeText(bytes: number): string {
   return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`
 }
 
-/** Checks status and JSON assertions; returns failure phrases (empty: passed). */
-export function checkExpect(res: FollowedResponse, ep: PlannedEndpoint): string[] {
-  const json = ep.expect.json
-  if (!json || Object.keys(json).length === 0) return []
+/** Above this size, an answer with no expect.json is not parsed to see what it says of itself. */
+const SELF_REPORT_MAX_BYTES = 1024 * 1024
+
+const parsed = new WeakMap<FollowedResponse, { doc?: unknown; problem?: string }>()
+
+/** The answer's JSON, or why it cannot be read; parsed once per answer. */
+function answerJson(res: FollowedResponse): { doc?: unknown; problem?: string } {
+  const known = parsed.get(res)
+  if (known) return known
+  let out: { doc?: unknown; problem?: string }
   // No Accept-Encoding is sent, so a compressed answer is the server's mistake; it is never
   // inflated (a gzip bomb would inflate without bound), so say that instead of "not JSON".
   const encoding = res.headers['content-encoding']?.trim().toLowerCase()
   if (encoding && encoding !== 'identity')
-    return [
-      `the answer is ${encoding}-encoded (Content-Encoding: ${encoding}) although no Accept-Encoding was sent; it was not inflated, so its JSON cannot be checked`
-    ]
-  if (res.truncated)
-    return [
-      `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`
-    ]
-  let doc: unknown
-  try {
-    doc = JSON.parse(res.body.toString('utf8'))
-  } catch {
-    const type = res.headers['content-type'] ?? 'no content-type'
-    return [`the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})`]
+    out = {
+      problem: `the answer is ${encoding}-encoded (Content-Encoding: ${encoding}) although no Accept-Encoding was sent; it was not inflated, so its JSON cannot be checked`
+    }
+  else if (res.truncated)
+    out = {
+      problem: `the body is larger than the ${sizeText(res.body.length)} read for checks, so its JSON cannot be checked`
+    }
+  else {
+    try {
+      out = { doc: JSON.parse(res.body.toString('utf8')) }
+    } catch {
+      const type = res.headers['content-type'] ?? 'no content-type'
+      out = { problem: `the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})` }
+    }
   }
-  return checkJson(doc, json)
+  parsed.set(res, out)
+  return out
+}
+
+/** A body that may be a JSON object: its first non-blank byte is `{`. */
+function mayBeJsonObject(body: Buffer): boolean {
+  for (let i = 0; i < body.length && i < 64; i++) {
+    const b = body[i]!
+    if (b === 0x7b) return true
+    if (
+      b !== 0x20 &&
+      b !== 0x0a &&
+      b !== 0x0d &&
+      b !== 0x09 &&
+      b !== 0xef &&
+      b !== 0xbb &&
+      b !== 0xbf
+    )
+      return false
+  }
+  return false
+}
+
+/**
+ * Checks the JSON assertions of `expect`, and what a 2xx JSON answer says of itself
+ * (`success: false`, `ok: false`, an `error`), unless `expect.json` checks that field itself.
+ * Returns failure phrases (empty: passed).
+ */
+export function checkExpect(
+  res: FollowedResponse,
+  ep: PlannedEndpoint,
+  redact?: (text: string) => string
+): string[] {
+  const json = ep.expect.json
+  const checks = json && Object.keys(json).length > 0 ? json : undefined
+  if (!checks) {
+    if (res.status < 200 || res.status >= 300 || res.truncated) return []
+    if (res.body.length > SELF_REPORT_MAX_BYTES || !mayBeJsonObject(res.body)) return []
+    const { doc } = answerJson(res)
+    const said = doc === undefined ? undefined : saysItFailed(doc, undefined, redact)
+    return said ? [said] : []
+  }
+  const { doc, problem } = answerJson(res)
+  if (problem !== undefined) return [problem]
+  const failures = checkJson(doc, checks, redact)
+  const said = res.status >= 200 && res.status < 300 ? saysItFailed(doc, checks, redact) : undefined
+  return said ? [...failures, said] : failures
+}
+
+/** Why a passing answer looks like placeholder data, when it does (read only when JSON). */
+function suspicion(res: FollowedResponse): string | undefined {
+  if (res.body.length > SELF_REPORT_MAX_BYTES || !mayBeJsonObject(res.body)) return undefined
+  const { doc } = answerJson(res)
+  return doc === undefined ? undefined : placeholderSign(doc)
 }
 
 function statusAccepted(status: number, ep: PlannedEndpoint): boolean {
@@ -205,7 +267,8 @@ export async function warmEndpoint(
     path: ep.path,
     apiKeyHeader: settings.apiKeyHeader,
     apiKeySent: settings.apiKey !== undefined,
-    attempts: attempted.attempts
+    attempts: attempted.attempts,
+    ...(ctx.redact ? { redact: ctx.redact } : {})
   }
   const res = attempted.response
   if (!res) {
@@ -259,15 +322,19 @@ export async function warmEndpoint(
       cause: d.cause
     }
   }
-  const failures = checkExpect(res, ep)
+  const failures = checkExpect(res, ep, ctx.redact)
   if (failures.length > 0) {
+    const self = failures.length === 1 && failures[0]!.startsWith('the answer says it failed')
     return {
       ...base,
       ...seen,
       outcome: 'failed',
-      reason: `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
-      cause: 'assertion'
+      reason: self
+        ? `${res.status} but ${failures[0]!}`
+        : `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+      cause: self ? 'said-failed' : 'assertion'
     }
   }
-  return { ...base, ...seen, outcome: 'passed' }
+  const suspicious = suspicion(res)
+  return { ...base, ...seen, outcome: 'passed', ...(suspicious ? { suspicious } : {}) }
 }
