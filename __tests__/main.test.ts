@@ -228,4 +228,72 @@ describe('run', () => {
     expect(core.secrets).toContain('ghs_secret_token')
     expect(everything()).not.toContain('ghs_secret_token')
   })
+
+  it('an unexpected error still writes outputs, summary and report, and completes the check run', async () => {
+    const bodies: string[] = []
+    const github = await startServer((req, res, seen) => {
+      bodies.push(`${req.method} ${req.url} ${seen.body}`)
+      json(res, req.method === 'POST' ? 201 : 200, { id: 7 })
+    })
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: '- /a',
+      'github-token': 'ghs_secret_token',
+      'check-name': 'Cache warm',
+      'report-file': path.join(dir, 'crash.json')
+    })
+
+    await run({
+      env: {
+        GITHUB_WORKSPACE: dir,
+        GITHUB_REPOSITORY: 'acme/reports',
+        GITHUB_SHA: 'c'.repeat(40),
+        GITHUB_API_URL: github.origin
+      },
+      engine: {
+        send: () => {
+          throw new RangeError(`Maximum call stack size exceeded near ${KEY}`)
+        }
+      }
+    })
+
+    expect(core.outputs.result).toBe('failed')
+    expect(core.outputs.skipped).toBe('1')
+    expect(core.failures).toHaveLength(1)
+    expect(core.summaries.join('')).toContain('the run stopped on an unexpected error')
+    const report = JSON.parse(await readFile(path.join(dir, 'crash.json'), 'utf8'))
+    expect(report).toMatchObject({ result: 'failed', stepFailed: true })
+    await github.close()
+    const last = bodies[bodies.length - 1]!
+    expect(last).toMatch(/^PATCH \/repos\/acme\/reports\/check-runs\/7 /)
+    expect(JSON.parse(last.slice(last.indexOf('{')))).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure'
+    })
+    expect(everything() + JSON.stringify(report) + bodies.join('')).not.toContain(KEY)
+  })
+
+  it('an ordinary header value blanks nothing and changes no verdict', async () => {
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: 'critical: [/a, {path: /b, expect: {json: {nope: exists}}}]',
+      headers: 'X-Debug: 1\nX-Stage: step\nX-Mode: failed\nAccept-Language: en',
+      'report-file': path.join(dir, 'plain-headers.json')
+    })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.secrets).toEqual([KEY])
+    expect(core.outputs.result).toBe('failed')
+    expect(core.failures).toHaveLength(1)
+    const report = JSON.parse(await readFile(path.join(dir, 'plain-headers.json'), 'utf8'))
+    expect(report.stepFailed).toBe(true)
+    expect(report.tiers[0].endpoints.map((e: { outcome: string }) => e.outcome)).toEqual([
+      'passed',
+      'failed'
+    ])
+    expect(core.logs.join('\n')).toContain('Warming critical: 2 endpoint(s)')
+  })
 })
