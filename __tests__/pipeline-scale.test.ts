@@ -131,4 +131,199 @@ describe('sitemap and shard in a run', () => {
     expect(result.totals.passed).toBe(1)
     expect(result.stepFailed).toBe(true)
   })
+
+  describe('a sitemap that yields nothing to warm is never passed', () => {
+    const xml = (res: import('node:http').ServerResponse, body: string) => {
+      res.writeHead(200, { 'Content-Type': 'application/xml' })
+      res.end(body)
+    }
+    const urlset = (locs: string[]) =>
+      `<urlset>${locs.map(l => `<url><loc>${l}</loc></url>`).join('')}</urlset>`
+
+    async function sitemapRun(
+      body: (origin: string, url: string) => string | undefined,
+      raw: Record<string, string> = {}
+    ) {
+      server = await startServer((req, res) => {
+        const text = body(server!.origin, req.url ?? '')
+        if (text !== undefined) return xml(res, text)
+        if (req.url?.endsWith('.xml')) return json(res, 404, {})
+        json(res, 200, { ok: true })
+      })
+      const settings = settingsFrom({
+        url: server.origin,
+        sitemap: '/sitemap.xml',
+        verify: 'false',
+        ...raw
+      })
+      const result = await runAll(settings)
+      const warmed = server.requests.map(r => r.url).filter(u => !u.endsWith('.xml'))
+      return { result, warmed, origin: server.origin }
+    }
+
+    it.each(['critical', 'any'])(
+      'fails under fail-on %s when every <loc> is on another origin, naming the origin',
+      async failOn => {
+        const { result, warmed, origin } = await sitemapRun(
+          (_o, url) =>
+            url === '/sitemap.xml'
+              ? urlset(['https://prod.example/a', 'https://prod.example/b'])
+              : undefined,
+          { 'fail-on': failOn }
+        )
+        expect(warmed).toEqual([])
+        expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+        expect(result.totals.passed).toBe(0)
+        expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+          ['sitemap', 'failed'],
+          ['warm', 'skipped']
+        ])
+        expect(result.phases?.[0]?.detail).toBe(
+          `nothing to warm: every URL is on another origin than ${origin} (e.g. https://prod.example), so none was added; 0 URL(s) added from 1 sitemap document(s); 2 on another origin skipped (e.g. https://prod.example)`
+        )
+        expect(result.phases?.[1]?.detail).toBe(
+          'nothing to warm: no endpoints listed, and the sitemap added none'
+        )
+        expect(computeOutputs(result, '').warmed).toBe('0')
+      }
+    )
+
+    it('fails on an empty urlset', async () => {
+      const { result } = await sitemapRun((_o, url) =>
+        url === '/sitemap.xml' ? '<urlset></urlset>' : undefined
+      )
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+      expect(result.phases?.[0]).toMatchObject({
+        name: 'sitemap',
+        status: 'failed',
+        detail: expect.stringMatching(
+          /^nothing to warm: the sitemap lists no URL \(an empty urlset\); /
+        )
+      })
+    })
+
+    it('fails when sitemap-exclude leaves out every URL, and counts them', async () => {
+      const { result, warmed } = await sitemapRun(
+        (o, url) =>
+          url === '/sitemap.xml'
+            ? urlset([`${o}/blog/a`, `${o}/blog/b`, `${o}/blog/c`])
+            : undefined,
+        { 'sitemap-exclude': '/blog/*' }
+      )
+      expect(warmed).toEqual([])
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+      expect(result.phases?.[0]?.detail).toMatch(
+        /^nothing to warm: all 3 URL\(s\) are excluded by sitemap-exclude; /
+      )
+    })
+
+    it('fails when every child of a sitemap index fails to load', async () => {
+      const { result } = await sitemapRun((o, url) =>
+        url === '/sitemap.xml'
+          ? `<sitemapindex><sitemap><loc>${o}/one.xml</loc></sitemap><sitemap><loc>${o}/two.xml</loc></sitemap></sitemapindex>`
+          : undefined
+      )
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+      expect(result.phases?.[0]?.detail).toMatch(
+        /^nothing to warm: no URL could be read, every child sitemap failed \(2 problem\(s\)\); 0 URL\(s\) added from 3 sitemap document\(s\); \/one\.xml: .*404/
+      )
+    })
+
+    it('fails the sitemap phase even when listed endpoints were warmed, and still warms them', async () => {
+      const { result, warmed } = await sitemapRun(
+        (_o, url) => (url === '/sitemap.xml' ? urlset(['https://prod.example/x']) : undefined),
+        { endpoints: '- /listed' }
+      )
+      expect(warmed).toEqual(['/listed'])
+      expect(result.totals.passed).toBe(1)
+      expect(result.phases?.[0]?.status).toBe('failed')
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    })
+
+    it('keeps the step green under fail-on never, while result says failed', async () => {
+      const { result } = await sitemapRun(
+        (_o, url) => (url === '/sitemap.xml' ? '<urlset/>' : undefined),
+        { 'fail-on': 'never' }
+      )
+      expect(result).toMatchObject({ result: 'failed', stepFailed: false })
+    })
+
+    it('passes a sitemap whose URLs are all listed already: they are warmed as endpoints', async () => {
+      const { result, warmed } = await sitemapRun(
+        (o, url) => (url === '/sitemap.xml' ? urlset([`${o}/listed`]) : undefined),
+        { endpoints: '- /listed' }
+      )
+      expect(warmed).toEqual(['/listed'])
+      expect(result.phases?.[0]).toMatchObject({ name: 'sitemap', status: 'warning' })
+      expect(result).toMatchObject({ result: 'passed', stepFailed: false })
+    })
+
+    it('passes a shard whose share of a non-empty sitemap is empty', async () => {
+      const { result, warmed } = await sitemapRun(
+        (o, url) => (url === '/sitemap.xml' ? urlset([`${o}/only`]) : undefined),
+        { shard: '2/2' }
+      )
+      expect(warmed).toEqual([])
+      expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+        ['sitemap', 'passed'],
+        ['warm', 'skipped']
+      ])
+      expect(result.phases?.[1]?.detail).toBe('no endpoints in shard 2/2')
+      expect(result).toMatchObject({ result: 'passed', stepFailed: false })
+    })
+  })
+})
+
+describe('a metrics answer nested 100,000 deep, over real HTTP', () => {
+  const deep = 100_000
+  it.each([
+    ['[[[...]]]', '['.repeat(deep) + ']'.repeat(deep)],
+    ['{"a":{"a":...}}', '{"a":'.repeat(deep) + '1' + '}'.repeat(deep)]
+  ])('%s as the metrics fails the gate in words, and never throws', async (_name, text) => {
+    server = await startServer((req, res) => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(text)
+        return
+      }
+      json(res, 200, { ok: true })
+    })
+    const settings = settingsFrom({
+      url: server.origin,
+      endpoints: '- /a',
+      'metrics-path': '/metrics',
+      'min-hit-rate': '50%',
+      'poll-timeout': '1s',
+      verify: 'false'
+    })
+    const result = await runAll(settings)
+    expect(result.metrics?.error).toMatch(/^metrics field cacheStats\.overallHitRate is missing/)
+    expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    expect(() => renderSummary(result)).not.toThrow()
+  })
+
+  it('deep beside good fields: a perfect bare 1 passes, with the scale it assumed', async () => {
+    const nested = '{"a":'.repeat(deep) + '1' + '}'.repeat(deep)
+    server = await startServer((req, res) => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'Content-Type': 'application/json' })
+        res.end(`{"cacheStats":{"overallHitRate":1,"l2Size":1,"deep":${nested}}}`)
+        return
+      }
+      json(res, 200, { ok: true })
+    })
+    const settings = settingsFrom({
+      url: server.origin,
+      endpoints: '- /a',
+      'metrics-path': '/metrics',
+      'min-hit-rate': '90%',
+      'poll-timeout': '1s',
+      verify: 'false'
+    })
+    const result = await runAll(settings)
+    expect(result.metrics?.thresholds[0]).toMatchObject({ final: 1, met: true, scaleAssumed: true })
+    expect(renderSummary(result)).toContain(
+      'read as 0-1 fraction (assumed: no other value in the answers set the scale'
+    )
+  })
 })

@@ -255,12 +255,105 @@ describe('runAll', () => {
         'poll-interval': '5s',
         'api-key': 'k'
       },
-      { metricsStatus: 401 }
+      { metricsStatus: 503 }
     )
     expect(result.metrics?.error).toBe(
-      'no good answer from /metrics in 10s (3 poll(s)): last answer 401 (the key sent as X-API-Key was refused)'
+      'no good answer from /metrics in 10s (3 poll(s)): last answer 503'
     )
     expect(result.stepFailed).toBe(true)
+  })
+
+  describe('a key the metrics endpoint refuses (401/403) fails the run, and is not polled', () => {
+    it.each(['critical', 'any'])(
+      'fails the step under fail-on %s when the baseline read is refused, polling no more',
+      async failOn => {
+        const { result, seen, clock, summary } = await run(
+          {
+            'metrics-path': '/metrics',
+            'min-hit-rate': '40%',
+            'poll-timeout': '2m',
+            'api-key': 'k-secret-9',
+            'fail-on': failOn
+          },
+          { metricsStatus: 401 }
+        )
+
+        expect(seen.filter(s => s === 'GET /metrics')).toHaveLength(1)
+        expect(clock.now() - T0).toBeLessThan(1000)
+        expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+        expect(result.phases?.find(p => p.name === 'metrics')).toMatchObject({ status: 'failed' })
+        expect(result.metrics).toMatchObject({ keyRefused: true, polls: 0 })
+        expect(result.metrics?.error).toBe(
+          'the baseline read was refused: GET /metrics returned 401 (unauthorized): the key sent in header X-API-Key was refused; check the api-key secret and api-key-header; not polled (the key would only be refused again)'
+        )
+        expect(summary).toContain('the key sent in header X-API-Key was refused')
+        expect(JSON.stringify(result)).not.toContain('k-secret-9')
+      }
+    )
+
+    it('keeps the step green under fail-on never, while result says failed', async () => {
+      const { result } = await run(
+        { 'metrics-path': '/metrics', 'min-hit-rate': '40%', 'fail-on': 'never' },
+        { metricsStatus: 403 }
+      )
+      expect(result).toMatchObject({ result: 'failed', stepFailed: false })
+      expect(result.phases?.find(p => p.name === 'metrics')?.status).toBe('failed')
+    })
+
+    it('fails even without thresholds, where any other bad answer is only a warning', async () => {
+      const { result } = await run({ 'metrics-path': '/metrics' }, { metricsStatus: 403 })
+      expect(result.phases?.find(p => p.name === 'metrics')).toMatchObject({
+        status: 'failed',
+        detail: expect.stringMatching(/returned 403 \(forbidden\): no api-key was given/)
+      })
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    })
+
+    it('hostile: a key refused after a good baseline stops the polls at once', async () => {
+      const clock = new FakeClock(T0)
+      let metricsAsked = 0
+      const send = fakeSend((_req, path): Reply | undefined => {
+        if (path === '/a') return answer(200, { body: { data: [1] } })
+        if (path !== '/metrics') return undefined
+        metricsAsked++
+        return metricsAsked === 1
+          ? answer(200, { body: { cacheStats: { l2Size: 0, overallHitRate: 0 } } })
+          : answer(401)
+      })
+      const settings = phaseSettings({
+        'metrics-path': '/metrics',
+        'min-cache-size': '1',
+        'poll-timeout': '5m',
+        verify: 'false'
+      })
+
+      const result = await runAll(settings, { clock, send })
+
+      expect(metricsAsked).toBe(2)
+      expect(clock.now() - T0).toBeLessThan(1000)
+      expect(result.metrics).toMatchObject({ keyRefused: true, polls: 1 })
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    })
+
+    it('a gate-only job (no endpoints) fails at once on a refused key', async () => {
+      const clock = new FakeClock(T0)
+      const send = fakeSend((_req, path) => (path === '/metrics' ? answer(401) : undefined))
+      const settings = phaseSettings({
+        endpoints: '',
+        'metrics-path': '/metrics',
+        'min-cache-size': '1',
+        'poll-timeout': '5m'
+      })
+
+      const result = await runAll(settings, { clock, send })
+
+      expect(send.calls).toHaveLength(1)
+      expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+        ['warm', 'skipped'],
+        ['metrics', 'failed']
+      ])
+      expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+    })
   })
 
   it('without thresholds reads the metrics once for the outputs, and a failure is only a warning', async () => {
@@ -310,17 +403,60 @@ describe('runAll', () => {
     expect(summary).toContain(`not ready after 10s: last answer 503`)
   })
 
-  it('warns and goes on when an optional warm-up trigger is refused', async () => {
-    const { result, summary } = await run({ 'warmup-trigger': '/warmup' }, { triggerStatus: 403 })
+  it('warns and goes on when an optional warm-up trigger is not found', async () => {
+    const { result, summary } = await run({ 'warmup-trigger': '/warmup' }, { triggerStatus: 404 })
 
     expect(result.phases?.find(p => p.name === 'trigger')).toMatchObject({ status: 'warning' })
     expect(result).toMatchObject({ result: 'passed', stepFailed: false })
     expect(result.warnings).toEqual([
-      'warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm (server said: "Warmup disabled")'
+      'warm-up route not found (404): POST /warmup; check the path, and that this deployment has a warm-up route (server said: "Warmup disabled")'
     ])
-    expect(summary).toContain(
-      '> warm-up route refused (403): the deployment may have warm-up disabled'
+    expect(summary).toContain('> warm-up route not found (404): POST /warmup')
+  })
+
+  describe('a key the warm-up trigger refuses (401/403) fails the run, required or not', () => {
+    it.each([
+      [401, 'critical', 'false'],
+      [403, 'critical', 'false'],
+      [401, 'any', 'false'],
+      [403, 'any', 'true']
+    ])(
+      '%d under fail-on %s (warmup-trigger-required %s): the step fails, and still warms',
+      async (status, failOn, required) => {
+        const { result, seen, summary } = await run(
+          {
+            'warmup-trigger': '/warmup',
+            'warmup-trigger-required': required,
+            'fail-on': failOn,
+            'api-key': 'k-secret-7'
+          },
+          { triggerStatus: status }
+        )
+
+        expect(result.phases?.find(p => p.name === 'trigger')).toMatchObject({ status: 'failed' })
+        expect(result).toMatchObject({ result: 'failed', stepFailed: true })
+        expect(result.trigger).toMatchObject({ ok: false, status, keyRefused: true })
+        expect(result.trigger?.message).toMatch(
+          new RegExp(
+            `^warm-up trigger failed: POST /warmup returned ${status} \\((unauthorized|forbidden)\\): the key sent in header X-API-Key was refused`
+          )
+        )
+        // A failure, not a warning: said once, in the phase table.
+        expect(result.warnings).toEqual([])
+        expect(summary).toContain('the key sent in header X-API-Key was refused')
+        expect(JSON.stringify(result)).not.toContain('k-secret-7')
+        expect(seen).toContain('GET /a')
+      }
     )
+
+    it('keeps the step green under fail-on never, while result says failed', async () => {
+      const { result } = await run(
+        { 'warmup-trigger': '/warmup', 'fail-on': 'never' },
+        { triggerStatus: 401 }
+      )
+      expect(result).toMatchObject({ result: 'failed', stepFailed: false })
+      expect(result.phases?.find(p => p.name === 'trigger')?.status).toBe('failed')
+    })
   })
 
   it('fails the step when a required warm-up trigger is refused, but still warms', async () => {
@@ -444,6 +580,38 @@ describe('runAll over real HTTP (nock)', () => {
 
     expect(seen).toEqual(['/metrics', '/a'])
     expect(clock.now() - T0).toBeLessThan(1000)
+    // The baseline read was refused too: the metrics phase failed on it, and was not polled.
+    expect(result.phases?.map(p => [p.name, p.status])).toEqual([
+      ['warm', 'failed'],
+      ['verify', 'skipped'],
+      ['metrics', 'failed']
+    ])
+    expect(result.phases?.[1]?.detail).toContain('skipped: every critical endpoint answered 401')
+    expect(result.phases?.[2]?.detail).toMatch(
+      /^the baseline read was refused: GET \/metrics returned 401 \(unauthorized\)/
+    )
+    expect(result.stepFailed).toBe(true)
+  })
+
+  it('skips metrics, saying why, when only the warmed endpoints refused the key', async () => {
+    const clock = new FakeClock(T0)
+    const seen: string[] = []
+    const send = fakeSend((req: HttpRequest, path: string): Reply => {
+      seen.push(path)
+      return path === '/metrics'
+        ? answer(200, { body: { cacheStats: { l2Size: 0 } } })
+        : answer(401, { body: { error: 'Invalid API key' } })
+    })
+    const settings = phaseSettings({
+      endpoints: 'critical: [/a]\nnormal: [/b]',
+      'metrics-path': '/metrics',
+      'min-cache-size': '1',
+      'poll-timeout': '2m'
+    })
+
+    const result = await runAll(settings, { clock, send })
+
+    expect(seen).toEqual(['/metrics', '/a'])
     expect(result.phases?.map(p => [p.name, p.status])).toEqual([
       ['warm', 'failed'],
       ['verify', 'skipped'],
@@ -451,6 +619,29 @@ describe('runAll over real HTTP (nock)', () => {
     ])
     expect(result.phases?.[2]?.detail).toContain('skipped: every critical endpoint answered 401')
     expect(result.stepFailed).toBe(true)
+  })
+
+  it('is never passed when every listed endpoint ends skipped (nothing sent)', async () => {
+    for (const failOn of ['critical', 'any', 'never'] as const) {
+      const clock = new FakeClock(T0)
+      const cancel = new AbortController()
+      // The run is cancelled while the trigger answers: no endpoint is sent.
+      const send = fakeSend((_req, path) => {
+        if (path !== '/warmup') return undefined
+        cancel.abort()
+        return answer(200)
+      })
+      const settings = phaseSettings({
+        endpoints: '- /a\n- /b',
+        'warmup-trigger': '/warmup',
+        'fail-on': failOn
+      })
+      const result = await runAll(settings, { clock, send, signal: cancel.signal })
+      expect(send.calls.map(c => new URL(c.url).pathname)).toEqual(['/warmup'])
+      expect(result.totals).toMatchObject({ total: 2, skipped: 2, passed: 0 })
+      expect(result.result).toBe('failed')
+      expect(result.stepFailed).toBe(failOn !== 'never')
+    }
   })
 
   it('warns, without min-cached, when endpoints still miss the cache when asked again', async () => {

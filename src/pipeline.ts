@@ -1,13 +1,13 @@
 import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
 import { runWarm, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
-import { readMetrics, pollMetrics, type MetricsAnswer } from './phases/metrics.js'
+import { askMetrics, pollMetrics, refusedBaseline, type MetricsRead } from './phases/metrics.js'
 import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
 import { verifyPass } from './phases/verify.js'
 import { waitForReady } from './phases/wait.js'
 import { speedupText, thresholdValue } from './report/format.js'
-import type { FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import type { FullResult, MetricsResult, PhaseResult, PhaseResults, RunResult } from './result.js'
 import { openRun } from './run-context.js'
 import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
 import { USER_AGENT } from './version.js'
@@ -33,7 +33,8 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     deadlineAt,
     signal,
     userAgent: USER_AGENT,
-    log
+    log,
+    redact: opened.redact
   }
   const phases: PhaseResult[] = []
   const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
@@ -97,22 +98,36 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         })
       )
       extra.sitemap = sitemapResult(loaded)
-      phases.push(sitemapPhase(loaded, took, settings.origin))
-      log(`Sitemap: ${phases[phases.length - 1]!.detail}`)
-      if (loaded.error) gateFailed = true
+      const phase = sitemapPhase(loaded, took, settings.origin)
+      phases.push(phase)
+      log(`Sitemap: ${phase.detail}`)
+      // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
+      if (phase.status === 'failed') gateFailed = true
       if (loaded.endpoints.length > 0)
         run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) }
     }
 
     // The baseline, before anything is warmed.
-    let baseline: MetricsAnswer | undefined
+    let baseline: MetricsRead | undefined
     // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
     // a baseline read now would be taken after the warm and doubt it for that.
     const gateOnly = settings.endpoints.length === 0 && !settings.sitemap
     if (settings.metrics && !gateOnly && !signal.aborted) {
-      baseline = await readMetrics(settings.metrics, ctx)
-      log(`Metrics baseline: ${baseline.ok ? 'read' : baseline.text}`)
+      baseline = await askMetrics(settings.metrics, ctx)
+      log(
+        `Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`
+      )
     }
+    // A refused key at the baseline fails the metrics phase; polling it would be refused again.
+    const baselineRefused = baseline?.refused
+    const refusedAtBaseline =
+      settings.metrics && baseline && baselineRefused
+        ? refusedBaseline(
+            settings.metrics,
+            { answer: baseline.answer, refused: baselineRefused },
+            settings.thresholds
+          )
+        : undefined
 
     // 2. Warm-up trigger.
     if (settings.warmupTrigger && !signal.aborted) {
@@ -121,10 +136,12 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       )
       const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger!, ctx))
       extra.trigger = trigger
-      const status = trigger.ok ? 'passed' : trigger.required ? 'failed' : 'warning'
+      // A refused key (401/403) fails whether or not the trigger is required.
+      const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true)
+      const status = trigger.ok ? 'passed' : fails ? 'failed' : 'warning'
       phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message })
-      if (!trigger.ok) log(`${trigger.required ? 'Error' : 'Warning'}: ${trigger.message}`)
-      if (!trigger.ok && trigger.required) gateFailed = true
+      if (!trigger.ok) log(`${fails ? 'Error' : 'Warning'}: ${trigger.message}`)
+      if (fails) gateFailed = true
     }
 
     // 3. Warm.
@@ -143,7 +160,9 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         durationMs: warmTook,
         detail: settings.shard
           ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
-          : 'no endpoints listed; this job only checks the deployment'
+          : settings.sitemap
+            ? 'nothing to warm: no endpoints listed, and the sitemap added none'
+            : 'no endpoints listed; this job only checks the deployment'
       })
     } else
       phases.push({
@@ -164,7 +183,11 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     if (refused) {
       const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`
       if (settings.verify) phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail })
-      if (settings.metrics)
+      if (refusedAtBaseline) {
+        extra.metrics = refusedAtBaseline
+        phases.push(metricsPhase(refusedAtBaseline, 0, settings))
+        gateFailed = true
+      } else if (settings.metrics)
         phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail })
       return finish(warm, { ...extra, phases }, gateFailed)
     }
@@ -199,7 +222,11 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     }
 
     // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
-    if (settings.metrics && !signal.aborted) {
+    if (refusedAtBaseline) {
+      extra.metrics = refusedAtBaseline
+      phases.push(metricsPhase(refusedAtBaseline, 0, settings))
+      gateFailed = true
+    } else if (settings.metrics && !signal.aborted) {
       const gates = settings.thresholds.length > 0
       log(
         gates
@@ -207,31 +234,12 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
           : `Reading ${settings.metrics.path}`
       )
       const [metrics, took] = await timed(() =>
-        pollMetrics(settings.metrics!, baseline, extra.verify, ctx)
+        pollMetrics(settings.metrics!, baseline?.answer, extra.verify, ctx)
       )
       extra.metrics = metrics
-      const unmet = metrics.thresholds.filter(t => !t.met)
-      phases.push({
-        name: 'metrics',
-        status: metrics.error
-          ? gates
-            ? 'failed'
-            : 'warning'
-          : metrics.met
-            ? metrics.doubts.length
-              ? 'warning'
-              : 'passed'
-            : 'failed',
-        durationMs: took,
-        detail: metrics.error
-          ? metrics.error
-          : !gates
-            ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-            : metrics.met
-              ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-              : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
-      })
-      if (gates && !metrics.met) gateFailed = true
+      const phase = metricsPhase(metrics, took, settings)
+      phases.push(phase)
+      if (phase.status === 'failed') gateFailed = true
     }
 
     return finish(warm, { ...extra, phases }, gateFailed)
@@ -250,7 +258,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     const warnings = [...warm.warnings]
     for (const e of extra.verify?.entries ?? [])
       if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
-    if (extra.trigger && !extra.trigger.ok && !extra.trigger.required)
+    if (extra.trigger && !extra.trigger.ok && !extra.trigger.required && !extra.trigger.keyRefused)
       warnings.push(extra.trigger.message)
     // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
     const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached')
@@ -276,6 +284,32 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
   }
 }
 
+/** The metrics line in the phase table. A refused key fails it even without thresholds. */
+function metricsPhase(metrics: MetricsResult, took: number, settings: Settings): PhaseResult {
+  const gates = settings.thresholds.length > 0
+  const unmet = metrics.thresholds.filter(t => !t.met)
+  return {
+    name: 'metrics',
+    status: metrics.error
+      ? gates || metrics.keyRefused
+        ? 'failed'
+        : 'warning'
+      : metrics.met
+        ? metrics.doubts.length
+          ? 'warning'
+          : 'passed'
+        : 'failed',
+    durationMs: took,
+    detail: metrics.error
+      ? metrics.error
+      : !gates
+        ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+        : metrics.met
+          ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+          : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+  }
+}
+
 function sitemapResult(load: SitemapLoad): NonNullable<PhaseResults['sitemap']> {
   return {
     source: load.source,
@@ -292,7 +326,10 @@ function sitemapResult(load: SitemapLoad): NonNullable<PhaseResults['sitemap']> 
   }
 }
 
-/** The sitemap's line in the phase table: what it gave, and what it left out and why. */
+/**
+ * The sitemap's line in the phase table: what it gave, and what it left out and why. A sitemap
+ * that yields no URL to warm fails: a run asked to warm it and warming nothing is no pass.
+ */
 function sitemapPhase(load: SitemapLoad, took: number, origin: string): PhaseResult {
   if (load.error)
     return {
@@ -312,15 +349,40 @@ function sitemapPhase(load: SitemapLoad, took: number, origin: string): PhaseRes
     `${load.endpoints.length} URL(s) added from ${load.documents} sitemap document(s)` +
     (left.length ? `; ${left.join(', ')}` : '') +
     (load.problems.length ? `; ${load.problems.join('; ')}` : '')
-  // Every URL on another origin: a production sitemap read for a preview deployment.
-  const allElsewhere = load.endpoints.length === 0 && load.otherOrigin > 0
+  // URLs already listed in endpoints are warmed as those: the sitemap still gave them.
+  if (load.endpoints.length === 0 && load.duplicates === 0)
+    return {
+      name: 'sitemap',
+      status: 'failed',
+      durationMs: took,
+      detail: `nothing to warm: ${whyNothing(load, origin)}; ${detail}`
+    }
   return {
     name: 'sitemap',
-    status:
-      load.problems.length || allElsewhere || load.endpoints.length === 0 ? 'warning' : 'passed',
+    status: load.problems.length || load.endpoints.length === 0 ? 'warning' : 'passed',
     durationMs: took,
-    detail: allElsewhere
-      ? `${detail}; every URL is on another origin than ${origin}, so nothing was added`
-      : detail
+    detail
   }
+}
+
+/** Why a sitemap that was read gave no URL to warm, in one phrase. */
+function whyNothing(load: SitemapLoad, origin: string): string {
+  const { otherOrigin, excluded, invalid, problems } = load
+  const skipped = otherOrigin + excluded + invalid
+  if (skipped === 0) {
+    if (problems.length > 0)
+      return `no URL could be read, every child sitemap failed (${problems.length} problem(s))`
+    return `the sitemap lists no URL (an empty urlset)`
+  }
+  const also = problems.length > 0 ? `, and ${problems.length} child sitemap(s) failed` : ''
+  if (otherOrigin === skipped)
+    return `every URL is on another origin than ${origin} (e.g. ${load.otherOriginExample}), so none was added${also}`
+  if (excluded === skipped) return `all ${excluded} URL(s) are excluded by sitemap-exclude${also}`
+  if (invalid === skipped) return `all ${invalid} <loc>(s) are invalid${also}`
+  const parts = [
+    otherOrigin ? `${otherOrigin} on another origin than ${origin}` : '',
+    excluded ? `${excluded} excluded by sitemap-exclude` : '',
+    invalid ? `${invalid} invalid` : ''
+  ].filter(Boolean)
+  return `every URL was left out (${parts.join(', ')})${also}`
 }

@@ -25,6 +25,16 @@ describe('leafPaths', () => {
     expect(leafPaths(42)).toEqual([])
     expect(leafPaths({})).toEqual([])
   })
+
+  it('hostile: lists the fields of an answer nested 100,000 deep without overflowing the stack', () => {
+    const deep = 100_000
+    const arrays = JSON.parse('['.repeat(deep) + ']'.repeat(deep)) as unknown
+    const objects = JSON.parse('{"a":'.repeat(deep) + '1' + '}'.repeat(deep)) as unknown
+    expect(() => leafPaths(arrays)).not.toThrow()
+    expect(leafPaths(arrays)).toEqual([])
+    // The leaf is far below the depth cap, so it is left out; the shallow fields are kept.
+    expect(leafPaths({ size: 3, deep: objects })).toEqual(['size'])
+  })
 })
 
 describe('closeMatches', () => {

@@ -1,12 +1,23 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  describeValue,
   documentRateScale,
   formatRate,
   looksLikeRate,
+  mixedScales,
+  rateFields,
   readNumber,
   readRate,
-  scaleName
+  ScaleEvidence,
+  scaleName,
+  scaleShown
 } from '../../src/metrics/rates.js'
+
+/** `[[[...]]]` and `{"a":{"a":...}}` a hundred thousand deep: JSON.parse takes them. */
+const DEEP = 100_000
+const deepArray = (): unknown => JSON.parse('['.repeat(DEEP) + ']'.repeat(DEEP))
+const deepObject = (leaf = '1'): unknown =>
+  JSON.parse('{"a":'.repeat(DEEP) + leaf + '}'.repeat(DEEP))
 
 describe('readRate: every format a metrics endpoint uses reads onto one 0-1 scale', () => {
   it.each([
@@ -26,15 +37,38 @@ describe('readRate: every format a metrics endpoint uses reads onto one 0-1 scal
     const r = readRate(raw)
     expect(r.value).toBeCloseTo(value, 10)
     expect(r.scale).toBe(scale)
-    expect(r.ambiguous).toBeUndefined()
+    expect(r.assumed).toBeUndefined()
   })
 
-  it('does not guess a bare 1: it could be 100 % or 1 %, and it says why', () => {
+  it('reads a bare 1 that nothing settles as a 0-1 fraction (100 %), and says it assumed so', () => {
     const r = readRate(1)
-    expect(r.value).toBeUndefined()
-    expect(r.ambiguous).toBe(true)
-    expect(r.note).toMatch(/bare 1 could be 100 %.*or 1 %/)
-    expect(r.note).toContain('"78%"')
+    expect(r).toMatchObject({ value: 1, scale: 'fraction', assumed: true })
+    expect(r.note).toMatch(
+      /^read as 0-1 fraction \(assumed: no other value in the answers set the scale; on a 0-100 scale this 1 would be 1 %/
+    )
+    expect(readRate('1')).toMatchObject({ value: 1, assumed: true })
+  })
+
+  it('assumes nothing about a bare 0: it is 0 on both scales', () => {
+    const r = readRate(0)
+    expect(r).toMatchObject({ value: 0, scale: 'fraction' })
+    expect(r.assumed).toBeUndefined()
+    expect(r.note).toBeUndefined()
+  })
+
+  it('says what settled a bare 1 when the evidence is given with its reason', () => {
+    expect(readRate(1, { scale: 'percent', by: 'earlier polls of x read 40' })).toEqual({
+      raw: 1,
+      value: 0.01,
+      scale: 'percent',
+      note: 'a bare 1 read on the 0-100 scale (1 %): earlier polls of x read 40'
+    })
+    expect(readRate(1, { scale: 'fraction', by: 'the baseline read x as 0.2' })).toEqual({
+      raw: 1,
+      value: 1,
+      scale: 'fraction',
+      note: 'a bare 1 read as a 0-1 fraction (100 %): the baseline read x as 0.2'
+    })
   })
 
   it('settles a bare 1 (or 0) by the scale the rest of the answer uses', () => {
@@ -78,6 +112,144 @@ describe('documentRateScale', () => {
   it('says nothing when the answer mixes both scales or has only 0 and 1', () => {
     expect(documentRateScale({ hitRate: 0.5, missRate: 50 })).toBeUndefined()
     expect(documentRateScale({ hitRate: 1, missRate: 0 })).toBeUndefined()
+  })
+})
+
+describe('documentRateScale and rateFields on a hostile answer', () => {
+  it('never overflow the stack on an answer nested 100,000 deep', () => {
+    for (const doc of [deepArray(), deepObject(), { hitRate: 0.5, deep: deepObject('0.7') }]) {
+      expect(() => documentRateScale(doc)).not.toThrow()
+      expect(() => rateFields(doc)).not.toThrow()
+    }
+    expect(documentRateScale(deepArray())).toBeUndefined()
+    expect(documentRateScale({ hitRate: 0.5, deep: deepObject('{"missRate":40}') })).toBe(
+      'fraction'
+    )
+  })
+
+  it('read rates down to 64 levels, and leave out what is deeper', () => {
+    const nest = (levels: number, leaf: unknown): unknown => {
+      let doc = leaf
+      for (let i = 0; i < levels; i++) doc = { a: doc }
+      return doc
+    }
+    expect(documentRateScale(nest(63, { hitRate: 40 }))).toBe('percent')
+    expect(documentRateScale(nest(64, { hitRate: 40 }))).toBeUndefined()
+  })
+
+  it('name the first rate field of each scale, with its path, in document order', () => {
+    expect(
+      rateFields({ l1Stats: { hitRate: 0.78 }, shards: [{ missPct: 12 }], overallHitRate: 85 })
+    ).toEqual({
+      fraction: { path: 'l1Stats.hitRate', value: 0.78 },
+      percent: { path: 'shards.0.missPct', value: 12 }
+    })
+  })
+})
+
+describe('mixedScales', () => {
+  it('says so when one answer has a rate on each scale, naming both', () => {
+    expect(mixedScales({ l1Stats: { hitRate: 0.78 }, cacheStats: { overallHitRate: 85 } })).toMatch(
+      /^rate fields in the answer use mixed scales \(l1Stats\.hitRate 0\.78 as a fraction, cacheStats\.overallHitRate 85 on 0-100\)/
+    )
+  })
+
+  it('is quiet on one scale, or with only bare 0 and 1', () => {
+    expect(mixedScales({ a: { hitRate: 0.78 }, b: { missRate: 0.22 } })).toBeUndefined()
+    expect(mixedScales({ hitRate: 1, missRate: 0, size: 40 })).toBeUndefined()
+  })
+})
+
+describe('ScaleEvidence: a bare 1 is settled by the run, in order', () => {
+  const PATH = 'cacheStats.overallHitRate'
+  const doc = (rate: unknown, more: Record<string, unknown> = {}) => ({
+    cacheStats: { overallHitRate: rate, ...more }
+  })
+
+  it("by the field's own earlier polls: 0.4 then 1 is 100 %", () => {
+    const e = new ScaleEvidence()
+    e.record(doc(0.4), [PATH])
+    const hint = e.hint(PATH, doc(1))
+    expect(hint).toEqual({ scale: 'fraction', by: `earlier polls of ${PATH} read 0.4` })
+    expect(readRate(1, hint)).toMatchObject({ value: 1, scale: 'fraction' })
+  })
+
+  it('hostile: 40 then 1 is 1 %, not 100 %', () => {
+    const e = new ScaleEvidence()
+    e.record(doc(40), [PATH])
+    expect(readRate(1, e.hint(PATH, doc(1)))).toMatchObject({ value: 0.01, scale: 'percent' })
+  })
+
+  it('own earlier polls outrank the other rates of the answer', () => {
+    const e = new ScaleEvidence()
+    e.record(doc(40), [PATH])
+    expect(e.hint(PATH, doc(1, { l1HitRate: 0.5 }))?.scale).toBe('percent')
+  })
+
+  it('by the baseline when no earlier poll showed a scale', () => {
+    expect(new ScaleEvidence(doc(20)).hint(PATH, doc(1))).toEqual({
+      scale: 'percent',
+      by: `the baseline read ${PATH} as 20`
+    })
+    expect(new ScaleEvidence(doc('0.2')).hint(PATH, doc(1))?.scale).toBe('fraction')
+  })
+
+  it('by the other rate fields of the same answer, then of earlier answers', () => {
+    expect(new ScaleEvidence().hint(PATH, doc(1, { missRate: 40 }))).toEqual({
+      scale: 'percent',
+      by: 'other rate fields in the answer are on that scale (cacheStats.missRate 40)'
+    })
+    const e = new ScaleEvidence(doc(0, { missRate: 0.3 }))
+    expect(e.hint(PATH, doc(1))).toEqual({
+      scale: 'fraction',
+      by: 'rate fields in earlier answers are on that scale (cacheStats.missRate 0.3)'
+    })
+  })
+
+  it('a field that showed both scales settles nothing by itself: the next evidence decides', () => {
+    const e = new ScaleEvidence()
+    e.record(doc(0.4), [PATH])
+    e.record(doc(40), [PATH])
+    expect(e.hint(PATH, doc(1, { missRate: 0.2 }))?.by).toMatch(/^other rate fields/)
+  })
+
+  it('has nothing to say when nothing shows a scale', () => {
+    const e = new ScaleEvidence(doc(0))
+    e.record(doc(1), [PATH])
+    expect(e.hint(PATH, doc(1))).toBeUndefined()
+  })
+
+  it('keeps no document: it records a deep hostile answer without throwing', () => {
+    const e = new ScaleEvidence(deepObject())
+    expect(() => e.record(deepArray(), [PATH, 'a.a.a'])).not.toThrow()
+    expect(e.hint(PATH, deepObject())).toBeUndefined()
+  })
+})
+
+describe('scaleShown and describeValue', () => {
+  it.each([
+    [0.4, 'fraction'],
+    ['0.4', 'fraction'],
+    [40, 'percent'],
+    [100, 'percent'],
+    [1, undefined],
+    [0, undefined],
+    [150, undefined],
+    ['40%', undefined],
+    [null, undefined]
+  ])('%j shows %s', (raw, scale) => expect(scaleShown(raw)).toBe(scale))
+
+  it('describes a value without ever stringifying a whole (deep) document', () => {
+    expect(describeValue(deepArray())).toBe('a list')
+    expect(describeValue(deepObject())).toBe('an object')
+    expect(describeValue('x'.repeat(100))).toBe(`"${'x'.repeat(37)}..."`)
+    expect(describeValue(undefined)).toBe('nothing')
+    expect(describeValue(null)).toBe('null')
+  })
+
+  it('keeps notes about deep values short and safe', () => {
+    expect(readRate(deepArray()).note).toBe('a list is not a number')
+    expect(readNumber(deepObject()).note).toBe('an object is not a number')
   })
 })
 

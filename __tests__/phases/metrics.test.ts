@@ -214,7 +214,6 @@ describe('pollMetrics', () => {
   })
 
   it.each([
-    [answer(401), { 'api-key': 'k' }, '401 (the key sent as X-API-Key was refused)'],
     [
       answer(200, { body: '<html>', headers: { 'content-type': 'text/html' } }),
       {},
@@ -241,7 +240,7 @@ describe('pollMetrics', () => {
   it('recovers when a bad answer is followed by a good one', async () => {
     const { target, ctx } = setup(
       { thresholds: 'cacheStats.l2Size >= 1' },
-      inTurn(answer(503), answer(401), answer(200, { body: metricsDoc(0.5, 2) }))
+      inTurn(answer(503), answer(502), answer(200, { body: metricsDoc(0.5, 2) }))
     )
     const m = await pollMetrics(target, undefined, undefined, ctx)
     expect(m).toMatchObject({ met: true, polls: 3 })
@@ -279,20 +278,99 @@ describe('pollMetrics', () => {
       })
     }
 
-    it('explains a bare 1 against threshold 0.7 instead of guessing, and does not pass', async () => {
+    it('reads a perfect bare 1 that nothing settles as 100 %, passes, and says it assumed the scale', async () => {
       const { target, ctx } = setup(
         { thresholds: 'cacheStats.overallHitRate >= 0.7', 'poll-timeout': '5s' },
         () => answer(200, { body: metricsDoc(1, 1) })
       )
 
+      const m = await pollMetrics(target, good(metricsDoc(0, 0, 0)), undefined, ctx)
+
+      expect(m).toMatchObject({ met: true, polls: 1, hitRate: 1 })
+      expect(m.error).toBeUndefined()
+      expect(m.thresholds[0]).toMatchObject({
+        final: 1,
+        met: true,
+        scale: '0-1 fraction',
+        scaleAssumed: true
+      })
+      expect(m.thresholds[0]!.note).toMatch(
+        /^read as 0-1 fraction \(assumed: no other value in the answers set the scale/
+      )
+    })
+
+    it('reads a bare 1 as a fraction after earlier polls of 0.4: passes, saying why', async () => {
+      const { target, ctx } = setup(
+        { thresholds: 'cacheStats.overallHitRate >= 0.7' },
+        inTurn(answer(200, { body: metricsDoc(0.4, 1) }), answer(200, { body: metricsDoc(1, 2) }))
+      )
+
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+
+      expect(m).toMatchObject({ met: true, polls: 2, hitRate: 1 })
+      expect(m.thresholds[0]).toMatchObject({ progression: [0.4, 1], final: 1, met: true })
+      expect(m.thresholds[0]!.scaleAssumed).toBeUndefined()
+      expect(m.thresholds[0]!.note).toBe(
+        'a bare 1 read as a 0-1 fraction (100 %): earlier polls of cacheStats.overallHitRate read 0.4'
+      )
+    })
+
+    it('hostile: a bare 1 after earlier polls of 40 is 1 %, and never passes 70 %', async () => {
+      const { target, ctx } = setup(
+        { thresholds: 'cacheStats.overallHitRate >= 70', 'poll-timeout': '15s' },
+        inTurn(answer(200, { body: metricsDoc(40, 1) }), answer(200, { body: metricsDoc(1, 2) }))
+      )
+
       const m = await pollMetrics(target, undefined, undefined, ctx)
 
       expect(m.met).toBe(false)
-      expect(m.thresholds[0]!.final).toBeUndefined()
-      expect(m.thresholds[0]!.note).toMatch(
-        /a bare 1 could be 100 % \(0-1 fraction\) or 1 % \(0-100 scale\)/
+      expect(m.thresholds[0]).toMatchObject({ progression: [0.4, 0.01, 0.01, 0.01], final: 0.01 })
+      expect(m.thresholds[0]!.note).toMatch(/^a bare 1 read on the 0-100 scale \(1 %\)/)
+      expect(m.hitRate).toBe(0.01)
+    })
+
+    it('hostile: a bare 1 is 1 % when the baseline read the same field as 20 (0-100)', async () => {
+      const { target, ctx } = setup(
+        { thresholds: 'cacheStats.overallHitRate >= 0.7', 'poll-timeout': '5s' },
+        () => answer(200, { body: metricsDoc(1, 2) })
       )
-      expect(m.hitRate).toBeUndefined()
+
+      const m = await pollMetrics(target, good(metricsDoc(20, 1)), undefined, ctx)
+
+      expect(m.met).toBe(false)
+      expect(m.thresholds[0]).toMatchObject({ final: 0.01, baseline: 0.2, scale: '0-100 number' })
+      expect(m.thresholds[0]!.note).toContain('the baseline read cacheStats.overallHitRate as 20')
+    })
+
+    it("hostile: the field's own history outranks the other rates in the answer", async () => {
+      const doc = (rate: number) => ({
+        cacheStats: { overallHitRate: rate, l2Size: 1 },
+        l1Stats: { hitRate: 0.9 }
+      })
+      const { target, ctx } = setup(
+        { thresholds: 'cacheStats.overallHitRate >= 0.7', 'poll-timeout': '5s' },
+        inTurn(answer(200, { body: doc(30) }), answer(200, { body: doc(1) }))
+      )
+
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+
+      expect(m.thresholds[0]).toMatchObject({ final: 0.01, met: false })
+    })
+
+    it('says so when the rate fields of one answer use mixed scales', async () => {
+      const doc = {
+        cacheStats: { overallHitRate: 85, l2Size: 4 },
+        l1Stats: { hitRate: 0.78 }
+      }
+      const { target, ctx } = setup({ 'min-hit-rate': '70%' }, () => answer(200, { body: doc }))
+
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+
+      expect(m.met).toBe(true)
+      expect(m.doubts).toHaveLength(1)
+      expect(m.doubts[0]).toMatch(
+        /^rate fields in the answer use mixed scales \(l1Stats\.hitRate 0\.78 as a fraction, cacheStats\.overallHitRate 85 on 0-100\)/
+      )
     })
 
     it('reads a bare 1 by the other rates in the same answer', async () => {
@@ -331,6 +409,130 @@ describe('pollMetrics', () => {
         met: false,
         note: '"warm" is not a rate (expected 0.78, 78 or "78%")'
       })
+    })
+  })
+
+  describe('a refused key (401/403) stops polling at once', () => {
+    it.each([
+      [
+        401,
+        { 'api-key': 'k-secret-1' },
+        /returned 401 \(unauthorized\): the key sent in header X-API-Key was refused/
+      ],
+      [
+        403,
+        { 'api-key': 'k-secret-1' },
+        /returned 403 \(forbidden\): the key sent in header X-API-Key was refused/
+      ],
+      [
+        401,
+        {},
+        /returned 401 \(unauthorized\): no api-key was given, so no X-API-Key header was sent/
+      ]
+    ])(
+      '%d on the first poll: one request, no sleep, words that name the header and not the key',
+      async (status, raw, words) => {
+        const { target, ctx, clock, send } = setup(
+          { thresholds: 'cacheStats.l2Size >= 1', 'poll-timeout': '10m', ...raw },
+          () => answer(status, { body: { error: 'Invalid API key' } })
+        )
+
+        const m = await pollMetrics(target, undefined, undefined, ctx)
+
+        expect(send.calls).toHaveLength(1)
+        expect(clock.sleeps).toEqual([])
+        expect(m).toMatchObject({ polls: 1, met: false, keyRefused: true })
+        expect(m.error).toMatch(new RegExp(`^GET ${PATH} ${words.source}`))
+        expect(m.error).toContain('polling stopped at once')
+        expect(m.error).not.toContain('k-secret-1')
+        expect(m.thresholds[0]).toMatchObject({ progression: [null], met: false })
+      }
+    )
+
+    it('hostile: a key refused after good polls is not polled until poll-timeout, nor passed later', async () => {
+      const { target, ctx, send } = setup(
+        { thresholds: 'cacheStats.l2Size >= 10', 'poll-timeout': '10m' },
+        inTurn(
+          answer(200, { body: metricsDoc(0.5, 2) }),
+          answer(401),
+          answer(200, { body: metricsDoc(0.9, 20) })
+        )
+      )
+
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+
+      expect(send.calls).toHaveLength(2)
+      expect(m).toMatchObject({ met: false, keyRefused: true, polls: 2 })
+      expect(m.thresholds[0]!.progression).toEqual([2, null])
+    })
+
+    it('without thresholds too: the one read is refused, and says so', async () => {
+      const { target, ctx } = setup({ 'api-key': 'k' }, () => answer(403))
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+      expect(m).toMatchObject({ polls: 1, keyRefused: true })
+      expect(m.error).toMatch(/returned 403 \(forbidden\)/)
+    })
+
+    it('any other failure is not a refusal: no keyRefused', async () => {
+      const { target, ctx } = setup({}, () => answer(503))
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+      expect(m.keyRefused).toBeUndefined()
+    })
+  })
+
+  describe('hostile: an answer nested 100,000 deep never overflows the stack', () => {
+    const deep = 100_000
+    const arrays = '['.repeat(deep) + ']'.repeat(deep)
+    const objects = '{"a":'.repeat(deep) + '1' + '}'.repeat(deep)
+    const json = (text: string) =>
+      answer(200, { body: text, headers: { 'content-type': 'application/json' } })
+
+    it.each([
+      ['[[[...]]]', arrays],
+      ['{"a":{"a":...}}', objects]
+    ])(
+      '%s as the whole answer: the field is missing, and the fields there are listed',
+      async (_n, text) => {
+        const { target, ctx } = setup({ 'min-hit-rate': '50%', 'poll-timeout': '5s' }, () =>
+          json(text)
+        )
+
+        const m = await pollMetrics(target, good(JSON.parse(text)), undefined, ctx)
+
+        expect(m.met).toBe(false)
+        expect(m.error).toMatch(/^metrics field cacheStats\.overallHitRate is missing from /)
+      }
+    )
+
+    it('deep beside the fields: the thresholds are read, and a bare 1 is still read', async () => {
+      const text = `{"cacheStats":{"overallHitRate":1,"l2Size":5,"deep":${objects}},"more":${arrays}}`
+      const { target, ctx } = setup({ 'min-hit-rate': '50%', 'min-cache-size': '5' }, () =>
+        json(text)
+      )
+
+      const m = await pollMetrics(target, good(JSON.parse(text)), undefined, ctx)
+
+      expect(m).toMatchObject({ met: true, hitRate: 1, cacheSize: 5 })
+      expect(m.error).toBeUndefined()
+    })
+
+    it('deep as the threshold field itself: not a number, said in few words', async () => {
+      const text = `{"cacheStats":{"overallHitRate":${arrays},"l2Size":${objects}}}`
+      const { target, ctx } = setup(
+        { 'min-hit-rate': '50%', 'min-cache-size': '5', 'poll-timeout': '5s' },
+        () => json(text)
+      )
+
+      const m = await pollMetrics(target, undefined, undefined, ctx)
+
+      expect(m.met).toBe(false)
+      expect(m.thresholds.map(t => t.note)).toEqual([
+        'a list is not a number',
+        'an object is not a number'
+      ])
+      expect(ctx.lines.at(-1)).toBe(
+        '  poll 2: cacheStats.overallHitRate=a list, cacheStats.l2Size=an object'
+      )
     })
   })
 

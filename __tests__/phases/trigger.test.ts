@@ -42,15 +42,39 @@ describe('callTrigger', () => {
     expect(send.calls[0]).toMatchObject({ method: 'POST', headers: { 'X-API-Key': 'k-1' } })
   })
 
-  it('diagnoses a 403 in words: warm-up disabled, or a key not allowed to warm', async () => {
+  it('diagnoses a 403 in words that name the header: refused, not allowed to warm, or warm-up disabled', async () => {
     const { result } = await trigger(() =>
       answer(403, { body: { error: 'Warmup disabled in production' } })
     )
 
-    expect(result).toMatchObject({ ok: false, status: 403, attempts: 1 })
+    expect(result).toMatchObject({ ok: false, status: 403, attempts: 1, keyRefused: true })
     expect(result.message).toBe(
-      'warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm (server said: "Warmup disabled in production")'
+      'warm-up trigger failed: POST /api/v1/cache/warmup returned 403 (forbidden): the key sent in header X-API-Key was refused (or is not allowed to warm, or warm-up is disabled on this deployment); check the api-key secret and api-key-header (server said: "Warmup disabled in production")'
     )
+  })
+
+  it('marks a 401 as a refused key, naming the header and never the key', async () => {
+    const { result, send } = await trigger(() =>
+      answer(401, { body: { error: 'Invalid API key' } })
+    )
+
+    expect(send.calls).toHaveLength(1)
+    expect(result).toMatchObject({ ok: false, status: 401, keyRefused: true, required: false })
+    expect(result.message).toBe(
+      'warm-up trigger failed: POST /api/v1/cache/warmup returned 401 (unauthorized): the key sent in header X-API-Key was refused; check the api-key secret and api-key-header (server said: "Invalid API key")'
+    )
+    expect(result.message).not.toContain('k-1')
+  })
+
+  it('names a custom api-key-header', async () => {
+    const { result } = await trigger(() => answer(401), { 'api-key-header': 'Authorization-Key' })
+    expect(result.message).toContain('the key sent in header Authorization-Key was refused')
+  })
+
+  it.each([404, 500, 503])('a %d is no refused key', async status => {
+    const { result } = await trigger(() => answer(status), { retries: '0' })
+    expect(result.ok).toBe(false)
+    expect(result.keyRefused).toBeUndefined()
   })
 
   it('diagnoses a 404 to a GET trigger: warm-up routes usually need POST', async () => {
@@ -77,6 +101,7 @@ describe('callTrigger', () => {
     expect(result.message).toMatch(
       /^warm-up trigger failed: POST \/api\/v1\/cache\/warmup returned 401 \(unauthorized\): no api-key was given/
     )
+    expect(result.keyRefused).toBe(true)
   })
 
   it('retries a 503 like any request, and says how many attempts it took', async () => {

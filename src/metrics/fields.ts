@@ -1,18 +1,20 @@
-/** Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0`, at most `limit`. */
+import { walkLeaves } from './walk.js'
+
+/**
+ * Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0` (their first three
+ * items), at most `limit`; walked without recursion and depth-capped, so any answer is safe.
+ */
 export function leafPaths(doc: unknown, limit = 200): string[] {
   const out: string[] = []
-  const visit = (node: unknown, prefix: string): void => {
-    if (out.length >= limit) return
-    if (node !== null && typeof node === 'object') {
-      const entries = Array.isArray(node)
-        ? node.slice(0, 3).map((v, i) => [String(i), v] as const)
-        : Object.entries(node)
-      for (const [k, v] of entries) visit(v, prefix ? `${prefix}.${k}` : k)
-    } else if (prefix) {
-      out.push(prefix)
-    }
-  }
-  visit(doc, '')
+  if (limit <= 0) return out
+  walkLeaves(
+    doc,
+    ({ path }) => {
+      out.push(path)
+      return out.length < limit
+    },
+    { arrayItems: 3 }
+  )
   return out
 }
 

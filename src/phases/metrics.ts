@@ -2,45 +2,84 @@ import { formatDuration } from '../config/duration.js'
 import type { Target } from '../config/phases.js'
 import { closeMatches, leafPaths } from '../metrics/fields.js'
 import {
+  describeValue,
   documentRateScale,
+  mixedScales,
   readNumber,
   readRate,
+  ScaleEvidence,
   scaleName,
-  type Reading
+  type RateScale,
+  type Reading,
+  type ScaleHint
 } from '../metrics/rates.js'
 import { holds, type Threshold } from '../metrics/thresholds.js'
 import type { MetricsResult, ThresholdResult, VerifyResult } from '../result.js'
+import { diagnoseStatus } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
 
 export type MetricsAnswer = { ok: true; doc: unknown; text: string } | { ok: false; text: string }
 
+/** A read of the metrics endpoint, and when the key was refused (401/403), why in words. */
+export interface MetricsRead {
+  readonly answer: MetricsAnswer
+  /** `GET /metrics returned 401 (unauthorized): the key sent in header X-API-Key was refused; ...` */
+  readonly refused?: string
+}
+
 /** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
 export async function readMetrics(target: Target, ctx: PhaseContext): Promise<MetricsAnswer> {
+  return (await askMetrics(target, ctx)).answer
+}
+
+/** One read of the metrics endpoint, telling a refused key apart from any other bad answer. */
+export async function askMetrics(target: Target, ctx: PhaseContext): Promise<MetricsRead> {
   const answer = await ask(target, ctx)
   const res = answer.response
-  if (!res) return { ok: false, text: describeAnswer(answer) }
+  if (!res) return { answer: { ok: false, text: describeAnswer(answer) } }
   if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
     const auth =
       res.status === 401 || res.status === 403
         ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
         : ''
-    return { ok: false, text: `${describeAnswer(answer)}${auth}` }
+    const text = `${describeAnswer(answer)}${auth}`
+    if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+      const { reason } = diagnoseStatus(res, {
+        method: target.method,
+        path: target.path,
+        apiKeyHeader: ctx.settings.apiKeyHeader,
+        apiKeySent: !!ctx.settings.apiKey,
+        attempts: 1,
+        ...(ctx.redact ? { redact: ctx.redact } : {})
+      })
+      return { answer: { ok: false, text }, refused: reason }
+    }
+    return { answer: { ok: false, text } }
   }
   const parsed = parseJson(res)
   if (!parsed.ok)
     return {
-      ok: false,
-      text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+      answer: {
+        ok: false,
+        text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+      }
     }
-  return { ok: true, doc: parsed.doc, text: `${res.status}` }
+  return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } }
 }
 
-/** Reads one threshold's field from a metrics document. */
-export function readThreshold(doc: unknown, t: Threshold): Reading & { found: boolean } {
+/**
+ * Reads one threshold's field from a metrics document. A bare 1 on a rate is settled by `hint`
+ * (evidence from the run) or, without one, by the other rates in the same answer.
+ */
+export function readThreshold(
+  doc: unknown,
+  t: Threshold,
+  hint?: RateScale | ScaleHint
+): Reading & { found: boolean } {
   const { found, value } = getPath(doc, t.path)
   if (!found) return { found, raw: undefined, note: 'missing' }
-  if (t.rate) return { found, ...readRate(value, documentRateScale(doc)) }
+  if (t.rate) return { found, ...readRate(value, hint ?? documentRateScale(doc)) }
   const n = readNumber(value)
   return { found, ...n }
 }
@@ -52,7 +91,7 @@ function effectiveTarget(t: Threshold, r: Reading): number {
 }
 
 function isMet(t: Threshold, r: Reading): boolean {
-  return r.value !== undefined && !r.ambiguous && holds(r.value, t.op, effectiveTarget(t, r))
+  return r.value !== undefined && holds(r.value, t.op, effectiveTarget(t, r))
 }
 
 function numericLeaves(doc: unknown): Map<string, number> {
@@ -73,6 +112,8 @@ export function doubts(
   hitRateField: string
 ): string[] {
   const out: string[] = []
+  const mixed = final !== undefined ? mixedScales(final) : undefined
+  if (mixed) out.push(mixed)
   if (baseline !== undefined && final !== undefined) {
     const before = numericLeaves(baseline)
     const after = numericLeaves(final)
@@ -111,9 +152,19 @@ function valueOf(r: Reading): number | null {
   return r.value === undefined ? null : r.value
 }
 
+/** Hints for each threshold (rates only) from what the run has seen so far. */
+function hintsFor(
+  thresholds: readonly Threshold[],
+  evidence: ScaleEvidence,
+  doc: unknown
+): (ScaleHint | undefined)[] {
+  return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined))
+}
+
 /**
  * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
- * runs out. A field missing from the first good answer fails at once, listing the fields there are.
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are;
+ * so does a refused key (401/403): it would only be refused again until poll-timeout.
  */
 export async function pollMetrics(
   target: Target,
@@ -125,19 +176,43 @@ export async function pollMetrics(
   const thresholds = settings.thresholds
   const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt)
   const progression: (number | null)[][] = thresholds.map(() => [])
+  const baseDoc = baseline?.ok ? baseline.doc : undefined
+  // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
+  // baseline, the other rates in the answer. Only values are kept, never the documents.
+  const evidence = new ScaleEvidence(baseDoc)
+  const watched = [...thresholds.filter(t => t.rate).map(t => t.path), settings.hitRateField]
   let polls = 0
   let last: MetricsAnswer | undefined
   let lastGood: unknown
+  /** The last good answer's readings, each read with the evidence there was at that poll. */
+  let lastReadings: (Reading & { found: boolean })[] | undefined
+  let lastHit: Reading | undefined
   let error: string | undefined
+  let keyRefused = false
   let goodPolls = 0
   /** Whether each threshold's field was in some answer: one that vanishes later is named. */
   const seenField = thresholds.map(() => false)
   for (;;) {
     polls++
-    last = await readMetrics(target, ctx)
+    const read = await askMetrics(target, ctx)
+    last = read.answer
+    if (read.refused) {
+      ctx.log(`  poll ${polls}: ${last.text}`)
+      progression.forEach(p => p.push(null))
+      error = `${read.refused}; polling stopped at once (the key would only be refused again)`
+      keyRefused = true
+      break
+    }
     if (last.ok) {
       const doc = last.doc
-      const readings = thresholds.map(t => readThreshold(doc, t))
+      const hints = hintsFor(thresholds, evidence, doc)
+      const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]))
+      lastHit = readRate(
+        getPath(doc, settings.hitRateField).value,
+        evidence.hint(settings.hitRateField, doc)
+      )
+      evidence.record(doc, watched)
+      lastReadings = readings
       const missing = thresholds.filter((_, i) => !readings[i]!.found)
       if (missing.length > 0 && lastGood === undefined) {
         const fields = leafPaths(doc)
@@ -155,7 +230,7 @@ export async function pollMetrics(
       })
       const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
       ctx.log(
-        `  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? String(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
+        `  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? describeValue(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
       )
       if (metNow) break
     } else {
@@ -168,34 +243,16 @@ export async function pollMetrics(
     if (ctx.signal?.aborted) break
   }
 
-  const baseDoc = baseline?.ok ? baseline.doc : undefined
-  const results: ThresholdResult[] = thresholds.map((t, i) => {
-    const finalReading = lastGood !== undefined ? readThreshold(lastGood, t) : undefined
-    const baseReading = baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined
-    const met = finalReading !== undefined && isMet(t, finalReading)
-    const note = finalReading?.ambiguous
-      ? finalReading.note
-      : finalReading && finalReading.value === undefined
-        ? finalReading.note
-        : undefined
-    return {
-      text: t.text,
-      path: t.path,
-      op: t.op,
-      target: finalReading ? effectiveTarget(t, finalReading) : t.target,
-      rate: t.rate || finalReading?.scale === 'percent-string',
-      ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
-      progression: progression[i]!,
-      ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
-      ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
-      met,
-      ...(note ? { note } : {})
-    }
-  })
-  // Metrics that were there and went away half way: say so, not just "last 20".
-  const gone = thresholds.findIndex(
-    (t, i) => seenField[i] && lastGood !== undefined && !readThreshold(lastGood, t).found
+  const results: ThresholdResult[] = thresholds.map((t, i) =>
+    thresholdResult(
+      t,
+      lastReadings?.[i],
+      baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined,
+      progression[i]!
+    )
   )
+  // Metrics that were there and went away half way: say so, not just "last 20".
+  const gone = thresholds.findIndex((_, i) => seenField[i] && lastReadings?.[i]?.found === false)
   if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
     error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`
   } else if (!error && gone >= 0) {
@@ -206,10 +263,6 @@ export async function pollMetrics(
     error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
   }
   const met = !error && results.every(r => r.met)
-  const hit =
-    lastGood !== undefined
-      ? readRate(getPath(lastGood, settings.hitRateField).value, documentRateScale(lastGood))
-      : undefined
   const size =
     lastGood !== undefined
       ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
@@ -222,8 +275,54 @@ export async function pollMetrics(
     ...(baseline ? { baselineAnswer: baseline.text } : {}),
     ...(last ? { lastAnswer: last.text } : {}),
     ...(error ? { error } : {}),
-    ...(hit?.value !== undefined && !hit.ambiguous ? { hitRate: hit.value } : {}),
+    ...(keyRefused ? { keyRefused: true } : {}),
+    ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
     ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
     doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+  }
+}
+
+function thresholdResult(
+  t: Threshold,
+  finalReading: (Reading & { found: boolean }) | undefined,
+  baseReading: Reading | undefined,
+  progression: readonly (number | null)[]
+): ThresholdResult {
+  const met = finalReading !== undefined && isMet(t, finalReading)
+  return {
+    text: t.text,
+    path: t.path,
+    op: t.op,
+    target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+    rate: t.rate || finalReading?.scale === 'percent-string',
+    ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+    progression,
+    ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+    ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
+    ...(finalReading?.assumed ? { scaleAssumed: true } : {}),
+    met,
+    ...(finalReading?.note ? { note: finalReading.note } : {})
+  }
+}
+
+/**
+ * The metrics phase when the baseline read was refused (401/403): not polled, since the same
+ * key would only be refused again, and failed in words that name the header, never the key.
+ */
+export function refusedBaseline(
+  target: Target,
+  baseline: { readonly answer: MetricsAnswer; readonly refused: string },
+  thresholds: readonly Threshold[]
+): MetricsResult {
+  return {
+    path: target.path,
+    polls: 0,
+    thresholds: thresholds.map(t => thresholdResult(t, undefined, undefined, [])),
+    met: false,
+    baselineAnswer: baseline.answer.text,
+    lastAnswer: baseline.answer.text,
+    error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
+    keyRefused: true,
+    doubts: []
   }
 }

@@ -9,7 +9,10 @@ import {
 } from '../warm/diagnose.js'
 import type { PhaseContext } from './request.js'
 
-/** Calls the deployment's warm-up route once (with retries), and explains a refusal. */
+/**
+ * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
+ * is marked `keyRefused`: the run fails on it even when the trigger is not required.
+ */
 export async function callTrigger(target: Target, ctx: PhaseContext): Promise<TriggerResult> {
   const { settings } = ctx
   const attempted = await sendWithRetries(
@@ -46,24 +49,39 @@ export async function callTrigger(target: Target, ctx: PhaseContext): Promise<Tr
   if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
     return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` }
   }
-  const said = serverMessage(res)
+  const said = serverMessage(res, ctx.redact)
   const quote = said ? ` (server said: "${said}")` : ''
+  const diagnose = {
+    method: target.method,
+    path: target.path,
+    apiKeyHeader: settings.apiKeyHeader,
+    apiKeySent: !!settings.apiKey,
+    attempts: attempted.attempts,
+    ...(ctx.redact ? { redact: ctx.redact } : {})
+  }
   let message: string
-  if (res.status === 403) {
-    message = `warm-up route refused (403): the deployment may have warm-up disabled, or the key may not be allowed to warm${quote}`
-  } else if (res.status === 404 && target.method !== 'POST') {
+  if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+    // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
+    // key is warm then. The words name the header, never the key.
+    const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)'
+    const why = settings.apiKey
+      ? `the key sent in header ${settings.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
+      : `no api-key was given, so no ${settings.apiKeyHeader} header was sent; set api-key to the deployment's key`
+    return {
+      ...base,
+      ok: false,
+      keyRefused: true,
+      status: res.status,
+      message: `warm-up trigger failed: ${line} returned ${code}: ${why}${quote}`
+    }
+  }
+  if (res.status === 404 && target.method !== 'POST') {
     message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`
   } else if (res.status === 404) {
     message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`
   } else {
     // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
-    const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, {
-      method: target.method,
-      path: target.path,
-      apiKeyHeader: settings.apiKeyHeader,
-      apiKeySent: !!settings.apiKey,
-      attempts: attempted.attempts
-    })
+    const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, diagnose)
     message = `warm-up trigger failed: ${d.reason}`
   }
   return { ...base, ok: false, status: res.status, message }
