@@ -1,9 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
+import { validateHeaderValue } from 'node:http'
 import { parse as parseYaml } from 'yaml'
 import {
+  ACTION_HEADERS,
   checkDuplicates,
   checkHeader,
   EndpointsError,
+  FRAMING_HEADERS,
+  headerValueProblem,
+  keyHeaderProblem,
   parseEndpoints,
   type EndpointSpec
 } from '../../src/config/endpoints.js'
@@ -149,31 +154,30 @@ describe('parseEndpoints: paths and the deployment URL', () => {
   })
 
   it.each([
-    [
-      'https://evil.example/steal',
-      /is not the deployment's origin \(https:\/\/shop\.example\.com\)/
-    ],
-    ['http://shop.example.com/x', /http:\/\/shop\.example\.com is not the deployment's origin/],
-    ['https://shop.example.com:8443/x', /is not the deployment's origin/]
-  ])('rejects %s on another origin, because the key would go there', (url, message) => {
+    'https://evil.example/steal',
+    'http://shop.example.com/x',
+    'https://shop.example.com:8443/x'
+  ])('rejects %s on another origin, because the key would go there', url => {
     const text = problem(`- ${url}`)
-    expect(text).toMatch(/^\[0\]\.path: /)
-    expect(text).toMatch(message)
-    expect(text).toMatch(/give a path such as \//)
+    expect(text).toBe(
+      '[0].path: is on another origin than the deployment (https://shop.example.com); the key is only sent to the deployment, so give a path on it such as /api/v1/reports'
+    )
   })
 
   it('rejects a protocol-relative //host path', () => {
     expect(problem('- //evil.example/x')).toBe(
-      '[0].path: "//evil.example/x" names another host; give a path such as /api/...'
+      '[0].path: names another host (//...); give a path such as /api/...'
     )
   })
 
   it('rejects an absolute URL that does not parse', () => {
-    expect(problem('- "https://[x/y"')).toBe('[0].path: "https://[x/y" is not a valid URL')
+    expect(problem('- "https://[x/y"')).toBe(
+      '[0].path: is not a valid URL; give a path such as /api/v1/reports'
+    )
   })
 
   it('rejects white space inside a path', () => {
-    expect(problem('- path: /a b')).toBe('[0].path: "/a b" contains white space')
+    expect(problem('- path: /a b')).toBe('[0].path: contains white space; give one path')
   })
 })
 
@@ -218,9 +222,18 @@ describe('parseEndpoints: bodies and headers', () => {
   })
 
   it.each([
-    ['{"Bad Name": v}', '[0].headers: "Bad Name" is not a valid header name'],
-    ['{Host: other.example}', '[0].headers: the Host header is set by the action itself'],
-    ['{Content-Length: 3}', '[0].headers: the Content-Length header is set by the action itself'],
+    [
+      '{"Bad Name": v}',
+      "[0].headers: the name is not a valid header name (position 4, U+0020); a header name is letters, digits and !#$%&'*+-.^_`|~"
+    ],
+    [
+      '{Host: other.example}',
+      '[0].headers: the Host header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out'
+    ],
+    [
+      '{Content-Length: 3}',
+      '[0].headers: the Content-Length header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out'
+    ],
     ['{X-A: "a\\nb"}', '[0].headers: the value of X-A contains a line break or NUL'],
     ['[a]', '[0].headers: expected a mapping of header names to values'],
     ['{X-A: {b: 1}}', '[0].headers.X-A: expected a header value (text, a number, true or false)']
@@ -254,7 +267,7 @@ describe('parseEndpoints: mistakes, each named by where it is', () => {
     [
       'a tier that is not a list',
       'high: /x',
-      '.high: expected a list of endpoints, got string "/x"'
+      '.high: expected a list of endpoints, got a string (2 characters)'
     ],
     [
       'an unknown key',
@@ -269,7 +282,7 @@ describe('parseEndpoints: mistakes, each named by where it is', () => {
     [
       'an unknown method in "METHOD /path"',
       '- FETCH /x',
-      '[0]: "FETCH" is not a method; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+      '[0]: the word before the path is not a method; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
     ],
     [
       'an unknown method in an object',
@@ -279,12 +292,12 @@ describe('parseEndpoints: mistakes, each named by where it is', () => {
     [
       'a string item with too many words',
       '- GET /x extra',
-      '[0]: "GET /x extra" is not "/path" or "METHOD /path"'
+      '[0]: is not "/path" or "METHOD /path"'
     ],
     [
       'a number as an item',
       '- 42',
-      '[0]: expected "/path", "METHOD /path" or a mapping with a path, got number 42'
+      '[0]: expected "/path", "METHOD /path" or a mapping with a path, got a number'
     ],
     [
       'a list as an item',
@@ -306,7 +319,7 @@ describe('parseEndpoints: mistakes, each named by where it is', () => {
     [
       'a document that is a bare word',
       'hello',
-      'expected a list of endpoints or a mapping of critical/high/normal/low to lists, got string "hello"'
+      'expected a list of endpoints or a mapping of critical/high/normal/low to lists, got a string (5 characters)'
     ]
   ])('rejects %s', (_what, yaml, message) => {
     expect(problem(yaml)).toBe(message)
@@ -380,7 +393,7 @@ describe('checkHeader', () => {
   })
 
   it.each([
-    ['', 'v', /is not a valid header name/],
+    ['', 'v', /the name is empty/],
     ['X Api', 'v', /is not a valid header name/],
     ['X:Y', 'v', /is not a valid header name/],
     ['host', 'v', /set by the action itself/],
@@ -436,5 +449,136 @@ describe('formatPath and firstIssue', () => {
         '.expect: unknown keys "code", "body"; accepted: status, json'
       )
     }
+  })
+})
+
+describe('header values an HTTP header cannot carry', () => {
+  // [value, the position and code point the message names]
+  const refused: [string, string][] = [
+    ['abcd\u20acxyz', 'position 5, U+20AC'], // €
+    ['\u5bc6\u94a5', 'position 1, U+5BC6'], // 密
+    ['ok \u{1f511} key', 'position 4, U+1F511'], // an emoji: one character, two UTF-16 units
+    ['a\u0001b', 'position 2, U+0001'],
+    ['del\u007f', 'position 4, U+007F'],
+    ['esc\u001b[0m', 'position 4, U+001B'],
+    ['\u0100', 'position 1, U+0100'] // the first code point past latin1
+  ]
+
+  it.each(refused)('refuses %j, naming %s but never the value', (value, where) => {
+    const problem = checkHeader('X-Token', value)
+    expect(problem).toBe(
+      `the value of X-Token contains a character an HTTP header cannot carry (${where})`
+    )
+    expect(problem).not.toContain(value)
+  })
+
+  it.each(refused)('is what Node itself would refuse when sending (%j)', value => {
+    // The sanity check: without this validation the request failed only at send time.
+    expect(() => validateHeaderValue('X-Token', value)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_CHAR' })
+    )
+  })
+
+  it.each(['café', 'tab\tinside', 'Bearer abc.DEF-123_~+/=', '\u00a0\u00ff', ''])(
+    'still accepts %j, which Node sends as latin1',
+    value => {
+      expect(headerValueProblem(value)).toBeUndefined()
+      expect(checkHeader('X-Note', value)).toBeUndefined()
+      expect(() => validateHeaderValue('X-Note', value)).not.toThrow()
+    }
+  )
+
+  it('refuses one in the headers of an endpoint, naming where it is', () => {
+    expect(problem('- {path: /x, headers: {X-Tenant: "acme\u20ac"}}')).toBe(
+      '[0].headers: the value of X-Tenant contains a character an HTTP header cannot carry (position 5, U+20AC)'
+    )
+    expect(problem('- {path: /x, headers: {X-Tenant: "a\\x7fb"}}')).toMatch(/position 2, U\+007F/)
+  })
+})
+
+describe('headers no input may set', () => {
+  it.each([...FRAMING_HEADERS])('refuses %s in headers and endpoint headers', name => {
+    expect(checkHeader(name, 'x')).toMatch(/is set by the action itself or the HTTP stack/)
+    expect(checkHeader(name.toUpperCase(), 'x')).toMatch(/is set by the action itself/)
+    expect(keyHeaderProblem(name)).toMatch(/is a header the action or the HTTP stack sets itself/)
+  })
+
+  it.each([...ACTION_HEADERS])(
+    'refuses %s as api-key-header (the action sets it) but lets headers override it',
+    name => {
+      expect(keyHeaderProblem(name)).toBe(
+        `${name} is a header the action or the HTTP stack sets itself, or one that changes how the request is framed or routed; give a header of its own such as X-API-Key or Authorization`
+      )
+      expect(checkHeader(name, 'x')).toBeUndefined()
+    }
+  )
+
+  it('covers every header the action sets itself', () => {
+    for (const h of ['Host', 'Content-Length', 'Transfer-Encoding', 'Content-Type', 'User-Agent'])
+      expect(keyHeaderProblem(h)).toBeDefined()
+    for (const h of ['Accept', 'Accept-Encoding', 'Cloudflare-Workers-Version-Overrides'])
+      expect(keyHeaderProblem(h)).toBeDefined()
+  })
+
+  it.each(['X-API-Key', 'Authorization', 'x-key', 'CF-Access-Client-Secret'])(
+    'accepts %s as api-key-header',
+    name => {
+      expect(keyHeaderProblem(name)).toBeUndefined()
+    }
+  )
+
+  it('says which character of a bad name is wrong without printing the name', () => {
+    // A key pasted into the name by mistake must not come back in the message.
+    expect(checkHeader('Authorization=Bearer sk_live_abc', 'x')).toBe(
+      "the name is not a valid header name (position 14, U+003D); a header name is letters, digits and !#$%&'*+-.^_`|~"
+    )
+  })
+})
+
+describe('the endpoint list never echoes what the document says', () => {
+  const SECRET = 'sk_live_DOC_5e5e5e'
+  it.each([
+    [SECRET, 'got a string (18 characters)'],
+    ['42', 'got a number'],
+    [
+      `critical: ${SECRET}`,
+      '.critical: expected a list of endpoints, got a string (18 characters)'
+    ],
+    [`- "${SECRET} /x /y"`, '[0]: is not "/path" or "METHOD /path"'],
+    [`- {path: /x, method: ${SECRET}}`, '[0].method: expected one of GET'],
+    [`- "https://x.example/${SECRET}?t=${SECRET}"`, '[0].path: is on another origin'],
+    [`- "https://[${SECRET}"`, '[0].path: is not a valid URL'],
+    [`- {path: "/a ${SECRET}"}`, '[0].path: contains white space'],
+    [`- "//${SECRET}.example/x"`, '[0].path: names another host'],
+    [`"${SECRET} and more": [/a]`, '.(a key of 27 characters): unknown tier'],
+    [`- {path: /a, "${SECRET} x": 1}`, '[0]: unknown key a key of 20 characters']
+  ])('%j', (doc, start) => {
+    let message = ''
+    try {
+      endpoints(doc)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain(start)
+    expect(message).not.toContain(SECRET)
+  })
+})
+
+describe('a method word', () => {
+  it('is not echoed either: it may be a word of a file that is not an endpoint list', () => {
+    const message = problem('- HUNTERTWOPASS /x')
+    expect(message).toBe(
+      '[0]: the word before the path is not a method; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'
+    )
+  })
+})
+
+describe('user:password@ in an endpoint URL', () => {
+  it('is refused, without the password: Node would send it as an Authorization header', () => {
+    const message = problem('- https://deploy:hunter2@shop.example.com/x')
+    expect(message).toBe(
+      '[0].path: carries user:password@; give a path such as /api/v1/reports (the key goes in api-key)'
+    )
+    expect(problem('- https://deploy@shop.example.com/x')).toMatch(/carries user:password@/)
   })
 })

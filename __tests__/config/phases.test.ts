@@ -104,7 +104,7 @@ describe('targets: wait-for, metrics-path, warmup-trigger', () => {
     [
       { 'wait-for': 'https://evil.example.net/health' },
       'wait-for',
-      /is not the deployment's origin/
+      /is on another origin than the deployment \(https:\/\/api\.example\.com\)/
     ],
     [{ 'metrics-path': '//other.host/metrics' }, 'metrics-path', /names another host/],
     [

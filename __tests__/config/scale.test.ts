@@ -67,7 +67,7 @@ describe('sitemap', () => {
       shown: '/sitemap.xml'
     })
     expect(failure({ sitemap: 'https://other.example.com/sitemap.xml' }).message).toMatch(
-      /^sitemap: https:\/\/other.example.com is not the deployment's origin/
+      /^sitemap: is on another origin than the deployment \(https:\/\/api.example.com\)/
     )
   })
   it('takes a file in the workspace, and says where it looked when there is none', () => {
@@ -81,6 +81,14 @@ describe('sitemap', () => {
     ).toBe('file')
     expect(failure({ sitemap: 'missing.xml' }).message).toContain(`looked in ${workspace}`)
     expect(failure({ sitemap: 'public' }).message).toMatch(/is a directory/)
+  })
+  it('refuses user:password@ in a sitemap URL, without the password', () => {
+    const message = failure({
+      sitemap: 'https://deploy:hunter2@api.example.com/sitemap.xml'
+    }).message
+    expect(message).toBe(
+      'sitemap: carries user:password@; give a path such as /api/v1/reports (the key goes in api-key)'
+    )
   })
   it('is enough on its own: no endpoints needed', () => {
     const s = parse({ sitemap: '/sitemap.xml' })
@@ -104,12 +112,12 @@ describe('sitemap', () => {
 
 describe('sitemap-exclude', () => {
   it('reads globs on the path: * stops at /, ** does not, the rest is literal', () => {
-    expect(globToRegExp('/blog/*').test('/blog/a')).toBe(true)
-    expect(globToRegExp('/blog/*').test('/blog/a/b')).toBe(false)
-    expect(globToRegExp('/tag/**').test('/tag/a/b')).toBe(true)
-    expect(globToRegExp('/a.b').test('/axb')).toBe(false)
-    expect(globToRegExp('**/print').test('/x/y/print')).toBe(true)
-    expect(globToRegExp('/*/print').test('/x/y/print')).toBe(false)
+    expect(globToRegExp('/blog/*').testExact('/blog/a')).toBe(true)
+    expect(globToRegExp('/blog/*').testExact('/blog/a/b')).toBe(false)
+    expect(globToRegExp('/tag/**').testExact('/tag/a/b')).toBe(true)
+    expect(globToRegExp('/a.b').testExact('/axb')).toBe(false)
+    expect(globToRegExp('**/print').testExact('/x/y/print')).toBe(true)
+    expect(globToRegExp('/*/print').testExact('/x/y/print')).toBe(false)
   })
   it('matches globs against the path only and re: patterns against path and query', () => {
     const p = parseExclude('# comment\n/search\nre:[?&]page=\\d+')
@@ -122,6 +130,71 @@ describe('sitemap-exclude', () => {
       /^sitemap-exclude: line 2: "re:\(" is not a valid regex/
     )
     expect(() => parseExclude('blog/*')).toThrow(/line 1: "blog\/\*" is neither a path glob/)
+  })
+})
+
+describe('sitemap-exclude: a linear-time matcher', () => {
+  const long = `/${'a'.repeat(50_000)}`
+
+  it('runs re:^(a+)+$ against a 50,000-character path in well under a second', () => {
+    const patterns = parseExclude('re:^(a+)+$\nre:^(a|aa)+$\nre:(x+x+)+y')
+    const t0 = performance.now()
+    expect(isExcluded(patterns, `${long}!`)).toBe(false)
+    expect(isExcluded(patterns, `${'x'.repeat(50_000)}`)).toBe(false)
+    expect(isExcluded(parseExclude('re:^/(a+)+$'), long)).toBe(true)
+    expect(performance.now() - t0).toBeLessThan(1000)
+  })
+
+  it('runs a glob with many ** against a long path just as fast', () => {
+    const patterns = parseExclude(`/${'**a'.repeat(12)}**b`)
+    const t0 = performance.now()
+    expect(isExcluded(patterns, long)).toBe(false)
+    expect(isExcluded(patterns, `${long}b`)).toBe(true)
+    expect(performance.now() - t0).toBeLessThan(1000)
+  })
+
+  it.each([
+    ['re:(a)\\1', 'backreference'],
+    ['re:(?<n>a)\\k<n>', 'named backreference'],
+    ['re:^/p/(?=\\d)', 'lookahead'],
+    ['re:^/p/(?!draft)', 'negative lookahead'],
+    ['re:(?<=/p)/x', 'lookbehind'],
+    ['re:(?<!/p)/x', 'negative lookbehind']
+  ])('refuses %s (a %s) in one line, at parse time', (line, _what) => {
+    expect(() => parseExclude(`/ok\n${line}`)).toThrow(
+      `sitemap-exclude: line 2: "${line}" uses a feature a linear-time matcher cannot run (backreference or lookaround); write it without, e.g. list the alternatives, or use a glob such as /tag/**`
+    )
+  })
+
+  it('says when RE2 refuses something else JavaScript accepts', () => {
+    expect(() => parseExclude('re:a{1001}')).toThrow(
+      /^sitemap-exclude: line 1: "re:a\{1001\}" uses syntax a linear-time matcher \(RE2\) does not accept \(invalid repeat count\)/
+    )
+  })
+
+  it('matches as the JavaScript regex did for ordinary patterns', () => {
+    const cases: [string, string, boolean][] = [
+      ['[?&]page=\\d+', '/list?page=2', true],
+      ['^/p/\\d+$', '/p/12', true],
+      ['^/p/\\d+$', '/p/12/x', false],
+      ['\\/amp$', '/post/amp', true],
+      ['(?<year>\\d{4})/', '/2024/x', true],
+      ['^/(?:tag|category)/', '/category/a', true],
+      ['^/[A-Z]', '/abc', false]
+    ]
+    for (const [re, path, hit] of cases) {
+      expect(new RegExp(re).test(path)).toBe(hit)
+      expect(isExcluded(parseExclude(`re:${re}`), path)).toBe(hit)
+    }
+  })
+
+  it('keeps globs as they were: path only, * stops at /, the rest literal', () => {
+    const p = parseExclude('/blog/*\n/a.b\n/x+y/(1)')
+    expect(isExcluded(p, '/blog/a?x=1')).toBe(true)
+    expect(isExcluded(p, '/blog/a/b')).toBe(false)
+    expect(isExcluded(p, '/axb')).toBe(false)
+    expect(isExcluded(p, '/a.b')).toBe(true)
+    expect(isExcluded(p, '/x+y/(1)')).toBe(true)
   })
 })
 

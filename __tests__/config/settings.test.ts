@@ -89,7 +89,9 @@ describe('parseSettings: defaults', () => {
     expect(settings({ 'report-file': 'out/warm.json' }).reportFile).toBe(
       path.join(workspace, 'out', 'warm.json')
     )
-    expect(settings({ 'report-file': '/var/tmp/warm.json' }).reportFile).toBe('/var/tmp/warm.json')
+    expect(settings({ 'report-file': path.join(workspace, 'warm.json') }).reportFile).toBe(
+      path.join(workspace, 'warm.json')
+    )
   })
 })
 
@@ -164,7 +166,7 @@ describe('parseSettings: api-key and headers', () => {
 
   it('rejects an api-key-header that is not a header name', () => {
     expect(failure({ 'api-key-header': 'X API Key' }).message).toBe(
-      'api-key-header: "X API Key" is not a valid header name'
+      "api-key-header: is not a valid header name (position 2, U+0020); a header name is letters, digits and !#$%&'*+-.^_`|~"
     )
   })
 
@@ -187,11 +189,20 @@ describe('parseSettings: api-key and headers', () => {
   })
 
   it.each([
-    ['X-Ok: 1\nX Bad: 2', 'headers: line 2: "X Bad" is not a valid header name'],
+    [
+      'X-Ok: 1\nX Bad: 2',
+      "headers: line 2: the name is not a valid header name (position 2, U+0020); a header name is letters, digits and !#$%&'*+-.^_`|~"
+    ],
     ['X-Ok: 1\nno colon here', 'headers: line 2 is not "Name: value"'],
     [': value', 'headers: line 1 is not "Name: value"'],
-    ['Host: other.example', 'headers: line 1: the Host header is set by the action itself'],
-    ['content-length: 4', 'headers: line 1: the content-length header is set by the action itself']
+    [
+      'Host: other.example',
+      'headers: line 1: the Host header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out'
+    ],
+    [
+      'content-length: 4',
+      'headers: line 1: the content-length header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out'
+    ]
   ])('rejects headers %p', (headers, message) => {
     expect(failure({ headers }).message).toBe(message)
   })
@@ -286,7 +297,7 @@ describe('parseSettings: endpoints and endpoints-file', () => {
     ['- /x\n  - : [', /^endpoints: is not valid YAML or JSON: \S/],
     [
       'high:\n  - /a\nhigh:\n  - /b',
-      /^endpoints: is not valid YAML or JSON: Map keys must be unique/
+      'endpoints: is not valid YAML or JSON: map keys must be unique at line 3, column 1'
     ]
   ])('rejects malformed YAML %p', (endpoints, message) => {
     expect(failure({ endpoints }).message).toMatch(message)
@@ -297,7 +308,7 @@ describe('parseSettings: endpoints and endpoints-file', () => {
       'endpoints[3].priority: expected one of critical, high, normal, low'
     )
     expect(failure({ endpoints: 'hello' }).message).toBe(
-      'endpoints: expected a list of endpoints or a mapping of critical/high/normal/low to lists, got string "hello"'
+      'endpoints: expected a list of endpoints or a mapping of critical/high/normal/low to lists, got a string (5 characters)'
     )
   })
 })
@@ -408,6 +419,147 @@ describe('parseSettings: numbers, durations and switches', () => {
   })
 })
 
+describe('parseSettings: characters an HTTP header cannot carry', () => {
+  it.each([
+    [`${KEY.slice(0, 4)}\u20ac${KEY.slice(4)}`, 'position 5, U+20AC'],
+    [`${KEY}\u0001`, `position ${KEY.length + 1}, U+0001`],
+    [`\u007f${KEY}`, 'position 1, U+007F'],
+    [`${KEY}\u5bc6`, `position ${KEY.length + 1}, U+5BC6`],
+    [`\u{1f511}${KEY}`, 'position 1, U+1F511']
+  ])('refuses an api-key with one, at parse time, naming where (%#)', (key, where) => {
+    const error = failure({ 'api-key': key })
+    expect(error.message).toBe(
+      `api-key: contains a character an HTTP header cannot carry (${where}); a key is printable ASCII`
+    )
+    expect(error.message).not.toContain(KEY)
+  })
+
+  it('refuses one in a headers value, naming the line, never the value', () => {
+    const error = failure({ headers: `X-Team: web\nAuthorization: ${HEADER_SECRET}\u20ac` })
+    expect(error.message).toBe(
+      `headers: line 2: the value of Authorization contains a character an HTTP header cannot carry (position ${HEADER_SECRET.length + 1}, U+20AC)`
+    )
+    expect(error.message).not.toContain(HEADER_SECRET)
+  })
+
+  it('refuses one in version-override', () => {
+    expect(failure({ 'version-override': 'my-worker="\u20ac1"' }).message).toBe(
+      'version-override: contains a character an HTTP header cannot carry (position 12, U+20AC); give one value such as my-worker="<version-id>"'
+    )
+  })
+
+  it('refuses one in an endpoint header from endpoints-file', () => {
+    writeFileSync(
+      path.join(workspace, 'bad-header.yml'),
+      `- path: /x\n  headers:\n    X-Token: "${HEADER_SECRET}\\u0007"\n`
+    )
+    const error = failure({ endpoints: '', 'endpoints-file': 'bad-header.yml' })
+    expect(error.message).toBe(
+      `endpoints-file[0].headers: the value of X-Token contains a character an HTTP header cannot carry (position ${HEADER_SECRET.length + 1}, U+0007)`
+    )
+  })
+
+  it('still accepts latin1 in a header that is not the key, as Node sends it', () => {
+    expect(settings({ headers: 'X-Cafe: café au lait' }).headers).toEqual({
+      'X-Cafe': 'café au lait'
+    })
+    expect(settings({ 'version-override': 'w="1"' }).versionOverride).toBe('w="1"')
+  })
+})
+
+describe('parseSettings: api-key-header', () => {
+  it.each([
+    'Host',
+    'Content-Length',
+    'Transfer-Encoding',
+    'Connection',
+    'Keep-Alive',
+    'Upgrade',
+    'TE',
+    'Trailer',
+    'Expect',
+    'Proxy-Connection',
+    'Content-Type',
+    'Accept-Encoding',
+    'User-Agent',
+    'host'
+  ])('refuses %s, which the action or the HTTP stack sets itself', name => {
+    expect(failure({ 'api-key': KEY, 'api-key-header': name }).message).toBe(
+      `api-key-header: ${name} is a header the action or the HTTP stack sets itself, or one that changes how the request is framed or routed; give a header of its own such as X-API-Key or Authorization`
+    )
+  })
+
+  it('does not print a name that is not a header name (a pasted key, say)', () => {
+    const error = failure({ 'api-key-header': KEY.replace('_', ' ') })
+    expect(error.message).toMatch(
+      /^api-key-header: is not a valid header name \(position 3, U\+0020\)/
+    )
+    expect(error.message).not.toContain(KEY.slice(3))
+  })
+
+  it('refuses headers that set the version-override header while version-override is set', () => {
+    expect(
+      failure({
+        'version-override': 'w="1"',
+        headers: 'cloudflare-workers-version-overrides: w="2"'
+      }).message
+    ).toBe(
+      'headers: sets cloudflare-workers-version-overrides, which also carries version-override; set one of them'
+    )
+  })
+
+  it('refuses the framing headers in headers too', () => {
+    for (const name of ['Expect', 'Upgrade', 'TE', 'Trailer', 'Keep-Alive', 'Proxy-Connection'])
+      expect(failure({ headers: `${name}: x` }).message).toMatch(
+        new RegExp(`^headers: line 1: the ${name} header is set by the action itself`)
+      )
+  })
+})
+
+describe('parseSettings: YAML errors say where, and nothing of the document', () => {
+  it('names line and column in endpoints', () => {
+    expect(failure({ endpoints: '- /a\n- /b\ncritical: [/c' }).message).toBe(
+      'endpoints: is not valid YAML or JSON: unexpected scalar at node end at line 3, column 1'
+    )
+    expect(failure({ endpoints: 'critical:\n  - /a\n    - /b\n   x: 1' }).message).toBe(
+      'endpoints: is not valid YAML or JSON: implicit keys need to be on a single line at line 2, column 5'
+    )
+  })
+
+  it('names line and column in endpoints-file, without a code frame or the file content', () => {
+    writeFileSync(
+      path.join(workspace, 'broken-secret.yml'),
+      `critical:\n  - /a\n  - path: /b\n    headers: {Authorization: "${HEADER_SECRET}\\q"}\n`
+    )
+    const error = failure({ endpoints: '', 'endpoints-file': 'broken-secret.yml' })
+    expect(error.message).toBe(
+      'endpoints-file: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 4, column 55'
+    )
+    expect(error.message).not.toContain(HEADER_SECRET)
+    expect(error.message).not.toContain('^')
+  })
+
+  it('names line and column in expect', () => {
+    expect(failure({ expect: 'status: 200\njson: {success: true' }).message).toBe(
+      'expect: is not valid YAML or JSON: flow map in block collection must be sufficiently indented and end with a } at line 2, column 21'
+    )
+  })
+
+  it.each([
+    ['a tag', `- !${HEADER_SECRET.replace(/ /g, '')} /a\n- [`],
+    ['a directive', `%${HEADER_SECRET.replace(/ /g, '')}\n---\n- /a\n- [`],
+    ['an escape', `- "\\${HEADER_SECRET}"`],
+    ['an alias', `- *${HEADER_SECRET.replace(/ /g, '')}`],
+    ['a token', `- [a, b]] ${HEADER_SECRET}`],
+    ['a plain scalar start', `- @${HEADER_SECRET}`]
+  ])('never quotes the document in a YAML error (%s)', (_what, text) => {
+    const message = failure({ endpoints: text }).message
+    expect(message).toMatch(/^endpoints: is not valid YAML or JSON: /)
+    expect(message).not.toContain(HEADER_SECRET.replace(/ /g, '').slice(6))
+    expect(message).not.toMatch(/[\r\n]/)
+  })
+})
+
 describe('parseSettings: the result', () => {
   it('is frozen, so no later step can change what the user asked for', () => {
     const s = settings({ 'api-key': KEY })
@@ -442,7 +594,7 @@ describe('every input mistake', () => {
     ['endpoints', { endpoints: '- FETCH /x' }, /expected one of GET, HEAD, POST/],
     ['endpoints', { endpoints: '- {path: /x, method: FETCH}' }, /expected one of GET, HEAD/],
     ['endpoints', { endpoints: '- /x\n  - : [' }, /is not valid YAML or JSON/],
-    ['endpoints', { endpoints: '- https://evil.example/x' }, /give a path such as \/x/],
+    ['endpoints', { endpoints: '- https://evil.example/x' }, /give a path on it such as \//],
     ['endpoints', { endpoints: '- //evil.example/x' }, /give a path such as/],
     ['endpoints', { endpoints: '- /x\n- GET /x' }, /listed twice \(also at endpoints\[0\]\)/],
     ['endpoints', { endpoints: 'high: [{path: /x, priority: low}]' }, /conflicts with its tier/],

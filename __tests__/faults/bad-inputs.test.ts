@@ -4,7 +4,7 @@
  * __tests__/config/settings.test.ts checks the parser's messages; this checks what a user sees.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { json, startServer, type LocalServer } from '../support/server.js'
@@ -14,18 +14,33 @@ const core = await import('../fixtures/core.js')
 const { run } = await import('../../src/main.js')
 
 const KEY = 'sk_live_BADINPUT_1a2b3c4d5e6f'
+/** What the files outside the workspace say; no line, log or output may show it. */
+const OUTSIDE = 'OUTSIDE_WORKSPACE_c0ffee42'
 let server: LocalServer
+let root: string
 let dir: string
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-bad-'))
+  // root/work is the workspace; root/etc is outside it.
+  root = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-bad-'))
+  dir = path.join(root, 'work')
+  await mkdir(dir)
+  await mkdir(path.join(root, 'etc'))
+  await writeFile(path.join(root, 'etc', 'hostname'), `${OUTSIDE}\n`)
+  await writeFile(
+    path.join(root, 'etc', 'sitemap.xml'),
+    `<urlset><url><loc>${OUTSIDE}</loc></url></urlset>`
+  )
+  await symlink(path.join(root, 'etc', 'hostname'), path.join(dir, 'hostname.yml'))
+  await symlink(path.join(root, 'etc'), path.join(dir, 'etc-link'))
   await writeFile(path.join(dir, 'broken.yml'), 'critical: [/a\n')
   await writeFile(path.join(dir, 'dup.yml'), '- /a\n- /a\n')
+  await writeFile(path.join(dir, 'scalar.txt'), `${OUTSIDE}\n`)
   server = await startServer((_req, res) => json(res, 200, { success: true, data: [1] }))
 })
 afterAll(async () => {
   await server.close()
-  await rm(dir, { recursive: true, force: true })
+  await rm(root, { recursive: true, force: true })
 })
 beforeEach(() => core.reset())
 
@@ -95,7 +110,50 @@ const CASES: [string, Record<string, string>][] = [
   ['min-cache-size', { 'metrics-path': '/m', 'min-cache-size': '-3' }],
   ['thresholds', { 'metrics-path': '/m', thresholds: 'l1.hitRate => 70%' }],
   ['warmup-trigger', { 'warmup-trigger': 'FETCH /warm' }],
-  ['check-name', { 'check-name': 'Cache\nwarm' }]
+  ['check-name', { 'check-name': 'Cache\nwarm' }],
+  // characters an HTTP header cannot carry: these used to fail only after a full timeout
+  ['api-key', { 'api-key': `${KEY}\u20ac` }],
+  ['api-key', { 'api-key': `${KEY}\u0001` }],
+  ['api-key', { 'api-key': `\u007f${KEY}` }],
+  ['api-key', { 'api-key': `${KEY}\u{1f511}` }],
+  ['headers', { headers: 'X-Team: \u5bc6' }],
+  ['headers', { headers: `Authorization: Bearer ${KEY}\u20ac` }],
+  ['endpoints', { endpoints: '- path: /a\n  headers: {X-A: "a\\u0001b"}' }],
+  ['endpoints', { endpoints: '- path: /a\n  headers: {X-A: "\u20ac"}' }],
+  ['version-override', { 'version-override': 'w="\u20ac"' }],
+  ['version-override', { 'version-override': 'w="\u0007"' }],
+  // headers the action or the HTTP stack sets, or that reframe the request
+  ['api-key-header', { 'api-key-header': 'Host' }],
+  ['api-key-header', { 'api-key-header': 'Content-Length' }],
+  ['api-key-header', { 'api-key-header': 'Transfer-Encoding' }],
+  ['api-key-header', { 'api-key-header': 'User-Agent' }],
+  ['api-key-header', { 'api-key-header': 'Content-Type' }],
+  ['headers', { headers: 'Expect: 100-continue' }],
+  ['headers', { headers: 'Upgrade: h2c' }],
+  ['endpoints', { endpoints: '- path: /a\n  headers: {Transfer-Encoding: chunked}' }],
+  // files outside the workspace, directly or through a symlink
+  ['endpoints-file', { endpoints: '', 'endpoints-file': '../etc/hostname' }],
+  ['endpoints-file', { endpoints: '', 'endpoints-file': '../../../../../../../../etc/hostname' }],
+  ['endpoints-file', { endpoints: '', 'endpoints-file': 'hostname.yml' }],
+  ['endpoints-file', { endpoints: '', 'endpoints-file': 'etc-link/hostname' }],
+  ['endpoints-file', { endpoints: '', 'endpoints-file': '/etc/hostname' }],
+  ['endpoints-file', { endpoints: '', 'endpoints-file': 'scalar.txt' }],
+  ['sitemap', { sitemap: '../etc/sitemap.xml' }],
+  ['sitemap', { sitemap: 'etc-link/sitemap.xml' }],
+  ['report-file', { 'report-file': '../etc/report.json' }],
+  ['report-file', { 'report-file': 'etc-link/report.json' }],
+  ['report-file', { 'report-file': '/etc/cache-warm-report.json' }],
+  // user:password@ would become an Authorization header
+  ['url', { url: 'http://deploy:hunter2@127.0.0.1:9/' }],
+  ['endpoints', { endpoints: '- http://deploy:hunter2@127.0.0.1:9/a' }],
+  ['sitemap', { sitemap: 'http://deploy:hunter2@127.0.0.1:9/sitemap.xml' }],
+  ['wait-for', { 'wait-for': 'http://deploy:hunter2@127.0.0.1:9/health' }],
+  // regexes a linear-time matcher cannot run
+  ['sitemap-exclude', { sitemap: '/sitemap.xml', 'sitemap-exclude': 're:(a)\\1' }],
+  ['sitemap-exclude', { sitemap: '/sitemap.xml', 'sitemap-exclude': 're:^/p/(?!draft)' }],
+  // YAML errors, with line and column and nothing of the document
+  ['endpoints', { endpoints: `- /a\n- "${KEY}\\q"` }],
+  ['expect', { expect: `json: {token: "${KEY}\\q"}` }]
 ]
 
 describe('bad input: one line naming the input, step failed, nothing sent', () => {
@@ -126,9 +184,18 @@ describe('bad input: one line naming the input, step failed, nothing sent', () =
       expect(core.outputs.result).toBe('failed')
       expect(core.summaries.join('')).toContain('Cache warm did not start')
       expect(server.requests.length).toBe(before)
-      expect(
-        JSON.stringify([core.logs, core.outputs, core.summaries, core.failures])
-      ).not.toContain(KEY)
+      const everything = JSON.stringify([core.logs, core.outputs, core.summaries, core.failures])
+      expect(everything).not.toContain(KEY)
+      expect(everything).not.toContain(OUTSIDE)
+      expect(everything).not.toContain('hunter2')
     }
   )
+
+  it('says where a YAML mistake is, by line and column', async () => {
+    core.reset({ url: server.origin, endpoints: '- /a\n- "x\\q"' })
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+    expect(core.failures).toEqual([
+      'endpoints: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 2, column 5'
+    ])
+  })
 })

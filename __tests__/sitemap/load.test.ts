@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -189,6 +190,56 @@ describe('loadSitemap', () => {
     expect(file.otherOrigin).toBe(1)
     const viaIndex = await load(origin, { sitemap: 'index.xml' })
     expect(viaIndex.endpoints.map(e => e.path)).toEqual(['/from-child'])
+  })
+})
+
+describe('loadSitemap: user:password@ in a <loc>', () => {
+  const withUserinfo = (origin: string): string => origin.replace('://', '://deploy:hunter2@')
+
+  it('is what Node turns into an Authorization header (the hazard, on the same server)', async () => {
+    const { origin } = await deployment(() => ({ '/x': { body: 'x' } }))
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(new URL(`${withUserinfo(origin)}/x`), res => {
+          res.resume()
+          res.on('end', resolve)
+        })
+        .on('error', reject)
+    })
+    expect(server!.requests[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('deploy:hunter2').toString('base64')}`
+    )
+  })
+
+  it('is skipped as invalid, never requested, and the problem line hides the password', async () => {
+    const { origin } = await deployment(o => ({
+      '/sitemap_index.xml': {
+        body: index([`${o}/a.xml`, `${withUserinfo(o)}/secret-child.xml`])
+      },
+      '/a.xml': { body: urlset([`${o}/public`, `${withUserinfo(o)}/private`]) },
+      '/secret-child.xml': { body: urlset([`${o}/from-secret-child`]) }
+    }))
+    const got = await load(origin, { sitemap: '/sitemap_index.xml', 'api-key': 'k-1' })
+    expect(got.endpoints.map(e => e.url)).toEqual([`${origin}/public`])
+    expect(got.invalid).toBe(2)
+    expect(got.problems).toEqual(['2 URL(s) carried user:password@ and were skipped'])
+    expect(JSON.stringify(got)).not.toContain('hunter2')
+    expect(server!.requests.map(r => r.url)).toEqual(['/sitemap_index.xml', '/a.xml'])
+    expect(server!.requests.map(r => r.headers.authorization)).toEqual([undefined, undefined])
+  })
+
+  it('does not follow a redirect to a URL with user:password@', async () => {
+    const { origin } = await deployment(o => ({
+      '/sitemap.xml': { body: '', status: 302, location: `${withUserinfo(o)}/real.xml` },
+      '/real.xml': { body: urlset([`${o}/x`]) }
+    }))
+    const got = await load(origin, { sitemap: '/sitemap.xml' })
+    expect(got.error).toBe(
+      '/sitemap.xml: answered 302 with a Location that carries user:password@; not followed'
+    )
+    expect(server!.requests.map(r => [r.url, r.headers.authorization])).toEqual([
+      ['/sitemap.xml', undefined]
+    ])
   })
 })
 

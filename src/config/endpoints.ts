@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { expectSchema, type Expect } from './expect.js'
-import { firstIssue, formatPath } from './issues.js'
+import { firstIssue, formatPath, shownKey } from './issues.js'
 import { joinUrl } from './url.js'
 import { InputError } from '../errors.js'
 
@@ -39,14 +39,99 @@ export class EndpointsError extends Error {
 }
 
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection'])
 
+/** The header that carries `version-override` (Cloudflare's gradual-deployment override). */
+export const VERSION_OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides'
+
+/**
+ * Headers no input may set: the HTTP stack writes them (Host, Content-Length, ...) or they change
+ * how the request is framed or routed (Transfer-Encoding, Expect, Upgrade, ...).
+ */
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection'
+])
+
+/**
+ * Headers `api-key-header` may not name either: the action sets them on its own requests
+ * (src/warm/endpoint.ts requestHeaders, the sitemap loader, JSON bodies), so the key would be
+ * overwritten, or would overwrite them.
+ */
+export const ACTION_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'accept-encoding',
+  'user-agent',
+  'accept',
+  VERSION_OVERRIDE_HEADER.toLowerCase()
+])
+
+/** What Node's http accepts in a header value: tab, 0x20-0x7E and 0x80-0xFF (latin1). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+
+/** `U+20AC` */
+function codePoint(c: number): string {
+  return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`
+}
+
+/**
+ * Where `text` first breaks `allowed`, as `position 5, U+20AC` (1-based, in characters), so a
+ * message can point at the mistake without printing the value, which may be a secret.
+ */
+function firstBad(text: string, allowed: (c: number) => boolean): string | undefined {
+  let at = 0
+  for (const ch of text) {
+    at++
+    const c = ch.codePointAt(0)!
+    if (!allowed(c)) return `position ${at}, ${codePoint(c)}`
+  }
+  return undefined
+}
+
+/**
+ * Why `value` cannot go in an HTTP header (Node's http would throw ERR_INVALID_CHAR only when
+ * sending, after a full timeout), as `(position 5, U+20AC)`; undefined when it can.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  if (HEADER_VALUE.test(value)) return undefined
+  const at = firstBad(value, c => c === 9 || (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xff))
+  return at && `contains a character an HTTP header cannot carry (${at})`
+}
+
+/** Why `name` is not a header name, without echoing it; undefined when it is one. */
+export function headerNameProblem(name: string): string | undefined {
+  if (HEADER_NAME.test(name)) return undefined
+  if (name === '') return "is empty; a header name is letters, digits and !#$%&'*+-.^_`|~"
+  const at = firstBad(name, c => c < 0x80 && HEADER_NAME.test(String.fromCharCode(c)))
+  return `is not a valid header name (${at}); a header name is letters, digits and !#$%&'*+-.^_\`|~`
+}
+
+/** Why `api-key-header` cannot carry the key; undefined when it can. */
+export function keyHeaderProblem(name: string): string | undefined {
+  const bad = headerNameProblem(name)
+  if (bad) return bad
+  const lower = name.toLowerCase()
+  if (FRAMING_HEADERS.has(lower) || ACTION_HEADERS.has(lower))
+    return `${name} is a header the action or the HTTP stack sets itself, or one that changes how the request is framed or routed; give a header of its own such as X-API-Key or Authorization`
+  return undefined
+}
+
+/** Why a user's header (`headers`, an endpoint's `headers`) cannot be sent; undefined when it can. */
 export function checkHeader(name: string, value: string): string | undefined {
-  if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name`
-  if (FORBIDDEN_HEADERS.has(name.toLowerCase()))
-    return `the ${name} header is set by the action itself`
-
+  const bad = headerNameProblem(name)
+  if (bad) return `the name ${bad}`
+  if (FRAMING_HEADERS.has(name.toLowerCase()))
+    return `the ${name} header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out`
   if (/[\r\n\0]/.test(value)) return `the value of ${name} contains a line break or NUL`
+  const problem = headerValueProblem(value)
+  if (problem) return `the value of ${name} ${problem}`
   return undefined
 }
 
@@ -83,10 +168,16 @@ const itemSchema = z.strictObject({
 
 const STRING_ITEM = /^(?:([A-Za-z]+)\s+)?(\S+)$/
 
+/**
+ * What a value is, never what it says: the document may be a file that is not an endpoint list
+ * at all (a .env, a key file), and its content must not reach the log.
+ */
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
-  return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`
+  if (typeof value === 'string')
+    return `a string (${value.length} character${value.length === 1 ? '' : 's'})`
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`
 }
 
 /**
@@ -108,7 +199,10 @@ export function parseEndpoints(doc: unknown, base: URL, sourceName: string): End
   }
   for (const [tier, list] of Object.entries(doc as Record<string, unknown>)) {
     if (!(PRIORITIES as readonly string[]).includes(tier)) {
-      throw new EndpointsError(`.${tier}`, `unknown tier; accepted: ${PRIORITIES.join(', ')}`)
+      throw new EndpointsError(
+        formatPath([tier]),
+        `unknown tier; accepted: ${PRIORITIES.join(', ')}`
+      )
     }
     if (list === null) continue
     if (!Array.isArray(list))
@@ -131,13 +225,13 @@ function parseItem(
   let raw: z.infer<typeof itemSchema>
   if (typeof item === 'string') {
     const m = STRING_ITEM.exec(item.trim())
-    if (!m) throw new EndpointsError(where, `"${item}" is not "/path" or "METHOD /path"`)
+    if (!m) throw new EndpointsError(where, 'is not "/path" or "METHOD /path"')
     // A plain check, not zod: a sitemap-sized list has tens of thousands of these.
     const method = (m[1] ?? 'GET').toUpperCase()
     if (!(METHODS as readonly string[]).includes(method))
       throw new EndpointsError(
         where,
-        `"${m[1]}" is not a method; expected one of ${METHODS.join(', ')}`
+        `the word before the path is not a method; expected one of ${METHODS.join(', ')}`
       )
     raw = { path: m[2] as string, method: method as Method }
   } else if (item && typeof item === 'object' && !Array.isArray(item)) {
@@ -145,7 +239,7 @@ function parseItem(
     if (unknown.length > 0) {
       throw new EndpointsError(
         where,
-        `unknown key ${unknown.map(k => `"${k}"`).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`
+        `unknown key ${unknown.map(shownKey).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`
       )
     }
     const parsed = itemSchema.safeParse(item)
@@ -211,6 +305,10 @@ function parseItem(
   }
 }
 
+/**
+ * An endpoint path, or a full URL on the deployment's origin, as a URL. Messages never repeat
+ * the text: it may come from endpoints-file, or carry a token in its query.
+ */
 export function resolvePath(path: string, base: URL, where: string): URL {
   const text = path.trim()
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
@@ -218,20 +316,26 @@ export function resolvePath(path: string, base: URL, where: string): URL {
     try {
       abs = new URL(text)
     } catch {
-      throw new EndpointsError(where, `"${text}" is not a valid URL`)
+      throw new EndpointsError(where, 'is not a valid URL; give a path such as /api/v1/reports')
     }
+    // Node's http.request turns user:password@ into an Authorization header of its own.
+    if (abs.username || abs.password)
+      throw new EndpointsError(
+        where,
+        'carries user:password@; give a path such as /api/v1/reports (the key goes in api-key)'
+      )
     if (abs.origin !== base.origin) {
       throw new EndpointsError(
         where,
-        `${abs.origin} is not the deployment's origin (${base.origin}); the key is only sent to the deployment, so give a path such as ${abs.pathname}`
+        `is on another origin than the deployment (${base.origin}); the key is only sent to the deployment, so give a path on it such as /api/v1/reports`
       )
     }
     abs.hash = ''
     return abs
   }
   if (text.startsWith('//'))
-    throw new EndpointsError(where, `"${text}" names another host; give a path such as /api/...`)
-  if (/\s/.test(text)) throw new EndpointsError(where, `"${text}" contains white space`)
+    throw new EndpointsError(where, 'names another host (//...); give a path such as /api/...')
+  if (/\s/.test(text)) throw new EndpointsError(where, 'contains white space; give one path')
   const url = joinUrl(base, text)
   url.hash = ''
   return url

@@ -1,9 +1,17 @@
 import { InputError } from '../errors.js'
 import { parseThreshold, type Threshold } from '../metrics/thresholds.js'
 import { DURATION_HELP, parseDuration } from './duration.js'
-import { EndpointsError, METHODS, resolvePath, type Method } from './endpoints.js'
+import {
+  EndpointsError,
+  headerValueProblem,
+  METHODS,
+  resolvePath,
+  VERSION_OVERRIDE_HEADER,
+  type Method
+} from './endpoints.js'
 
-export const VERSION_OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides'
+// Kept in endpoints.ts with the other headers the action sets; re-exported for the senders.
+export { VERSION_OVERRIDE_HEADER }
 
 /** Where the new version shows itself in the readiness answer. */
 export type VersionCheck =
@@ -190,6 +198,12 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
     throw new InputError(
       'version-override',
       'contains a line break; give one value such as my-worker="<version-id>"'
+    )
+  const overrideProblem = headerValueProblem(versionOverride)
+  if (overrideProblem)
+    throw new InputError(
+      'version-override',
+      `${overrideProblem}; give one value such as my-worker="<version-id>"`
     )
 
   const cacheMarkers: CacheMarker[] = []

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs'
-import path from 'node:path'
+import { RE2JS, RE2JSException } from 're2js'
 import { InputError } from '../errors.js'
 import { EndpointsError, resolvePath } from './endpoints.js'
+import { containedPath, type PathContext } from './paths.js'
 
 /** Inputs for warming long lists: a sitemap as a source, a rate limit, a shard of the list. */
 export const SCALE_INPUTS = [
@@ -28,7 +29,12 @@ export type SitemapSource =
 /** A `sitemap-exclude` line: a glob on the path (`/tag/**`) or a regex (`re:^/p/\d+$`). */
 export interface ExcludePattern {
   readonly text: string
-  readonly regex: RegExp
+  /**
+   * Linear-time (RE2): a sitemap can hold 200,000 URLs of any length, and a backtracking
+   * regex such as `^(a+)+$`, or a glob with many `**`, would run far past the deadline.
+   * A function, so freezing the settings leaves the matcher's own caches alone.
+   */
+  readonly matches: (text: string) => boolean
   /** Globs are matched against the path only, regexes against path and query. */
   readonly withQuery: boolean
 }
@@ -64,7 +70,7 @@ function get(raw: Raw, name: ScaleInput): string {
  * A glob on the path: `*` is any run of characters but `/`, `**` any run at all; everything
  * else is literal. `/blog/*` excludes `/blog/a` but not `/blog/a/b`; `/tag/**` excludes both.
  */
-export function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string): RE2JS {
   let out = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!
@@ -75,7 +81,35 @@ export function globToRegExp(glob: string): RegExp {
       } else out += '[^/]*'
     } else out += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
   }
-  return new RegExp(`^${out}$`)
+  return RE2JS.compile(`^${out}$`)
+}
+
+/** What RE2 refused in a pattern JavaScript accepts: a backreference, a lookaround, or else. */
+function unsupported(error: unknown): string {
+  const e = error as { error?: unknown; input?: unknown }
+  const input = typeof e.input === 'string' ? e.input : ''
+  if (/^\\(?:[1-9]|k)/.test(input) || /^\(\?(?:[=!]|<[=!])/.test(input))
+    return 'uses a feature a linear-time matcher cannot run (backreference or lookaround); write it without, e.g. list the alternatives, or use a glob such as /tag/**'
+  const why = typeof e.error === 'string' ? e.error : 'not accepted'
+  return `uses syntax a linear-time matcher (RE2) does not accept (${why}); write it more plainly, or use a glob such as /tag/**`
+}
+
+function compileRegex(source: string, t: string, line: number): (text: string) => boolean {
+  try {
+    // JavaScript's own parser says what is wrong with a broken pattern; it never runs it.
+    new RegExp(source)
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw new InputError('sitemap-exclude', `line ${line}: "${t}" is not a valid regex (${why})`)
+  }
+  let re: RE2JS
+  try {
+    re = RE2JS.compile(source)
+  } catch (error) {
+    if (!(error instanceof RE2JSException)) throw error
+    throw new InputError('sitemap-exclude', `line ${line}: "${t}" ${unsupported(error)}`)
+  }
+  return text => re.test(text)
 }
 
 export function parseExclude(text: string): ExcludePattern[] {
@@ -84,15 +118,7 @@ export function parseExclude(text: string): ExcludePattern[] {
     const t = line.trim()
     if (t === '' || t.startsWith('#')) return
     if (t.startsWith('re:')) {
-      try {
-        out.push({ text: t, regex: new RegExp(t.slice(3).trim()), withQuery: true })
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error)
-        throw new InputError(
-          'sitemap-exclude',
-          `line ${i + 1}: "${t}" is not a valid regex (${why})`
-        )
-      }
+      out.push({ text: t, matches: compileRegex(t.slice(3).trim(), t, i + 1), withQuery: true })
       return
     }
     if (!t.startsWith('/') && !t.startsWith('*'))
@@ -100,7 +126,8 @@ export function parseExclude(text: string): ExcludePattern[] {
         'sitemap-exclude',
         `line ${i + 1}: "${t}" is neither a path glob (starting with / or *, e.g. /tag/**) nor a regex (re:^/p/\\d+$)`
       )
-    out.push({ text: t, regex: globToRegExp(t), withQuery: false })
+    const glob = globToRegExp(t)
+    out.push({ text: t, matches: path => glob.testExact(path), withQuery: false })
   })
   return out
 }
@@ -110,10 +137,10 @@ export function isExcluded(patterns: readonly ExcludePattern[], pathAndQuery: st
   if (patterns.length === 0) return false
   const q = pathAndQuery.indexOf('?')
   const pathOnly = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q)
-  return patterns.some(p => p.regex.test(p.withQuery ? pathAndQuery : pathOnly))
+  return patterns.some(p => p.matches(p.withQuery ? pathAndQuery : pathOnly))
 }
 
-function sitemapSource(text: string, base: URL, workspace: string): SitemapSource {
+function sitemapSource(text: string, base: URL, ctx: PathContext): SitemapSource {
   const isUrl = /^https?:\/\//i.test(text) || (text.startsWith('/') && !text.startsWith('//'))
   if (isUrl) {
     try {
@@ -128,14 +155,14 @@ function sitemapSource(text: string, base: URL, workspace: string): SitemapSourc
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.startsWith('//'))
     throw new InputError('sitemap', `"${text}" is not a path on the deployment or a workspace file`)
   const rel = text.startsWith('file:') ? text.slice(5) : text
-  const file = path.resolve(workspace, rel)
+  const file = containedPath('sitemap', rel, ctx)
   let isFile = false
   try {
     isFile = statSync(file).isFile()
   } catch {
     throw new InputError(
       'sitemap',
-      `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${workspace})`
+      `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${ctx.workspace})`
     )
   }
   if (!isFile) throw new InputError('sitemap', `"${text}" is a directory, not a sitemap file`)
@@ -176,7 +203,7 @@ function parseMaxRps(text: string): number | undefined {
 }
 
 /** Parses the inputs for long lists. Throws InputError naming the input. */
-export function parseScaleSettings(raw: Raw, base: URL, workspace: string): ScaleSettings {
+export function parseScaleSettings(raw: Raw, base: URL, ctx: PathContext): ScaleSettings {
   const sitemapText = get(raw, 'sitemap')
   const excludeText = get(raw, 'sitemap-exclude')
   const limitText = get(raw, 'sitemap-limit')
@@ -198,7 +225,7 @@ export function parseScaleSettings(raw: Raw, base: URL, workspace: string): Scal
   const shard = parseShard(get(raw, 'shard'))
   return {
     ...(sitemapText !== ''
-      ? { sitemap: { source: sitemapSource(sitemapText, base, workspace), exclude, limit } }
+      ? { sitemap: { source: sitemapSource(sitemapText, base, ctx), exclude, limit } }
       : {}),
     ...(maxRps !== undefined ? { maxRps } : {}),
     ...(shard ? { shard } : {})

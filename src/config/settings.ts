@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { LineCounter, parse as parseYaml, YAMLParseError } from 'yaml'
 import { InputError } from '../errors.js'
 import { DURATION_HELP, parseDuration } from './duration.js'
 import {
   checkDuplicates,
   checkHeader,
   EndpointsError,
-  HEADER_NAME,
+  headerValueProblem,
+  keyHeaderProblem,
   parseEndpoints,
+  VERSION_OVERRIDE_HEADER,
   type EndpointSpec
 } from './endpoints.js'
 import { expectSchema, type Expect } from './expect.js'
 import { firstIssue } from './issues.js'
+import { containedPath } from './paths.js'
 import { isLoopback, normalizeBaseUrl } from './url.js'
 import { parsePhaseSettings, PHASE_INPUTS, type PhaseSettings } from './phases.js'
 import { parseScaleSettings, SCALE_DEFAULTS, type ScaleSettings } from './scale.js'
@@ -179,12 +182,81 @@ export function endpointsDoc(name: string, text: string): unknown {
   return yamlDoc(name, text)
 }
 
+/**
+ * The yaml library's messages that repeat nothing of the document. The others interpolate a
+ * tag, an escape, a directive or a scalar the user wrote, so they are told by their code.
+ */
+const YAML_PLAIN_MESSAGES = [
+  /^(?:An alias node must not specify any properties|Alias cannot be an empty string|Anchor cannot be an empty string|(?:Alias|Anchor) ending in : is ambiguous)$/,
+  /^All (?:sequence|mapping) items must start at the same column$/,
+  /^(?:A block sequence may not be used as an implicit map key|Nested mappings are not allowed in compact mappings)$/,
+  /^Map keys must be unique$/,
+  /^Missing closing ['"]quote$/,
+  /^(?:Block collection cannot start on same line with directives-end marker|Comments must be separated from other tokens by white space characters|Implicit map keys need to be followed by map values|Missing directives-end(?:\/doc-start)? indicator line|Sequence item without - indicator|Tags and anchors must be separated from the next token by white space)$/,
+  /^Missing (?:,|, or :|space after :) (?:between|in) (?:flow map|flow sequence|flow collection)(?: items)?$/,
+  /^Implicit keys (?:of flow sequence pairs )?need to be on a single line$/,
+  /^A node can have at most one (?:anchor|tag)$/,
+  /^Source contains multiple documents/,
+  /^Tabs are not allowed as indentation$/,
+  /^Unexpected (?:,|empty item) in (?:flow map|flow sequence|flow collection)$/,
+  /^Unexpected (?:[a-z-]+ token|[a-z-]+ at node end|[-?:,[\]{}] in (?:flow map|flow sequence|collection))$/,
+  /^Expected a flow scalar value, but found: [a-z-]+$/,
+  /^Unsupported token [a-z-]+$/,
+  /^Flow (?:map|sequence)(?: in block collection must be sufficiently indented and| must) end with a [}\]]$/,
+  /^(?:Flow end indicator should be more indented than parent|Block scalar values in collections must be indented|Block scalars with more-indented leading empty lines must use an explicit indentation indicator|Block scalar lines must not be less indented than their (?:explicit indentation indicator|first line)|Block collections are not allowed within flow collections|Unexpected doc-end without preceding document|Verbatim tags must end with a >|With simple keys, collection cannot be used as a key value)$/,
+  /^The : indicator must be at most 1024 chars after the start of an implicit (?:flow sequence key|block mapping key)$/
+]
+
+const YAML_CODES: Record<string, string> = {
+  BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+  BAD_SCALAR_START: 'a plain value cannot start with this character; quote it',
+  BAD_PROP_ORDER: 'anchors and tags must come after the indicator',
+  BAD_COLLECTION_TYPE: 'a tag does not fit the kind of collection it is on',
+  BAD_DIRECTIVE: 'an unknown or unsupported % directive',
+  TAG_RESOLVE_FAILED: 'an unknown !tag',
+  BAD_INDENT: 'bad indentation',
+  UNEXPECTED_TOKEN: 'unexpected text',
+  MISSING_CHAR: 'a character is missing',
+  DUPLICATE_KEY: 'Map keys must be unique',
+  KEY_OVER_1024_CHARS: 'an implicit key is longer than 1024 characters'
+}
+
+/**
+ * One line for a YAML error, with where it is (`at line 3, column 5`) and never a code frame or
+ * any other piece of the document: it may be a file with secrets in it.
+ */
+function yamlProblem(error: unknown, lines: LineCounter): string {
+  if (!(error instanceof YAMLParseError)) {
+    const message = error instanceof Error ? error.message : ''
+    if (/^Excessive alias count/.test(message)) return 'too many aliases'
+    if (/^Unresolved alias/.test(message)) return 'an alias names an anchor not set before it'
+    return 'it cannot be read'
+  }
+  const raw = error.message.split('\n')[0]!.trim()
+  let text = YAML_PLAIN_MESSAGES.some(re => re.test(raw))
+    ? raw
+    : (YAML_CODES[error.code] ?? error.code.toLowerCase().replace(/_/g, ' '))
+  text = text.charAt(0).toLowerCase() + text.slice(1)
+  const at = error.pos[0]
+  if (typeof at === 'number' && at >= 0) {
+    const { line, col } = lines.linePos(at)
+    text += ` at line ${line}, column ${col}`
+  }
+  return text
+}
+
 function yamlDoc(name: string, text: string): unknown {
+  const lineCounter = new LineCounter()
   try {
-    return parseYaml(text, { prettyErrors: false, uniqueKeys: true })
+    // logLevel error: the library would print its warnings (they quote the document) itself.
+    return parseYaml(text, {
+      prettyErrors: false,
+      uniqueKeys: true,
+      lineCounter,
+      logLevel: 'error'
+    })
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new InputError(name, `is not valid YAML or JSON: ${detail}`)
+    throw new InputError(name, `is not valid YAML or JSON: ${yamlProblem(error, lineCounter)}`)
   }
 }
 
@@ -223,7 +295,7 @@ function loadEndpoints(
 }
 
 function readEndpointsFile(file: string, ctx: SettingsContext): unknown {
-  const full = path.resolve(ctx.workspace, file)
+  const full = containedPath('endpoints-file', file, ctx)
   let text: string
   try {
     text = readFileSync(full, 'utf8')
@@ -261,6 +333,8 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
 
   if (apiKey && /[\r\n\0]/.test(apiKey))
     throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line')
+  const keyProblem = apiKey && headerValueProblem(apiKey)
+  if (keyProblem) throw new InputError('api-key', `${keyProblem}; a key is printable ASCII`)
   if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
     throw new InputError(
       'url',
@@ -268,8 +342,8 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     )
   }
   const apiKeyHeader = value(raw, 'api-key-header')
-  if (!HEADER_NAME.test(apiKeyHeader))
-    throw new InputError('api-key-header', `"${apiKeyHeader}" is not a valid header name`)
+  const keyHeader = keyHeaderProblem(apiKeyHeader)
+  if (keyHeader) throw new InputError('api-key-header', keyHeader)
 
   const headers = parseHeaderLines(raw.headers ?? '')
   if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !isLoopback(base.hostname)) {
@@ -301,8 +375,16 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   if (file !== '')
     endpoints.push(...loadEndpoints('endpoints-file', readEndpointsFile(file, ctx), base))
   checkDuplicates(endpoints)
-  const scale = parseScaleSettings(raw, base, ctx.workspace)
+  const scale = parseScaleSettings(raw, base, ctx)
   const phases = parsePhaseSettings(raw, base)
+  const overridden = Object.keys(headers).find(
+    h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase()
+  )
+  if (phases.versionOverride && overridden)
+    throw new InputError(
+      'headers',
+      `sets ${overridden}, which also carries version-override; set one of them`
+    )
   // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
   // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
   if (endpoints.length === 0 && !scale.sitemap && !phases.metrics && !phases.waitFor) {
@@ -315,7 +397,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   const reportText = raw['report-file']?.trim() ?? ''
   const reportFile =
     reportText !== ''
-      ? path.resolve(ctx.workspace, reportText)
+      ? containedPath('report-file', reportText, ctx, { tmpdirWithoutRunnerTemp: true })
       : path.join(ctx.runnerTemp || tmpdir(), 'cache-warm-report.json')
 
   const githubToken = raw['github-token']?.trim() || undefined

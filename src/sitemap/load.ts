@@ -41,7 +41,7 @@ export interface SitemapLoad {
   readonly excluded: number
   /** Already listed in endpoints, or twice in the sitemap. */
   readonly duplicates: number
-  /** Empty, too long, or not a URL. */
+  /** Empty, too long, not a URL, or carrying user:password@. */
   readonly invalid: number
   /** True when reading stopped at sitemap-limit with more URLs left. */
   readonly limited: boolean
@@ -105,6 +105,11 @@ async function openUrl(
       } catch {
         throw new FetchError(`answered ${status} with a bad Location`)
       }
+      // Node's http.request would turn user:password@ into an Authorization header.
+      if (next.username || next.password)
+        throw new FetchError(
+          `answered ${status} with a Location that carries user:password@; not followed`
+        )
       if (next.origin !== url.origin)
         throw new FetchError(
           `redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`
@@ -192,6 +197,23 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
   let limited = false
   let rootError: string | undefined
   let notRead = 0
+  /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
+  let withUserinfo = 0
+  const parseLoc = (loc: string): URL | undefined => {
+    let url: URL
+    try {
+      url = new URL(loc)
+    } catch {
+      counts.invalid++
+      return undefined
+    }
+    if (url.username || url.password) {
+      counts.invalid++
+      withUserinfo++
+      return undefined
+    }
+    return url
+  }
 
   const queue: { readonly where: string; readonly depth: number }[] = [
     { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
@@ -199,13 +221,8 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
 
   const take = (entry: SitemapEntry): void => {
     counts.urls++
-    let url: URL
-    try {
-      url = new URL(entry.loc)
-    } catch {
-      counts.invalid++
-      return
-    }
+    const url = parseLoc(entry.loc)
+    if (!url) return
     if (url.origin !== settings.origin) {
       counts.otherOrigin++
       otherOriginExample ??= url.origin
@@ -252,13 +269,8 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
         if (extractor.kind === 'urlset') for (const e of entries) take(e)
         else
           for (const e of entries) {
-            let child: URL
-            try {
-              child = new URL(e.loc)
-            } catch {
-              counts.invalid++
-              continue
-            }
+            const child = parseLoc(e.loc)
+            if (!child) continue
             if (child.origin !== settings.origin) {
               counts.otherOrigin++
               otherOriginExample ??= child.origin
@@ -290,6 +302,8 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
       deps.log?.(`Sitemap ${label}: ${why}`)
     }
   }
+  if (withUserinfo > 0)
+    problems.push(`${withUserinfo} URL(s) carried user:password@ and were skipped`)
   if (notRead > 0)
     problems.push(
       `${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`
