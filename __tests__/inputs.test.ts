@@ -50,13 +50,14 @@ describe('readInputs', () => {
 })
 
 describe('rawSecrets', () => {
-  it('finds the key and every header value before anything is validated', () => {
+  it('finds the key and every secret header value before anything is validated', () => {
     expect(
       rawSecrets({
         'api-key': `  ${KEY}  `,
-        headers: 'Authorization: Bearer abc\r\nX-Tenant:  acme  \nBad Name: still-secret'
+        headers:
+          'Authorization: Bearer abc\r\nX-Tenant:  acme  \nBad Name: still-secret\nBad Token Name: t0k'
       })
-    ).toEqual([KEY, 'Bearer abc', 'acme', 'still-secret'])
+    ).toEqual([KEY, 'Bearer abc', 't0k'])
   })
 
   it('finds a key that the settings would reject', () => {

@@ -370,11 +370,10 @@ function whyNothing(load: SitemapLoad, origin: string): string {
   const { otherOrigin, excluded, invalid, problems } = load
   const skipped = otherOrigin + excluded + invalid
   if (skipped === 0) {
-    if (problems.length > 0)
-      return `no URL could be read, every child sitemap failed (${problems.length} problem(s))`
+    if (problems.length > 0) return `no URL could be read (${problems.join('; ')})`
     return `the sitemap lists no URL (an empty urlset)`
   }
-  const also = problems.length > 0 ? `, and ${problems.length} child sitemap(s) failed` : ''
+  const also = problems.length > 0 ? `; also: ${problems.join('; ')}` : ''
   if (otherOrigin === skipped)
     return `every URL is on another origin than ${origin} (e.g. ${load.otherOriginExample}), so none was added${also}`
   if (excluded === skipped) return `all ${excluded} URL(s) are excluded by sitemap-exclude${also}`

@@ -193,18 +193,20 @@ describe('a healthy deploy (WARMUP_ENABLED=true)', () => {
 describe('warm-up disabled on the deploy (no WARMUP_ENABLED): 403', () => {
   const worker = useWorker()
 
-  it('is a warning while warmup-trigger-required is false', async () => {
+  // A 403 cannot be told from a refused key, so it fails the step whether the trigger is
+  // required or not; the words say both possibilities.
+  it('fails the step even while warmup-trigger-required is false', async () => {
     const run = await runAction(
       inputs(worker(), { 'warmup-trigger': `POST ${WARMUP}`, 'warmup-trigger-required': 'false' })
     )
 
-    expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ result: 'passed', warmed: String(COUNT) })
-    expect(phases(run)).toMatchObject({ trigger: 'warning', warm: 'passed' })
+    expect(run.code).toBe(1)
+    expect(run.outputs).toMatchObject({ result: 'failed', warmed: String(COUNT) })
+    expect(phases(run)).toMatchObject({ trigger: 'failed', warm: 'passed' })
     expect(run.report?.trigger).toMatchObject({ ok: false, status: 403, required: false })
-    expect(run.summary).toMatch(/warm-up route refused \(403\)/)
+    expect(run.summary).toMatch(/returned 403 \(forbidden\)/)
+    expect(run.summary).toContain('warm-up is disabled on this deployment')
     expect(run.summary).toContain('WARMUP_ENABLED is not')
-    expect(annotations(run, 'warning').join('\n')).toMatch(/warm-up route refused \(403\)/)
   })
 
   it('fails the step when warmup-trigger-required is true', async () => {
@@ -218,7 +220,7 @@ describe('warm-up disabled on the deploy (no WARMUP_ENABLED): 403', () => {
     expect(phases(run).trigger).toBe('failed')
     expect(run.report?.trigger).toMatchObject({ ok: false, status: 403, required: true })
     expect(run.summary).toMatch(/trigger failed/)
-    expect(run.summary).toMatch(/warm-up route refused \(403\)/)
+    expect(run.summary).toMatch(/returned 403 \(forbidden\)/)
   })
 })
 

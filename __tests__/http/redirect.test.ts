@@ -242,3 +242,31 @@ describe('sendFollowing (two local servers)', () => {
     ).rejects.toBeInstanceOf(NetworkError)
   })
 })
+
+describe('sendFollowing: a Location with user:password@ (local server)', () => {
+  let server: LocalServer | undefined
+  afterEach(async () => {
+    await server?.close()
+    server = undefined
+  })
+
+  it('is not followed, so the credentials never come back as an Authorization header', async () => {
+    server = await startServer((req, res) => {
+      if (req.url === '/start') {
+        const port = new URL(server!.origin).port
+        res.writeHead(302, { Location: `http://admin:hunter2@127.0.0.1:${port}/inside` })
+        res.end()
+      } else res.end('inside')
+    })
+
+    const res = await sendFollowing(
+      { method: 'GET', url: `${server.origin}/start`, headers: KEY },
+      OPTS
+    )
+
+    expect(res.blockedRedirect?.why).toBe('userinfo')
+    expect(res.blockedRedirect?.location).not.toContain('hunter2')
+    expect(server.requests.map(r => r.url)).toEqual(['/start'])
+    expect(server.requests.some(r => r.headers.authorization !== undefined)).toBe(false)
+  })
+})

@@ -10,7 +10,7 @@ export interface FollowedResponse extends HttpResponse {
   /** Set when a redirect was not followed; the answer is then the redirect itself. */
   readonly blockedRedirect?: {
     readonly location: string
-    readonly why: 'other-origin' | 'scheme' | 'too-many' | 'bad-location'
+    readonly why: 'other-origin' | 'scheme' | 'too-many' | 'bad-location' | 'userinfo'
   }
 }
 
@@ -53,6 +53,9 @@ export async function sendFollowing(
     if (next.protocol !== 'http:' && next.protocol !== 'https:')
       return done('scheme', `${next.protocol}…`)
     if (next.origin !== origin) return done('other-origin', `${next.origin}${next.pathname}`)
+    // Node turns user:password@ into an Authorization header: never send the server's own
+    // credentials back, and never show them.
+    if (next.username || next.password) return done('userinfo', `${next.origin}${next.pathname}`)
     if (hop >= MAX_REDIRECTS) return done('too-many', next.href)
     next.hash = ''
     const toGet =

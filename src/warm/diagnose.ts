@@ -126,6 +126,11 @@ export function diagnoseRedirect(res: FollowedResponse, ctx: DiagnoseContext): D
         reason: `${line} to a ${blocked.location} URL; not followed`,
         cause: 'redirect-scheme'
       }
+    case 'userinfo':
+      return {
+        reason: `${line} to ${blocked.location} with user:password@ in the URL; not followed (it would be sent as an Authorization header)`,
+        cause: 'redirect-userinfo'
+      }
     case 'too-many':
       return {
         reason: `${line} more than ${MAX_REDIRECTS} times; stopped (a redirect loop?)`,
