@@ -38,7 +38,7 @@ Options (the action's inputs, same names and defaults):
   --dry-run                 print the plan, send nothing
   --report-file FILE        write the JSON report here
 
-Phases around warming (see the README):
+Phases around warming (see docs/phases.md):
   --wait-for PATH           poll PATH until 2xx before warming (e.g. /health)
   --wait-for-version CHECK  path=value, header:Name=value or plain text the new version shows
   --wait-timeout DURATION   default 2m
