@@ -242,7 +242,9 @@ describe('scaleShown and describeValue', () => {
   it('describes a value without ever stringifying a whole (deep) document', () => {
     expect(describeValue(deepArray())).toBe('a list')
     expect(describeValue(deepObject())).toBe('an object')
-    expect(describeValue('x'.repeat(100))).toBe(`"${'x'.repeat(37)}..."`)
+    // Never cut: a cut could leave part of a secret that redaction no longer recognises.
+    expect(describeValue('x'.repeat(100))).toBe('a 100-character string')
+    expect(describeValue('x'.repeat(40))).toBe(`"${'x'.repeat(40)}"`)
     expect(describeValue(undefined)).toBe('nothing')
     expect(describeValue(null)).toBe('null')
   })

@@ -41,10 +41,9 @@ export function describeValue(raw: unknown): string {
   if (raw === undefined) return 'nothing'
   if (Array.isArray(raw)) return 'a list'
   if (raw !== null && typeof raw === 'object') return 'an object'
-  if (typeof raw === 'string') {
-    const one = raw.length > 40 ? `${raw.slice(0, 37)}...` : raw
-    return JSON.stringify(one)
-  }
+  // Shown whole or not at all: a cut could leave part of a secret the redactor no longer sees.
+  if (typeof raw === 'string')
+    return raw.length > 40 ? `a ${raw.length}-character string` : JSON.stringify(raw)
   return String(raw)
 }
 

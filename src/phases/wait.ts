@@ -24,7 +24,7 @@ export function versionMatches(
       if (!parsed.ok) return { ok: false, seen: 'an answer that is not JSON' }
       const { found, value } = getPath(parsed.doc, check.path)
       if (!found) return { ok: false, seen: `no ${check.path} field` }
-      const text = typeof value === 'string' ? value : JSON.stringify(value)
+      const text = typeof value === 'string' ? value : jsonText(value)
       return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` }
     }
     case 'text':
@@ -89,5 +89,14 @@ export async function waitForReady(target: Target, ctx: PhaseContext): Promise<W
     ...(lastAnswer ? { lastAnswer } : {}),
     ...(versionSeen ? { versionSeen } : {}),
     message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
+  }
+}
+
+/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return '\u0000unserializable'
   }
 }
