@@ -286,3 +286,30 @@ describe('clip: redact, then cut', () => {
     expect(said).toBe(`bad key ${REDACTED}, try again`)
   })
 })
+
+describe('Redactor, a secret split by whitespace', () => {
+  const key = 'sk_live_0123456789abcdef'
+  const r = new Redactor([key])
+
+  it.each([
+    `bad key sk_live_01234 56789abcdef, try again`,
+    `bad key sk_live_01234\n    56789abcdef, try again`,
+    `bad key s k _ l i v e _ 0 1 2 3 4 5 6 7 8 9 a b c d e f, try again`
+  ])('%j', text => {
+    expect(r.redact(text)).toBe(`bad key ${REDACTED}, try again`)
+  })
+
+  it('keeps the spaces a secret has, and leaves short secrets to exact matches', () => {
+    expect(new Redactor(['pass phrase 42x']).redact('a pass\tphrase  42x b')).toBe(
+      `a ${REDACTED} b`
+    )
+    expect(new Redactor(['ab1']).redact('a b 1')).toBe('a b 1')
+  })
+
+  it('matches in linear time on hostile text', () => {
+    const text = `${'s k _ l i v e _ 0 1 2 3 '.repeat(20_000)}!`
+    const started = Date.now()
+    r.redact(text)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})

@@ -133,7 +133,7 @@ async function findings(text: string, path: string): Promise<string[]> {
   try {
     found = lint(text, path)
   } catch (error) {
-    if (!(error instanceof WebAssembly.RuntimeError)) throw error
+    if (!(error instanceof Error && error.name === 'RuntimeError')) throw error
     lint = await createLinter()
     found = lint(text, path)
   }

@@ -181,8 +181,35 @@ const STRUCTURAL = new Set([
 ])
 const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'])
 
+/** Secrets shorter than this are not matched across whitespace (too many false matches). */
+const MIN_SPACED = 8
+
+/**
+ * A pattern for a secret that the server split with whitespace (`sk_live_ab\n    cd12`), which
+ * the action's own collapsing then shows as `sk_live_ab cd12`. Linear: between two non-space
+ * characters `\s*`, a run of whitespace in the secret itself `\s+`, never both side by side.
+ */
+function spacedPattern(secret: string): RegExp | undefined {
+  const parts = secret.trim().split(/(\s+)/)
+  let source = ''
+  for (const part of parts) {
+    if (part === '') continue
+    if (/^\s+$/.test(part)) source += '\\s+'
+    else
+      source +=
+        (source !== '' && !source.endsWith('\\s+') ? '\\s*' : '') +
+        [...part].map(ch => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s*')
+  }
+  try {
+    return source ? new RegExp(source, 'g') : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export class Redactor {
   private values: string[] = []
+  private spaced: RegExp[] = []
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s)
@@ -192,6 +219,10 @@ export class Redactor {
     if (!secret) return
     const known = new Set(this.values)
     for (const form of secretForms(secret)) if (!known.has(form)) this.values.push(form)
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      const pattern = form.trim().length >= MIN_SPACED ? spacedPattern(form) : undefined
+      if (pattern) this.spaced.push(pattern)
+    }
     // Longest first, so a secret that contains another is replaced whole.
     this.values.sort((a, b) => b.length - a.length)
   }
@@ -209,6 +240,8 @@ export class Redactor {
       // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
       // form when the secret is not there is most of the peak memory at the end of a run.
       for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED)
+      // A secret the server split with whitespace, whole again once the whitespace is read past.
+      if (/\s/.test(out)) for (const p of this.spaced) out = out.replace(p, REDACTED)
       return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out
     } catch {
       return REDACTED

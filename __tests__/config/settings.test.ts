@@ -637,3 +637,26 @@ describe('every input mistake', () => {
     }
   )
 })
+
+describe('secrets are printable ASCII', () => {
+  const base = { url: 'https://w.example.com', endpoints: '- /a' }
+  it('refuses a latin1 key, whose bytes servers read differently, without showing it', () => {
+    expect(() =>
+      parseSettings({ ...base, 'api-key': 'sk_live_café_7f3a' }, { workspace: '/tmp' })
+    ).toThrow(
+      'api-key: contains a character outside printable ASCII (position 12, U+00E9); a secret must be printable ASCII, which every server reads the same way'
+    )
+  })
+  it('refuses it in a secret header too, but keeps latin1 in an ordinary one', () => {
+    expect(() =>
+      parseSettings({ ...base, headers: 'X-Auth-Token: tök' }, { workspace: '/tmp' })
+    ).toThrow(
+      /^headers: line 1: the value of X-Auth-Token contains a character outside printable ASCII \(position 2, U\+00F6\)/
+    )
+    expect(
+      parseSettings({ ...base, headers: 'X-Greeting: café' }, { workspace: '/tmp' }).headers
+    ).toEqual({
+      'X-Greeting': 'café'
+    })
+  })
+})

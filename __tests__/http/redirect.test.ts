@@ -56,7 +56,7 @@ describe('sendFollowing: same-origin redirects', () => {
     const res = await sendFollowing({ method: 'GET', url: `${API}/loop`, headers: {} }, OPTS)
     expect(res.status).toBe(302)
     expect(res.redirects).toBe(MAX_REDIRECTS)
-    expect(res.blockedRedirect).toEqual({ why: 'too-many', location: `${API}/loop` })
+    expect(res.blockedRedirect).toEqual({ why: 'too-many', location: API })
   })
 
   it.each([301, 302])('turns POST into GET on %d as browsers do', async status => {
@@ -109,7 +109,7 @@ describe('sendFollowing: redirects that are not followed', () => {
     expect(res.status).toBe(302)
     expect(res.blockedRedirect).toEqual({
       why: 'other-origin',
-      location: 'https://evil.example.net/steal'
+      location: 'https://evil.example.net'
     })
     expect(res.finalUrl).toBe(`${API}/data`)
   })
@@ -268,5 +268,20 @@ describe('sendFollowing: a Location with user:password@ (local server)', () => {
     expect(res.blockedRedirect?.location).not.toContain('hunter2')
     expect(server.requests.map(r => r.url)).toEqual(['/start'])
     expect(server.requests.some(r => r.headers.authorization !== undefined)).toBe(false)
+  })
+})
+
+describe('sendFollowing: where a refused redirect pointed is shown as its origin only', () => {
+  it.each([
+    [
+      'https://evil.example.net/steal/sk_live_ab#cd?k=x',
+      'other-origin',
+      'https://evil.example.net'
+    ],
+    ['https://u:sk_live_ab%23cd@api.example.com/in', 'userinfo', API]
+  ])('%s', async (location, why, shown) => {
+    nock(API).get('/data').reply(302, '', { Location: location })
+    const res = await sendFollowing({ method: 'GET', url: `${API}/data`, headers: KEY }, OPTS)
+    expect(res.blockedRedirect).toEqual({ why, location: shown })
   })
 })

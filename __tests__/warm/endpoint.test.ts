@@ -521,7 +521,7 @@ describe('warmEndpoint', () => {
     const r = await warm({ endpoints: '- /a', 'api-key': KEY }, '/a')
 
     expect(r).toMatchObject({ outcome: 'failed', status: 302, cause: 'redirect-other-origin' })
-    expect(r.reason).toContain('https://evil.example.net/a')
+    expect(r.reason).toContain('to https://evil.example.net;')
     expect(r.reason).toContain('key withheld')
   })
 

@@ -194,3 +194,14 @@ describe('saysItFailed and placeholderSign', () => {
     expect(placeholderSign([])).toBeUndefined()
   })
 })
+
+describe('a JSend status that says it failed', () => {
+  it.each(['error', 'fail', 'Failed', 'failure'])('status %j fails', status => {
+    expect(saysItFailed({ status, message: 'x' }, undefined)).toBe(
+      `the answer says it failed: \`status\` is ${JSON.stringify(status)}, message "x"`
+    )
+  })
+  it.each(['ok', 'success', 'healthy', 200])('status %j does not', status => {
+    expect(saysItFailed({ status }, undefined)).toBeUndefined()
+  })
+})

@@ -3,6 +3,7 @@ import { expectSchema, type Expect } from './expect.js'
 import { firstIssue, formatPath, shownKey } from './issues.js'
 import { joinUrl } from './url.js'
 import { InputError } from '../errors.js'
+import { isSecretHeader } from '../secrets.js'
 
 export const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const
 export type Priority = (typeof PRIORITIES)[number]
@@ -105,6 +106,21 @@ export function headerValueProblem(value: string): string | undefined {
   return at && `contains a character an HTTP header cannot carry (${at})`
 }
 
+/**
+ * Why a secret (the key, a secret header's value) cannot be sent as it is: beyond printable
+ * ASCII, servers read header bytes differently (latin1 or UTF-8), so the key would not arrive
+ * as written and its echo would come back in a form no redaction can predict.
+ */
+export function secretValueProblem(value: string): string | undefined {
+  const problem = headerValueProblem(value)
+  if (problem) return problem
+  const at = firstBad(value, c => c >= 0x20 && c <= 0x7e)
+  return (
+    at &&
+    `contains a character outside printable ASCII (${at}); a secret must be printable ASCII, which every server reads the same way`
+  )
+}
+
 /** Why `name` is not a header name, without echoing it; undefined when it is one. */
 export function headerNameProblem(name: string): string | undefined {
   if (HEADER_NAME.test(name)) return undefined
@@ -130,7 +146,9 @@ export function checkHeader(name: string, value: string): string | undefined {
   if (FRAMING_HEADERS.has(name.toLowerCase()))
     return `the ${name} header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out`
   if (/[\r\n\0]/.test(value)) return `the value of ${name} contains a line break or NUL`
-  const problem = headerValueProblem(value)
+  const problem = isSecretHeader(name, value)
+    ? secretValueProblem(value)
+    : headerValueProblem(value)
   if (problem) return `the value of ${name} ${problem}`
   return undefined
 }

@@ -8,7 +8,7 @@ import {
   checkDuplicates,
   checkHeader,
   EndpointsError,
-  headerValueProblem,
+  secretValueProblem,
   keyHeaderProblem,
   parseEndpoints,
   VERSION_OVERRIDE_HEADER,
@@ -333,8 +333,14 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
 
   if (apiKey && /[\r\n\0]/.test(apiKey))
     throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line')
-  const keyProblem = apiKey && headerValueProblem(apiKey)
-  if (keyProblem) throw new InputError('api-key', `${keyProblem}; a key is printable ASCII`)
+  const keyProblem = apiKey && secretValueProblem(apiKey)
+  if (keyProblem)
+    throw new InputError(
+      'api-key',
+      keyProblem.includes('printable ASCII')
+        ? keyProblem
+        : `${keyProblem}; a key is printable ASCII`
+    )
   if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
     throw new InputError(
       'url',

@@ -52,11 +52,13 @@ export async function sendFollowing(
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:')
       return done('scheme', `${next.protocol}…`)
-    if (next.origin !== origin) return done('other-origin', `${next.origin}${next.pathname}`)
+    // Where it pointed is shown as its origin only: a hostile Location carries the key in its
+    // path or query, and the URL parser cuts a key at "?" or "#" into pieces no redaction sees.
+    if (next.origin !== origin) return done('other-origin', next.origin)
     // Node turns user:password@ into an Authorization header: never send the server's own
     // credentials back, and never show them.
-    if (next.username || next.password) return done('userinfo', `${next.origin}${next.pathname}`)
-    if (hop >= MAX_REDIRECTS) return done('too-many', next.href)
+    if (next.username || next.password) return done('userinfo', next.origin)
+    if (hop >= MAX_REDIRECTS) return done('too-many', next.origin)
     next.hash = ''
     const toGet =
       res.status === 303 ||

@@ -79,11 +79,14 @@ export function checkJson(
 }
 
 /** The top-level fields by which an answer says it failed, and what says so. */
-const SAID_FAILED = ['success', 'ok', 'error'] as const
+const SAID_FAILED = ['success', 'ok', 'error', 'status'] as const
+/** `status` words that mean failure (JSend's `fail` and `error`, and their kin). */
+const FAILED_STATUS = new Set(['error', 'fail', 'failed', 'failure'])
 
 /**
  * Whether a JSON answer says, at its top level, that it failed: `success: false`, `ok: false`,
- * or an `error` that is not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
+ * `status` "error", "fail", "failed" or "failure" (JSend's convention), or an `error` that is
+ * not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
  * any of these fields itself has taken charge of them (it may expect `success: false`): the
  * rule is off for it.
  */
@@ -111,6 +114,14 @@ export function saysItFailed(
             ? (v as { message: string }).message
             : undefined
       return `the answer says it failed: \`error\` is ${said !== undefined ? show(said, redact) : show(v, redact)}`
+    }
+    if (field === 'status') {
+      if (typeof v === 'string' && FAILED_STATUS.has(v.trim().toLowerCase())) {
+        const message =
+          typeof top.message === 'string' ? `, message ${show(top.message, redact)}` : ''
+        return `the answer says it failed: \`status\` is ${show(v, redact)}${message}`
+      }
+      continue
     }
     if (v === false) {
       const message =
