@@ -31611,14 +31611,16 @@ async function sendFollowing(req, opts) {
         }
         if (next.protocol !== 'http:' && next.protocol !== 'https:')
             return done('scheme', `${next.protocol}…`);
+        // Where it pointed is shown as its origin only: a hostile Location carries the key in its
+        // path or query, and the URL parser cuts a key at "?" or "#" into pieces no redaction sees.
         if (next.origin !== origin)
-            return done('other-origin', `${next.origin}${next.pathname}`);
+            return done('other-origin', next.origin);
         // Node turns user:password@ into an Authorization header: never send the server's own
         // credentials back, and never show them.
         if (next.username || next.password)
-            return done('userinfo', `${next.origin}${next.pathname}`);
+            return done('userinfo', next.origin);
         if (hop >= MAX_REDIRECTS)
-            return done('too-many', next.href);
+            return done('too-many', next.origin);
         next.hash = '';
         const toGet = res.status === 303 ||
             ((res.status === 301 || res.status === 302) && current.method === 'POST');
@@ -31848,8 +31850,36 @@ const STRUCTURAL = new Set([
     'op'
 ]);
 const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics']);
+/** Secrets shorter than this are not matched across whitespace (too many false matches). */
+const MIN_SPACED = 8;
+/**
+ * A pattern for a secret that the server split with whitespace (`sk_live_ab\n    cd12`), which
+ * the action's own collapsing then shows as `sk_live_ab cd12`. Linear: between two non-space
+ * characters `\s*`, a run of whitespace in the secret itself `\s+`, never both side by side.
+ */
+function spacedPattern(secret) {
+    const parts = secret.trim().split(/(\s+)/);
+    let source = '';
+    for (const part of parts) {
+        if (part === '')
+            continue;
+        if (/^\s+$/.test(part))
+            source += '\\s+';
+        else
+            source +=
+                (source !== '' && !source.endsWith('\\s+') ? '\\s*' : '') +
+                    [...part].map(ch => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s*');
+    }
+    try {
+        return source ? new RegExp(source, 'g') : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 class Redactor {
     values = [];
+    spaced = [];
     constructor(secrets = []) {
         for (const s of secrets)
             this.add(s);
@@ -31861,6 +31891,11 @@ class Redactor {
         for (const form of secretForms(secret))
             if (!known.has(form))
                 this.values.push(form);
+        for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+            const pattern = form.trim().length >= MIN_SPACED ? spacedPattern(form) : undefined;
+            if (pattern)
+                this.spaced.push(pattern);
+        }
         // Longest first, so a secret that contains another is replaced whole.
         this.values.sort((a, b) => b.length - a.length);
     }
@@ -31879,6 +31914,10 @@ class Redactor {
             for (const v of this.values)
                 if (out.includes(v))
                     out = out.split(v).join(REDACTED);
+            // A secret the server split with whitespace, whole again once the whitespace is read past.
+            if (/\s/.test(out))
+                for (const p of this.spaced)
+                    out = out.replace(p, REDACTED);
             return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
         }
         catch {
@@ -32127,10 +32166,13 @@ function checkJson(doc, checks, redact) {
     return failures;
 }
 /** The top-level fields by which an answer says it failed, and what says so. */
-const SAID_FAILED = ['success', 'ok', 'error'];
+const SAID_FAILED = ['success', 'ok', 'error', 'status'];
+/** `status` words that mean failure (JSend's `fail` and `error`, and their kin). */
+const FAILED_STATUS = new Set(['error', 'fail', 'failed', 'failure']);
 /**
  * Whether a JSON answer says, at its top level, that it failed: `success: false`, `ok: false`,
- * or an `error` that is not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
+ * `status` "error", "fail", "failed" or "failure" (JSend's convention), or an `error` that is
+ * not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
  * any of these fields itself has taken charge of them (it may expect `success: false`): the
  * rule is off for it.
  */
@@ -32155,6 +32197,13 @@ function saysItFailed(doc, checks, redact) {
                     ? v.message
                     : undefined;
             return `the answer says it failed: \`error\` is ${said !== undefined ? show(said, redact) : show(v, redact)}`;
+        }
+        if (field === 'status') {
+            if (typeof v === 'string' && FAILED_STATUS.has(v.trim().toLowerCase())) {
+                const message = typeof top.message === 'string' ? `, message ${show(top.message, redact)}` : '';
+                return `the answer says it failed: \`status\` is ${show(v, redact)}${message}`;
+            }
+            continue;
         }
         if (v === false) {
             const message = typeof top.message === 'string' ? `, message ${show(top.message, redact)}` : '';
@@ -32256,10 +32305,9 @@ function describeValue(raw) {
         return 'a list';
     if (raw !== null && typeof raw === 'object')
         return 'an object';
-    if (typeof raw === 'string') {
-        const one = raw.length > 40 ? `${raw.slice(0, 37)}...` : raw;
-        return JSON.stringify(one);
-    }
+    // Shown whole or not at all: a cut could leave part of a secret the redactor no longer sees.
+    if (typeof raw === 'string')
+        return raw.length > 40 ? `a ${raw.length}-character string` : JSON.stringify(raw);
     return String(raw);
 }
 /** The scale one value shows by itself: strictly between 0 and 1, or above 1 up to 100. */
@@ -42177,6 +42225,7 @@ function joinUrl(base, path) {
 
 
 
+
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -42250,6 +42299,19 @@ function headerValueProblem(value) {
     const at = firstBad(value, c => c === 9 || (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xff));
     return at && `contains a character an HTTP header cannot carry (${at})`;
 }
+/**
+ * Why a secret (the key, a secret header's value) cannot be sent as it is: beyond printable
+ * ASCII, servers read header bytes differently (latin1 or UTF-8), so the key would not arrive
+ * as written and its echo would come back in a form no redaction can predict.
+ */
+function secretValueProblem(value) {
+    const problem = headerValueProblem(value);
+    if (problem)
+        return problem;
+    const at = firstBad(value, c => c >= 0x20 && c <= 0x7e);
+    return (at &&
+        `contains a character outside printable ASCII (${at}); a secret must be printable ASCII, which every server reads the same way`);
+}
 /** Why `name` is not a header name, without echoing it; undefined when it is one. */
 function headerNameProblem(name) {
     if (HEADER_NAME.test(name))
@@ -42278,7 +42340,9 @@ function checkHeader(name, value) {
         return `the ${name} header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out`;
     if (/[\r\n\0]/.test(value))
         return `the value of ${name} contains a line break or NUL`;
-    const problem = headerValueProblem(value);
+    const problem = isSecretHeader(name, value)
+        ? secretValueProblem(value)
+        : headerValueProblem(value);
     if (problem)
         return `the value of ${name} ${problem}`;
     return undefined;
@@ -43968,7 +44032,7 @@ function versionMatches(res, check, redact) {
             const { found, value } = getPath(parsed.doc, check.path);
             if (!found)
                 return { ok: false, seen: `no ${check.path} field` };
-            const text = typeof value === 'string' ? value : JSON.stringify(value);
+            const text = typeof value === 'string' ? value : jsonText(value);
             return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
         }
         case 'text':
@@ -44037,6 +44101,15 @@ async function waitForReady(target, ctx) {
         ...(versionSeen ? { versionSeen } : {}),
         message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
     };
+}
+/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
+function jsonText(value) {
+    try {
+        return JSON.stringify(value) ?? String(value);
+    }
+    catch {
+        return '\u0000unserializable';
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -52278,9 +52351,11 @@ function parseSettings(raw, ctx) {
     const apiKey = raw['api-key']?.trim() || undefined;
     if (apiKey && /[\r\n\0]/.test(apiKey))
         throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line');
-    const keyProblem = apiKey && headerValueProblem(apiKey);
+    const keyProblem = apiKey && secretValueProblem(apiKey);
     if (keyProblem)
-        throw new InputError('api-key', `${keyProblem}; a key is printable ASCII`);
+        throw new InputError('api-key', keyProblem.includes('printable ASCII')
+            ? keyProblem
+            : `${keyProblem}; a key is printable ASCII`);
     if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
         throw new InputError('url', `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
     }

@@ -38120,7 +38120,329 @@ function joinUrl(base, path) {
     return new URL(`${base.origin}${prefix}${rel}`);
 }
 
+;// CONCATENATED MODULE: ./src/secrets.ts
+const REDACTED = '***';
+/** The shortest start of a secret, cut off by "...", that is still redacted. */
+const MIN_PART = 6;
+/**
+ * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
+ * token, secret, password, auth, session, signature, credential or bypass in its name
+ * (`X-API-Key`, `X-Auth-Token`, `CF-Access-Client-Secret`, `x-vercel-protection-bypass`), and
+ * Cloudflare Access's `CF-Access-Client-Id`, half of a service token.
+ */
+const SECRET_HEADER_NAME = /authorization|cookie|key|token|secret|passw|auth|session|signature|credential|bypass|^cf-access-client-id$/i;
+/** A value long enough and random-looking enough to be a secret whatever its header's name. */
+function looksLikeSecret(value) {
+    return value.length >= 20 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/**
+ * Whether a header's value is treated as a secret: masked with core.setSecret and redacted
+ * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
+ */
+function isSecretHeader(name, value) {
+    return value !== '' && (SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value));
+}
+/** The secret values among headers. */
+function secretHeaderValues(headers) {
+    return Object.entries(headers)
+        .filter(([name, value]) => isSecretHeader(name, value))
+        .map(([, value]) => value);
+}
+/**
+ * Secret values in the raw inputs, found before any validation so that even an error message
+ * about a bad input cannot show them: the key, the GitHub token, secret `headers` values.
+ */
+function rawSecrets(raw) {
+    const found = [];
+    const key = raw['api-key']?.trim();
+    if (key)
+        found.push(key);
+    const token = raw['github-token']?.trim();
+    if (token)
+        found.push(token);
+    for (const line of (raw.headers ?? '').split(/\r?\n/)) {
+        if (line.trim().startsWith('#'))
+            continue;
+        const colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        const value = line.slice(colon + 1).trim();
+        if (isSecretHeader(line.slice(0, colon), value))
+            found.push(value);
+    }
+    return found;
+}
+function settingsSecrets(settings) {
+    const found = new Set();
+    if (settings.apiKey)
+        found.add(settings.apiKey);
+    if (settings.githubToken)
+        found.add(settings.githubToken);
+    for (const v of secretHeaderValues(settings.headers))
+        found.add(v);
+    for (const ep of settings.endpoints)
+        for (const v of secretHeaderValues(ep.headers))
+            found.add(v);
+    return [...found];
+}
+// Percent-encode sets of the WHATWG URL standard, as the URL parser applies them to the parts
+// of a URL (a redirect's Location is shown as the parser wrote it), and as the encoders use.
+const C0 = (c) => c < 0x20 || c > 0x7e;
+const FRAGMENT = new Set(' "<>`');
+const QUERY = new Set(' "#<>');
+const SPECIAL_QUERY = new Set([...QUERY, "'"]);
+const PATH = new Set([...QUERY, '?', '^', '`', '{', '}']);
+const PATH_OLD = new Set([...QUERY, '?', '`', '{', '}']);
+const USERINFO = new Set([...PATH, '/', ':', ';', '=', '@', '[', '\\', ']', '|']);
+const COMPONENT = new Set([...USERINFO, '$', '%', '&', '+', ',']);
+const FORM = new Set([...COMPONENT, '!', "'", '(', ')', '~']);
+function percentEncode(text, set, spaceAsPlus = false) {
+    let out = '';
+    for (const ch of text) {
+        const c = ch.codePointAt(0);
+        if (spaceAsPlus && ch === ' ')
+            out += '+';
+        else if (C0(c) || set.has(ch))
+            for (const b of Buffer.from(ch, 'utf8'))
+                out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+        else
+            out += ch;
+    }
+    return out;
+}
+/**
+ * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
+ * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
+ * parser (lower-case hex too), and after the action's own whitespace collapsing.
+ */
+function secretForms(secret) {
+    const forms = new Set();
+    const collapsed = secret.replace(/\s+/g, ' ').trim();
+    // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
+    // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
+    const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''));
+    for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
+        if (!s)
+            continue;
+        forms.add(s);
+        forms.add(JSON.stringify(s).slice(1, -1));
+        forms.add(JSON.stringify(JSON.stringify(s).slice(1, -1)).slice(1, -1));
+        const encoded = [
+            safe(() => encodeURIComponent(s)),
+            safe(() => encodeURI(s)),
+            percentEncode(s, FRAGMENT),
+            percentEncode(s, QUERY),
+            percentEncode(s, SPECIAL_QUERY),
+            percentEncode(s, PATH),
+            percentEncode(s, PATH_OLD),
+            percentEncode(s, USERINFO),
+            percentEncode(s, COMPONENT),
+            percentEncode(s, FORM, true)
+        ];
+        for (const e of encoded) {
+            if (!e)
+                continue;
+            forms.add(e);
+            forms.add(e.replace(/%[0-9A-F]{2}/g, m => m.toLowerCase()));
+        }
+    }
+    forms.delete('');
+    return [...forms];
+}
+/** Drops leading and trailing C0 controls and spaces, as the URL parser does. */
+function stripEnds(text) {
+    let from = 0;
+    let to = text.length;
+    while (from < to && text.charCodeAt(from) <= 0x20)
+        from++;
+    while (to > from && text.charCodeAt(to - 1) <= 0x20)
+        to--;
+    return text.slice(from, to);
+}
+function safe(fn) {
+    try {
+        return fn();
+    }
+    catch {
+        // encodeURIComponent throws on a lone surrogate: that form cannot be produced then.
+        return '';
+    }
+}
+/**
+ * Fields of the result whose values come from closed sets the action itself writes (a verdict,
+ * an outcome, a cause code, a method): structure, so never redacted. A secret that equals
+ * "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
+ */
+const STRUCTURAL = new Set([
+    'schemaVersion',
+    'result',
+    'outcome',
+    'status',
+    'cause',
+    'priority',
+    'method',
+    'state',
+    'stoppedBy',
+    'failOn',
+    'op'
+]);
+const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics']);
+/** Secrets shorter than this are not matched across whitespace (too many false matches). */
+const MIN_SPACED = 8;
+/**
+ * A pattern for a secret that the server split with whitespace (`sk_live_ab\n    cd12`), which
+ * the action's own collapsing then shows as `sk_live_ab cd12`. Linear: between two non-space
+ * characters `\s*`, a run of whitespace in the secret itself `\s+`, never both side by side.
+ */
+function spacedPattern(secret) {
+    const parts = secret.trim().split(/(\s+)/);
+    let source = '';
+    for (const part of parts) {
+        if (part === '')
+            continue;
+        if (/^\s+$/.test(part))
+            source += '\\s+';
+        else
+            source +=
+                (source !== '' && !source.endsWith('\\s+') ? '\\s*' : '') +
+                    [...part].map(ch => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s*');
+    }
+    try {
+        return source ? new RegExp(source, 'g') : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+class Redactor {
+    values = [];
+    spaced = [];
+    constructor(secrets = []) {
+        for (const s of secrets)
+            this.add(s);
+    }
+    add(secret) {
+        if (!secret)
+            return;
+        const known = new Set(this.values);
+        for (const form of secretForms(secret))
+            if (!known.has(form))
+                this.values.push(form);
+        for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+            const pattern = form.trim().length >= MIN_SPACED ? spacedPattern(form) : undefined;
+            if (pattern)
+                this.spaced.push(pattern);
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        this.values.sort((a, b) => b.length - a.length);
+    }
+    /** Every form redacted, longest first (to mask them on the runner too). */
+    get secrets() {
+        return this.values;
+    }
+    /** Redacts a text. Never throws: if anything goes wrong, the whole text is hidden. */
+    redact(text) {
+        if (this.values.length === 0)
+            return text;
+        try {
+            let out = String(text);
+            // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
+            // form when the secret is not there is most of the peak memory at the end of a run.
+            for (const v of this.values)
+                if (out.includes(v))
+                    out = out.split(v).join(REDACTED);
+            // A secret the server split with whitespace, whole again once the whitespace is read past.
+            if (/\s/.test(out))
+                for (const p of this.spaced)
+                    out = out.replace(p, REDACTED);
+            return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
+        }
+        catch {
+            return REDACTED;
+        }
+    }
+    /**
+     * Text shortened to fit by someone else (the server's own `"bad key sk_live_ab..."`) can end
+     * inside a secret, and the part before the cut is still a secret: a secret's start of
+     * MIN_PART characters or more that runs straight into "..." or "…" is replaced too. The
+     * action's own shortening redacts before it cuts (`clip`).
+     */
+    redactCutOff(text) {
+        let out = '';
+        let from = 0;
+        for (const m of text.matchAll(/\.\.\.|…/g)) {
+            const at = m.index;
+            let cut = 0;
+            for (const v of this.values) {
+                for (let n = Math.min(v.length - 1, at - from); n >= MIN_PART && n > cut; n--) {
+                    if (text.startsWith(v.slice(0, n), at - n)) {
+                        cut = n;
+                        break;
+                    }
+                }
+            }
+            out += text.slice(from, at - cut) + (cut > 0 ? REDACTED : '');
+            from = at;
+        }
+        return out + text.slice(from);
+    }
+    /**
+     * A copy of plain data (a result) with every string value redacted. Field names, numbers,
+     * booleans and the closed-set fields (STRUCTURAL) are kept as they are. Iterative, so no
+     * depth of data can overflow the stack; never throws.
+     */
+    redactDeep(value) {
+        if (this.values.length === 0)
+            return value;
+        const leaf = (key, v) => {
+            if (typeof v !== 'string')
+                return v;
+            if (STRUCTURAL.has(key) || (key === 'name' && PHASE_NAMES.has(v)))
+                return v;
+            return this.redact(v);
+        };
+        const copy = (v) => Array.isArray(v) ? new Array(v.length) : v && typeof v === 'object' ? {} : v;
+        const root = copy(value);
+        if (root === value)
+            return leaf('', value);
+        const seen = new Map([[value, root]]);
+        const stack = [
+            [value, root]
+        ];
+        while (stack.length > 0) {
+            const [from, to] = stack.pop();
+            for (const [k, v] of Object.entries(from)) {
+                let out;
+                if (v && typeof v === 'object') {
+                    out = seen.get(v);
+                    if (out === undefined) {
+                        out = copy(v);
+                        seen.set(v, out);
+                        stack.push([v, out]);
+                    }
+                }
+                else
+                    out = leaf(Array.isArray(from) ? '' : k, v);
+                // Defined, not assigned: a field named `__proto__` is data here, not a prototype.
+                Object.defineProperty(to, k, {
+                    value: out,
+                    enumerable: true,
+                    writable: true,
+                    configurable: true
+                });
+            }
+        }
+        return root;
+    }
+}
+/** Text cut to `max` characters with "..." after it has been redacted, never before. */
+function clip(text, max, redact = s => s) {
+    const safe = redact(text);
+    return safe.length > max ? `${safe.slice(0, max - 3)}...` : safe;
+}
+
 ;// CONCATENATED MODULE: ./src/config/endpoints.ts
+
 
 
 
@@ -38199,6 +38521,19 @@ function headerValueProblem(value) {
     const at = firstBad(value, c => c === 9 || (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xff));
     return at && `contains a character an HTTP header cannot carry (${at})`;
 }
+/**
+ * Why a secret (the key, a secret header's value) cannot be sent as it is: beyond printable
+ * ASCII, servers read header bytes differently (latin1 or UTF-8), so the key would not arrive
+ * as written and its echo would come back in a form no redaction can predict.
+ */
+function secretValueProblem(value) {
+    const problem = headerValueProblem(value);
+    if (problem)
+        return problem;
+    const at = firstBad(value, c => c >= 0x20 && c <= 0x7e);
+    return (at &&
+        `contains a character outside printable ASCII (${at}); a secret must be printable ASCII, which every server reads the same way`);
+}
 /** Why `name` is not a header name, without echoing it; undefined when it is one. */
 function headerNameProblem(name) {
     if (HEADER_NAME.test(name))
@@ -38227,7 +38562,9 @@ function checkHeader(name, value) {
         return `the ${name} header is set by the action itself or the HTTP stack, or changes how the request is framed or routed; leave it out`;
     if (/[\r\n\0]/.test(value))
         return `the value of ${name} contains a line break or NUL`;
-    const problem = headerValueProblem(value);
+    const problem = isSecretHeader(name, value)
+        ? secretValueProblem(value)
+        : headerValueProblem(value);
     if (problem)
         return `the value of ${name} ${problem}`;
     return undefined;
@@ -38475,290 +38812,6 @@ function containedPath(input, text, ctx, rule = {}) {
         : `"${text}" is outside ${where}; ${accepted}`);
 }
 
-;// CONCATENATED MODULE: ./src/secrets.ts
-const REDACTED = '***';
-/** The shortest start of a secret, cut off by "...", that is still redacted. */
-const MIN_PART = 6;
-/**
- * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
- * token, secret, password, auth, session, signature, credential or bypass in its name
- * (`X-API-Key`, `X-Auth-Token`, `CF-Access-Client-Secret`, `x-vercel-protection-bypass`), and
- * Cloudflare Access's `CF-Access-Client-Id`, half of a service token.
- */
-const SECRET_HEADER_NAME = /authorization|cookie|key|token|secret|passw|auth|session|signature|credential|bypass|^cf-access-client-id$/i;
-/** A value long enough and random-looking enough to be a secret whatever its header's name. */
-function looksLikeSecret(value) {
-    return value.length >= 20 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
-}
-/**
- * Whether a header's value is treated as a secret: masked with core.setSecret and redacted
- * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
- */
-function isSecretHeader(name, value) {
-    return value !== '' && (SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value));
-}
-/** The secret values among headers. */
-function secretHeaderValues(headers) {
-    return Object.entries(headers)
-        .filter(([name, value]) => isSecretHeader(name, value))
-        .map(([, value]) => value);
-}
-/**
- * Secret values in the raw inputs, found before any validation so that even an error message
- * about a bad input cannot show them: the key, the GitHub token, secret `headers` values.
- */
-function rawSecrets(raw) {
-    const found = [];
-    const key = raw['api-key']?.trim();
-    if (key)
-        found.push(key);
-    const token = raw['github-token']?.trim();
-    if (token)
-        found.push(token);
-    for (const line of (raw.headers ?? '').split(/\r?\n/)) {
-        if (line.trim().startsWith('#'))
-            continue;
-        const colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        const value = line.slice(colon + 1).trim();
-        if (isSecretHeader(line.slice(0, colon), value))
-            found.push(value);
-    }
-    return found;
-}
-function settingsSecrets(settings) {
-    const found = new Set();
-    if (settings.apiKey)
-        found.add(settings.apiKey);
-    if (settings.githubToken)
-        found.add(settings.githubToken);
-    for (const v of secretHeaderValues(settings.headers))
-        found.add(v);
-    for (const ep of settings.endpoints)
-        for (const v of secretHeaderValues(ep.headers))
-            found.add(v);
-    return [...found];
-}
-// Percent-encode sets of the WHATWG URL standard, as the URL parser applies them to the parts
-// of a URL (a redirect's Location is shown as the parser wrote it), and as the encoders use.
-const C0 = (c) => c < 0x20 || c > 0x7e;
-const FRAGMENT = new Set(' "<>`');
-const QUERY = new Set(' "#<>');
-const SPECIAL_QUERY = new Set([...QUERY, "'"]);
-const PATH = new Set([...QUERY, '?', '^', '`', '{', '}']);
-const PATH_OLD = new Set([...QUERY, '?', '`', '{', '}']);
-const USERINFO = new Set([...PATH, '/', ':', ';', '=', '@', '[', '\\', ']', '|']);
-const COMPONENT = new Set([...USERINFO, '$', '%', '&', '+', ',']);
-const FORM = new Set([...COMPONENT, '!', "'", '(', ')', '~']);
-function percentEncode(text, set, spaceAsPlus = false) {
-    let out = '';
-    for (const ch of text) {
-        const c = ch.codePointAt(0);
-        if (spaceAsPlus && ch === ' ')
-            out += '+';
-        else if (C0(c) || set.has(ch))
-            for (const b of Buffer.from(ch, 'utf8'))
-                out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-        else
-            out += ch;
-    }
-    return out;
-}
-/**
- * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
- * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
- * parser (lower-case hex too), and after the action's own whitespace collapsing.
- */
-function secretForms(secret) {
-    const forms = new Set();
-    const collapsed = secret.replace(/\s+/g, ' ').trim();
-    // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
-    // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
-    const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''));
-    for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
-        if (!s)
-            continue;
-        forms.add(s);
-        forms.add(JSON.stringify(s).slice(1, -1));
-        forms.add(JSON.stringify(JSON.stringify(s).slice(1, -1)).slice(1, -1));
-        const encoded = [
-            safe(() => encodeURIComponent(s)),
-            safe(() => encodeURI(s)),
-            percentEncode(s, FRAGMENT),
-            percentEncode(s, QUERY),
-            percentEncode(s, SPECIAL_QUERY),
-            percentEncode(s, PATH),
-            percentEncode(s, PATH_OLD),
-            percentEncode(s, USERINFO),
-            percentEncode(s, COMPONENT),
-            percentEncode(s, FORM, true)
-        ];
-        for (const e of encoded) {
-            if (!e)
-                continue;
-            forms.add(e);
-            forms.add(e.replace(/%[0-9A-F]{2}/g, m => m.toLowerCase()));
-        }
-    }
-    forms.delete('');
-    return [...forms];
-}
-/** Drops leading and trailing C0 controls and spaces, as the URL parser does. */
-function stripEnds(text) {
-    let from = 0;
-    let to = text.length;
-    while (from < to && text.charCodeAt(from) <= 0x20)
-        from++;
-    while (to > from && text.charCodeAt(to - 1) <= 0x20)
-        to--;
-    return text.slice(from, to);
-}
-function safe(fn) {
-    try {
-        return fn();
-    }
-    catch {
-        // encodeURIComponent throws on a lone surrogate: that form cannot be produced then.
-        return '';
-    }
-}
-/**
- * Fields of the result whose values come from closed sets the action itself writes (a verdict,
- * an outcome, a cause code, a method): structure, so never redacted. A secret that equals
- * "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
- */
-const STRUCTURAL = new Set([
-    'schemaVersion',
-    'result',
-    'outcome',
-    'status',
-    'cause',
-    'priority',
-    'method',
-    'state',
-    'stoppedBy',
-    'failOn',
-    'op'
-]);
-const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics']);
-class Redactor {
-    values = [];
-    constructor(secrets = []) {
-        for (const s of secrets)
-            this.add(s);
-    }
-    add(secret) {
-        if (!secret)
-            return;
-        const known = new Set(this.values);
-        for (const form of secretForms(secret))
-            if (!known.has(form))
-                this.values.push(form);
-        // Longest first, so a secret that contains another is replaced whole.
-        this.values.sort((a, b) => b.length - a.length);
-    }
-    /** Every form redacted, longest first (to mask them on the runner too). */
-    get secrets() {
-        return this.values;
-    }
-    /** Redacts a text. Never throws: if anything goes wrong, the whole text is hidden. */
-    redact(text) {
-        if (this.values.length === 0)
-            return text;
-        try {
-            let out = String(text);
-            // `includes` first: a report of 50,000 endpoints is megabytes, and copying it per secret
-            // form when the secret is not there is most of the peak memory at the end of a run.
-            for (const v of this.values)
-                if (out.includes(v))
-                    out = out.split(v).join(REDACTED);
-            return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
-        }
-        catch {
-            return REDACTED;
-        }
-    }
-    /**
-     * Text shortened to fit by someone else (the server's own `"bad key sk_live_ab..."`) can end
-     * inside a secret, and the part before the cut is still a secret: a secret's start of
-     * MIN_PART characters or more that runs straight into "..." or "…" is replaced too. The
-     * action's own shortening redacts before it cuts (`clip`).
-     */
-    redactCutOff(text) {
-        let out = '';
-        let from = 0;
-        for (const m of text.matchAll(/\.\.\.|…/g)) {
-            const at = m.index;
-            let cut = 0;
-            for (const v of this.values) {
-                for (let n = Math.min(v.length - 1, at - from); n >= MIN_PART && n > cut; n--) {
-                    if (text.startsWith(v.slice(0, n), at - n)) {
-                        cut = n;
-                        break;
-                    }
-                }
-            }
-            out += text.slice(from, at - cut) + (cut > 0 ? REDACTED : '');
-            from = at;
-        }
-        return out + text.slice(from);
-    }
-    /**
-     * A copy of plain data (a result) with every string value redacted. Field names, numbers,
-     * booleans and the closed-set fields (STRUCTURAL) are kept as they are. Iterative, so no
-     * depth of data can overflow the stack; never throws.
-     */
-    redactDeep(value) {
-        if (this.values.length === 0)
-            return value;
-        const leaf = (key, v) => {
-            if (typeof v !== 'string')
-                return v;
-            if (STRUCTURAL.has(key) || (key === 'name' && PHASE_NAMES.has(v)))
-                return v;
-            return this.redact(v);
-        };
-        const copy = (v) => Array.isArray(v) ? new Array(v.length) : v && typeof v === 'object' ? {} : v;
-        const root = copy(value);
-        if (root === value)
-            return leaf('', value);
-        const seen = new Map([[value, root]]);
-        const stack = [
-            [value, root]
-        ];
-        while (stack.length > 0) {
-            const [from, to] = stack.pop();
-            for (const [k, v] of Object.entries(from)) {
-                let out;
-                if (v && typeof v === 'object') {
-                    out = seen.get(v);
-                    if (out === undefined) {
-                        out = copy(v);
-                        seen.set(v, out);
-                        stack.push([v, out]);
-                    }
-                }
-                else
-                    out = leaf(Array.isArray(from) ? '' : k, v);
-                // Defined, not assigned: a field named `__proto__` is data here, not a prototype.
-                Object.defineProperty(to, k, {
-                    value: out,
-                    enumerable: true,
-                    writable: true,
-                    configurable: true
-                });
-            }
-        }
-        return root;
-    }
-}
-/** Text cut to `max` characters with "..." after it has been redacted, never before. */
-function clip(text, max, redact = s => s) {
-    const safe = redact(text);
-    return safe.length > max ? `${safe.slice(0, max - 3)}...` : safe;
-}
-
 ;// CONCATENATED MODULE: ./src/warm/json-checks.ts
 
 /** Reads a dot path such as `data.0.price` from a parsed JSON document. */
@@ -38841,10 +38894,13 @@ function checkJson(doc, checks, redact) {
     return failures;
 }
 /** The top-level fields by which an answer says it failed, and what says so. */
-const SAID_FAILED = ['success', 'ok', 'error'];
+const SAID_FAILED = ['success', 'ok', 'error', 'status'];
+/** `status` words that mean failure (JSend's `fail` and `error`, and their kin). */
+const FAILED_STATUS = new Set(['error', 'fail', 'failed', 'failure']);
 /**
  * Whether a JSON answer says, at its top level, that it failed: `success: false`, `ok: false`,
- * or an `error` that is not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
+ * `status` "error", "fail", "failed" or "failure" (JSend's convention), or an `error` that is
+ * not null, false, 0, "" or empty. An endpoint whose `expect.json` checks
  * any of these fields itself has taken charge of them (it may expect `success: false`): the
  * rule is off for it.
  */
@@ -38869,6 +38925,13 @@ function saysItFailed(doc, checks, redact) {
                     ? v.message
                     : undefined;
             return `the answer says it failed: \`error\` is ${said !== undefined ? show(said, redact) : show(v, redact)}`;
+        }
+        if (field === 'status') {
+            if (typeof v === 'string' && FAILED_STATUS.has(v.trim().toLowerCase())) {
+                const message = typeof top.message === 'string' ? `, message ${show(top.message, redact)}` : '';
+                return `the answer says it failed: \`status\` is ${show(v, redact)}${message}`;
+            }
+            continue;
         }
         if (v === false) {
             const message = typeof top.message === 'string' ? `, message ${show(top.message, redact)}` : '';
@@ -38970,10 +39033,9 @@ function describeValue(raw) {
         return 'a list';
     if (raw !== null && typeof raw === 'object')
         return 'an object';
-    if (typeof raw === 'string') {
-        const one = raw.length > 40 ? `${raw.slice(0, 37)}...` : raw;
-        return JSON.stringify(one);
-    }
+    // Shown whole or not at all: a cut could leave part of a secret the redactor no longer sees.
+    if (typeof raw === 'string')
+        return raw.length > 40 ? `a ${raw.length}-character string` : JSON.stringify(raw);
     return String(raw);
 }
 /** The scale one value shows by itself: strictly between 0 and 1, or above 1 up to 100. */
@@ -46679,9 +46741,11 @@ function parseSettings(raw, ctx) {
     const apiKey = raw['api-key']?.trim() || undefined;
     if (apiKey && /[\r\n\0]/.test(apiKey))
         throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line');
-    const keyProblem = apiKey && headerValueProblem(apiKey);
+    const keyProblem = apiKey && secretValueProblem(apiKey);
     if (keyProblem)
-        throw new InputError('api-key', `${keyProblem}; a key is printable ASCII`);
+        throw new InputError('api-key', keyProblem.includes('printable ASCII')
+            ? keyProblem
+            : `${keyProblem}; a key is printable ASCII`);
     if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
         throw new InputError('url', `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
     }
@@ -47006,14 +47070,16 @@ async function sendFollowing(req, opts) {
         }
         if (next.protocol !== 'http:' && next.protocol !== 'https:')
             return done('scheme', `${next.protocol}…`);
+        // Where it pointed is shown as its origin only: a hostile Location carries the key in its
+        // path or query, and the URL parser cuts a key at "?" or "#" into pieces no redaction sees.
         if (next.origin !== origin)
-            return done('other-origin', `${next.origin}${next.pathname}`);
+            return done('other-origin', next.origin);
         // Node turns user:password@ into an Authorization header: never send the server's own
         // credentials back, and never show them.
         if (next.username || next.password)
-            return done('userinfo', `${next.origin}${next.pathname}`);
+            return done('userinfo', next.origin);
         if (hop >= MAX_REDIRECTS)
-            return done('too-many', next.href);
+            return done('too-many', next.origin);
         next.hash = '';
         const toGet = res.status === 303 ||
             ((res.status === 301 || res.status === 302) && current.method === 'POST');
@@ -48446,7 +48512,7 @@ function versionMatches(res, check, redact) {
             const { found, value } = getPath(parsed.doc, check.path);
             if (!found)
                 return { ok: false, seen: `no ${check.path} field` };
-            const text = typeof value === 'string' ? value : JSON.stringify(value);
+            const text = typeof value === 'string' ? value : jsonText(value);
             return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
         }
         case 'text':
@@ -48515,6 +48581,15 @@ async function waitForReady(target, ctx) {
         ...(versionSeen ? { versionSeen } : {}),
         message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
     };
+}
+/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
+function jsonText(value) {
+    try {
+        return JSON.stringify(value) ?? String(value);
+    }
+    catch {
+        return '\u0000unserializable';
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -50370,7 +50445,7 @@ Options (the action's inputs, same names and defaults):
   --dry-run                 print the plan, send nothing
   --report-file FILE        write the JSON report here
 
-Phases around warming (see the README):
+Phases around warming (see docs/phases.md):
   --wait-for PATH           poll PATH until 2xx before warming (e.g. /health)
   --wait-for-version CHECK  path=value, header:Name=value or plain text the new version shows
   --wait-timeout DURATION   default 2m
