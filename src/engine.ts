@@ -2,7 +2,7 @@ import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
-import { openRun, type EngineDeps } from './run-context.js'
+import { openRun, type EngineDeps, type RunContext } from './run-context.js'
 import { USER_AGENT, VERSION } from './version.js'
 import { warmEndpoint } from './warm/endpoint.js'
 import { planTiers } from './warm/plan.js'
@@ -73,11 +73,30 @@ export function stepFails(
 /**
  * The whole warming run: tiers in order (all critical before high ...), each through a pool of
  * `concurrency` workers, every request bounded by `timeout`, the run by `deadline`.
- * Pure apart from the HTTP it sends: no @actions/* here.
+ * Pure apart from the HTTP it sends: no @actions/* here. Opens its own run context; inside a
+ * full run (runAll) the warm goes through `warmTiers` on the run's one context instead.
  */
 export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promise<RunResult> {
   const run = openRun(settings, deps)
-  const { clock, log, started, deadlineAt, signal, send } = run
+  try {
+    return await warmTiers(settings, run, deps.signal)
+  } finally {
+    run.close()
+  }
+}
+
+/**
+ * Warms every tier of `settings` on an open run context: its clock, deadline, signal and
+ * rate-limited `send`. `cancel` is the caller's own cancellation signal, to tell a cancel from
+ * the deadline (both abort `run.signal`).
+ */
+export async function warmTiers(
+  settings: Settings,
+  run: RunContext,
+  cancel?: AbortSignal
+): Promise<RunResult> {
+  const { clock, log, deadlineAt, signal, send } = run
+  const started = clock.now()
   const tiers = planTiers(settings)
   const ctx = {
     settings,
@@ -90,61 +109,63 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
   }
 
   const results: TierResult[] = []
-  try {
-    let keyRefused: string | undefined
-    for (const tier of tiers) {
-      const tierStart = clock.now()
-      const skip =
-        (why: string, cause: string) =>
-        (ep: (typeof tier.endpoints)[number]): EndpointResult => ({
-          source: ep.source,
-          method: ep.method,
-          path: ep.path,
-          priority: tier.priority,
-          ...(ep.name ? { name: ep.name } : {}),
-          outcome: 'skipped',
-          attempts: 0,
-          reason: why,
-          cause
-        })
-      let endpoints: EndpointResult[]
-      if (keyRefused) {
-        // Every answer so far refused the key: more requests would only be refused too.
-        endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'))
-      } else {
-        if (!signal.aborted) log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
-        const done = await runPool(
-          tier.endpoints,
-          settings.concurrency,
-          ep => warmEndpoint(ep, ctx),
-          signal
-        )
-        const notSent = cancelled(deps.signal)
-          ? skip('not sent: the run was cancelled', 'cancelled')
-          : skip('not sent: the deadline passed', 'deadline')
-        endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
-        const answered = endpoints.filter(e => e.status !== undefined)
-        if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
-          keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`
-        }
+  let keyRefused: string | undefined
+  for (const tier of tiers) {
+    const tierStart = clock.now()
+    const skip =
+      (why: string, cause: string) =>
+      (ep: (typeof tier.endpoints)[number]): EndpointResult => ({
+        source: ep.source,
+        method: ep.method,
+        path: ep.path,
+        priority: tier.priority,
+        ...(ep.name ? { name: ep.name } : {}),
+        outcome: 'skipped',
+        attempts: 0,
+        reason: why,
+        cause
+      })
+    let endpoints: EndpointResult[]
+    if (keyRefused) {
+      // Every answer so far refused the key: more requests would only be refused too.
+      endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'))
+    } else {
+      if (!signal.aborted) log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
+      const done = await runPool(
+        tier.endpoints,
+        settings.concurrency,
+        ep => warmEndpoint(ep, ctx),
+        signal
+      )
+      const notSent = cancelled(cancel)
+        ? skip('not sent: the run was cancelled', 'cancelled')
+        : skip('not sent: the deadline passed', 'deadline')
+      endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
+      const answered = endpoints.filter(e => e.status !== undefined)
+      if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+        keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`
       }
-      for (const e of endpoints) {
-        log(
-          `  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`
-        )
-      }
-      results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart })
     }
-  } finally {
-    run.close()
+    for (const e of endpoints) {
+      log(
+        `  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`
+      )
+    }
+    results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart })
   }
 
-  const all = results.flatMap(t => t.endpoints)
-  const stoppedBy = cancelled(deps.signal)
-    ? 'cancelled'
-    : run.deadlineReached()
-      ? 'deadline'
-      : undefined
+  const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined
+  return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy })
+}
+
+/** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */
+export function warmResult(
+  settings: Settings,
+  tiers: TierResult[],
+  at: { started: number; durationMs: number; stoppedBy?: 'deadline' | 'cancelled' | undefined }
+): RunResult {
+  const all = tiers.flatMap(t => t.endpoints)
+  const { stoppedBy } = at
   const totals = totalsOf(all)
   // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
   const latencies = all
@@ -157,15 +178,15 @@ export async function runWarm(settings: Settings, deps: EngineDeps = {}): Promis
     schemaVersion: 1,
     tool: { name: 'cache-warm-action', version: VERSION },
     target: settings.baseUrl,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Math.round(clock.now() - started),
+    startedAt: new Date(at.started).toISOString(),
+    durationMs: Math.round(at.durationMs),
     dryRun: false,
     result: anyBad ? 'failed' : 'passed',
     stepFailed: stepFails(settings, all, stoppedBy),
     failOn: settings.failOn,
     ...(stoppedBy ? { stoppedBy } : {}),
     settings: resultSettings(settings),
-    tiers: results,
+    tiers,
     totals,
     latency: {
       ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),

@@ -1,6 +1,6 @@
 import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
-import { runWarm, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
+import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
 import { askMetrics, pollMetrics, refusedBaseline, type MetricsRead } from './phases/metrics.js'
 import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
@@ -22,8 +22,8 @@ function formatRate(v: number): string {
  * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
  */
 export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise<FullResult> {
-  // One deadline, one signal and one rate-limit bucket for the whole run: sitemap, warm, verify
-  // and metrics requests all share them (runWarm gets this `send` and `signal`).
+  // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
+  // set of agents; the sitemap, warm, verify and metrics requests all go through it.
   const opened = openRun(settings, deps)
   const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened
   const ctx: PhaseContext = {
@@ -72,15 +72,8 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         const skipped = cancelledWait
           ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
           : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready')
-        const warmOnly = await runWarm(
-          { ...settings, endpoints: [] },
-          { ...deps, clock, send, limiter: false }
-        )
-        return finish(
-          { ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) },
-          { ...extra, phases },
-          true
-        )
+        const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 })
+        return finish(notWarmed, { ...extra, phases }, true)
       }
     }
 
@@ -145,12 +138,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     }
 
     // 3. Warm.
-    const [warm, warmTook] = await timed(() =>
-      runWarm(
-        { ...run, deadlineMs: Math.max(1, deadlineAt - clock.now()) },
-        { ...deps, clock, send, signal, log, limiter: false }
-      )
-    )
+    const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal))
     const nothingToWarm = warm.totals.total === 0
     if (nothingToWarm) {
       // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
@@ -272,7 +260,6 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     }
     return {
       ...warm,
-      settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
       startedAt: new Date(started).toISOString(),
       durationMs: Math.round(clock.now() - started),
       result: failed ? 'failed' : 'passed',
