@@ -1,15 +1,12 @@
 import { parseArgs } from 'node:util'
 import { INPUT_NAMES, type RawInputs } from './config/settings.js'
-import { dryRunResult } from './engine.js'
-import { runAll } from './pipeline.js'
+import { warmRun } from './run.js'
 import { errorMessage, InputError } from './errors.js'
-import { proxyAwareAgents } from './http/agent.js'
 import { parseSettings } from './config/settings.js'
 import { computeOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { renderText } from './report/text.js'
 import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
-import type { FullResult } from './result.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
 const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
@@ -117,25 +114,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       (values.json ? process.stderr : process.stdout).write(
         `${redactor.redact(renderPlan(planTiers(settings), settings))}\n`
       )
-    const agents = proxyAwareAgents(settings.concurrency)
-    const controller = new AbortController()
-    const stop = (): void => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    let result: FullResult
-    try {
-      result = settings.dryRun
-        ? dryRunResult(settings)
-        : await runAll(settings, {
-            agentFor: agents.agentFor,
-            signal: controller.signal,
-            log: line => process.stderr.write(`${redactor.redact(line)}\n`)
-          })
-    } finally {
-      agents.dispose()
-      process.removeListener('SIGINT', stop)
-      process.removeListener('SIGTERM', stop)
-    }
+    const result = await warmRun(settings, {
+      log: line => process.stderr.write(`${redactor.redact(line)}\n`)
+    })
     const safe = redactor.redactDeep(result)
     if (values['report-file']) await writeReport(settings.reportFile, safe)
     process.stdout.write(

@@ -1,8 +1,7 @@
 import * as core from '@actions/core'
-import { dryRunResult, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
-import { runAll } from './pipeline.js'
-import { errorMessage, InputError, StoppedError } from './errors.js'
-import { proxyAwareAgents } from './http/agent.js'
+import type { EngineDeps } from './engine.js'
+import { errorMessage, InputError } from './errors.js'
+import { warmRun } from './run.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
 import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
@@ -50,42 +49,6 @@ function mask(secret: string, redactor: Redactor): void {
   core.setSecret(secret)
   for (const form of redactor.secrets)
     if (!before.has(form) && form !== secret) core.setSecret(form)
-}
-
-/** Aborts on SIGTERM / SIGINT (a cancelled workflow) so partial results are still written. */
-function cancellation(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController()
-  const stop = (): void => controller.abort(new StoppedError('cancelled'))
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.removeListener('SIGTERM', stop)
-      process.removeListener('SIGINT', stop)
-    }
-  }
-}
-
-/**
- * The result of a run that an unexpected error stopped: failed, every endpoint marked not sent,
- * the error named, so the summary, the report, the outputs and the check run are still written.
- */
-export function crashedResult(settings: Settings, message: string, startedAt: number): FullResult {
-  const base = dryRunResult(settings)
-  const tiers = skippedTiers(settings, 'not done: the run stopped on an unexpected error', 'error')
-  return {
-    ...base,
-    dryRun: false,
-    startedAt: new Date(startedAt).toISOString(),
-    durationMs: Math.round(Date.now() - startedAt),
-    result: 'failed',
-    stepFailed: settings.failOn !== 'never',
-    tiers,
-    totals: totalsOf(tiers.flatMap(t => t.endpoints)),
-    warnings: [`the run stopped on an unexpected error: ${message}`],
-    phases: []
-  }
 }
 
 /** The action: read inputs, warm, then write summary, report and outputs, and set the verdict. */
@@ -149,28 +112,11 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
   const checkStarted = publisher?.start() ?? Promise.resolve([])
 
-  const cancel = cancellation()
-  const agents =
-    deps.engine?.send || deps.engine?.agentFor ? undefined : proxyAwareAgents(settings.concurrency)
-  const startedAt = Date.now()
-  let result: FullResult
-  try {
-    result = settings.dryRun
-      ? dryRunResult(settings)
-      : await runAll(settings, {
-          ...(agents ? { agentFor: agents.agentFor } : {}),
-          signal: cancel.signal,
-          log: line => core.info(redactor.redact(line)),
-          ...deps.engine
-        })
-  } catch (error) {
-    // A bug or a hostile answer the engine did not survive: still report, as failed.
-    core.debug(redactor.redact(String((error as Error)?.stack ?? error)))
-    result = crashedResult(settings, errorMessage(error), startedAt)
-  } finally {
-    agents?.dispose()
-    cancel.dispose()
-  }
+  const result = await warmRun(settings, {
+    log: line => core.info(redactor.redact(line)),
+    debug: text => core.debug(redactor.redact(text)),
+    ...(deps.engine ? { engine: deps.engine } : {})
+  })
 
   for (const w of await checkStarted) core.warning(redactor.redact(w))
   await report(result, settings, redactor, publisher)
