@@ -9,7 +9,7 @@ import { suspiciousLine } from './report/format.js'
 import { renderSummary } from './report/summary.js'
 import { Redactor, settingsSecrets } from './secrets.js'
 import type { Settings } from './config/settings.js'
-import type { FullResult } from './result.js'
+import { failedGates, type FullResult } from './result.js'
 import { renderPlan, planTiers } from './warm/plan.js'
 import { readGitHubContext } from './github/context.js'
 import { urlFromEvent } from './github/event.js'
@@ -173,13 +173,9 @@ async function report(
       title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
     })
   })
-  const phases = result.phases ?? []
-  phases.forEach((p, i) => {
-    if (p.status === 'failed' && p.name !== 'warm')
-      core.error(redactor.redact(safe.phases?.[i]?.detail ?? ''), {
-        title: `Cache warm: ${p.name} failed`
-      })
-  })
+  // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
+  for (const p of failedGates(safe))
+    core.error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` })
   for (const w of safe.warnings) core.warning(redactor.redact(w))
   for (const d of safe.metrics?.doubts ?? [])
     core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
@@ -188,9 +184,7 @@ async function report(
 
   if (result.stepFailed) {
     const t = result.totals
-    const parts = phases
-      .filter(p => p.status === 'failed' && p.name !== 'warm')
-      .map(p => `${p.name} failed`)
+    const parts = failedGates(result).map(p => `${p.name} failed`)
     if (t.failed + t.skipped > 0)
       parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
     if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)

@@ -6,16 +6,13 @@ import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
 import { verifyPass } from './phases/verify.js'
 import { waitForReady } from './phases/wait.js'
+import { formatRate } from './metrics/rates.js'
 import { speedupText, thresholdValue } from './report/format.js'
 import type { FullResult, MetricsResult, PhaseResult, PhaseResults, RunResult } from './result.js'
 import { openRun } from './run-context.js'
 import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
-
-function formatRate(v: number): string {
-  return `${Math.round(v * 1000) / 10} %`
-}
 
 /**
  * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is

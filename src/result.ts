@@ -200,5 +200,10 @@ export interface PhaseResults {
   readonly metrics?: MetricsResult
 }
 
+/** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
+export function failedGates(result: { readonly phases?: readonly PhaseResult[] }): PhaseResult[] {
+  return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm')
+}
+
 /** A run's whole result: the warm pass plus whichever phases ran. Feeds summary, report and outputs. */
 export type FullResult = RunResult & Partial<PhaseResults>

@@ -1,5 +1,5 @@
 import type { getOctokit } from '@actions/github'
-import type { FullResult } from '../result.js'
+import { failedGates, type FullResult } from '../result.js'
 import type { Call } from './bounded.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
@@ -28,9 +28,7 @@ export function checkTitle(result: FullResult): string {
     const pct = Math.round(result.metrics.hitRate * 1000) / 10
     parts.push(`hit rate ${pct} %`)
   }
-  const gates = (result.phases ?? [])
-    .filter(p => p.status === 'failed' && p.name !== 'warm')
-    .map(p => p.name)
+  const gates = failedGates(result).map(p => p.name)
   if (gates.length) parts.push(`${gates.join(', ')} failed`)
   if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
   return parts.join(', ')

@@ -1,5 +1,11 @@
 import { formatDuration } from '../config/duration.js'
-import type { EndpointResult, FullResult, PhaseResult, RunResult } from '../result.js'
+import {
+  failedGates,
+  type EndpointResult,
+  type FullResult,
+  type PhaseResult,
+  type RunResult
+} from '../result.js'
 import { formatRate } from '../metrics/rates.js'
 
 export function ms(v: number | undefined): string {
@@ -15,9 +21,7 @@ export function headline(result: FullResult): string {
       : `${t.passed}/${t.total} endpoints warmed` +
         (t.failed ? `, ${t.failed} failed` : '') +
         (t.skipped ? `, ${t.skipped} skipped` : '')
-  const gates = (result.phases ?? [])
-    .filter(p => p.status === 'failed' && p.name !== 'warm')
-    .map(p => p.name)
+  const gates = failedGates(result).map(p => p.name)
   const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : ''
   // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
   const unchecked =

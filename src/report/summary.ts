@@ -1,4 +1,4 @@
-import type { EndpointResult, FullResult } from '../result.js'
+import { failedGates, type EndpointResult, type FullResult } from '../result.js'
 import {
   headline,
   ms,
@@ -75,7 +75,7 @@ export function renderSummary(result: FullResult): string {
     )
 
   const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed')
-  const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm')
+  const gates = failedGates(result)
   if (failed.length > 0 || gates.length > 0) {
     out.push('### Why it failed', '')
     for (const e of failed.slice(0, MAX_TIER_ROWS)) {
