@@ -6,7 +6,7 @@ import { StoppedError } from './errors.js'
 import { sendFollowing } from './http/redirect.js'
 import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
-import type { Send } from './warm/endpoint.js'
+import type { Send } from './http/send.js'
 import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
 import { Redactor, settingsSecrets } from './secrets.js'
 

@@ -2,7 +2,7 @@ import type { RawInputs, Settings } from '../../src/config/settings.js'
 import type { FollowedResponse } from '../../src/http/redirect.js'
 import { NetworkError, type HttpRequest } from '../../src/http/request.js'
 import type { PhaseContext } from '../../src/phases/request.js'
-import type { Send } from '../../src/warm/endpoint.js'
+import type { Send } from '../../src/http/send.js'
 import { FakeClock } from './clock.js'
 import { settingsFrom } from './settings.js'
 

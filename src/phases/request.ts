@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { describeNetworkError, NetworkError } from '../http/request.js'
 import type { Clock } from '../http/retry.js'
-import { requestHeaders, type Send } from '../warm/endpoint.js'
+import { requestHeaders, type Send } from '../http/send.js'
 
 export interface PhaseContext {
   readonly settings: Settings

@@ -1,6 +1,6 @@
 import type { Target } from '../config/phases.js'
 import type { TriggerResult } from '../result.js'
-import { requestHeaders, sendWithRetries } from '../warm/endpoint.js'
+import { requestHeaders, sendWithRetries } from '../http/send.js'
 import {
   diagnoseNetwork,
   diagnoseRedirect,

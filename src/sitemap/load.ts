@@ -7,7 +7,7 @@ import type { EndpointSpec, Priority } from '../config/endpoints.js'
 import { isExcluded, type SitemapSettings } from '../config/scale.js'
 import type { Settings } from '../config/settings.js'
 import { formatDuration } from '../config/duration.js'
-import { requestHeaders } from '../warm/endpoint.js'
+import { requestHeaders } from '../http/send.js'
 import type { RateLimiter } from '../warm/rate-limit.js'
 import { SitemapExtractor, SitemapFormatError, type SitemapEntry } from './extract.js'
 
