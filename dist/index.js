@@ -28372,16 +28372,19 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2631);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3344);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+// The verdict is written. Whatever may still hold the event loop (a file handle stuck on a slow
+// disk, a socket nobody closed) must not hold the step: it ends, with the exit code run() set.
+setTimeout(() => process.exit(), 2000).unref();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2631:
+/***/ 3344:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28390,7 +28393,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: crashedResult
+// UNUSED EXPORTS: FILE_WRITE_TIMEOUT_MS
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -31573,6 +31576,11 @@ function sendOnce(req, opts) {
 function describeNetworkError(kind) {
     return DESCRIBE[kind];
 }
+/** A body as text for JSON.parse, without the UTF-8 BOM that JSON.parse refuses. */
+function jsonText(body) {
+    const text = body.toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
 
 ;// CONCATENATED MODULE: ./src/http/redirect.ts
 
@@ -31687,6 +31695,8 @@ function defaultBurst(ratePerSecond) {
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
+/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+const MIN_LOWERED = 8;
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
  * token, secret, password, auth, session, signature, credential or bypass in its name
@@ -31776,7 +31786,8 @@ function percentEncode(text, set, spaceAsPlus = false) {
 /**
  * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
  * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
- * parser (lower-case hex too), and after the action's own whitespace collapsing.
+ * parser (lower-case hex too), lower-cased as the URL parser writes a host, and after the
+ * action's own whitespace collapsing.
  */
 function secretForms(secret) {
     const forms = new Set();
@@ -31784,7 +31795,11 @@ function secretForms(secret) {
     // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
     // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
     const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''));
-    for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
+    const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')];
+    // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
+    if (secret.length >= MIN_LOWERED)
+        variants.push(secret.toLowerCase());
+    for (const s of new Set(variants)) {
         if (!s)
             continue;
         forms.add(s);
@@ -32033,7 +32048,7 @@ function defaultAgents(concurrency) {
     return url => (url.protocol === 'https:' ? tls : plain);
 }
 /** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */
-function openRun(settings, deps) {
+function run_context_openRun(settings, deps) {
     const clock = deps.clock ?? realClock;
     const started = clock.now();
     const deadlineAt = started + settings.deadlineMs;
@@ -42742,6 +42757,92 @@ function parsePhaseSettings(raw, base) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/http/send.ts
+
+
+
+
+/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
+function requestHeaders(url, settings, own, userAgent) {
+    const headers = {
+        'User-Agent': userAgent,
+        Accept: 'application/json, */*;q=0.5'
+    };
+    if (new URL(url).origin === settings.origin) {
+        Object.assign(headers, settings.headers);
+        if (settings.apiKey)
+            headers[settings.apiKeyHeader] = settings.apiKey;
+        if (settings.versionOverride)
+            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
+    }
+    return Object.assign(headers, own);
+}
+/**
+ * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
+ * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
+ * past the deadline.
+ */
+async function sendWithRetries(req, retries, timeoutMs, ctx) {
+    const { clock, deadlineAt, signal } = ctx;
+    for (let attempt = 1;; attempt++) {
+        const left = deadlineAt - clock.now();
+        if (signal?.aborted || left <= 0)
+            return { attempts: attempt - 1, stopped: true };
+        let response;
+        let error;
+        try {
+            response = await ctx.send(req, {
+                timeoutMs: Math.min(timeoutMs, left),
+                ...(signal ? { signal } : {})
+            });
+        }
+        catch (e) {
+            if (!(e instanceof NetworkError))
+                throw e;
+            error = e;
+            if (e.kind === 'aborted' || signal?.aborted)
+                return { attempts: attempt, error: e, stopped: true };
+            // A timeout that the deadline cut short is the deadline, whichever timer fired first.
+            if (e.kind === 'timeout' && left < timeoutMs) {
+                return { attempts: attempt, error: new NetworkError('aborted', e.message), stopped: true };
+            }
+        }
+        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
+        const result = {
+            attempts: attempt,
+            ...(response ? { response } : {}),
+            ...(error ? { error } : {})
+        };
+        if (!retryable || attempt > retries)
+            return result;
+        const retryAfter = response
+            ? parseRetryAfter(response.headers['retry-after'], clock.now())
+            : undefined;
+        const delay = retryAfter ?? backoffMs(attempt, () => clock.random());
+        const remaining = deadlineAt - clock.now();
+        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
+            return {
+                ...result,
+                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+            };
+        }
+        if (delay >= remaining) {
+            const asked = retryAfter !== undefined
+                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
+                : `the next retry (in ${formatDuration(delay)})`;
+            return {
+                ...result,
+                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
+            };
+        }
+        await clock.sleep(delay, signal);
+        if (signal?.aborted)
+            return { ...result, stopped: true };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/warm/diagnose.ts
 
 
@@ -42888,88 +42989,6 @@ function diagnoseNetwork(error, ctx) {
 
 
 
-
-
-/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
-const MAX_RETRY_AFTER_MS = 60_000;
-/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
-function requestHeaders(url, settings, own, userAgent) {
-    const headers = {
-        'User-Agent': userAgent,
-        Accept: 'application/json, */*;q=0.5'
-    };
-    if (new URL(url).origin === settings.origin) {
-        Object.assign(headers, settings.headers);
-        if (settings.apiKey)
-            headers[settings.apiKeyHeader] = settings.apiKey;
-        if (settings.versionOverride)
-            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
-    }
-    return Object.assign(headers, own);
-}
-/**
- * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
- * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
- * past the deadline.
- */
-async function sendWithRetries(req, retries, timeoutMs, ctx) {
-    const { clock, deadlineAt, signal } = ctx;
-    for (let attempt = 1;; attempt++) {
-        const left = deadlineAt - clock.now();
-        if (signal?.aborted || left <= 0)
-            return { attempts: attempt - 1, stopped: true };
-        let response;
-        let error;
-        try {
-            response = await ctx.send(req, {
-                timeoutMs: Math.min(timeoutMs, left),
-                ...(signal ? { signal } : {})
-            });
-        }
-        catch (e) {
-            if (!(e instanceof NetworkError))
-                throw e;
-            error = e;
-            if (e.kind === 'aborted' || signal?.aborted)
-                return { attempts: attempt, error: e, stopped: true };
-            // A timeout that the deadline cut short is the deadline, whichever timer fired first.
-            if (e.kind === 'timeout' && left < timeoutMs) {
-                return { attempts: attempt, error: new NetworkError('aborted', e.message), stopped: true };
-            }
-        }
-        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
-        const result = {
-            attempts: attempt,
-            ...(response ? { response } : {}),
-            ...(error ? { error } : {})
-        };
-        if (!retryable || attempt > retries)
-            return result;
-        const retryAfter = response
-            ? parseRetryAfter(response.headers['retry-after'], clock.now())
-            : undefined;
-        const delay = retryAfter ?? backoffMs(attempt, () => clock.random());
-        const remaining = deadlineAt - clock.now();
-        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
-            return {
-                ...result,
-                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
-            };
-        }
-        if (delay >= remaining) {
-            const asked = retryAfter !== undefined
-                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
-                : `the next retry (in ${formatDuration(delay)})`;
-            return {
-                ...result,
-                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
-            };
-        }
-        await clock.sleep(delay, signal);
-        if (signal?.aborted)
-            return { ...result, stopped: true };
-    }
-}
 function cacheHeader(res) {
     const parts = [];
     const cf = res.headers['cf-cache-status'];
@@ -43011,7 +43030,7 @@ function answerJson(res) {
         };
     else {
         try {
-            out = { doc: JSON.parse(res.body.toString('utf8')) };
+            out = { doc: JSON.parse(jsonText(res.body)) };
         }
         catch {
             const type = res.headers['content-type'] ?? 'no content-type';
@@ -43021,20 +43040,16 @@ function answerJson(res) {
     parsed.set(res, out);
     return out;
 }
-/** A body that may be a JSON object: its first non-blank byte is `{`. */
+/** A body that may be a JSON object: its first byte after a BOM and whitespace is `{`. */
 function mayBeJsonObject(body) {
-    for (let i = 0; i < body.length && i < 64; i++) {
+    let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+    while (i < body.length) {
         const b = body[i];
         if (b === 0x7b)
             return true;
-        if (b !== 0x20 &&
-            b !== 0x0a &&
-            b !== 0x0d &&
-            b !== 0x09 &&
-            b !== 0xef &&
-            b !== 0xbb &&
-            b !== 0xbf)
+        if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)
             return false;
+        i++;
     }
     return false;
 }
@@ -43312,11 +43327,26 @@ function stepFails(settings, endpoints, stoppedBy) {
 /**
  * The whole warming run: tiers in order (all critical before high ...), each through a pool of
  * `concurrency` workers, every request bounded by `timeout`, the run by `deadline`.
- * Pure apart from the HTTP it sends: no @actions/* here.
+ * Pure apart from the HTTP it sends: no @actions/* here. Opens its own run context; inside a
+ * full run (runAll) the warm goes through `warmTiers` on the run's one context instead.
  */
 async function runWarm(settings, deps = {}) {
     const run = openRun(settings, deps);
-    const { clock, log, started, deadlineAt, signal, send } = run;
+    try {
+        return await warmTiers(settings, run, deps.signal);
+    }
+    finally {
+        run.close();
+    }
+}
+/**
+ * Warms every tier of `settings` on an open run context: its clock, deadline, signal and
+ * rate-limited `send`. `cancel` is the caller's own cancellation signal, to tell a cancel from
+ * the deadline (both abort `run.signal`).
+ */
+async function warmTiers(settings, run, cancel) {
+    const { clock, log, deadlineAt, signal, send } = run;
+    const started = clock.now();
     const tiers = planTiers(settings);
     const ctx = {
         settings,
@@ -43328,54 +43358,50 @@ async function runWarm(settings, deps = {}) {
         redact: run.redact
     };
     const results = [];
-    try {
-        let keyRefused;
-        for (const tier of tiers) {
-            const tierStart = clock.now();
-            const skip = (why, cause) => (ep) => ({
-                source: ep.source,
-                method: ep.method,
-                path: ep.path,
-                priority: tier.priority,
-                ...(ep.name ? { name: ep.name } : {}),
-                outcome: 'skipped',
-                attempts: 0,
-                reason: why,
-                cause
-            });
-            let endpoints;
-            if (keyRefused) {
-                // Every answer so far refused the key: more requests would only be refused too.
-                endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
-            }
-            else {
-                if (!signal.aborted)
-                    log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-                const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
-                const notSent = cancelled(deps.signal)
-                    ? skip('not sent: the run was cancelled', 'cancelled')
-                    : skip('not sent: the deadline passed', 'deadline');
-                endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
-                const answered = endpoints.filter(e => e.status !== undefined);
-                if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
-                    keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
-                }
-            }
-            for (const e of endpoints) {
-                log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
-            }
-            results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
+    let keyRefused;
+    for (const tier of tiers) {
+        const tierStart = clock.now();
+        const skip = (why, cause) => (ep) => ({
+            source: ep.source,
+            method: ep.method,
+            path: ep.path,
+            priority: tier.priority,
+            ...(ep.name ? { name: ep.name } : {}),
+            outcome: 'skipped',
+            attempts: 0,
+            reason: why,
+            cause
+        });
+        let endpoints;
+        if (keyRefused) {
+            // Every answer so far refused the key: more requests would only be refused too.
+            endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
         }
+        else {
+            if (!signal.aborted)
+                log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+            const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
+            const notSent = cancelled(cancel)
+                ? skip('not sent: the run was cancelled', 'cancelled')
+                : skip('not sent: the deadline passed', 'deadline');
+            endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+            const answered = endpoints.filter(e => e.status !== undefined);
+            if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+                keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
+            }
+        }
+        for (const e of endpoints) {
+            log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
+        }
+        results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
     }
-    finally {
-        run.close();
-    }
-    const all = results.flatMap(t => t.endpoints);
-    const stoppedBy = cancelled(deps.signal)
-        ? 'cancelled'
-        : run.deadlineReached()
-            ? 'deadline'
-            : undefined;
+    const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined;
+    return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy });
+}
+/** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */
+function warmResult(settings, tiers, at) {
+    const all = tiers.flatMap(t => t.endpoints);
+    const { stoppedBy } = at;
     const totals = totalsOf(all);
     // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
     const latencies = all
@@ -43388,15 +43414,15 @@ async function runWarm(settings, deps = {}) {
         schemaVersion: 1,
         tool: { name: 'cache-warm-action', version: VERSION },
         target: settings.baseUrl,
-        startedAt: new Date(started).toISOString(),
-        durationMs: Math.round(clock.now() - started),
+        startedAt: new Date(at.started).toISOString(),
+        durationMs: Math.round(at.durationMs),
         dryRun: false,
         result: anyBad ? 'failed' : 'passed',
         stepFailed: stepFails(settings, all, stoppedBy),
         failOn: settings.failOn,
         ...(stoppedBy ? { stoppedBy } : {}),
         settings: resultSettings(settings),
-        tiers: results,
+        tiers,
         totals,
         latency: {
             ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),
@@ -43442,6 +43468,26 @@ function dryRunResult(settings, clock = realClock) {
         totals: totalsOf(all),
         latency: {},
         warnings: []
+    };
+}
+
+;// CONCATENATED MODULE: ./src/http/agent.ts
+
+
+/**
+ * Keep-alive agents sized to `concurrency` that honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY the
+ * way @actions/http-client does. Only the agent is borrowed: redirects are never followed by
+ * the client (it would carry X-API-Key to other hosts); see redirect.ts.
+ */
+function proxyAwareAgents(concurrency) {
+    const client = new lib_HttpClient(USER_AGENT, [], {
+        keepAlive: true,
+        maxSockets: concurrency,
+        allowRedirects: false
+    });
+    return {
+        agentFor: url => client.getAgent(url.href),
+        dispose: () => client.dispose()
     };
 }
 
@@ -43524,7 +43570,7 @@ function parseJson(res) {
     if (res.truncated)
         return { ok: false };
     try {
-        return { ok: true, doc: JSON.parse(res.body.toString('utf8')) };
+        return { ok: true, doc: JSON.parse(jsonText(res.body)) };
     }
     catch {
         return { ok: false };
@@ -43876,7 +43922,8 @@ async function callTrigger(target, ctx) {
 
 
 
-const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED']);
+// CloudFront's RefreshHit is a hit after revalidating, like nginx's REVALIDATED.
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED', 'REFRESHHIT', 'PRERENDER']);
 const NOT_YET = new Set(['MISS', 'EXPIRED']);
 const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC']);
 function headerState(name, value) {
@@ -43893,11 +43940,32 @@ function headerState(name, value) {
         return { state: 'not cached', evidence };
     return undefined;
 }
+/**
+ * RFC 9211 `Cache-Status: edge; hit, origin; fwd=uri-miss`: the first cache (nearest the
+ * client) says whether it served the answer (`hit`) or passed it on (`fwd=`).
+ */
+function cacheStatusState(value) {
+    if (!value)
+        return undefined;
+    const first = value
+        .split(',')[0]
+        .split(';')
+        .map(p => p.trim().toLowerCase());
+    const evidence = `Cache-Status: ${value}`;
+    if (first.includes('hit'))
+        return { state: 'cached', evidence };
+    if (first.some(p => p.startsWith('fwd=')))
+        return { state: first.includes('fwd=bypass') ? 'not cacheable' : 'not cached', evidence };
+    return undefined;
+}
 /** Decides from headers and JSON markers whether an answer was served from cache. */
 function classifyCache(res, markers) {
     const fromHeaders = [
         headerState('CF-Cache-Status', res.headers['cf-cache-status']),
-        headerState('X-Cache', res.headers['x-cache'])
+        headerState('X-Cache', res.headers['x-cache']),
+        headerState('X-Cache-Status', res.headers['x-cache-status']),
+        headerState('X-Vercel-Cache', res.headers['x-vercel-cache']),
+        cacheStatusState(res.headers['cache-status'])
     ].filter((x) => x !== undefined);
     const cachedHeader = fromHeaders.find(h => h.state === 'cached');
     if (cachedHeader)
@@ -44032,7 +44100,7 @@ function versionMatches(res, check, redact) {
             const { found, value } = getPath(parsed.doc, check.path);
             if (!found)
                 return { ok: false, seen: `no ${check.path} field` };
-            const text = typeof value === 'string' ? value : jsonText(value);
+            const text = typeof value === 'string' ? value : wait_jsonText(value);
             return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
         }
         case 'text':
@@ -44103,7 +44171,7 @@ async function waitForReady(target, ctx) {
     };
 }
 /** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
-function jsonText(value) {
+function wait_jsonText(value) {
     try {
         return JSON.stringify(value) ?? String(value);
     }
@@ -44112,7 +44180,14 @@ function jsonText(value) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/result.ts
+/** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
+function failedGates(result) {
+    return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+}
+
 ;// CONCATENATED MODULE: ./src/report/format.ts
+
 
 
 function ms(v) {
@@ -44127,9 +44202,7 @@ function headline(result) {
         : `${t.passed}/${t.total} endpoints warmed` +
             (t.failed ? `, ${t.failed} failed` : '') +
             (t.skipped ? `, ${t.skipped} skipped` : '');
-    const gates = (result.phases ?? [])
-        .filter(p => p.status === 'failed' && p.name !== 'warm')
-        .map(p => p.name);
+    const gates = failedGates(result).map(p => p.name);
     const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
     // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
     const unchecked = t.passed > 0 && result.settings.contentsChecked === false
@@ -51202,14 +51275,17 @@ function sitemapSource(text, base, ctx) {
     const rel = text.startsWith('file:') ? text.slice(5) : text;
     const file = containedPath('sitemap', rel, ctx);
     let isFile = false;
+    let isDirectory = false;
     try {
-        isFile = (0,external_node_fs_namespaceObject.statSync)(file).isFile();
+        const st = (0,external_node_fs_namespaceObject.statSync)(file);
+        isFile = st.isFile();
+        isDirectory = st.isDirectory();
     }
     catch {
         throw new InputError('sitemap', `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${ctx.workspace})`);
     }
     if (!isFile)
-        throw new InputError('sitemap', `"${text}" is a directory, not a sitemap file`);
+        throw new InputError('sitemap', `"${text}" is ${isDirectory ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}, not a sitemap file`);
     return { kind: 'file', file, shown: text };
 }
 function parseShard(text) {
@@ -51720,17 +51796,15 @@ async function loadSitemap(settings, deps) {
 
 
 
-function pipeline_formatRate(v) {
-    return `${Math.round(v * 1000) / 10} %`;
-}
+
 /**
  * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
  * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
  */
 async function runAll(settings, deps = {}) {
-    // One deadline, one signal and one rate-limit bucket for the whole run: sitemap, warm, verify
-    // and metrics requests all share them (runWarm gets this `send` and `signal`).
-    const opened = openRun(settings, deps);
+    // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
+    // set of agents; the sitemap, warm, verify and metrics requests all go through it.
+    const opened = run_context_openRun(settings, deps);
     const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened;
     const ctx = {
         settings,
@@ -51774,8 +51848,8 @@ async function runAll(settings, deps = {}) {
                 const skipped = cancelledWait
                     ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
                     : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
-                const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send, limiter: false });
-                return finish({ ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) }, { ...extra, phases }, true);
+                const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 });
+                return finish(notWarmed, { ...extra, phases }, true);
             }
         }
         // The sitemap, once the deployment answers: its URLs join the endpoints.
@@ -51828,7 +51902,7 @@ async function runAll(settings, deps = {}) {
                 gateFailed = true;
         }
         // 3. Warm.
-        const [warm, warmTook] = await timed(() => runWarm({ ...run, deadlineMs: Math.max(1, deadlineAt - clock.now()) }, { ...deps, clock, send, signal, log, limiter: false }));
+        const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal));
         const nothingToWarm = warm.totals.total === 0;
         if (nothingToWarm) {
             // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
@@ -51942,7 +52016,6 @@ async function runAll(settings, deps = {}) {
         }
         return {
             ...warm,
-            settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
             startedAt: new Date(started).toISOString(),
             durationMs: Math.round(clock.now() - started),
             result: failed ? 'failed' : 'passed',
@@ -51972,9 +52045,9 @@ function metricsPhase(metrics, took, settings) {
         detail: metrics.error
             ? metrics.error
             : !gates
-                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
+                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                 : metrics.met
-                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
+                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                     : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
     };
 }
@@ -52058,23 +52131,73 @@ function whyNothing(load, origin) {
     return `every URL was left out (${parts.join(', ')})${also}`;
 }
 
-;// CONCATENATED MODULE: ./src/http/agent.ts
+;// CONCATENATED MODULE: ./src/run.ts
+
+
 
 
 /**
- * Keep-alive agents sized to `concurrency` that honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY the
- * way @actions/http-client does. Only the agent is borrowed: redirects are never followed by
- * the client (it would carry X-API-Key to other hosts); see redirect.ts.
+ * One run from settings to a result, the same for the action and the CLI: cancellation on
+ * SIGTERM / SIGINT (so partial results are still written), the proxy-aware agents, the pipeline,
+ * and an unexpected error turned into a failed result instead of a lost one.
  */
-function proxyAwareAgents(concurrency) {
-    const client = new lib_HttpClient(USER_AGENT, [], {
-        keepAlive: true,
-        maxSockets: concurrency,
-        allowRedirects: false
-    });
+async function warmRun(settings, opts) {
+    if (settings.dryRun)
+        return dryRunResult(settings);
+    const cancel = cancellation();
+    const engine = opts.engine ?? {};
+    const agents = engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.concurrency);
+    const startedAt = Date.now();
+    try {
+        return await runAll(settings, {
+            ...(agents ? { agentFor: agents.agentFor } : {}),
+            signal: cancel.signal,
+            log: opts.log,
+            ...engine
+        });
+    }
+    catch (error) {
+        // A bug or a hostile answer the engine did not survive: still reported, as failed.
+        opts.debug?.(String(error?.stack ?? error));
+        return crashedResult(settings, errorMessage(error), startedAt);
+    }
+    finally {
+        agents?.dispose();
+        cancel.dispose();
+    }
+}
+/** Aborts on SIGTERM / SIGINT (a cancelled workflow, Ctrl-C) with StoppedError('cancelled'). */
+function cancellation() {
+    const controller = new AbortController();
+    const stop = () => controller.abort(new StoppedError('cancelled'));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     return {
-        agentFor: url => client.getAgent(url.href),
-        dispose: () => client.dispose()
+        signal: controller.signal,
+        dispose: () => {
+            process.removeListener('SIGTERM', stop);
+            process.removeListener('SIGINT', stop);
+        }
+    };
+}
+/**
+ * The result of a run that an unexpected error stopped: failed, every endpoint marked not done,
+ * the error named, so the summary, the report, the outputs and the check run are still written.
+ */
+function crashedResult(settings, message, startedAt) {
+    const base = dryRunResult(settings);
+    const tiers = skippedTiers(settings, 'not done: the run stopped on an unexpected error', 'error');
+    return {
+        ...base,
+        dryRun: false,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.round(Date.now() - startedAt),
+        result: 'failed',
+        stepFailed: settings.failOn !== 'never',
+        tiers,
+        totals: totalsOf(tiers.flatMap(t => t.endpoints)),
+        warnings: [`the run stopped on an unexpected error: ${message}`],
+        phases: []
     };
 }
 
@@ -52320,8 +52443,30 @@ function loadEndpoints(name, doc, base) {
         throw error;
     }
 }
+/** `report-file`, kept in the workspace; an existing FIFO or device would block the write. */
+function reportPath(text, ctx) {
+    const full = containedPath('report-file', text, ctx, { tmpdirWithoutRunnerTemp: true });
+    const kind = fileKind(full);
+    if (kind === 'directory' || kind === 'other')
+        throw new InputError('report-file', `"${text}" is ${kind === 'directory' ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}; give a file path such as cache-warm-report.json`);
+    return full;
+}
+/** What a path is, without following it into a read that could block. */
+function fileKind(full) {
+    try {
+        const st = (0,external_node_fs_namespaceObject.statSync)(full);
+        return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+    }
+    catch {
+        return 'missing';
+    }
+}
 function readEndpointsFile(file, ctx) {
     const full = containedPath('endpoints-file', file, ctx);
+    // A FIFO or a device would block the read for ever, long past any deadline.
+    const kind = fileKind(full);
+    if (kind !== 'file' && kind !== 'missing' && kind !== 'directory')
+        throw new InputError('endpoints-file', `"${file}" is not a regular file (a FIFO, socket or device); give a YAML or JSON file`);
     let text;
     try {
         text = (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
@@ -52398,7 +52543,7 @@ function parseSettings(raw, ctx) {
     }
     const reportText = raw['report-file']?.trim() ?? '';
     const reportFile = reportText !== ''
-        ? containedPath('report-file', reportText, ctx, { tmpdirWithoutRunnerTemp: true })
+        ? reportPath(reportText, ctx)
         : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json');
     const githubToken = raw['github-token']?.trim() || undefined;
     const checkName = raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim();
@@ -52522,7 +52667,83 @@ async function writeReport(file, result) {
     await (0,promises_namespaceObject.writeFile)(file, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
 }
 
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from the run (server words above all: error messages, field names, header values) is
+ * data, never markup or a command. These make it safe where it lands: Markdown and HTML in the
+ * job summary, check run and PR comment; workflow commands in the step log.
+ */
+/** Fields rendered in code spans or from closed sets: left as they are. */
+const KEEP = new Set([
+    'path',
+    'text',
+    'target',
+    'source',
+    'result',
+    'outcome',
+    'status',
+    'cause',
+    'priority',
+    'method',
+    'state',
+    'stoppedBy',
+    'failOn',
+    'op',
+    'name'
+]);
+/**
+ * One line of plain text, safe inside Markdown: no line break (so no heading, list or table of
+ * its own), and `<`, `&`, `[`, `]`, `@` as entities, so no HTML tag, image, link or @-mention
+ * can come from it (a lone `>` opens nothing inside a line). Renders as the same characters.
+ */
+function markdownText(text) {
+    return text
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/\[/g, '&#91;')
+        .replace(/\]/g, '&#93;')
+        .replace(/@/g, '&#64;');
+}
+/**
+ * A copy of a result whose free-text string values are safe for Markdown (markdownText); the
+ * structure and the fields shown in code spans are kept. Iterative and cycle-safe.
+ */
+function forMarkdown(value) {
+    const walk = (v, key, depth) => {
+        if (typeof v === 'string')
+            return KEEP.has(key) ? v : markdownText(v);
+        if (!v || typeof v !== 'object' || depth > 16)
+            return v;
+        if (Array.isArray(v))
+            return v.map(x => walk(x, '', depth + 1));
+        const out = {};
+        for (const [k, x] of Object.entries(v))
+            Object.defineProperty(out, k, {
+                value: walk(x, k, depth + 1),
+                enumerable: true,
+                writable: true,
+                configurable: true
+            });
+        return out;
+    };
+    return walk(value, '', 0);
+}
+/**
+ * A line for the step log that cannot issue a workflow command: the runner reads `::name::` at
+ * the start of a line and the older `##[name]` anywhere in it. Both are broken with a zero-width
+ * space; every line break starts a new line that is checked too.
+ */
+function logSafe(line) {
+    return line
+        .split(/\r\n|\r|\n/)
+        .map(l => l.replace(/##\[/g, '##\u200b[').replace(/^(\s*)::/, '$1:\u200b:'))
+        .join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
 /** Warnings shown in full in the summary; the rest are counted. */
@@ -52541,8 +52762,13 @@ function code(text) {
 function row(e) {
     return `| ${ICON[e.outcome]} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.attempts} | ${cell(e.cache)} | ${cell(e.reason)} |`;
 }
-/** The job summary as Markdown: a pure function of the result, snapshot-tested. */
-function renderSummary(result) {
+/**
+ * The job summary as Markdown: a pure function of the result, snapshot-tested. Every free text
+ * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
+ * heading, a link, an image or an HTML tag.
+ */
+function renderSummary(raw) {
+    const result = forMarkdown(raw);
     const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌';
     const out = [`## ${icon} ${headline(result)}`, ''];
     const { shard, maxRps } = result.settings;
@@ -52571,7 +52797,7 @@ function renderSummary(result) {
     if (t.total > 0)
         out.push('| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |', '|---:|---:|---:|---:|---:|---:|', `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`, '');
     const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed');
-    const gates = (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+    const gates = failedGates(result);
     if (failed.length > 0 || gates.length > 0) {
         out.push('### Why it failed', '');
         for (const e of failed.slice(0, MAX_TIER_ROWS)) {
@@ -52880,6 +53106,7 @@ function makeBudget({ endAt, now, requestTimeoutMs, limit }) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/checks.ts
+
 /** GitHub's limit for a check run's output.summary. */
 const CHECK_SUMMARY_LIMIT = 65_535;
 function fitSummary(markdown, limit = CHECK_SUMMARY_LIMIT) {
@@ -52898,9 +53125,7 @@ function checkTitle(result) {
         const pct = Math.round(result.metrics.hitRate * 1000) / 10;
         parts.push(`hit rate ${pct} %`);
     }
-    const gates = (result.phases ?? [])
-        .filter(p => p.status === 'failed' && p.name !== 'warm')
-        .map(p => p.name);
+    const gates = failedGates(result).map(p => p.name);
     if (gates.length)
         parts.push(`${gates.join(', ')} failed`);
     if (result.stoppedBy)
@@ -53157,40 +53382,6 @@ function mask(secret, redactor) {
         if (!before.has(form) && form !== secret)
             core_setSecret(form);
 }
-/** Aborts on SIGTERM / SIGINT (a cancelled workflow) so partial results are still written. */
-function cancellation() {
-    const controller = new AbortController();
-    const stop = () => controller.abort(new StoppedError('cancelled'));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    return {
-        signal: controller.signal,
-        dispose: () => {
-            process.removeListener('SIGTERM', stop);
-            process.removeListener('SIGINT', stop);
-        }
-    };
-}
-/**
- * The result of a run that an unexpected error stopped: failed, every endpoint marked not sent,
- * the error named, so the summary, the report, the outputs and the check run are still written.
- */
-function crashedResult(settings, message, startedAt) {
-    const base = dryRunResult(settings);
-    const tiers = skippedTiers(settings, 'not done: the run stopped on an unexpected error', 'error');
-    return {
-        ...base,
-        dryRun: false,
-        startedAt: new Date(startedAt).toISOString(),
-        durationMs: Math.round(Date.now() - startedAt),
-        result: 'failed',
-        stepFailed: settings.failOn !== 'never',
-        tiers,
-        totals: totalsOf(tiers.flatMap(t => t.endpoints)),
-        warnings: [`the run stopped on an unexpected error: ${message}`],
-        phases: []
-    };
-}
 /** The action: read inputs, warm, then write summary, report and outputs, and set the verdict. */
 async function run(deps = {}) {
     const redactor = new Redactor();
@@ -53225,7 +53416,7 @@ async function warm(deps, redactor) {
         }
         if (fromEvent.kind === 'none')
             return inputError(redactor.redact(new InputError('url', fromEvent.reason).message), redactor);
-        info(`url from the event's ${fromEvent.from}: ${fromEvent.url}`);
+        info(logSafe(`url from the event's ${fromEvent.from}: ${fromEvent.url}`));
         raw.url = fromEvent.url;
     }
     let settings;
@@ -53241,41 +53432,37 @@ async function warm(deps, redactor) {
     for (const secret of settingsSecrets(settings))
         mask(secret, redactor);
     if (settings.dryRun) {
-        info(redactor.redact(renderPlan(planTiers(settings), settings)));
+        info(logSafe(redactor.redact(renderPlan(planTiers(settings), settings))));
     }
     const publisher = settings.dryRun
         ? undefined
         : makePublisher(settings, gh, deps.octokit, { deadlineAt: Date.now() + settings.deadlineMs });
     // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
     const checkStarted = publisher?.start() ?? Promise.resolve([]);
-    const cancel = cancellation();
-    const agents = deps.engine?.send || deps.engine?.agentFor ? undefined : proxyAwareAgents(settings.concurrency);
-    const startedAt = Date.now();
-    let result;
-    try {
-        result = settings.dryRun
-            ? dryRunResult(settings)
-            : await runAll(settings, {
-                ...(agents ? { agentFor: agents.agentFor } : {}),
-                signal: cancel.signal,
-                log: line => info(redactor.redact(line)),
-                ...deps.engine
-            });
-    }
-    catch (error) {
-        // A bug or a hostile answer the engine did not survive: still report, as failed.
-        core_debug(redactor.redact(String(error?.stack ?? error)));
-        result = crashedResult(settings, errorMessage(error), startedAt);
-    }
-    finally {
-        agents?.dispose();
-        cancel.dispose();
-    }
+    const result = await warmRun(settings, {
+        log: line => info(logSafe(redactor.redact(line))),
+        debug: text => core_debug(redactor.redact(text)),
+        ...(deps.engine ? { engine: deps.engine } : {})
+    });
     for (const w of await checkStarted)
         warning(redactor.redact(w));
     await report(result, settings, redactor, publisher);
 }
-/** Writes the report, the summary, the check run and the outputs, then sets the verdict. */
+/** The longest a file write may take (the report, the job summary): a stuck disk is not a run. */
+const FILE_WRITE_TIMEOUT_MS = 10_000;
+function bounded(work, what, ms = FILE_WRITE_TIMEOUT_MS) {
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms);
+        timer.unref?.();
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * Writes the report, then the outputs, then the job summary and the verdict, and only then
+ * completes the check run and the PR comment: what a later step gates on is written first, so
+ * a slow GitHub or a cancel while publishing cannot lose it.
+ */
 async function report(result, settings, redactor, publisher) {
     // Text for people and files: every string value redacted, the structure untouched.
     const safe = redactor.redactDeep(result);
@@ -53286,22 +53473,19 @@ async function report(result, settings, redactor, publisher) {
     catch (error) {
         summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`;
     }
-    // Side effects that must not sink the run: settled together, failures become warnings.
-    const written = await Promise.allSettled([
-        writeReport(settings.reportFile, safe),
-        summary_summary.addRaw(summary).write(),
-        publisher?.finish(safe, summary) ?? Promise.resolve([])
-    ]);
-    const [reported, jobSummary, published] = written;
-    if (published?.status === 'fulfilled')
-        for (const w of published.value)
-            warning(redactor.redact(w));
-    if (reported.status === 'rejected')
-        warning(redactor.redact(`could not write the report to ${settings.reportFile}: ${errorMessage(reported.reason)}`));
-    if (jobSummary.status === 'rejected') {
-        warning(redactor.redact(`could not write the job summary: ${errorMessage(jobSummary.reason)}`));
-    }
-    setOutputs(computeOutputs(result, reported.status === 'fulfilled' ? settings.reportFile : ''), redactor);
+    // Side effects that must not sink the run: each bounded, failures become warnings.
+    const reported = await bounded(writeReport(settings.reportFile, safe), 'writing the report').then(() => undefined, (error) => errorMessage(error));
+    setOutputs(computeOutputs(result, reported === undefined ? settings.reportFile : ''), redactor);
+    if (reported !== undefined)
+        warning(redactor.redact(`could not write the report to ${settings.reportFile}: ${reported}`));
+    await bounded(summary_summary.addRaw(summary).write(), 'writing the job summary').catch((error) => warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`)));
+    verdict(result, safe, redactor);
+    // Last: GitHub, bounded by the publisher itself (deadline + its grace).
+    for (const w of (await publisher?.finish(safe, summary)) ?? [])
+        warning(redactor.redact(w));
+}
+/** Annotations, warnings and the step's verdict: decided from the result, worded from the copy. */
+function verdict(result, safe, redactor) {
     // Decisions from the result itself; words from the redacted copy.
     const endpoints = result.tiers.flatMap(t => t.endpoints);
     const shown = safe.tiers.flatMap(t => t.endpoints);
@@ -53314,13 +53498,9 @@ async function report(result, settings, redactor, publisher) {
             title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
         });
     });
-    const phases = result.phases ?? [];
-    phases.forEach((p, i) => {
-        if (p.status === 'failed' && p.name !== 'warm')
-            error(redactor.redact(safe.phases?.[i]?.detail ?? ''), {
-                title: `Cache warm: ${p.name} failed`
-            });
-    });
+    // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
+    for (const p of failedGates(safe))
+        error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` });
     for (const w of safe.warnings)
         warning(redactor.redact(w));
     for (const d of safe.metrics?.doubts ?? [])
@@ -53330,9 +53510,7 @@ async function report(result, settings, redactor, publisher) {
         warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' });
     if (result.stepFailed) {
         const t = result.totals;
-        const parts = phases
-            .filter(p => p.status === 'failed' && p.name !== 'warm')
-            .map(p => `${p.name} failed`);
+        const parts = failedGates(result).map(p => `${p.name} failed`);
         if (t.failed + t.skipped > 0)
             parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`);
         if (result.stoppedBy)

@@ -5,6 +5,7 @@ import { errorMessage, InputError } from './errors.js'
 import { parseSettings } from './config/settings.js'
 import { computeOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
+import { logSafe } from './report/escape.js'
 import { renderText } from './report/text.js'
 import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
 import { planTiers, renderPlan } from './warm/plan.js'
@@ -115,14 +116,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         `${redactor.redact(renderPlan(planTiers(settings), settings))}\n`
       )
     const result = await warmRun(settings, {
-      log: line => process.stderr.write(`${redactor.redact(line)}\n`)
+      log: line => process.stderr.write(`${logSafe(redactor.redact(line))}\n`)
     })
     const safe = redactor.redactDeep(result)
     if (values['report-file']) await writeReport(settings.reportFile, safe)
     process.stdout.write(
       values.json
         ? `${JSON.stringify(safe, null, 2)}\n`
-        : `\n${redactor.redact(renderText(safe))}\n`
+        : `\n${logSafe(redactor.redact(renderText(safe)))}\n`
     )
     if (!values.json) {
       const outputs = computeOutputs(result, values['report-file'] ? settings.reportFile : '')

@@ -6,6 +6,7 @@ import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
 import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { suspiciousLine } from './report/format.js'
+import { logSafe } from './report/escape.js'
 import { renderSummary } from './report/summary.js'
 import { Redactor, settingsSecrets } from './secrets.js'
 import type { Settings } from './config/settings.js'
@@ -87,7 +88,7 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
     }
     if (fromEvent.kind === 'none')
       return inputError(redactor.redact(new InputError('url', fromEvent.reason).message), redactor)
-    core.info(`url from the event's ${fromEvent.from}: ${fromEvent.url}`)
+    core.info(logSafe(`url from the event's ${fromEvent.from}: ${fromEvent.url}`))
     raw.url = fromEvent.url
   }
 
@@ -103,7 +104,7 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   for (const secret of settingsSecrets(settings)) mask(secret, redactor)
 
   if (settings.dryRun) {
-    core.info(redactor.redact(renderPlan(planTiers(settings), settings)))
+    core.info(logSafe(redactor.redact(renderPlan(planTiers(settings), settings))))
   }
 
   const publisher = settings.dryRun
@@ -113,7 +114,7 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   const checkStarted = publisher?.start() ?? Promise.resolve([])
 
   const result = await warmRun(settings, {
-    log: line => core.info(redactor.redact(line)),
+    log: line => core.info(logSafe(redactor.redact(line))),
     debug: text => core.debug(redactor.redact(text)),
     ...(deps.engine ? { engine: deps.engine } : {})
   })
@@ -122,7 +123,23 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   await report(result, settings, redactor, publisher)
 }
 
-/** Writes the report, the summary, the check run and the outputs, then sets the verdict. */
+/** The longest a file write may take (the report, the job summary): a stuck disk is not a run. */
+export const FILE_WRITE_TIMEOUT_MS = 10_000
+
+function bounded<T>(work: Promise<T>, what: string, ms = FILE_WRITE_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms)
+    timer.unref?.()
+  })
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Writes the report, then the outputs, then the job summary and the verdict, and only then
+ * completes the check run and the PR comment: what a later step gates on is written first, so
+ * a slow GitHub or a cancel while publishing cannot lose it.
+ */
 async function report(
   result: FullResult,
   settings: Settings,
@@ -137,31 +154,29 @@ async function report(
   } catch (error) {
     summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`
   }
-  // Side effects that must not sink the run: settled together, failures become warnings.
-  const written = await Promise.allSettled([
-    writeReport(settings.reportFile, safe),
-    core.summary.addRaw(summary).write(),
-    publisher?.finish(safe, summary) ?? Promise.resolve([])
-  ])
-  const [reported, jobSummary, published] = written
-  if (published?.status === 'fulfilled')
-    for (const w of published.value) core.warning(redactor.redact(w))
-  if (reported.status === 'rejected')
+  // Side effects that must not sink the run: each bounded, failures become warnings.
+  const reported = await bounded(writeReport(settings.reportFile, safe), 'writing the report').then(
+    () => undefined,
+    (error: unknown) => errorMessage(error)
+  )
+  setOutputs(computeOutputs(result, reported === undefined ? settings.reportFile : ''), redactor)
+  if (reported !== undefined)
     core.warning(
-      redactor.redact(
-        `could not write the report to ${settings.reportFile}: ${errorMessage(reported.reason)}`
-      )
+      redactor.redact(`could not write the report to ${settings.reportFile}: ${reported}`)
     )
-  if (jobSummary.status === 'rejected') {
-    core.warning(
-      redactor.redact(`could not write the job summary: ${errorMessage(jobSummary.reason)}`)
-    )
-  }
-  setOutputs(
-    computeOutputs(result, reported.status === 'fulfilled' ? settings.reportFile : ''),
-    redactor
+  await bounded(core.summary.addRaw(summary).write(), 'writing the job summary').catch(
+    (error: unknown) =>
+      core.warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`))
   )
 
+  verdict(result, safe, redactor)
+
+  // Last: GitHub, bounded by the publisher itself (deadline + its grace).
+  for (const w of (await publisher?.finish(safe, summary)) ?? []) core.warning(redactor.redact(w))
+}
+
+/** Annotations, warnings and the step's verdict: decided from the result, worded from the copy. */
+function verdict(result: FullResult, safe: FullResult, redactor: Redactor): void {
   // Decisions from the result itself; words from the redacted copy.
   const endpoints = result.tiers.flatMap(t => t.endpoints)
   const shown = safe.tiers.flatMap(t => t.endpoints)

@@ -13,6 +13,8 @@ import type { RawInputs } from './config/settings.js'
 export const REDACTED = '***'
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6
+/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+const MIN_LOWERED = 8
 
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
@@ -108,7 +110,8 @@ function percentEncode(text: string, set: ReadonlySet<string>, spaceAsPlus = fal
 /**
  * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
  * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
- * parser (lower-case hex too), and after the action's own whitespace collapsing.
+ * parser (lower-case hex too), lower-cased as the URL parser writes a host, and after the
+ * action's own whitespace collapsing.
  */
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>()
@@ -116,7 +119,10 @@ export function secretForms(secret: string): string[] {
   // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
   // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
   const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''))
-  for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
+  const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')]
+  // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
+  if (secret.length >= MIN_LOWERED) variants.push(secret.toLowerCase())
+  for (const s of new Set(variants)) {
     if (!s) continue
     forms.add(s)
     forms.add(JSON.stringify(s).slice(1, -1))

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(824);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 824:
+/***/ 39:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38124,6 +38124,8 @@ function joinUrl(base, path) {
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
+/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+const MIN_LOWERED = 8;
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
  * token, secret, password, auth, session, signature, credential or bypass in its name
@@ -38213,7 +38215,8 @@ function percentEncode(text, set, spaceAsPlus = false) {
 /**
  * Every readable form the action itself can produce from a secret: raw, JSON-escaped,
  * percent-encoded by encodeURIComponent, encodeURI, URLSearchParams and each part of the URL
- * parser (lower-case hex too), and after the action's own whitespace collapsing.
+ * parser (lower-case hex too), lower-cased as the URL parser writes a host, and after the
+ * action's own whitespace collapsing.
  */
 function secretForms(secret) {
     const forms = new Set();
@@ -38221,7 +38224,11 @@ function secretForms(secret) {
     // What the URL parser makes of it before encoding: tabs and newlines dropped, the ends
     // stripped of controls and spaces, and (in http(s) paths) a backslash read as a slash.
     const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''));
-    for (const s of new Set([secret, collapsed, parsed, parsed.replace(/\\/g, '/')])) {
+    const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')];
+    // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
+    if (secret.length >= MIN_LOWERED)
+        variants.push(secret.toLowerCase());
+    for (const s of new Set(variants)) {
         if (!s)
             continue;
         forms.add(s);
@@ -46411,14 +46418,17 @@ function sitemapSource(text, base, ctx) {
     const rel = text.startsWith('file:') ? text.slice(5) : text;
     const file = containedPath('sitemap', rel, ctx);
     let isFile = false;
+    let isDirectory = false;
     try {
-        isFile = (0,external_node_fs_namespaceObject.statSync)(file).isFile();
+        const st = (0,external_node_fs_namespaceObject.statSync)(file);
+        isFile = st.isFile();
+        isDirectory = st.isDirectory();
     }
     catch {
         throw new InputError('sitemap', `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${ctx.workspace})`);
     }
     if (!isFile)
-        throw new InputError('sitemap', `"${text}" is a directory, not a sitemap file`);
+        throw new InputError('sitemap', `"${text}" is ${isDirectory ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}, not a sitemap file`);
     return { kind: 'file', file, shown: text };
 }
 function parseShard(text) {
@@ -46710,8 +46720,30 @@ function loadEndpoints(name, doc, base) {
         throw error;
     }
 }
+/** `report-file`, kept in the workspace; an existing FIFO or device would block the write. */
+function reportPath(text, ctx) {
+    const full = containedPath('report-file', text, ctx, { tmpdirWithoutRunnerTemp: true });
+    const kind = fileKind(full);
+    if (kind === 'directory' || kind === 'other')
+        throw new InputError('report-file', `"${text}" is ${kind === 'directory' ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}; give a file path such as cache-warm-report.json`);
+    return full;
+}
+/** What a path is, without following it into a read that could block. */
+function fileKind(full) {
+    try {
+        const st = (0,external_node_fs_namespaceObject.statSync)(full);
+        return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+    }
+    catch {
+        return 'missing';
+    }
+}
 function readEndpointsFile(file, ctx) {
     const full = containedPath('endpoints-file', file, ctx);
+    // A FIFO or a device would block the read for ever, long past any deadline.
+    const kind = fileKind(full);
+    if (kind !== 'file' && kind !== 'missing' && kind !== 'directory')
+        throw new InputError('endpoints-file', `"${file}" is not a regular file (a FIFO, socket or device); give a YAML or JSON file`);
     let text;
     try {
         text = (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
@@ -46788,7 +46820,7 @@ function parseSettings(raw, ctx) {
     }
     const reportText = raw['report-file']?.trim() ?? '';
     const reportFile = reportText !== ''
-        ? containedPath('report-file', reportText, ctx, { tmpdirWithoutRunnerTemp: true })
+        ? reportPath(reportText, ctx)
         : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json');
     const githubToken = raw['github-token']?.trim() || undefined;
     const checkName = raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim();
@@ -47032,6 +47064,11 @@ function sendOnce(req, opts) {
 function describeNetworkError(kind) {
     return DESCRIBE[kind];
 }
+/** A body as text for JSON.parse, without the UTF-8 BOM that JSON.parse refuses. */
+function jsonText(body) {
+    const text = body.toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
 
 ;// CONCATENATED MODULE: ./src/http/redirect.ts
 
@@ -47171,7 +47208,7 @@ function defaultAgents(concurrency) {
     return url => (url.protocol === 'https:' ? tls : plain);
 }
 /** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */
-function openRun(settings, deps) {
+function run_context_openRun(settings, deps) {
     const clock = deps.clock ?? realClock;
     const started = clock.now();
     const deadlineAt = started + settings.deadlineMs;
@@ -47221,6 +47258,92 @@ function openRun(settings, deps) {
 /** The action's version, shown in the User-Agent and the report. Kept in step with package.json by a test. */
 const VERSION = '0.1.0';
 const USER_AGENT = `cache-warm-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/http/send.ts
+
+
+
+
+/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
+function requestHeaders(url, settings, own, userAgent) {
+    const headers = {
+        'User-Agent': userAgent,
+        Accept: 'application/json, */*;q=0.5'
+    };
+    if (new URL(url).origin === settings.origin) {
+        Object.assign(headers, settings.headers);
+        if (settings.apiKey)
+            headers[settings.apiKeyHeader] = settings.apiKey;
+        if (settings.versionOverride)
+            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
+    }
+    return Object.assign(headers, own);
+}
+/**
+ * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
+ * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
+ * past the deadline.
+ */
+async function sendWithRetries(req, retries, timeoutMs, ctx) {
+    const { clock, deadlineAt, signal } = ctx;
+    for (let attempt = 1;; attempt++) {
+        const left = deadlineAt - clock.now();
+        if (signal?.aborted || left <= 0)
+            return { attempts: attempt - 1, stopped: true };
+        let response;
+        let error;
+        try {
+            response = await ctx.send(req, {
+                timeoutMs: Math.min(timeoutMs, left),
+                ...(signal ? { signal } : {})
+            });
+        }
+        catch (e) {
+            if (!(e instanceof NetworkError))
+                throw e;
+            error = e;
+            if (e.kind === 'aborted' || signal?.aborted)
+                return { attempts: attempt, error: e, stopped: true };
+            // A timeout that the deadline cut short is the deadline, whichever timer fired first.
+            if (e.kind === 'timeout' && left < timeoutMs) {
+                return { attempts: attempt, error: new NetworkError('aborted', e.message), stopped: true };
+            }
+        }
+        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
+        const result = {
+            attempts: attempt,
+            ...(response ? { response } : {}),
+            ...(error ? { error } : {})
+        };
+        if (!retryable || attempt > retries)
+            return result;
+        const retryAfter = response
+            ? parseRetryAfter(response.headers['retry-after'], clock.now())
+            : undefined;
+        const delay = retryAfter ?? backoffMs(attempt, () => clock.random());
+        const remaining = deadlineAt - clock.now();
+        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
+            return {
+                ...result,
+                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+            };
+        }
+        if (delay >= remaining) {
+            const asked = retryAfter !== undefined
+                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
+                : `the next retry (in ${formatDuration(delay)})`;
+            return {
+                ...result,
+                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
+            };
+        }
+        await clock.sleep(delay, signal);
+        if (signal?.aborted)
+            return { ...result, stopped: true };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/warm/diagnose.ts
 
@@ -47368,88 +47491,6 @@ function diagnoseNetwork(error, ctx) {
 
 
 
-
-
-/** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
-const MAX_RETRY_AFTER_MS = 60_000;
-/** Headers for a request: the key and extra headers go to the deployment's own origin only. */
-function requestHeaders(url, settings, own, userAgent) {
-    const headers = {
-        'User-Agent': userAgent,
-        Accept: 'application/json, */*;q=0.5'
-    };
-    if (new URL(url).origin === settings.origin) {
-        Object.assign(headers, settings.headers);
-        if (settings.apiKey)
-            headers[settings.apiKeyHeader] = settings.apiKey;
-        if (settings.versionOverride)
-            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
-    }
-    return Object.assign(headers, own);
-}
-/**
- * Sends a request, retrying only what can succeed on retry (network errors, 408, 429, 500,
- * 502-504): Retry-After when the server gives it, else exponential backoff with jitter; never
- * past the deadline.
- */
-async function sendWithRetries(req, retries, timeoutMs, ctx) {
-    const { clock, deadlineAt, signal } = ctx;
-    for (let attempt = 1;; attempt++) {
-        const left = deadlineAt - clock.now();
-        if (signal?.aborted || left <= 0)
-            return { attempts: attempt - 1, stopped: true };
-        let response;
-        let error;
-        try {
-            response = await ctx.send(req, {
-                timeoutMs: Math.min(timeoutMs, left),
-                ...(signal ? { signal } : {})
-            });
-        }
-        catch (e) {
-            if (!(e instanceof NetworkError))
-                throw e;
-            error = e;
-            if (e.kind === 'aborted' || signal?.aborted)
-                return { attempts: attempt, error: e, stopped: true };
-            // A timeout that the deadline cut short is the deadline, whichever timer fired first.
-            if (e.kind === 'timeout' && left < timeoutMs) {
-                return { attempts: attempt, error: new NetworkError('aborted', e.message), stopped: true };
-            }
-        }
-        const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error.kind);
-        const result = {
-            attempts: attempt,
-            ...(response ? { response } : {}),
-            ...(error ? { error } : {})
-        };
-        if (!retryable || attempt > retries)
-            return result;
-        const retryAfter = response
-            ? parseRetryAfter(response.headers['retry-after'], clock.now())
-            : undefined;
-        const delay = retryAfter ?? backoffMs(attempt, () => clock.random());
-        const remaining = deadlineAt - clock.now();
-        if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
-            return {
-                ...result,
-                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
-            };
-        }
-        if (delay >= remaining) {
-            const asked = retryAfter !== undefined
-                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
-                : `the next retry (in ${formatDuration(delay)})`;
-            return {
-                ...result,
-                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
-            };
-        }
-        await clock.sleep(delay, signal);
-        if (signal?.aborted)
-            return { ...result, stopped: true };
-    }
-}
 function cacheHeader(res) {
     const parts = [];
     const cf = res.headers['cf-cache-status'];
@@ -47491,7 +47532,7 @@ function answerJson(res) {
         };
     else {
         try {
-            out = { doc: JSON.parse(res.body.toString('utf8')) };
+            out = { doc: JSON.parse(jsonText(res.body)) };
         }
         catch {
             const type = res.headers['content-type'] ?? 'no content-type';
@@ -47501,20 +47542,16 @@ function answerJson(res) {
     parsed.set(res, out);
     return out;
 }
-/** A body that may be a JSON object: its first non-blank byte is `{`. */
+/** A body that may be a JSON object: its first byte after a BOM and whitespace is `{`. */
 function mayBeJsonObject(body) {
-    for (let i = 0; i < body.length && i < 64; i++) {
+    let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+    while (i < body.length) {
         const b = body[i];
         if (b === 0x7b)
             return true;
-        if (b !== 0x20 &&
-            b !== 0x0a &&
-            b !== 0x0d &&
-            b !== 0x09 &&
-            b !== 0xef &&
-            b !== 0xbb &&
-            b !== 0xbf)
+        if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)
             return false;
+        i++;
     }
     return false;
 }
@@ -47792,11 +47829,26 @@ function stepFails(settings, endpoints, stoppedBy) {
 /**
  * The whole warming run: tiers in order (all critical before high ...), each through a pool of
  * `concurrency` workers, every request bounded by `timeout`, the run by `deadline`.
- * Pure apart from the HTTP it sends: no @actions/* here.
+ * Pure apart from the HTTP it sends: no @actions/* here. Opens its own run context; inside a
+ * full run (runAll) the warm goes through `warmTiers` on the run's one context instead.
  */
 async function runWarm(settings, deps = {}) {
     const run = openRun(settings, deps);
-    const { clock, log, started, deadlineAt, signal, send } = run;
+    try {
+        return await warmTiers(settings, run, deps.signal);
+    }
+    finally {
+        run.close();
+    }
+}
+/**
+ * Warms every tier of `settings` on an open run context: its clock, deadline, signal and
+ * rate-limited `send`. `cancel` is the caller's own cancellation signal, to tell a cancel from
+ * the deadline (both abort `run.signal`).
+ */
+async function warmTiers(settings, run, cancel) {
+    const { clock, log, deadlineAt, signal, send } = run;
+    const started = clock.now();
     const tiers = planTiers(settings);
     const ctx = {
         settings,
@@ -47808,54 +47860,50 @@ async function runWarm(settings, deps = {}) {
         redact: run.redact
     };
     const results = [];
-    try {
-        let keyRefused;
-        for (const tier of tiers) {
-            const tierStart = clock.now();
-            const skip = (why, cause) => (ep) => ({
-                source: ep.source,
-                method: ep.method,
-                path: ep.path,
-                priority: tier.priority,
-                ...(ep.name ? { name: ep.name } : {}),
-                outcome: 'skipped',
-                attempts: 0,
-                reason: why,
-                cause
-            });
-            let endpoints;
-            if (keyRefused) {
-                // Every answer so far refused the key: more requests would only be refused too.
-                endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
-            }
-            else {
-                if (!signal.aborted)
-                    log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-                const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
-                const notSent = cancelled(deps.signal)
-                    ? skip('not sent: the run was cancelled', 'cancelled')
-                    : skip('not sent: the deadline passed', 'deadline');
-                endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
-                const answered = endpoints.filter(e => e.status !== undefined);
-                if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
-                    keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
-                }
-            }
-            for (const e of endpoints) {
-                log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
-            }
-            results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
+    let keyRefused;
+    for (const tier of tiers) {
+        const tierStart = clock.now();
+        const skip = (why, cause) => (ep) => ({
+            source: ep.source,
+            method: ep.method,
+            path: ep.path,
+            priority: tier.priority,
+            ...(ep.name ? { name: ep.name } : {}),
+            outcome: 'skipped',
+            attempts: 0,
+            reason: why,
+            cause
+        });
+        let endpoints;
+        if (keyRefused) {
+            // Every answer so far refused the key: more requests would only be refused too.
+            endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
         }
+        else {
+            if (!signal.aborted)
+                log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+            const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
+            const notSent = cancelled(cancel)
+                ? skip('not sent: the run was cancelled', 'cancelled')
+                : skip('not sent: the deadline passed', 'deadline');
+            endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+            const answered = endpoints.filter(e => e.status !== undefined);
+            if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
+                keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
+            }
+        }
+        for (const e of endpoints) {
+            log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
+        }
+        results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
     }
-    finally {
-        run.close();
-    }
-    const all = results.flatMap(t => t.endpoints);
-    const stoppedBy = cancelled(deps.signal)
-        ? 'cancelled'
-        : run.deadlineReached()
-            ? 'deadline'
-            : undefined;
+    const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined;
+    return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy });
+}
+/** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */
+function warmResult(settings, tiers, at) {
+    const all = tiers.flatMap(t => t.endpoints);
+    const { stoppedBy } = at;
     const totals = totalsOf(all);
     // Cold latency of what warmed: a fast 401 or 503 says nothing about the cache.
     const latencies = all
@@ -47868,15 +47916,15 @@ async function runWarm(settings, deps = {}) {
         schemaVersion: 1,
         tool: { name: 'cache-warm-action', version: VERSION },
         target: settings.baseUrl,
-        startedAt: new Date(started).toISOString(),
-        durationMs: Math.round(clock.now() - started),
+        startedAt: new Date(at.started).toISOString(),
+        durationMs: Math.round(at.durationMs),
         dryRun: false,
         result: anyBad ? 'failed' : 'passed',
         stepFailed: stepFails(settings, all, stoppedBy),
         failOn: settings.failOn,
         ...(stoppedBy ? { stoppedBy } : {}),
         settings: resultSettings(settings),
-        tiers: results,
+        tiers,
         totals,
         latency: {
             ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),
@@ -47923,1556 +47971,6 @@ function dryRunResult(settings, clock = realClock) {
         latency: {},
         warnings: []
     };
-}
-
-;// CONCATENATED MODULE: ./src/metrics/fields.ts
-
-/**
- * Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0` (their first three
- * items), at most `limit`; walked without recursion and depth-capped, so any answer is safe.
- */
-function leafPaths(doc, limit = 200) {
-    const out = [];
-    if (limit <= 0)
-        return out;
-    walkLeaves(doc, ({ path }) => {
-        out.push(path);
-        return out.length < limit;
-    }, { arrayItems: 3 });
-    return out;
-}
-function distance(a, b) {
-    const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let diag = prev[0];
-        prev[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const up = prev[j];
-            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diag = up;
-        }
-    }
-    return prev[b.length];
-}
-/** The document's fields, closest to `wanted` first (by leaf name, then whole path). */
-function closeMatches(wanted, available) {
-    const leaf = (p) => (p.split('.').pop() ?? p).toLowerCase();
-    const w = wanted.toLowerCase();
-    return [...available].sort((a, b) => {
-        const d = distance(leaf(a), leaf(w)) - distance(leaf(b), leaf(w));
-        return d !== 0 ? d : distance(a.toLowerCase(), w) - distance(b.toLowerCase(), w);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/phases/request.ts
-
-
-/** One request to a phase's target (no retries: the phases poll instead). */
-async function ask(target, ctx, timeoutMs = ctx.settings.timeoutMs) {
-    const left = ctx.deadlineAt - ctx.clock.now();
-    try {
-        const response = await ctx.send({
-            method: target.method,
-            url: target.url,
-            headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
-        }, {
-            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
-            ...(ctx.signal ? { signal: ctx.signal } : {})
-        });
-        return { response };
-    }
-    catch (error) {
-        if (error instanceof NetworkError)
-            return { error };
-        throw error;
-    }
-}
-/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
-function describeAnswer(answer) {
-    if (answer.error)
-        return describeNetworkError(answer.error.kind);
-    const res = answer.response;
-    // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
-    // deadline before the signal fires), and reading `res` here crashed the whole run.
-    if (!res)
-        return 'not sent: the run was stopped';
-    if (res.blockedRedirect)
-        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`;
-    return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-}
-function parseJson(res) {
-    if (res.truncated)
-        return { ok: false };
-    try {
-        return { ok: true, doc: JSON.parse(res.body.toString('utf8')) };
-    }
-    catch {
-        return { ok: false };
-    }
-}
-function stopped(ctx) {
-    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
-}
-
-;// CONCATENATED MODULE: ./src/phases/metrics.ts
-
-
-
-
-
-
-
-/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
-async function readMetrics(target, ctx) {
-    return (await askMetrics(target, ctx)).answer;
-}
-/** One read of the metrics endpoint, telling a refused key apart from any other bad answer. */
-async function askMetrics(target, ctx) {
-    const answer = await ask(target, ctx);
-    const res = answer.response;
-    if (!res)
-        return { answer: { ok: false, text: describeAnswer(answer) } };
-    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
-        const auth = res.status === 401 || res.status === 403
-            ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
-            : '';
-        const text = `${describeAnswer(answer)}${auth}`;
-        if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
-            const { reason } = diagnoseStatus(res, {
-                method: target.method,
-                path: target.path,
-                apiKeyHeader: ctx.settings.apiKeyHeader,
-                apiKeySent: !!ctx.settings.apiKey,
-                attempts: 1,
-                ...(ctx.redact ? { redact: ctx.redact } : {})
-            });
-            return { answer: { ok: false, text }, refused: reason };
-        }
-        return { answer: { ok: false, text } };
-    }
-    const parsed = parseJson(res);
-    if (!parsed.ok)
-        return {
-            answer: {
-                ok: false,
-                text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
-            }
-        };
-    return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } };
-}
-/**
- * Reads one threshold's field from a metrics document. A bare 1 on a rate is settled by `hint`
- * (evidence from the run) or, without one, by the other rates in the same answer.
- */
-function readThreshold(doc, t, hint) {
-    const { found, value } = getPath(doc, t.path);
-    if (!found)
-        return { found, raw: undefined, note: 'missing' };
-    if (t.rate)
-        return { found, ...readRate(value, hint ?? documentRateScale(doc)) };
-    const n = readNumber(value);
-    return { found, ...n };
-}
-/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
-function effectiveTarget(t, r) {
-    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
-        return t.target / 100;
-    return t.target;
-}
-function isMet(t, r) {
-    return r.value !== undefined && holds(r.value, t.op, effectiveTarget(t, r));
-}
-function numericLeaves(doc) {
-    const out = new Map();
-    for (const p of leafPaths(doc, 500)) {
-        const { value } = getPath(doc, p);
-        if (typeof value === 'number')
-            out.set(p, value);
-    }
-    return out;
-}
-/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
-function doubts(baseline, final, thresholds, verify, hitRateField) {
-    const out = [];
-    const mixed = final !== undefined ? mixedScales(final) : undefined;
-    if (mixed)
-        out.push(mixed);
-    if (baseline !== undefined && final !== undefined) {
-        const before = numericLeaves(baseline);
-        const after = numericLeaves(final);
-        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
-        if (before.size > 0 && !moved) {
-            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
-        }
-        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
-            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
-        }
-        const rateT = thresholds.find(t => t.rate);
-        const ratePath = rateT?.path ?? hitRateField;
-        const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value;
-        const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value;
-        if (verify &&
-            verify.entries.length > 0 &&
-            b !== undefined &&
-            f !== undefined &&
-            f > b &&
-            verify.cachedShare < 0.5) {
-            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
-        }
-    }
-    return out;
-}
-function metrics_valueOf(r) {
-    return r.value === undefined ? null : r.value;
-}
-/** Hints for each threshold (rates only) from what the run has seen so far. */
-function hintsFor(thresholds, evidence, doc) {
-    return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
-}
-/**
- * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
- * runs out. A field missing from the first good answer fails at once, listing the fields there are;
- * so does a refused key (401/403): it would only be refused again until poll-timeout.
- */
-async function pollMetrics(target, baseline, verify, ctx) {
-    const { settings, clock } = ctx;
-    const thresholds = settings.thresholds;
-    const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt);
-    const progression = thresholds.map(() => []);
-    const baseDoc = baseline?.ok ? baseline.doc : undefined;
-    // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
-    // baseline, the other rates in the answer. Only values are kept, never the documents.
-    const evidence = new ScaleEvidence(baseDoc);
-    const watched = [...thresholds.filter(t => t.rate).map(t => t.path), settings.hitRateField];
-    let polls = 0;
-    let last;
-    let lastGood;
-    /** The last good answer's readings, each read with the evidence there was at that poll. */
-    let lastReadings;
-    let lastHit;
-    let error;
-    let keyRefused = false;
-    let goodPolls = 0;
-    /** Whether each threshold's field was in some answer: one that vanishes later is named. */
-    const seenField = thresholds.map(() => false);
-    for (;;) {
-        polls++;
-        const read = await askMetrics(target, ctx);
-        last = read.answer;
-        if (read.refused) {
-            ctx.log(`  poll ${polls}: ${last.text}`);
-            progression.forEach(p => p.push(null));
-            error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
-            keyRefused = true;
-            break;
-        }
-        if (last.ok) {
-            const doc = last.doc;
-            const hints = hintsFor(thresholds, evidence, doc);
-            const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
-            lastHit = readRate(getPath(doc, settings.hitRateField).value, evidence.hint(settings.hitRateField, doc));
-            evidence.record(doc, watched);
-            lastReadings = readings;
-            const missing = thresholds.filter((_, i) => !readings[i].found);
-            if (missing.length > 0 && lastGood === undefined) {
-                const fields = leafPaths(doc);
-                const m = missing[0];
-                error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
-                lastGood = doc;
-                readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
-                break;
-            }
-            lastGood = doc;
-            goodPolls++;
-            readings.forEach((r, i) => {
-                progression[i].push(metrics_valueOf(r));
-                if (r.found)
-                    seenField[i] = true;
-            });
-            const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
-            ctx.log(`  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
-            if (metNow)
-                break;
-        }
-        else {
-            ctx.log(`  poll ${polls}: ${last.text}`);
-            progression.forEach(p => p.push(null));
-        }
-        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
-        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
-            break;
-        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
-        if (ctx.signal?.aborted)
-            break;
-    }
-    const results = thresholds.map((t, i) => thresholdResult(t, lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, progression[i]));
-    // Metrics that were there and went away half way: say so, not just "last 20".
-    const gone = thresholds.findIndex((_, i) => seenField[i] && lastReadings?.[i]?.found === false);
-    if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
-        error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`;
-    }
-    else if (!error && gone >= 0) {
-        error = `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
-    }
-    if (!error && lastGood === undefined) {
-        const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : '';
-        error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
-    }
-    const met = !error && results.every(r => r.met);
-    const size = lastGood !== undefined
-        ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
-        : undefined;
-    return {
-        path: target.path,
-        polls,
-        thresholds: results,
-        met,
-        ...(baseline ? { baselineAnswer: baseline.text } : {}),
-        ...(last ? { lastAnswer: last.text } : {}),
-        ...(error ? { error } : {}),
-        ...(keyRefused ? { keyRefused: true } : {}),
-        ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
-        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-        doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
-    };
-}
-function thresholdResult(t, finalReading, baseReading, progression) {
-    const met = finalReading !== undefined && isMet(t, finalReading);
-    return {
-        text: t.text,
-        path: t.path,
-        op: t.op,
-        target: finalReading ? effectiveTarget(t, finalReading) : t.target,
-        rate: t.rate || finalReading?.scale === 'percent-string',
-        ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
-        progression,
-        ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
-        ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
-        ...(finalReading?.assumed ? { scaleAssumed: true } : {}),
-        met,
-        ...(finalReading?.note ? { note: finalReading.note } : {})
-    };
-}
-/**
- * The metrics phase when the baseline read was refused (401/403): not polled, since the same
- * key would only be refused again, and failed in words that name the header, never the key.
- */
-function refusedBaseline(target, baseline, thresholds) {
-    return {
-        path: target.path,
-        polls: 0,
-        thresholds: thresholds.map(t => thresholdResult(t, undefined, undefined, [])),
-        met: false,
-        baselineAnswer: baseline.answer.text,
-        lastAnswer: baseline.answer.text,
-        error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
-        keyRefused: true,
-        doubts: []
-    };
-}
-
-;// CONCATENATED MODULE: ./src/phases/trigger.ts
-
-
-/**
- * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
- * is marked `keyRefused`: the run fails on it even when the trigger is not required.
- */
-async function callTrigger(target, ctx) {
-    const { settings } = ctx;
-    const attempted = await sendWithRetries({
-        method: target.method,
-        url: target.url,
-        headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
-    }, settings.retries, settings.timeoutMs, ctx);
-    const base = {
-        method: target.method,
-        path: target.path,
-        required: settings.warmupTriggerRequired,
-        attempts: attempted.attempts
-    };
-    const line = `${target.method} ${target.path}`;
-    const res = attempted.response;
-    if (!res) {
-        const reason = attempted.error
-            ? diagnoseNetwork(attempted.error, {
-                method: target.method,
-                path: target.path,
-                apiKeyHeader: settings.apiKeyHeader,
-                apiKeySent: !!settings.apiKey,
-                attempts: attempted.attempts,
-                timeoutMs: settings.timeoutMs
-            }).reason
-            : `${line} was not sent: the run was stopped`;
-        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
-    }
-    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
-        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
-    }
-    const said = serverMessage(res, ctx.redact);
-    const quote = said ? ` (server said: "${said}")` : '';
-    const diagnose = {
-        method: target.method,
-        path: target.path,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: !!settings.apiKey,
-        attempts: attempted.attempts,
-        ...(ctx.redact ? { redact: ctx.redact } : {})
-    };
-    let message;
-    if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
-        // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
-        // key is warm then. The words name the header, never the key.
-        const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
-        const why = settings.apiKey
-            ? `the key sent in header ${settings.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
-            : `no api-key was given, so no ${settings.apiKeyHeader} header was sent; set api-key to the deployment's key`;
-        return {
-            ...base,
-            ok: false,
-            keyRefused: true,
-            status: res.status,
-            message: `warm-up trigger failed: ${line} returned ${code}: ${why}${quote}`
-        };
-    }
-    if (res.status === 404 && target.method !== 'POST') {
-        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
-    }
-    else if (res.status === 404) {
-        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
-    }
-    else {
-        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
-        const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, diagnose);
-        message = `warm-up trigger failed: ${d.reason}`;
-    }
-    return { ...base, ok: false, status: res.status, message };
-}
-
-;// CONCATENATED MODULE: ./src/phases/verify.ts
-
-
-
-
-
-
-const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED']);
-const NOT_YET = new Set(['MISS', 'EXPIRED']);
-const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC']);
-function headerState(name, value) {
-    if (!value)
-        return undefined;
-    // "HIT", "Hit from cloudfront", "TCP_HIT": take the word that says it.
-    const words = value.toUpperCase().split(/[\s,;_]+/);
-    const evidence = `${name}: ${value}`;
-    if (words.some(w => CACHED.has(w)))
-        return { state: 'cached', evidence };
-    if (words.some(w => UNCACHEABLE.has(w)))
-        return { state: 'not cacheable', evidence };
-    if (words.some(w => NOT_YET.has(w)))
-        return { state: 'not cached', evidence };
-    return undefined;
-}
-/** Decides from headers and JSON markers whether an answer was served from cache. */
-function classifyCache(res, markers) {
-    const fromHeaders = [
-        headerState('CF-Cache-Status', res.headers['cf-cache-status']),
-        headerState('X-Cache', res.headers['x-cache'])
-    ].filter((x) => x !== undefined);
-    const cachedHeader = fromHeaders.find(h => h.state === 'cached');
-    if (cachedHeader)
-        return cachedHeader;
-    const parsed = markers.length > 0 ? parseJson(res) : { ok: false };
-    let markerMiss;
-    if (parsed.ok) {
-        for (const m of markers) {
-            const { found, value } = getPath(parsed.doc, m.path);
-            if (!found)
-                continue;
-            if (String(value).toLowerCase() === m.value.toLowerCase())
-                return { state: 'cached', evidence: `${m.path}=${String(value)}` };
-            markerMiss ??= `${m.path}=${String(value)}`;
-        }
-    }
-    const uncacheable = fromHeaders.find(h => h.state === 'not cacheable');
-    if (uncacheable)
-        return uncacheable;
-    const miss = fromHeaders.find(h => h.state === 'not cached');
-    if (miss)
-        return miss;
-    if (markerMiss)
-        return { state: 'not cached', evidence: markerMiss };
-    const age = Number(res.headers.age);
-    if (Number.isFinite(age) && age > 0)
-        return { state: 'cached', evidence: `Age: ${res.headers.age}` };
-    return { state: 'unknown', evidence: 'no cache header or marker' };
-}
-/**
- * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
- * and how fast. `min-cached` and `max-warm-latency` gate on it.
- */
-async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
-    const { settings } = ctx;
-    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
-    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
-    const done = await runPool(targets, settings.concurrency, async (ep) => {
-        const attempted = await sendWithRetries({
-            method: 'GET',
-            url: ep.url,
-            headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
-        }, settings.retries, settings.timeoutMs, ctx);
-        const base = { method: ep.method, path: ep.path, priority: ep.priority };
-        const res = attempted.response;
-        if (!res || res.status < 200 || res.status >= 300) {
-            return {
-                ...base,
-                ...(res ? { status: res.status } : {}),
-                state: 'not cached',
-                evidence: 'no good answer',
-                note: `verify request: ${describeAnswer(attempted)}`
-            };
-        }
-        const { state, evidence } = classifyCache(res, settings.cacheMarkers);
-        const latencyMs = Math.round(res.durationMs);
-        const tooSlow = settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs;
-        const note = state === 'not cacheable'
-            ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
-            : undefined;
-        return {
-            ...base,
-            status: res.status,
-            latencyMs,
-            state,
-            evidence,
-            ...(tooSlow ? { tooSlow } : {}),
-            ...(note ? { note } : {})
-        };
-    }, ctx.signal);
-    const entries = done.filter((e) => e !== undefined);
-    const cached = entries.filter(e => e.state === 'cached').length;
-    const cachedShare = entries.length === 0 ? 0 : cached / entries.length;
-    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
-    const warmP50Ms = percentile(latencies, 50);
-    const warmP95Ms = percentile(latencies, 95);
-    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
-        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
-        : undefined;
-    const problems = [];
-    if (settings.minCached !== undefined) {
-        if (entries.length === 0)
-            problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
-        else if (cachedShare + 1e-9 < settings.minCached) {
-            const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
-            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
-        }
-    }
-    const slow = entries.filter(e => e.tooSlow);
-    if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
-        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
-            .slice(0, 5)
-            .map(e => `${e.path} ${e.latencyMs}ms`)
-            .join(', ')}`);
-    }
-    if (entries.length < targets.length)
-        problems.push(`verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`);
-    return {
-        entries,
-        cached,
-        cachedShare,
-        ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
-        ...(settings.maxWarmLatencyMs !== undefined
-            ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
-            : {}),
-        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
-        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
-        ...(speedup !== undefined ? { speedup } : {}),
-        passed: problems.length === 0,
-        problems
-    };
-}
-
-;// CONCATENATED MODULE: ./src/phases/wait.ts
-
-
-
-/** Whether the readiness answer shows the new version; with what was seen instead. */
-function versionMatches(res, check, redact) {
-    switch (check.kind) {
-        case 'header': {
-            const got = res.headers[check.name.toLowerCase()];
-            return {
-                ok: got !== undefined && got.trim() === check.value,
-                ...(got !== undefined ? { seen: `${check.name}: ${got}` } : {})
-            };
-        }
-        case 'json': {
-            const parsed = parseJson(res);
-            if (!parsed.ok)
-                return { ok: false, seen: 'an answer that is not JSON' };
-            const { found, value } = getPath(parsed.doc, check.path);
-            if (!found)
-                return { ok: false, seen: `no ${check.path} field` };
-            const text = typeof value === 'string' ? value : jsonText(value);
-            return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
-        }
-        case 'text':
-            return { ok: res.body.toString('utf8').includes(check.value) };
-    }
-}
-/**
- * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
- * Warming the old version's cache is the classic false green.
- */
-async function waitForReady(target, ctx) {
-    const { settings, clock } = ctx;
-    const check = settings.waitForVersion;
-    const startedAt = clock.now();
-    const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt);
-    let polls = 0;
-    let lastAnswer;
-    let versionSeen;
-    let logged;
-    for (;;) {
-        polls++;
-        const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2));
-        const res = answer.response;
-        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
-            if (!check)
-                return {
-                    ready: true,
-                    polls,
-                    url: target.url,
-                    lastAnswer: describeAnswer(answer),
-                    message: `ready after ${polls} poll(s)`
-                };
-            const v = versionMatches(res, check, ctx.redact);
-            versionSeen = v.seen;
-            if (v.ok) {
-                return {
-                    ready: true,
-                    polls,
-                    url: target.url,
-                    lastAnswer: describeAnswer(answer),
-                    ...(v.seen ? { versionSeen: v.seen } : {}),
-                    message: `version ${check.value} live after ${polls} poll(s)`
-                };
-            }
-            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
-        }
-        else {
-            lastAnswer = describeAnswer(answer);
-        }
-        // Say it when the answer changes, not on every poll.
-        if (lastAnswer !== logged)
-            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
-        logged = lastAnswer;
-        if (stopped(ctx) || clock.now() >= endAt)
-            break;
-        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
-        if (ctx.signal?.aborted)
-            break;
-    }
-    const waited = formatDuration(Math.min(settings.waitTimeoutMs, clock.now() - startedAt));
-    return {
-        ready: false,
-        polls,
-        url: target.url,
-        ...(lastAnswer ? { lastAnswer } : {}),
-        ...(versionSeen ? { versionSeen } : {}),
-        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
-    };
-}
-/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
-function jsonText(value) {
-    try {
-        return JSON.stringify(value) ?? String(value);
-    }
-    catch {
-        return '\u0000unserializable';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-
-
-function ms(v) {
-    return v === undefined ? '–' : formatDuration(v);
-}
-function headline(result) {
-    const t = result.totals;
-    if (result.dryRun)
-        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
-    const counts = t.total === 0
-        ? 'no endpoints to warm'
-        : `${t.passed}/${t.total} endpoints warmed` +
-            (t.failed ? `, ${t.failed} failed` : '') +
-            (t.skipped ? `, ${t.skipped} skipped` : '');
-    const gates = (result.phases ?? [])
-        .filter(p => p.status === 'failed' && p.name !== 'warm')
-        .map(p => p.name);
-    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
-    // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
-    const unchecked = t.passed > 0 && result.settings.contentsChecked === false
-        ? '; contents not checked (no expect json)'
-        : '';
-    return `Cache warm ${result.result}: ${counts}${but}${unchecked}`;
-}
-/** Endpoints that passed with an answer that looks like placeholder data. */
-function suspicious(result) {
-    return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined);
-}
-/** One line naming the suspicious answers, for the log and the summary. */
-function suspiciousLine(result) {
-    const list = suspicious(result);
-    if (list.length === 0)
-        return undefined;
-    const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
-    return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
-}
-function stepLine(result) {
-    if (result.dryRun)
-        return 'The step passes: dry-run sends nothing.';
-    if (result.stepFailed)
-        return `The step fails (fail-on: ${result.failOn}).`;
-    if (result.result === 'failed')
-        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
-    return 'The step passes.';
-}
-function stoppedLine(result) {
-    if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
-    if (result.stoppedBy === 'cancelled')
-        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
-    return undefined;
-}
-function slowest(result, n = 5) {
-    return result.tiers
-        .flatMap(t => t.endpoints)
-        .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
-}
-function phaseIcon(status) {
-    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
-}
-/** A threshold value for people: rates as percentages, sizes as numbers. */
-function thresholdValue(v, rate) {
-    if (v === undefined || v === null)
-        return '–';
-    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
-}
-/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
-function progression(values, rate) {
-    const shown = values.map(v => thresholdValue(v, rate));
-    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
-    return list.join(' → ');
-}
-/** The verify pass against the warming pass; not "faster" when it was not. */
-function speedupText(speedup) {
-    return speedup >= 1.1
-        ? `${speedup}× faster than the warming pass`
-        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
-}
-
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/sitemap/extract.ts
-/**
- * A tolerant, streaming extractor of `<loc>` and `<priority>` from sitemaps and sitemap
- * indexes. Not an XML parser: it walks tags, skipping comments, processing instructions and
- * doctypes, reads CDATA and the five entities plus numeric ones, and ignores namespace prefixes
- * (`<sm:loc>`). Memory is bounded by one tag or one `<loc>`, not by the document: text is fed
- * in chunks and each entry is handed out as soon as its `</url>` or `</sitemap>` closes.
- */
-/** A `<loc>` longer than this is dropped (counted as invalid), so one bad entry cannot eat memory. */
-const MAX_LOC_CHARS = 8192;
-/** Text pending inside one tag or comment; past this the document is not a sitemap. */
-const MAX_PENDING_CHARS = 1024 * 1024;
-class SitemapFormatError extends Error {
-    name = 'SitemapFormatError';
-}
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-function decodeEntities(text) {
-    if (!text.includes('&'))
-        return text;
-    return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name) => {
-        if (name[0] === '#') {
-            const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-            return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-        }
-        return ENTITIES[name] ?? whole;
-    });
-}
-function localName(tag) {
-    // tag is what follows "<" or "</" up to ">": a name, then maybe attributes.
-    let end = 0;
-    while (end < tag.length && !/[\s/>]/.test(tag[end]))
-        end++;
-    const name = tag.slice(0, end);
-    const colon = name.indexOf(':');
-    return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
-}
-class SitemapExtractor {
-    /** Known once the root element has been seen. */
-    kind;
-    /** `<loc>`s dropped for being too long or empty. */
-    invalid = 0;
-    pending = '';
-    field;
-    text = '';
-    tooLong = false;
-    loc;
-    priority;
-    inEntry = false;
-    /** Elements open inside the current entry: only its direct children count (not <image:loc>). */
-    depth = 0;
-    /** Feeds the next chunk of text; returns the entries it completed. */
-    write(chunk) {
-        const out = [];
-        const s = this.pending + chunk;
-        let i = 0;
-        while (i < s.length) {
-            const lt = s.indexOf('<', i);
-            if (lt < 0) {
-                this.addText(s.slice(i));
-                i = s.length;
-                break;
-            }
-            if (lt > i)
-                this.addText(s.slice(i, lt));
-            i = lt;
-            // Comments, CDATA, PIs and doctypes need their own terminators.
-            if (s.startsWith('<!--', i) || (s.length - i < 4 && '<!--'.startsWith(s.slice(i)))) {
-                const end = s.indexOf('-->', i + 4);
-                if (end < 0)
-                    break;
-                i = end + 3;
-                continue;
-            }
-            if (s.startsWith('<![CDATA[', i) ||
-                (s.length - i < 9 && '<![CDATA['.startsWith(s.slice(i)))) {
-                const end = s.indexOf(']]>', i + 9);
-                if (end < 0)
-                    break;
-                this.addRaw(s.slice(i + 9, end));
-                i = end + 3;
-                continue;
-            }
-            const gt = s.indexOf('>', i + 1);
-            if (gt < 0)
-                break;
-            const tag = s.slice(i + 1, gt);
-            i = gt + 1;
-            if (tag.startsWith('?') || tag.startsWith('!'))
-                continue;
-            if (tag.startsWith('/'))
-                this.close(localName(tag.slice(1)), out);
-            else
-                this.open(localName(tag), tag.endsWith('/'), out);
-        }
-        this.pending = s.slice(i);
-        if (this.pending.length > MAX_PENDING_CHARS)
-            throw new SitemapFormatError('a tag or comment runs on for more than 1 MiB; is this a sitemap?');
-        return out;
-    }
-    /** Ends the document; throws when it was not a sitemap at all. */
-    end() {
-        if (!this.kind)
-            throw new SitemapFormatError(this.sawAnyTag ? 'no <urlset> or <sitemapindex> root element' : 'not XML (no tags at all)');
-        return [];
-    }
-    sawAnyTag = false;
-    open(name, selfClosing, out) {
-        this.sawAnyTag = true;
-        if (!this.kind) {
-            if (name === 'urlset' || name === 'sitemapindex')
-                this.kind = name;
-            return;
-        }
-        if (name === 'url' || name === 'sitemap') {
-            this.inEntry = true;
-            this.depth = 0;
-            this.loc = undefined;
-            this.priority = undefined;
-            if (selfClosing)
-                this.close(name, out);
-            return;
-        }
-        if (!this.inEntry || selfClosing)
-            return;
-        this.depth++;
-        if (this.depth === 1 && (name === 'loc' || name === 'priority')) {
-            this.field = name;
-            this.text = '';
-            this.tooLong = false;
-        }
-    }
-    close(name, out) {
-        if (this.inEntry && this.depth > 0 && name !== 'url' && name !== 'sitemap')
-            this.depth--;
-        if (this.field && name === this.field) {
-            const value = this.tooLong ? undefined : decodeEntities(this.text).trim();
-            if (this.field === 'loc')
-                this.loc = value ?? '';
-            else {
-                const p = value !== undefined && /^\d*\.?\d+$/.test(value) ? Number(value) : NaN;
-                this.priority = p >= 0 && p <= 1 ? p : undefined;
-            }
-            this.field = undefined;
-            this.text = '';
-            return;
-        }
-        if ((name === 'url' || name === 'sitemap') && this.inEntry) {
-            this.inEntry = false;
-            if (this.loc)
-                out.push(this.priority !== undefined
-                    ? { loc: this.loc, priority: this.priority }
-                    : { loc: this.loc });
-            else
-                this.invalid++;
-        }
-    }
-    addText(text) {
-        if (this.field)
-            this.addRaw(text);
-    }
-    addRaw(text) {
-        if (!this.field || this.tooLong)
-            return;
-        if (this.text.length + text.length > MAX_LOC_CHARS) {
-            this.tooLong = true;
-            this.text = '';
-            return;
-        }
-        this.text += text;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sitemap/load.ts
-
-
-
-
-
-
-
-
-
-/** Index nesting followed: index → urlset is depth 1; one index inside another is depth 2. */
-const MAX_SITEMAP_DEPTH = 2;
-/** Sitemap documents read in one run, the root included. */
-const MAX_SITEMAP_DOCUMENTS = 100;
-/** Per document, after decompression (the protocol's own limit is 50 MB). */
-const MAX_SITEMAP_BYTES = 64 * 1024 * 1024;
-const load_MAX_REDIRECTS = 5;
-/** `<priority>` to tier; a URL without one has the protocol's default, 0.5 (normal). */
-function tierOf(priority) {
-    const p = priority ?? 0.5;
-    if (p >= 0.8)
-        return 'critical';
-    if (p >= 0.6)
-        return 'high';
-    if (p >= 0.3)
-        return 'normal';
-    return 'low';
-}
-class FetchError extends Error {
-}
-class LimitReached extends Error {
-}
-/** Requests a sitemap, following same-origin redirects only; resolves with the open answer. */
-async function openUrl(start, settings, deps) {
-    let url = new URL(start);
-    for (let hop = 0;; hop++) {
-        await deps.limiter?.take(deps.signal);
-        const headers = requestHeaders(url.href, settings, { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5', 'Accept-Encoding': 'gzip' }, deps.userAgent);
-        const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-        const res = await new Promise((resolve, reject) => {
-            const req = lib.request(url, {
-                method: 'GET',
-                headers,
-                agent: deps.agentFor?.(url),
-                ...(deps.signal ? { signal: deps.signal } : {})
-            });
-            // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-            req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
-            req.on('response', resolve);
-            req.on('error', error => reject(error instanceof FetchError ? error : new FetchError(load_describe(error))));
-            req.end();
-        });
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if ([301, 302, 303, 307, 308].includes(status) && location) {
-            res.resume();
-            let next;
-            try {
-                next = new URL(location, url);
-            }
-            catch {
-                throw new FetchError(`answered ${status} with a bad Location`);
-            }
-            // Node's http.request would turn user:password@ into an Authorization header.
-            if (next.username || next.password)
-                throw new FetchError(`answered ${status} with a Location that carries user:password@; not followed`);
-            if (next.origin !== url.origin)
-                throw new FetchError(`redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`);
-            if (hop >= load_MAX_REDIRECTS)
-                throw new FetchError(`more than ${load_MAX_REDIRECTS} redirects`);
-            next.hash = '';
-            url = next;
-            continue;
-        }
-        if (status < 200 || status > 299) {
-            res.resume();
-            throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
-        }
-        const encoding = res.headers['content-encoding'];
-        return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href };
-    }
-}
-function load_describe(error) {
-    const e = error;
-    if (e?.name === 'AbortError')
-        return 'stopped before it was read';
-    return e?.code ?? (e instanceof Error ? e.message : String(e));
-}
-function gunzip(source) {
-    return (0,external_node_stream_.pipeline)(source, (0,external_node_zlib_.createGunzip)(), () => { });
-}
-/**
- * The document's text, chunk by chunk: Content-Encoding gzip undone, a gzipped file (.xml.gz,
- * found by its magic bytes, whatever it is called) unpacked, and at most MAX_SITEMAP_BYTES let
- * through so a small archive cannot unpack into gigabytes.
- */
-async function* textOf(body, encoding) {
-    let stream = /^(x-)?gzip$/i.test(encoding?.trim() ?? '') ? gunzip(body) : body;
-    const iterator = stream[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done)
-        return;
-    const head = first.value;
-    const rest = external_node_stream_.Readable.from((async function* () {
-        yield head;
-        for (let r = await iterator.next(); !r.done; r = await iterator.next())
-            yield r.value;
-    })());
-    stream = head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
-    const decoder = new TextDecoder('utf-8');
-    let bytes = 0;
-    try {
-        for await (const chunk of stream) {
-            bytes += chunk.length;
-            if (bytes > MAX_SITEMAP_BYTES)
-                throw new SitemapFormatError(`larger than ${MAX_SITEMAP_BYTES / 1024 / 1024} MiB once decompressed; split it with a sitemap index`);
-            yield decoder.decode(chunk, { stream: true });
-        }
-        yield decoder.decode();
-    }
-    finally {
-        stream.destroy();
-        body.destroy();
-    }
-}
-function shownPath(url, base) {
-    const prefix = base.pathname.replace(/\/+$/, '');
-    const under = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
-    return `${under ? url.pathname.slice(prefix.length) || '/' : url.pathname}${url.search}`;
-}
-/**
- * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
- * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
- * only the current chunk and the endpoints kept are held, never a whole document. URLs already
- * in `settings.endpoints` are left to those (their tier and expect win).
- */
-async function loadSitemap(settings, deps) {
-    const sm = settings.sitemap;
-    const base = new URL(settings.baseUrl);
-    const seen = new Set(settings.endpoints.map(e => `${e.method} ${e.url}`));
-    const endpoints = [];
-    const problems = [];
-    const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 };
-    let otherOriginExample;
-    let limited = false;
-    let rootError;
-    let notRead = 0;
-    /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
-    let withUserinfo = 0;
-    const parseLoc = (loc) => {
-        let url;
-        try {
-            url = new URL(loc);
-        }
-        catch {
-            counts.invalid++;
-            return undefined;
-        }
-        if (url.username || url.password) {
-            counts.invalid++;
-            withUserinfo++;
-            return undefined;
-        }
-        return url;
-    };
-    const queue = [
-        { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
-    ];
-    const take = (entry) => {
-        counts.urls++;
-        const url = parseLoc(entry.loc);
-        if (!url)
-            return;
-        if (url.origin !== settings.origin) {
-            counts.otherOrigin++;
-            otherOriginExample ??= url.origin;
-            return;
-        }
-        url.hash = '';
-        const path = shownPath(url, base);
-        if (isExcluded(sm.exclude, path)) {
-            counts.excluded++;
-            return;
-        }
-        const key = `GET ${url.href}`;
-        if (seen.has(key)) {
-            counts.duplicates++;
-            return;
-        }
-        if (endpoints.length >= sm.limit) {
-            limited = true;
-            throw new LimitReached();
-        }
-        seen.add(key);
-        endpoints.push({
-            source: `sitemap[${endpoints.length}]`,
-            method: 'GET',
-            path,
-            url: url.href,
-            priority: tierOf(entry.priority),
-            headers: {}
-        });
-    };
-    while (queue.length > 0 && !limited && !deps.signal?.aborted) {
-        const { where, depth } = queue.shift();
-        const isRoot = counts.documents === 0 && depth === 0;
-        const label = isRoot ? sm.source.shown : shownPath(new URL(where), base);
-        counts.documents++;
-        try {
-            const opened = isRoot && sm.source.kind === 'file'
-                ? { body: (0,external_node_fs_namespaceObject.createReadStream)(where), encoding: undefined }
-                : await openUrl(where, settings, deps);
-            const extractor = new SitemapExtractor();
-            const handle = (entries) => {
-                if (extractor.kind === 'urlset')
-                    for (const e of entries)
-                        take(e);
-                else
-                    for (const e of entries) {
-                        const child = parseLoc(e.loc);
-                        if (!child)
-                            continue;
-                        if (child.origin !== settings.origin) {
-                            counts.otherOrigin++;
-                            otherOriginExample ??= child.origin;
-                        }
-                        else if (depth + 1 > MAX_SITEMAP_DEPTH) {
-                            problems.push(`${label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`);
-                        }
-                        else if (counts.documents + queue.length >= MAX_SITEMAP_DOCUMENTS) {
-                            notRead++;
-                        }
-                        else
-                            queue.push({ where: child.href, depth: depth + 1 });
-                    }
-            };
-            try {
-                for await (const text of textOf(opened.body, opened.encoding))
-                    handle(extractor.write(text));
-                handle(extractor.end());
-            }
-            finally {
-                counts.invalid += extractor.invalid;
-            }
-        }
-        catch (error) {
-            if (error instanceof LimitReached)
-                break;
-            const why = error instanceof FetchError || error instanceof SitemapFormatError
-                ? error.message
-                : deps.signal?.aborted
-                    ? 'stopped before it was read'
-                    : load_describe(error);
-            if (isRoot)
-                rootError = `${label}: ${why}`;
-            else
-                problems.push(`${label}: ${why}`);
-            deps.log?.(`Sitemap ${label}: ${why}`);
-        }
-    }
-    if (withUserinfo > 0)
-        problems.push(`${withUserinfo} URL(s) carried user:password@ and were skipped`);
-    if (notRead > 0)
-        problems.push(`${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`);
-    return {
-        source: sm.source.shown,
-        endpoints,
-        ...counts,
-        ...(otherOriginExample ? { otherOriginExample } : {}),
-        limited,
-        problems,
-        ...(rootError ? { error: rootError } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
-
-
-
-
-
-
-
-
-
-function pipeline_formatRate(v) {
-    return `${Math.round(v * 1000) / 10} %`;
-}
-/**
- * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
- * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
- */
-async function runAll(settings, deps = {}) {
-    // One deadline, one signal and one rate-limit bucket for the whole run: sitemap, warm, verify
-    // and metrics requests all share them (runWarm gets this `send` and `signal`).
-    const opened = openRun(settings, deps);
-    const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened;
-    const ctx = {
-        settings,
-        send,
-        clock,
-        deadlineAt,
-        signal,
-        userAgent: USER_AGENT,
-        log,
-        redact: opened.redact
-    };
-    const phases = [];
-    const timed = async (fn) => {
-        const t0 = clock.now();
-        const value = await fn();
-        return [value, clock.now() - t0];
-    };
-    try {
-        const extra = {};
-        let gateFailed = false;
-        // 1. Wait for the new version to be live.
-        if (settings.waitFor) {
-            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
-            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
-            // Cancelled while waiting: not the deployment's fault, and the words must say so.
-            const cancelledWait = !wait.ready && deps.signal?.aborted === true;
-            extra.wait = cancelledWait
-                ? {
-                    ...wait,
-                    message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
-                }
-                : wait;
-            phases.push({
-                name: 'wait',
-                status: wait.ready ? 'passed' : 'failed',
-                durationMs: took,
-                detail: extra.wait.message
-            });
-            if (!wait.ready) {
-                log(extra.wait.message);
-                const skipped = cancelledWait
-                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
-                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
-                const warmOnly = await runWarm({ ...settings, endpoints: [] }, { ...deps, clock, send, limiter: false });
-                return finish({ ...warmOnly, tiers: skipped, totals: totalsOf(skipped.flatMap(t => t.endpoints)) }, { ...extra, phases }, true);
-            }
-        }
-        // The sitemap, once the deployment answers: its URLs join the endpoints.
-        let run = settings;
-        if (settings.sitemap && !signal.aborted) {
-            log(`Reading the sitemap ${settings.sitemap.source.shown}`);
-            const [loaded, took] = await timed(() => loadSitemap(settings, {
-                ...(via ? { agentFor: via } : {}),
-                signal,
-                ...(limiter ? { limiter } : {}),
-                userAgent: USER_AGENT,
-                log
-            }));
-            extra.sitemap = sitemapResult(loaded);
-            const phase = sitemapPhase(loaded, took, settings.origin);
-            phases.push(phase);
-            log(`Sitemap: ${phase.detail}`);
-            // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
-            if (phase.status === 'failed')
-                gateFailed = true;
-            if (loaded.endpoints.length > 0)
-                run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) };
-        }
-        // The baseline, before anything is warmed.
-        let baseline;
-        // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
-        // a baseline read now would be taken after the warm and doubt it for that.
-        const gateOnly = settings.endpoints.length === 0 && !settings.sitemap;
-        if (settings.metrics && !gateOnly && !signal.aborted) {
-            baseline = await askMetrics(settings.metrics, ctx);
-            log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
-        }
-        // A refused key at the baseline fails the metrics phase; polling it would be refused again.
-        const baselineRefused = baseline?.refused;
-        const refusedAtBaseline = settings.metrics && baseline && baselineRefused
-            ? refusedBaseline(settings.metrics, { answer: baseline.answer, refused: baselineRefused }, settings.thresholds)
-            : undefined;
-        // 2. Warm-up trigger.
-        if (settings.warmupTrigger && !signal.aborted) {
-            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
-            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
-            extra.trigger = trigger;
-            // A refused key (401/403) fails whether or not the trigger is required.
-            const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
-            const status = trigger.ok ? 'passed' : fails ? 'failed' : 'warning';
-            phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message });
-            if (!trigger.ok)
-                log(`${fails ? 'Error' : 'Warning'}: ${trigger.message}`);
-            if (fails)
-                gateFailed = true;
-        }
-        // 3. Warm.
-        const [warm, warmTook] = await timed(() => runWarm({ ...run, deadlineMs: Math.max(1, deadlineAt - clock.now()) }, { ...deps, clock, send, signal, log, limiter: false }));
-        const nothingToWarm = warm.totals.total === 0;
-        if (nothingToWarm) {
-            // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
-            phases.push({
-                name: 'warm',
-                status: 'skipped',
-                durationMs: warmTook,
-                detail: settings.shard
-                    ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
-                    : settings.sitemap
-                        ? 'nothing to warm: no endpoints listed, and the sitemap added none'
-                        : 'no endpoints listed; this job only checks the deployment'
-            });
-        }
-        else
-            phases.push({
-                name: 'warm',
-                status: warm.totals.failed + warm.totals.skipped === 0
-                    ? 'passed'
-                    : warm.stepFailed
-                        ? 'failed'
-                        : 'warning',
-                durationMs: warmTook,
-                detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
-            });
-        // A key the deployment refused makes verify and metrics pointless: say so instead of
-        // polling a 401 until poll-timeout.
-        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
-        if (refused) {
-            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
-            if (settings.verify)
-                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
-            if (refusedAtBaseline) {
-                extra.metrics = refusedAtBaseline;
-                phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-                gateFailed = true;
-            }
-            else if (settings.metrics)
-                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
-            return finish(warm, { ...extra, phases }, gateFailed);
-        }
-        // 4. Verify.
-        if (settings.verify && !nothingToWarm && !signal.aborted) {
-            log('Verifying: each GET endpoint once more');
-            const warmed = warm.tiers.flatMap(t => t.endpoints);
-            const planned = planTiers(run).flatMap(t => t.endpoints);
-            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
-            extra.verify = verify;
-            const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
-            phases.push({
-                name: 'verify',
-                status: !verify.passed
-                    ? gate
-                        ? 'failed'
-                        : 'warning'
-                    : verify.entries.some(e => e.state === 'not cached')
-                        ? 'warning'
-                        : 'passed',
-                durationMs: took,
-                detail: `${verify.cached}/${verify.entries.length} from cache` +
-                    (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-                    (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
-                    (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
-            });
-            if (!verify.passed)
-                gateFailed = true;
-        }
-        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
-        if (refusedAtBaseline) {
-            extra.metrics = refusedAtBaseline;
-            phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-            gateFailed = true;
-        }
-        else if (settings.metrics && !signal.aborted) {
-            const gates = settings.thresholds.length > 0;
-            log(gates
-                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
-                : `Reading ${settings.metrics.path}`);
-            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline?.answer, extra.verify, ctx));
-            extra.metrics = metrics;
-            const phase = metricsPhase(metrics, took, settings);
-            phases.push(phase);
-            if (phase.status === 'failed')
-                gateFailed = true;
-        }
-        return finish(warm, { ...extra, phases }, gateFailed);
-    }
-    finally {
-        opened.close();
-    }
-    function finish(warm, extra, gateFailed) {
-        const stoppedBy = deps.signal?.aborted
-            ? 'cancelled'
-            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
-        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
-        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
-        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
-        const warnings = [...warm.warnings];
-        for (const e of extra.verify?.entries ?? [])
-            if (e.note)
-                warnings.push(`${e.method} ${e.path}: ${e.note}`);
-        if (extra.trigger && !extra.trigger.ok && !extra.trigger.required && !extra.trigger.keyRefused)
-            warnings.push(extra.trigger.message);
-        // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
-        const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached');
-        if (extra.verify && extra.verify.minCached === undefined && missed.length > 0) {
-            warnings.push(`${missed.length}/${extra.verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
-                .slice(0, 3)
-                .map(e => `${e.path}: ${e.evidence}`)
-                .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
-        }
-        return {
-            ...warm,
-            settings: { ...warm.settings, deadlineMs: settings.deadlineMs },
-            startedAt: new Date(started).toISOString(),
-            durationMs: Math.round(clock.now() - started),
-            result: failed ? 'failed' : 'passed',
-            stepFailed,
-            ...(stoppedBy ? { stoppedBy } : {}),
-            warnings,
-            ...extra
-        };
-    }
-}
-/** The metrics line in the phase table. A refused key fails it even without thresholds. */
-function metricsPhase(metrics, took, settings) {
-    const gates = settings.thresholds.length > 0;
-    const unmet = metrics.thresholds.filter(t => !t.met);
-    return {
-        name: 'metrics',
-        status: metrics.error
-            ? gates || metrics.keyRefused
-                ? 'failed'
-                : 'warning'
-            : metrics.met
-                ? metrics.doubts.length
-                    ? 'warning'
-                    : 'passed'
-                : 'failed',
-        durationMs: took,
-        detail: metrics.error
-            ? metrics.error
-            : !gates
-                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
-                : metrics.met
-                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${pipeline_formatRate(metrics.hitRate)}` : ''}`
-                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
-    };
-}
-function sitemapResult(load) {
-    return {
-        source: load.source,
-        documents: load.documents,
-        urls: load.urls,
-        added: load.endpoints.length,
-        otherOrigin: load.otherOrigin,
-        excluded: load.excluded,
-        duplicates: load.duplicates,
-        invalid: load.invalid,
-        limited: load.limited,
-        problems: load.problems,
-        ...(load.error ? { error: load.error } : {})
-    };
-}
-/**
- * The sitemap's line in the phase table: what it gave, and what it left out and why. A sitemap
- * that yields no URL to warm fails: a run asked to warm it and warming nothing is no pass.
- */
-function sitemapPhase(load, took, origin) {
-    if (load.error)
-        return {
-            name: 'sitemap',
-            status: 'failed',
-            durationMs: took,
-            detail: `could not be read: ${load.error}`
-        };
-    const left = [];
-    if (load.otherOrigin)
-        left.push(`${load.otherOrigin} on another origin skipped (e.g. ${load.otherOriginExample})`);
-    if (load.excluded)
-        left.push(`${load.excluded} excluded`);
-    if (load.duplicates)
-        left.push(`${load.duplicates} already listed`);
-    if (load.invalid)
-        left.push(`${load.invalid} invalid`);
-    if (load.limited)
-        left.push('stopped at sitemap-limit');
-    const detail = `${load.endpoints.length} URL(s) added from ${load.documents} sitemap document(s)` +
-        (left.length ? `; ${left.join(', ')}` : '') +
-        (load.problems.length ? `; ${load.problems.join('; ')}` : '');
-    // URLs already listed in endpoints are warmed as those: the sitemap still gave them.
-    if (load.endpoints.length === 0 && load.duplicates === 0)
-        return {
-            name: 'sitemap',
-            status: 'failed',
-            durationMs: took,
-            detail: `nothing to warm: ${whyNothing(load, origin)}; ${detail}`
-        };
-    return {
-        name: 'sitemap',
-        status: load.problems.length || load.endpoints.length === 0 ? 'warning' : 'passed',
-        durationMs: took,
-        detail
-    };
-}
-/** Why a sitemap that was read gave no URL to warm, in one phrase. */
-function whyNothing(load, origin) {
-    const { otherOrigin, excluded, invalid, problems } = load;
-    const skipped = otherOrigin + excluded + invalid;
-    if (skipped === 0) {
-        if (problems.length > 0)
-            return `no URL could be read (${problems.join('; ')})`;
-        return `the sitemap lists no URL (an empty urlset)`;
-    }
-    const also = problems.length > 0 ? `; also: ${problems.join('; ')}` : '';
-    if (otherOrigin === skipped)
-        return `every URL is on another origin than ${origin} (e.g. ${load.otherOriginExample}), so none was added${also}`;
-    if (excluded === skipped)
-        return `all ${excluded} URL(s) are excluded by sitemap-exclude${also}`;
-    if (invalid === skipped)
-        return `all ${invalid} <loc>(s) are invalid${also}`;
-    const parts = [
-        otherOrigin ? `${otherOrigin} on another origin than ${origin}` : '',
-        excluded ? `${excluded} excluded by sitemap-exclude` : '',
-        invalid ? `${invalid} invalid` : ''
-    ].filter(Boolean);
-    return `every URL was left out (${parts.join(', ')})${also}`;
 }
 
 // EXTERNAL MODULE: external "http"
@@ -50293,6 +48791,1650 @@ function proxyAwareAgents(concurrency) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/metrics/fields.ts
+
+/**
+ * Every leaf path of a JSON document (`cacheStats.l1Size`), arrays as `.0` (their first three
+ * items), at most `limit`; walked without recursion and depth-capped, so any answer is safe.
+ */
+function leafPaths(doc, limit = 200) {
+    const out = [];
+    if (limit <= 0)
+        return out;
+    walkLeaves(doc, ({ path }) => {
+        out.push(path);
+        return out.length < limit;
+    }, { arrayItems: 3 });
+    return out;
+}
+function distance(a, b) {
+    const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const up = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diag = up;
+        }
+    }
+    return prev[b.length];
+}
+/** The document's fields, closest to `wanted` first (by leaf name, then whole path). */
+function closeMatches(wanted, available) {
+    const leaf = (p) => (p.split('.').pop() ?? p).toLowerCase();
+    const w = wanted.toLowerCase();
+    return [...available].sort((a, b) => {
+        const d = distance(leaf(a), leaf(w)) - distance(leaf(b), leaf(w));
+        return d !== 0 ? d : distance(a.toLowerCase(), w) - distance(b.toLowerCase(), w);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/phases/request.ts
+
+
+/** One request to a phase's target (no retries: the phases poll instead). */
+async function ask(target, ctx, timeoutMs = ctx.settings.timeoutMs) {
+    const left = ctx.deadlineAt - ctx.clock.now();
+    try {
+        const response = await ctx.send({
+            method: target.method,
+            url: target.url,
+            headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
+        }, {
+            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
+            ...(ctx.signal ? { signal: ctx.signal } : {})
+        });
+        return { response };
+    }
+    catch (error) {
+        if (error instanceof NetworkError)
+            return { error };
+        throw error;
+    }
+}
+/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
+function describeAnswer(answer) {
+    if (answer.error)
+        return describeNetworkError(answer.error.kind);
+    const res = answer.response;
+    // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
+    // deadline before the signal fires), and reading `res` here crashed the whole run.
+    if (!res)
+        return 'not sent: the run was stopped';
+    if (res.blockedRedirect)
+        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`;
+    return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+}
+function parseJson(res) {
+    if (res.truncated)
+        return { ok: false };
+    try {
+        return { ok: true, doc: JSON.parse(jsonText(res.body)) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+function stopped(ctx) {
+    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
+}
+
+;// CONCATENATED MODULE: ./src/phases/metrics.ts
+
+
+
+
+
+
+
+/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
+async function readMetrics(target, ctx) {
+    return (await askMetrics(target, ctx)).answer;
+}
+/** One read of the metrics endpoint, telling a refused key apart from any other bad answer. */
+async function askMetrics(target, ctx) {
+    const answer = await ask(target, ctx);
+    const res = answer.response;
+    if (!res)
+        return { answer: { ok: false, text: describeAnswer(answer) } };
+    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
+        const auth = res.status === 401 || res.status === 403
+            ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+            : '';
+        const text = `${describeAnswer(answer)}${auth}`;
+        if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+            const { reason } = diagnoseStatus(res, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: ctx.settings.apiKeyHeader,
+                apiKeySent: !!ctx.settings.apiKey,
+                attempts: 1,
+                ...(ctx.redact ? { redact: ctx.redact } : {})
+            });
+            return { answer: { ok: false, text }, refused: reason };
+        }
+        return { answer: { ok: false, text } };
+    }
+    const parsed = parseJson(res);
+    if (!parsed.ok)
+        return {
+            answer: {
+                ok: false,
+                text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+            }
+        };
+    return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } };
+}
+/**
+ * Reads one threshold's field from a metrics document. A bare 1 on a rate is settled by `hint`
+ * (evidence from the run) or, without one, by the other rates in the same answer.
+ */
+function readThreshold(doc, t, hint) {
+    const { found, value } = getPath(doc, t.path);
+    if (!found)
+        return { found, raw: undefined, note: 'missing' };
+    if (t.rate)
+        return { found, ...readRate(value, hint ?? documentRateScale(doc)) };
+    const n = readNumber(value);
+    return { found, ...n };
+}
+/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
+function effectiveTarget(t, r) {
+    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
+        return t.target / 100;
+    return t.target;
+}
+function isMet(t, r) {
+    return r.value !== undefined && holds(r.value, t.op, effectiveTarget(t, r));
+}
+function numericLeaves(doc) {
+    const out = new Map();
+    for (const p of leafPaths(doc, 500)) {
+        const { value } = getPath(doc, p);
+        if (typeof value === 'number')
+            out.set(p, value);
+    }
+    return out;
+}
+/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
+function doubts(baseline, final, thresholds, verify, hitRateField) {
+    const out = [];
+    const mixed = final !== undefined ? mixedScales(final) : undefined;
+    if (mixed)
+        out.push(mixed);
+    if (baseline !== undefined && final !== undefined) {
+        const before = numericLeaves(baseline);
+        const after = numericLeaves(final);
+        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
+        if (before.size > 0 && !moved) {
+            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
+        }
+        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
+            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
+        }
+        const rateT = thresholds.find(t => t.rate);
+        const ratePath = rateT?.path ?? hitRateField;
+        const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value;
+        const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value;
+        if (verify &&
+            verify.entries.length > 0 &&
+            b !== undefined &&
+            f !== undefined &&
+            f > b &&
+            verify.cachedShare < 0.5) {
+            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
+        }
+    }
+    return out;
+}
+function metrics_valueOf(r) {
+    return r.value === undefined ? null : r.value;
+}
+/** Hints for each threshold (rates only) from what the run has seen so far. */
+function hintsFor(thresholds, evidence, doc) {
+    return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
+}
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are;
+ * so does a refused key (401/403): it would only be refused again until poll-timeout.
+ */
+async function pollMetrics(target, baseline, verify, ctx) {
+    const { settings, clock } = ctx;
+    const thresholds = settings.thresholds;
+    const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt);
+    const progression = thresholds.map(() => []);
+    const baseDoc = baseline?.ok ? baseline.doc : undefined;
+    // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
+    // baseline, the other rates in the answer. Only values are kept, never the documents.
+    const evidence = new ScaleEvidence(baseDoc);
+    const watched = [...thresholds.filter(t => t.rate).map(t => t.path), settings.hitRateField];
+    let polls = 0;
+    let last;
+    let lastGood;
+    /** The last good answer's readings, each read with the evidence there was at that poll. */
+    let lastReadings;
+    let lastHit;
+    let error;
+    let keyRefused = false;
+    let goodPolls = 0;
+    /** Whether each threshold's field was in some answer: one that vanishes later is named. */
+    const seenField = thresholds.map(() => false);
+    for (;;) {
+        polls++;
+        const read = await askMetrics(target, ctx);
+        last = read.answer;
+        if (read.refused) {
+            ctx.log(`  poll ${polls}: ${last.text}`);
+            progression.forEach(p => p.push(null));
+            error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
+            keyRefused = true;
+            break;
+        }
+        if (last.ok) {
+            const doc = last.doc;
+            const hints = hintsFor(thresholds, evidence, doc);
+            const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
+            lastHit = readRate(getPath(doc, settings.hitRateField).value, evidence.hint(settings.hitRateField, doc));
+            evidence.record(doc, watched);
+            lastReadings = readings;
+            const missing = thresholds.filter((_, i) => !readings[i].found);
+            if (missing.length > 0 && lastGood === undefined) {
+                const fields = leafPaths(doc);
+                const m = missing[0];
+                error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
+                lastGood = doc;
+                readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+                break;
+            }
+            lastGood = doc;
+            goodPolls++;
+            readings.forEach((r, i) => {
+                progression[i].push(metrics_valueOf(r));
+                if (r.found)
+                    seenField[i] = true;
+            });
+            const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
+            ctx.log(`  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
+            if (metNow)
+                break;
+        }
+        else {
+            ctx.log(`  poll ${polls}: ${last.text}`);
+            progression.forEach(p => p.push(null));
+        }
+        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
+        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const results = thresholds.map((t, i) => thresholdResult(t, lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, progression[i]));
+    // Metrics that were there and went away half way: say so, not just "last 20".
+    const gone = thresholds.findIndex((_, i) => seenField[i] && lastReadings?.[i]?.found === false);
+    if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
+        error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`;
+    }
+    else if (!error && gone >= 0) {
+        error = `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
+    }
+    if (!error && lastGood === undefined) {
+        const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : '';
+        error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
+    }
+    const met = !error && results.every(r => r.met);
+    const size = lastGood !== undefined
+        ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
+        : undefined;
+    return {
+        path: target.path,
+        polls,
+        thresholds: results,
+        met,
+        ...(baseline ? { baselineAnswer: baseline.text } : {}),
+        ...(last ? { lastAnswer: last.text } : {}),
+        ...(error ? { error } : {}),
+        ...(keyRefused ? { keyRefused: true } : {}),
+        ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
+        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+        doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+    };
+}
+function thresholdResult(t, finalReading, baseReading, progression) {
+    const met = finalReading !== undefined && isMet(t, finalReading);
+    return {
+        text: t.text,
+        path: t.path,
+        op: t.op,
+        target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+        rate: t.rate || finalReading?.scale === 'percent-string',
+        ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+        progression,
+        ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+        ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
+        ...(finalReading?.assumed ? { scaleAssumed: true } : {}),
+        met,
+        ...(finalReading?.note ? { note: finalReading.note } : {})
+    };
+}
+/**
+ * The metrics phase when the baseline read was refused (401/403): not polled, since the same
+ * key would only be refused again, and failed in words that name the header, never the key.
+ */
+function refusedBaseline(target, baseline, thresholds) {
+    return {
+        path: target.path,
+        polls: 0,
+        thresholds: thresholds.map(t => thresholdResult(t, undefined, undefined, [])),
+        met: false,
+        baselineAnswer: baseline.answer.text,
+        lastAnswer: baseline.answer.text,
+        error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
+        keyRefused: true,
+        doubts: []
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/trigger.ts
+
+
+/**
+ * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
+ * is marked `keyRefused`: the run fails on it even when the trigger is not required.
+ */
+async function callTrigger(target, ctx) {
+    const { settings } = ctx;
+    const attempted = await sendWithRetries({
+        method: target.method,
+        url: target.url,
+        headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
+    }, settings.retries, settings.timeoutMs, ctx);
+    const base = {
+        method: target.method,
+        path: target.path,
+        required: settings.warmupTriggerRequired,
+        attempts: attempted.attempts
+    };
+    const line = `${target.method} ${target.path}`;
+    const res = attempted.response;
+    if (!res) {
+        const reason = attempted.error
+            ? diagnoseNetwork(attempted.error, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: settings.apiKeyHeader,
+                apiKeySent: !!settings.apiKey,
+                attempts: attempted.attempts,
+                timeoutMs: settings.timeoutMs
+            }).reason
+            : `${line} was not sent: the run was stopped`;
+        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
+    }
+    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
+    }
+    const said = serverMessage(res, ctx.redact);
+    const quote = said ? ` (server said: "${said}")` : '';
+    const diagnose = {
+        method: target.method,
+        path: target.path,
+        apiKeyHeader: settings.apiKeyHeader,
+        apiKeySent: !!settings.apiKey,
+        attempts: attempted.attempts,
+        ...(ctx.redact ? { redact: ctx.redact } : {})
+    };
+    let message;
+    if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+        // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
+        // key is warm then. The words name the header, never the key.
+        const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
+        const why = settings.apiKey
+            ? `the key sent in header ${settings.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
+            : `no api-key was given, so no ${settings.apiKeyHeader} header was sent; set api-key to the deployment's key`;
+        return {
+            ...base,
+            ok: false,
+            keyRefused: true,
+            status: res.status,
+            message: `warm-up trigger failed: ${line} returned ${code}: ${why}${quote}`
+        };
+    }
+    if (res.status === 404 && target.method !== 'POST') {
+        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
+    }
+    else if (res.status === 404) {
+        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
+    }
+    else {
+        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
+        const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, diagnose);
+        message = `warm-up trigger failed: ${d.reason}`;
+    }
+    return { ...base, ok: false, status: res.status, message };
+}
+
+;// CONCATENATED MODULE: ./src/phases/verify.ts
+
+
+
+
+
+
+// CloudFront's RefreshHit is a hit after revalidating, like nginx's REVALIDATED.
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED', 'REFRESHHIT', 'PRERENDER']);
+const NOT_YET = new Set(['MISS', 'EXPIRED']);
+const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC']);
+function headerState(name, value) {
+    if (!value)
+        return undefined;
+    // "HIT", "Hit from cloudfront", "TCP_HIT": take the word that says it.
+    const words = value.toUpperCase().split(/[\s,;_]+/);
+    const evidence = `${name}: ${value}`;
+    if (words.some(w => CACHED.has(w)))
+        return { state: 'cached', evidence };
+    if (words.some(w => UNCACHEABLE.has(w)))
+        return { state: 'not cacheable', evidence };
+    if (words.some(w => NOT_YET.has(w)))
+        return { state: 'not cached', evidence };
+    return undefined;
+}
+/**
+ * RFC 9211 `Cache-Status: edge; hit, origin; fwd=uri-miss`: the first cache (nearest the
+ * client) says whether it served the answer (`hit`) or passed it on (`fwd=`).
+ */
+function cacheStatusState(value) {
+    if (!value)
+        return undefined;
+    const first = value
+        .split(',')[0]
+        .split(';')
+        .map(p => p.trim().toLowerCase());
+    const evidence = `Cache-Status: ${value}`;
+    if (first.includes('hit'))
+        return { state: 'cached', evidence };
+    if (first.some(p => p.startsWith('fwd=')))
+        return { state: first.includes('fwd=bypass') ? 'not cacheable' : 'not cached', evidence };
+    return undefined;
+}
+/** Decides from headers and JSON markers whether an answer was served from cache. */
+function classifyCache(res, markers) {
+    const fromHeaders = [
+        headerState('CF-Cache-Status', res.headers['cf-cache-status']),
+        headerState('X-Cache', res.headers['x-cache']),
+        headerState('X-Cache-Status', res.headers['x-cache-status']),
+        headerState('X-Vercel-Cache', res.headers['x-vercel-cache']),
+        cacheStatusState(res.headers['cache-status'])
+    ].filter((x) => x !== undefined);
+    const cachedHeader = fromHeaders.find(h => h.state === 'cached');
+    if (cachedHeader)
+        return cachedHeader;
+    const parsed = markers.length > 0 ? parseJson(res) : { ok: false };
+    let markerMiss;
+    if (parsed.ok) {
+        for (const m of markers) {
+            const { found, value } = getPath(parsed.doc, m.path);
+            if (!found)
+                continue;
+            if (String(value).toLowerCase() === m.value.toLowerCase())
+                return { state: 'cached', evidence: `${m.path}=${String(value)}` };
+            markerMiss ??= `${m.path}=${String(value)}`;
+        }
+    }
+    const uncacheable = fromHeaders.find(h => h.state === 'not cacheable');
+    if (uncacheable)
+        return uncacheable;
+    const miss = fromHeaders.find(h => h.state === 'not cached');
+    if (miss)
+        return miss;
+    if (markerMiss)
+        return { state: 'not cached', evidence: markerMiss };
+    const age = Number(res.headers.age);
+    if (Number.isFinite(age) && age > 0)
+        return { state: 'cached', evidence: `Age: ${res.headers.age}` };
+    return { state: 'unknown', evidence: 'no cache header or marker' };
+}
+/**
+ * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
+ * and how fast. `min-cached` and `max-warm-latency` gate on it.
+ */
+async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
+    const { settings } = ctx;
+    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
+    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
+    const done = await runPool(targets, settings.concurrency, async (ep) => {
+        const attempted = await sendWithRetries({
+            method: 'GET',
+            url: ep.url,
+            headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
+        }, settings.retries, settings.timeoutMs, ctx);
+        const base = { method: ep.method, path: ep.path, priority: ep.priority };
+        const res = attempted.response;
+        if (!res || res.status < 200 || res.status >= 300) {
+            return {
+                ...base,
+                ...(res ? { status: res.status } : {}),
+                state: 'not cached',
+                evidence: 'no good answer',
+                note: `verify request: ${describeAnswer(attempted)}`
+            };
+        }
+        const { state, evidence } = classifyCache(res, settings.cacheMarkers);
+        const latencyMs = Math.round(res.durationMs);
+        const tooSlow = settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs;
+        const note = state === 'not cacheable'
+            ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+            : undefined;
+        return {
+            ...base,
+            status: res.status,
+            latencyMs,
+            state,
+            evidence,
+            ...(tooSlow ? { tooSlow } : {}),
+            ...(note ? { note } : {})
+        };
+    }, ctx.signal);
+    const entries = done.filter((e) => e !== undefined);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const cachedShare = entries.length === 0 ? 0 : cached / entries.length;
+    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    const warmP50Ms = percentile(latencies, 50);
+    const warmP95Ms = percentile(latencies, 95);
+    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+        : undefined;
+    const problems = [];
+    if (settings.minCached !== undefined) {
+        if (entries.length === 0)
+            problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
+        else if (cachedShare + 1e-9 < settings.minCached) {
+            const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
+            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
+        }
+    }
+    const slow = entries.filter(e => e.tooSlow);
+    if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
+            .slice(0, 5)
+            .map(e => `${e.path} ${e.latencyMs}ms`)
+            .join(', ')}`);
+    }
+    if (entries.length < targets.length)
+        problems.push(`verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`);
+    return {
+        entries,
+        cached,
+        cachedShare,
+        ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
+        ...(settings.maxWarmLatencyMs !== undefined
+            ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+            : {}),
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {}),
+        passed: problems.length === 0,
+        problems
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/wait.ts
+
+
+
+/** Whether the readiness answer shows the new version; with what was seen instead. */
+function versionMatches(res, check, redact) {
+    switch (check.kind) {
+        case 'header': {
+            const got = res.headers[check.name.toLowerCase()];
+            return {
+                ok: got !== undefined && got.trim() === check.value,
+                ...(got !== undefined ? { seen: `${check.name}: ${got}` } : {})
+            };
+        }
+        case 'json': {
+            const parsed = parseJson(res);
+            if (!parsed.ok)
+                return { ok: false, seen: 'an answer that is not JSON' };
+            const { found, value } = getPath(parsed.doc, check.path);
+            if (!found)
+                return { ok: false, seen: `no ${check.path} field` };
+            const text = typeof value === 'string' ? value : wait_jsonText(value);
+            return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
+        }
+        case 'text':
+            return { ok: res.body.toString('utf8').includes(check.value) };
+    }
+}
+/**
+ * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
+ * Warming the old version's cache is the classic false green.
+ */
+async function waitForReady(target, ctx) {
+    const { settings, clock } = ctx;
+    const check = settings.waitForVersion;
+    const startedAt = clock.now();
+    const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt);
+    let polls = 0;
+    let lastAnswer;
+    let versionSeen;
+    let logged;
+    for (;;) {
+        polls++;
+        const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2));
+        const res = answer.response;
+        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+            if (!check)
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    message: `ready after ${polls} poll(s)`
+                };
+            const v = versionMatches(res, check, ctx.redact);
+            versionSeen = v.seen;
+            if (v.ok) {
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    ...(v.seen ? { versionSeen: v.seen } : {}),
+                    message: `version ${check.value} live after ${polls} poll(s)`
+                };
+            }
+            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
+        }
+        else {
+            lastAnswer = describeAnswer(answer);
+        }
+        // Say it when the answer changes, not on every poll.
+        if (lastAnswer !== logged)
+            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
+        logged = lastAnswer;
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const waited = formatDuration(Math.min(settings.waitTimeoutMs, clock.now() - startedAt));
+    return {
+        ready: false,
+        polls,
+        url: target.url,
+        ...(lastAnswer ? { lastAnswer } : {}),
+        ...(versionSeen ? { versionSeen } : {}),
+        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
+    };
+}
+/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
+function wait_jsonText(value) {
+    try {
+        return JSON.stringify(value) ?? String(value);
+    }
+    catch {
+        return '\u0000unserializable';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/result.ts
+/** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
+function failedGates(result) {
+    return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+
+
+function ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+function headline(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const counts = t.total === 0
+        ? 'no endpoints to warm'
+        : `${t.passed}/${t.total} endpoints warmed` +
+            (t.failed ? `, ${t.failed} failed` : '') +
+            (t.skipped ? `, ${t.skipped} skipped` : '');
+    const gates = failedGates(result).map(p => p.name);
+    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
+    // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
+    const unchecked = t.passed > 0 && result.settings.contentsChecked === false
+        ? '; contents not checked (no expect json)'
+        : '';
+    return `Cache warm ${result.result}: ${counts}${but}${unchecked}`;
+}
+/** Endpoints that passed with an answer that looks like placeholder data. */
+function suspicious(result) {
+    return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined);
+}
+/** One line naming the suspicious answers, for the log and the summary. */
+function suspiciousLine(result) {
+    const list = suspicious(result);
+    if (list.length === 0)
+        return undefined;
+    const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
+    return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
+}
+function stepLine(result) {
+    if (result.dryRun)
+        return 'The step passes: dry-run sends nothing.';
+    if (result.stepFailed)
+        return `The step fails (fail-on: ${result.failOn}).`;
+    if (result.result === 'failed')
+        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
+    return 'The step passes.';
+}
+function stoppedLine(result) {
+    if (result.stoppedBy === 'deadline')
+        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+    if (result.stoppedBy === 'cancelled')
+        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
+    return undefined;
+}
+function slowest(result, n = 5) {
+    return result.tiers
+        .flatMap(t => t.endpoints)
+        .filter(e => e.latencyMs !== undefined)
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, n);
+}
+function phaseIcon(status) {
+    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
+}
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+function thresholdValue(v, rate) {
+    if (v === undefined || v === null)
+        return '–';
+    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
+}
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+function progression(values, rate) {
+    const shown = values.map(v => thresholdValue(v, rate));
+    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
+    return list.join(' → ');
+}
+/** The verify pass against the warming pass; not "faster" when it was not. */
+function speedupText(speedup) {
+    return speedup >= 1.1
+        ? `${speedup}× faster than the warming pass`
+        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/sitemap/extract.ts
+/**
+ * A tolerant, streaming extractor of `<loc>` and `<priority>` from sitemaps and sitemap
+ * indexes. Not an XML parser: it walks tags, skipping comments, processing instructions and
+ * doctypes, reads CDATA and the five entities plus numeric ones, and ignores namespace prefixes
+ * (`<sm:loc>`). Memory is bounded by one tag or one `<loc>`, not by the document: text is fed
+ * in chunks and each entry is handed out as soon as its `</url>` or `</sitemap>` closes.
+ */
+/** A `<loc>` longer than this is dropped (counted as invalid), so one bad entry cannot eat memory. */
+const MAX_LOC_CHARS = 8192;
+/** Text pending inside one tag or comment; past this the document is not a sitemap. */
+const MAX_PENDING_CHARS = 1024 * 1024;
+class SitemapFormatError extends Error {
+    name = 'SitemapFormatError';
+}
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+function decodeEntities(text) {
+    if (!text.includes('&'))
+        return text;
+    return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name) => {
+        if (name[0] === '#') {
+            const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+            return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+        }
+        return ENTITIES[name] ?? whole;
+    });
+}
+function localName(tag) {
+    // tag is what follows "<" or "</" up to ">": a name, then maybe attributes.
+    let end = 0;
+    while (end < tag.length && !/[\s/>]/.test(tag[end]))
+        end++;
+    const name = tag.slice(0, end);
+    const colon = name.indexOf(':');
+    return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
+}
+class SitemapExtractor {
+    /** Known once the root element has been seen. */
+    kind;
+    /** `<loc>`s dropped for being too long or empty. */
+    invalid = 0;
+    pending = '';
+    field;
+    text = '';
+    tooLong = false;
+    loc;
+    priority;
+    inEntry = false;
+    /** Elements open inside the current entry: only its direct children count (not <image:loc>). */
+    depth = 0;
+    /** Feeds the next chunk of text; returns the entries it completed. */
+    write(chunk) {
+        const out = [];
+        const s = this.pending + chunk;
+        let i = 0;
+        while (i < s.length) {
+            const lt = s.indexOf('<', i);
+            if (lt < 0) {
+                this.addText(s.slice(i));
+                i = s.length;
+                break;
+            }
+            if (lt > i)
+                this.addText(s.slice(i, lt));
+            i = lt;
+            // Comments, CDATA, PIs and doctypes need their own terminators.
+            if (s.startsWith('<!--', i) || (s.length - i < 4 && '<!--'.startsWith(s.slice(i)))) {
+                const end = s.indexOf('-->', i + 4);
+                if (end < 0)
+                    break;
+                i = end + 3;
+                continue;
+            }
+            if (s.startsWith('<![CDATA[', i) ||
+                (s.length - i < 9 && '<![CDATA['.startsWith(s.slice(i)))) {
+                const end = s.indexOf(']]>', i + 9);
+                if (end < 0)
+                    break;
+                this.addRaw(s.slice(i + 9, end));
+                i = end + 3;
+                continue;
+            }
+            const gt = s.indexOf('>', i + 1);
+            if (gt < 0)
+                break;
+            const tag = s.slice(i + 1, gt);
+            i = gt + 1;
+            if (tag.startsWith('?') || tag.startsWith('!'))
+                continue;
+            if (tag.startsWith('/'))
+                this.close(localName(tag.slice(1)), out);
+            else
+                this.open(localName(tag), tag.endsWith('/'), out);
+        }
+        this.pending = s.slice(i);
+        if (this.pending.length > MAX_PENDING_CHARS)
+            throw new SitemapFormatError('a tag or comment runs on for more than 1 MiB; is this a sitemap?');
+        return out;
+    }
+    /** Ends the document; throws when it was not a sitemap at all. */
+    end() {
+        if (!this.kind)
+            throw new SitemapFormatError(this.sawAnyTag ? 'no <urlset> or <sitemapindex> root element' : 'not XML (no tags at all)');
+        return [];
+    }
+    sawAnyTag = false;
+    open(name, selfClosing, out) {
+        this.sawAnyTag = true;
+        if (!this.kind) {
+            if (name === 'urlset' || name === 'sitemapindex')
+                this.kind = name;
+            return;
+        }
+        if (name === 'url' || name === 'sitemap') {
+            this.inEntry = true;
+            this.depth = 0;
+            this.loc = undefined;
+            this.priority = undefined;
+            if (selfClosing)
+                this.close(name, out);
+            return;
+        }
+        if (!this.inEntry || selfClosing)
+            return;
+        this.depth++;
+        if (this.depth === 1 && (name === 'loc' || name === 'priority')) {
+            this.field = name;
+            this.text = '';
+            this.tooLong = false;
+        }
+    }
+    close(name, out) {
+        if (this.inEntry && this.depth > 0 && name !== 'url' && name !== 'sitemap')
+            this.depth--;
+        if (this.field && name === this.field) {
+            const value = this.tooLong ? undefined : decodeEntities(this.text).trim();
+            if (this.field === 'loc')
+                this.loc = value ?? '';
+            else {
+                const p = value !== undefined && /^\d*\.?\d+$/.test(value) ? Number(value) : NaN;
+                this.priority = p >= 0 && p <= 1 ? p : undefined;
+            }
+            this.field = undefined;
+            this.text = '';
+            return;
+        }
+        if ((name === 'url' || name === 'sitemap') && this.inEntry) {
+            this.inEntry = false;
+            if (this.loc)
+                out.push(this.priority !== undefined
+                    ? { loc: this.loc, priority: this.priority }
+                    : { loc: this.loc });
+            else
+                this.invalid++;
+        }
+    }
+    addText(text) {
+        if (this.field)
+            this.addRaw(text);
+    }
+    addRaw(text) {
+        if (!this.field || this.tooLong)
+            return;
+        if (this.text.length + text.length > MAX_LOC_CHARS) {
+            this.tooLong = true;
+            this.text = '';
+            return;
+        }
+        this.text += text;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sitemap/load.ts
+
+
+
+
+
+
+
+
+
+/** Index nesting followed: index → urlset is depth 1; one index inside another is depth 2. */
+const MAX_SITEMAP_DEPTH = 2;
+/** Sitemap documents read in one run, the root included. */
+const MAX_SITEMAP_DOCUMENTS = 100;
+/** Per document, after decompression (the protocol's own limit is 50 MB). */
+const MAX_SITEMAP_BYTES = 64 * 1024 * 1024;
+const load_MAX_REDIRECTS = 5;
+/** `<priority>` to tier; a URL without one has the protocol's default, 0.5 (normal). */
+function tierOf(priority) {
+    const p = priority ?? 0.5;
+    if (p >= 0.8)
+        return 'critical';
+    if (p >= 0.6)
+        return 'high';
+    if (p >= 0.3)
+        return 'normal';
+    return 'low';
+}
+class FetchError extends Error {
+}
+class LimitReached extends Error {
+}
+/** Requests a sitemap, following same-origin redirects only; resolves with the open answer. */
+async function openUrl(start, settings, deps) {
+    let url = new URL(start);
+    for (let hop = 0;; hop++) {
+        await deps.limiter?.take(deps.signal);
+        const headers = requestHeaders(url.href, settings, { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5', 'Accept-Encoding': 'gzip' }, deps.userAgent);
+        const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        const res = await new Promise((resolve, reject) => {
+            const req = lib.request(url, {
+                method: 'GET',
+                headers,
+                agent: deps.agentFor?.(url),
+                ...(deps.signal ? { signal: deps.signal } : {})
+            });
+            // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
+            req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
+            req.on('response', resolve);
+            req.on('error', error => reject(error instanceof FetchError ? error : new FetchError(load_describe(error))));
+            req.end();
+        });
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if ([301, 302, 303, 307, 308].includes(status) && location) {
+            res.resume();
+            let next;
+            try {
+                next = new URL(location, url);
+            }
+            catch {
+                throw new FetchError(`answered ${status} with a bad Location`);
+            }
+            // Node's http.request would turn user:password@ into an Authorization header.
+            if (next.username || next.password)
+                throw new FetchError(`answered ${status} with a Location that carries user:password@; not followed`);
+            if (next.origin !== url.origin)
+                throw new FetchError(`redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`);
+            if (hop >= load_MAX_REDIRECTS)
+                throw new FetchError(`more than ${load_MAX_REDIRECTS} redirects`);
+            next.hash = '';
+            url = next;
+            continue;
+        }
+        if (status < 200 || status > 299) {
+            res.resume();
+            throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
+        }
+        const encoding = res.headers['content-encoding'];
+        return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href };
+    }
+}
+function load_describe(error) {
+    const e = error;
+    if (e?.name === 'AbortError')
+        return 'stopped before it was read';
+    return e?.code ?? (e instanceof Error ? e.message : String(e));
+}
+function gunzip(source) {
+    return (0,external_node_stream_.pipeline)(source, (0,external_node_zlib_.createGunzip)(), () => { });
+}
+/**
+ * The document's text, chunk by chunk: Content-Encoding gzip undone, a gzipped file (.xml.gz,
+ * found by its magic bytes, whatever it is called) unpacked, and at most MAX_SITEMAP_BYTES let
+ * through so a small archive cannot unpack into gigabytes.
+ */
+async function* textOf(body, encoding) {
+    let stream = /^(x-)?gzip$/i.test(encoding?.trim() ?? '') ? gunzip(body) : body;
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done)
+        return;
+    const head = first.value;
+    const rest = external_node_stream_.Readable.from((async function* () {
+        yield head;
+        for (let r = await iterator.next(); !r.done; r = await iterator.next())
+            yield r.value;
+    })());
+    stream = head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
+    const decoder = new TextDecoder('utf-8');
+    let bytes = 0;
+    try {
+        for await (const chunk of stream) {
+            bytes += chunk.length;
+            if (bytes > MAX_SITEMAP_BYTES)
+                throw new SitemapFormatError(`larger than ${MAX_SITEMAP_BYTES / 1024 / 1024} MiB once decompressed; split it with a sitemap index`);
+            yield decoder.decode(chunk, { stream: true });
+        }
+        yield decoder.decode();
+    }
+    finally {
+        stream.destroy();
+        body.destroy();
+    }
+}
+function shownPath(url, base) {
+    const prefix = base.pathname.replace(/\/+$/, '');
+    const under = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+    return `${under ? url.pathname.slice(prefix.length) || '/' : url.pathname}${url.search}`;
+}
+/**
+ * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
+ * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
+ * only the current chunk and the endpoints kept are held, never a whole document. URLs already
+ * in `settings.endpoints` are left to those (their tier and expect win).
+ */
+async function loadSitemap(settings, deps) {
+    const sm = settings.sitemap;
+    const base = new URL(settings.baseUrl);
+    const seen = new Set(settings.endpoints.map(e => `${e.method} ${e.url}`));
+    const endpoints = [];
+    const problems = [];
+    const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 };
+    let otherOriginExample;
+    let limited = false;
+    let rootError;
+    let notRead = 0;
+    /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
+    let withUserinfo = 0;
+    const parseLoc = (loc) => {
+        let url;
+        try {
+            url = new URL(loc);
+        }
+        catch {
+            counts.invalid++;
+            return undefined;
+        }
+        if (url.username || url.password) {
+            counts.invalid++;
+            withUserinfo++;
+            return undefined;
+        }
+        return url;
+    };
+    const queue = [
+        { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
+    ];
+    const take = (entry) => {
+        counts.urls++;
+        const url = parseLoc(entry.loc);
+        if (!url)
+            return;
+        if (url.origin !== settings.origin) {
+            counts.otherOrigin++;
+            otherOriginExample ??= url.origin;
+            return;
+        }
+        url.hash = '';
+        const path = shownPath(url, base);
+        if (isExcluded(sm.exclude, path)) {
+            counts.excluded++;
+            return;
+        }
+        const key = `GET ${url.href}`;
+        if (seen.has(key)) {
+            counts.duplicates++;
+            return;
+        }
+        if (endpoints.length >= sm.limit) {
+            limited = true;
+            throw new LimitReached();
+        }
+        seen.add(key);
+        endpoints.push({
+            source: `sitemap[${endpoints.length}]`,
+            method: 'GET',
+            path,
+            url: url.href,
+            priority: tierOf(entry.priority),
+            headers: {}
+        });
+    };
+    while (queue.length > 0 && !limited && !deps.signal?.aborted) {
+        const { where, depth } = queue.shift();
+        const isRoot = counts.documents === 0 && depth === 0;
+        const label = isRoot ? sm.source.shown : shownPath(new URL(where), base);
+        counts.documents++;
+        try {
+            const opened = isRoot && sm.source.kind === 'file'
+                ? { body: (0,external_node_fs_namespaceObject.createReadStream)(where), encoding: undefined }
+                : await openUrl(where, settings, deps);
+            const extractor = new SitemapExtractor();
+            const handle = (entries) => {
+                if (extractor.kind === 'urlset')
+                    for (const e of entries)
+                        take(e);
+                else
+                    for (const e of entries) {
+                        const child = parseLoc(e.loc);
+                        if (!child)
+                            continue;
+                        if (child.origin !== settings.origin) {
+                            counts.otherOrigin++;
+                            otherOriginExample ??= child.origin;
+                        }
+                        else if (depth + 1 > MAX_SITEMAP_DEPTH) {
+                            problems.push(`${label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`);
+                        }
+                        else if (counts.documents + queue.length >= MAX_SITEMAP_DOCUMENTS) {
+                            notRead++;
+                        }
+                        else
+                            queue.push({ where: child.href, depth: depth + 1 });
+                    }
+            };
+            try {
+                for await (const text of textOf(opened.body, opened.encoding))
+                    handle(extractor.write(text));
+                handle(extractor.end());
+            }
+            finally {
+                counts.invalid += extractor.invalid;
+            }
+        }
+        catch (error) {
+            if (error instanceof LimitReached)
+                break;
+            const why = error instanceof FetchError || error instanceof SitemapFormatError
+                ? error.message
+                : deps.signal?.aborted
+                    ? 'stopped before it was read'
+                    : load_describe(error);
+            if (isRoot)
+                rootError = `${label}: ${why}`;
+            else
+                problems.push(`${label}: ${why}`);
+            deps.log?.(`Sitemap ${label}: ${why}`);
+        }
+    }
+    if (withUserinfo > 0)
+        problems.push(`${withUserinfo} URL(s) carried user:password@ and were skipped`);
+    if (notRead > 0)
+        problems.push(`${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`);
+    return {
+        source: sm.source.shown,
+        endpoints,
+        ...counts,
+        ...(otherOriginExample ? { otherOriginExample } : {}),
+        limited,
+        problems,
+        ...(rootError ? { error: rootError } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
+ * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ */
+async function runAll(settings, deps = {}) {
+    // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
+    // set of agents; the sitemap, warm, verify and metrics requests all go through it.
+    const opened = run_context_openRun(settings, deps);
+    const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened;
+    const ctx = {
+        settings,
+        send,
+        clock,
+        deadlineAt,
+        signal,
+        userAgent: USER_AGENT,
+        log,
+        redact: opened.redact
+    };
+    const phases = [];
+    const timed = async (fn) => {
+        const t0 = clock.now();
+        const value = await fn();
+        return [value, clock.now() - t0];
+    };
+    try {
+        const extra = {};
+        let gateFailed = false;
+        // 1. Wait for the new version to be live.
+        if (settings.waitFor) {
+            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
+            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
+            // Cancelled while waiting: not the deployment's fault, and the words must say so.
+            const cancelledWait = !wait.ready && deps.signal?.aborted === true;
+            extra.wait = cancelledWait
+                ? {
+                    ...wait,
+                    message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
+                }
+                : wait;
+            phases.push({
+                name: 'wait',
+                status: wait.ready ? 'passed' : 'failed',
+                durationMs: took,
+                detail: extra.wait.message
+            });
+            if (!wait.ready) {
+                log(extra.wait.message);
+                const skipped = cancelledWait
+                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
+                const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 });
+                return finish(notWarmed, { ...extra, phases }, true);
+            }
+        }
+        // The sitemap, once the deployment answers: its URLs join the endpoints.
+        let run = settings;
+        if (settings.sitemap && !signal.aborted) {
+            log(`Reading the sitemap ${settings.sitemap.source.shown}`);
+            const [loaded, took] = await timed(() => loadSitemap(settings, {
+                ...(via ? { agentFor: via } : {}),
+                signal,
+                ...(limiter ? { limiter } : {}),
+                userAgent: USER_AGENT,
+                log
+            }));
+            extra.sitemap = sitemapResult(loaded);
+            const phase = sitemapPhase(loaded, took, settings.origin);
+            phases.push(phase);
+            log(`Sitemap: ${phase.detail}`);
+            // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
+            if (phase.status === 'failed')
+                gateFailed = true;
+            if (loaded.endpoints.length > 0)
+                run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) };
+        }
+        // The baseline, before anything is warmed.
+        let baseline;
+        // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
+        // a baseline read now would be taken after the warm and doubt it for that.
+        const gateOnly = settings.endpoints.length === 0 && !settings.sitemap;
+        if (settings.metrics && !gateOnly && !signal.aborted) {
+            baseline = await askMetrics(settings.metrics, ctx);
+            log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
+        }
+        // A refused key at the baseline fails the metrics phase; polling it would be refused again.
+        const baselineRefused = baseline?.refused;
+        const refusedAtBaseline = settings.metrics && baseline && baselineRefused
+            ? refusedBaseline(settings.metrics, { answer: baseline.answer, refused: baselineRefused }, settings.thresholds)
+            : undefined;
+        // 2. Warm-up trigger.
+        if (settings.warmupTrigger && !signal.aborted) {
+            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
+            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
+            extra.trigger = trigger;
+            // A refused key (401/403) fails whether or not the trigger is required.
+            const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
+            const status = trigger.ok ? 'passed' : fails ? 'failed' : 'warning';
+            phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message });
+            if (!trigger.ok)
+                log(`${fails ? 'Error' : 'Warning'}: ${trigger.message}`);
+            if (fails)
+                gateFailed = true;
+        }
+        // 3. Warm.
+        const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal));
+        const nothingToWarm = warm.totals.total === 0;
+        if (nothingToWarm) {
+            // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
+            phases.push({
+                name: 'warm',
+                status: 'skipped',
+                durationMs: warmTook,
+                detail: settings.shard
+                    ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+                    : settings.sitemap
+                        ? 'nothing to warm: no endpoints listed, and the sitemap added none'
+                        : 'no endpoints listed; this job only checks the deployment'
+            });
+        }
+        else
+            phases.push({
+                name: 'warm',
+                status: warm.totals.failed + warm.totals.skipped === 0
+                    ? 'passed'
+                    : warm.stepFailed
+                        ? 'failed'
+                        : 'warning',
+                durationMs: warmTook,
+                detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
+            });
+        // A key the deployment refused makes verify and metrics pointless: say so instead of
+        // polling a 401 until poll-timeout.
+        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
+        if (refused) {
+            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
+            if (settings.verify)
+                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
+            if (refusedAtBaseline) {
+                extra.metrics = refusedAtBaseline;
+                phases.push(metricsPhase(refusedAtBaseline, 0, settings));
+                gateFailed = true;
+            }
+            else if (settings.metrics)
+                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
+            return finish(warm, { ...extra, phases }, gateFailed);
+        }
+        // 4. Verify.
+        if (settings.verify && !nothingToWarm && !signal.aborted) {
+            log('Verifying: each GET endpoint once more');
+            const warmed = warm.tiers.flatMap(t => t.endpoints);
+            const planned = planTiers(run).flatMap(t => t.endpoints);
+            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
+            extra.verify = verify;
+            const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
+            phases.push({
+                name: 'verify',
+                status: !verify.passed
+                    ? gate
+                        ? 'failed'
+                        : 'warning'
+                    : verify.entries.some(e => e.state === 'not cached')
+                        ? 'warning'
+                        : 'passed',
+                durationMs: took,
+                detail: `${verify.cached}/${verify.entries.length} from cache` +
+                    (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
+                    (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
+                    (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+            });
+            if (!verify.passed)
+                gateFailed = true;
+        }
+        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
+        if (refusedAtBaseline) {
+            extra.metrics = refusedAtBaseline;
+            phases.push(metricsPhase(refusedAtBaseline, 0, settings));
+            gateFailed = true;
+        }
+        else if (settings.metrics && !signal.aborted) {
+            const gates = settings.thresholds.length > 0;
+            log(gates
+                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
+                : `Reading ${settings.metrics.path}`);
+            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline?.answer, extra.verify, ctx));
+            extra.metrics = metrics;
+            const phase = metricsPhase(metrics, took, settings);
+            phases.push(phase);
+            if (phase.status === 'failed')
+                gateFailed = true;
+        }
+        return finish(warm, { ...extra, phases }, gateFailed);
+    }
+    finally {
+        opened.close();
+    }
+    function finish(warm, extra, gateFailed) {
+        const stoppedBy = deps.signal?.aborted
+            ? 'cancelled'
+            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
+        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
+        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
+        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+        const warnings = [...warm.warnings];
+        for (const e of extra.verify?.entries ?? [])
+            if (e.note)
+                warnings.push(`${e.method} ${e.path}: ${e.note}`);
+        if (extra.trigger && !extra.trigger.ok && !extra.trigger.required && !extra.trigger.keyRefused)
+            warnings.push(extra.trigger.message);
+        // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
+        const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached');
+        if (extra.verify && extra.verify.minCached === undefined && missed.length > 0) {
+            warnings.push(`${missed.length}/${extra.verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
+                .slice(0, 3)
+                .map(e => `${e.path}: ${e.evidence}`)
+                .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
+        }
+        return {
+            ...warm,
+            startedAt: new Date(started).toISOString(),
+            durationMs: Math.round(clock.now() - started),
+            result: failed ? 'failed' : 'passed',
+            stepFailed,
+            ...(stoppedBy ? { stoppedBy } : {}),
+            warnings,
+            ...extra
+        };
+    }
+}
+/** The metrics line in the phase table. A refused key fails it even without thresholds. */
+function metricsPhase(metrics, took, settings) {
+    const gates = settings.thresholds.length > 0;
+    const unmet = metrics.thresholds.filter(t => !t.met);
+    return {
+        name: 'metrics',
+        status: metrics.error
+            ? gates || metrics.keyRefused
+                ? 'failed'
+                : 'warning'
+            : metrics.met
+                ? metrics.doubts.length
+                    ? 'warning'
+                    : 'passed'
+                : 'failed',
+        durationMs: took,
+        detail: metrics.error
+            ? metrics.error
+            : !gates
+                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                : metrics.met
+                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+    };
+}
+function sitemapResult(load) {
+    return {
+        source: load.source,
+        documents: load.documents,
+        urls: load.urls,
+        added: load.endpoints.length,
+        otherOrigin: load.otherOrigin,
+        excluded: load.excluded,
+        duplicates: load.duplicates,
+        invalid: load.invalid,
+        limited: load.limited,
+        problems: load.problems,
+        ...(load.error ? { error: load.error } : {})
+    };
+}
+/**
+ * The sitemap's line in the phase table: what it gave, and what it left out and why. A sitemap
+ * that yields no URL to warm fails: a run asked to warm it and warming nothing is no pass.
+ */
+function sitemapPhase(load, took, origin) {
+    if (load.error)
+        return {
+            name: 'sitemap',
+            status: 'failed',
+            durationMs: took,
+            detail: `could not be read: ${load.error}`
+        };
+    const left = [];
+    if (load.otherOrigin)
+        left.push(`${load.otherOrigin} on another origin skipped (e.g. ${load.otherOriginExample})`);
+    if (load.excluded)
+        left.push(`${load.excluded} excluded`);
+    if (load.duplicates)
+        left.push(`${load.duplicates} already listed`);
+    if (load.invalid)
+        left.push(`${load.invalid} invalid`);
+    if (load.limited)
+        left.push('stopped at sitemap-limit');
+    const detail = `${load.endpoints.length} URL(s) added from ${load.documents} sitemap document(s)` +
+        (left.length ? `; ${left.join(', ')}` : '') +
+        (load.problems.length ? `; ${load.problems.join('; ')}` : '');
+    // URLs already listed in endpoints are warmed as those: the sitemap still gave them.
+    if (load.endpoints.length === 0 && load.duplicates === 0)
+        return {
+            name: 'sitemap',
+            status: 'failed',
+            durationMs: took,
+            detail: `nothing to warm: ${whyNothing(load, origin)}; ${detail}`
+        };
+    return {
+        name: 'sitemap',
+        status: load.problems.length || load.endpoints.length === 0 ? 'warning' : 'passed',
+        durationMs: took,
+        detail
+    };
+}
+/** Why a sitemap that was read gave no URL to warm, in one phrase. */
+function whyNothing(load, origin) {
+    const { otherOrigin, excluded, invalid, problems } = load;
+    const skipped = otherOrigin + excluded + invalid;
+    if (skipped === 0) {
+        if (problems.length > 0)
+            return `no URL could be read (${problems.join('; ')})`;
+        return `the sitemap lists no URL (an empty urlset)`;
+    }
+    const also = problems.length > 0 ? `; also: ${problems.join('; ')}` : '';
+    if (otherOrigin === skipped)
+        return `every URL is on another origin than ${origin} (e.g. ${load.otherOriginExample}), so none was added${also}`;
+    if (excluded === skipped)
+        return `all ${excluded} URL(s) are excluded by sitemap-exclude${also}`;
+    if (invalid === skipped)
+        return `all ${invalid} <loc>(s) are invalid${also}`;
+    const parts = [
+        otherOrigin ? `${otherOrigin} on another origin than ${origin}` : '',
+        excluded ? `${excluded} excluded by sitemap-exclude` : '',
+        invalid ? `${invalid} invalid` : ''
+    ].filter(Boolean);
+    return `every URL was left out (${parts.join(', ')})${also}`;
+}
+
+;// CONCATENATED MODULE: ./src/run.ts
+
+
+
+
+/**
+ * One run from settings to a result, the same for the action and the CLI: cancellation on
+ * SIGTERM / SIGINT (so partial results are still written), the proxy-aware agents, the pipeline,
+ * and an unexpected error turned into a failed result instead of a lost one.
+ */
+async function warmRun(settings, opts) {
+    if (settings.dryRun)
+        return dryRunResult(settings);
+    const cancel = cancellation();
+    const engine = opts.engine ?? {};
+    const agents = engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.concurrency);
+    const startedAt = Date.now();
+    try {
+        return await runAll(settings, {
+            ...(agents ? { agentFor: agents.agentFor } : {}),
+            signal: cancel.signal,
+            log: opts.log,
+            ...engine
+        });
+    }
+    catch (error) {
+        // A bug or a hostile answer the engine did not survive: still reported, as failed.
+        opts.debug?.(String(error?.stack ?? error));
+        return crashedResult(settings, errorMessage(error), startedAt);
+    }
+    finally {
+        agents?.dispose();
+        cancel.dispose();
+    }
+}
+/** Aborts on SIGTERM / SIGINT (a cancelled workflow, Ctrl-C) with StoppedError('cancelled'). */
+function cancellation() {
+    const controller = new AbortController();
+    const stop = () => controller.abort(new StoppedError('cancelled'));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            process.removeListener('SIGTERM', stop);
+            process.removeListener('SIGINT', stop);
+        }
+    };
+}
+/**
+ * The result of a run that an unexpected error stopped: failed, every endpoint marked not done,
+ * the error named, so the summary, the report, the outputs and the check run are still written.
+ */
+function crashedResult(settings, message, startedAt) {
+    const base = dryRunResult(settings);
+    const tiers = skippedTiers(settings, 'not done: the run stopped on an unexpected error', 'error');
+    return {
+        ...base,
+        dryRun: false,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.round(Date.now() - startedAt),
+        result: 'failed',
+        stepFailed: settings.failOn !== 'never',
+        tiers,
+        totals: totalsOf(tiers.flatMap(t => t.endpoints)),
+        warnings: [`the run stopped on an unexpected error: ${message}`],
+        phases: []
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'result',
@@ -50356,6 +50498,80 @@ async function writeReport(file, result) {
     await (0,promises_namespaceObject.writeFile)(file, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
 }
 
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from the run (server words above all: error messages, field names, header values) is
+ * data, never markup or a command. These make it safe where it lands: Markdown and HTML in the
+ * job summary, check run and PR comment; workflow commands in the step log.
+ */
+/** Fields rendered in code spans or from closed sets: left as they are. */
+const KEEP = new Set([
+    'path',
+    'text',
+    'target',
+    'source',
+    'result',
+    'outcome',
+    'status',
+    'cause',
+    'priority',
+    'method',
+    'state',
+    'stoppedBy',
+    'failOn',
+    'op',
+    'name'
+]);
+/**
+ * One line of plain text, safe inside Markdown: no line break (so no heading, list or table of
+ * its own), and `<`, `&`, `[`, `]`, `@` as entities, so no HTML tag, image, link or @-mention
+ * can come from it (a lone `>` opens nothing inside a line). Renders as the same characters.
+ */
+function markdownText(text) {
+    return text
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/\[/g, '&#91;')
+        .replace(/\]/g, '&#93;')
+        .replace(/@/g, '&#64;');
+}
+/**
+ * A copy of a result whose free-text string values are safe for Markdown (markdownText); the
+ * structure and the fields shown in code spans are kept. Iterative and cycle-safe.
+ */
+function forMarkdown(value) {
+    const walk = (v, key, depth) => {
+        if (typeof v === 'string')
+            return KEEP.has(key) ? v : markdownText(v);
+        if (!v || typeof v !== 'object' || depth > 16)
+            return v;
+        if (Array.isArray(v))
+            return v.map(x => walk(x, '', depth + 1));
+        const out = {};
+        for (const [k, x] of Object.entries(v))
+            Object.defineProperty(out, k, {
+                value: walk(x, k, depth + 1),
+                enumerable: true,
+                writable: true,
+                configurable: true
+            });
+        return out;
+    };
+    return walk(value, '', 0);
+}
+/**
+ * A line for the step log that cannot issue a workflow command: the runner reads `::name::` at
+ * the start of a line and the older `##[name]` anywhere in it. Both are broken with a zero-width
+ * space; every line break starts a new line that is checked too.
+ */
+function logSafe(line) {
+    return line
+        .split(/\r\n|\r|\n/)
+        .map(l => l.replace(/##\[/g, '##\u200b[').replace(/^(\s*)::/, '$1:\u200b:'))
+        .join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/text.ts
 
 const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
@@ -50407,7 +50623,6 @@ function renderText(result) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
-
 
 
 
@@ -50527,32 +50742,15 @@ async function main(argv, env = process.env) {
             redactor.add(secret);
         if (settings.dryRun)
             (values.json ? process.stderr : process.stdout).write(`${redactor.redact(renderPlan(planTiers(settings), settings))}\n`);
-        const agents = proxyAwareAgents(settings.concurrency);
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        let result;
-        try {
-            result = settings.dryRun
-                ? dryRunResult(settings)
-                : await runAll(settings, {
-                    agentFor: agents.agentFor,
-                    signal: controller.signal,
-                    log: line => process.stderr.write(`${redactor.redact(line)}\n`)
-                });
-        }
-        finally {
-            agents.dispose();
-            process.removeListener('SIGINT', stop);
-            process.removeListener('SIGTERM', stop);
-        }
+        const result = await warmRun(settings, {
+            log: line => process.stderr.write(`${logSafe(redactor.redact(line))}\n`)
+        });
         const safe = redactor.redactDeep(result);
         if (values['report-file'])
             await writeReport(settings.reportFile, safe);
         process.stdout.write(values.json
             ? `${JSON.stringify(safe, null, 2)}\n`
-            : `\n${redactor.redact(renderText(safe))}\n`);
+            : `\n${logSafe(redactor.redact(renderText(safe)))}\n`);
         if (!values.json) {
             const outputs = computeOutputs(result, values['report-file'] ? settings.reportFile : '');
             process.stdout.write(`\n${Object.entries(outputs)

@@ -157,15 +157,22 @@ function sitemapSource(text: string, base: URL, ctx: PathContext): SitemapSource
   const rel = text.startsWith('file:') ? text.slice(5) : text
   const file = containedPath('sitemap', rel, ctx)
   let isFile = false
+  let isDirectory = false
   try {
-    isFile = statSync(file).isFile()
+    const st = statSync(file)
+    isFile = st.isFile()
+    isDirectory = st.isDirectory()
   } catch {
     throw new InputError(
       'sitemap',
       `"${text}" is neither a path on the deployment (start it with /, e.g. /sitemap.xml) nor a file in the workspace (looked in ${ctx.workspace})`
     )
   }
-  if (!isFile) throw new InputError('sitemap', `"${text}" is a directory, not a sitemap file`)
+  if (!isFile)
+    throw new InputError(
+      'sitemap',
+      `"${text}" is ${isDirectory ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}, not a sitemap file`
+    )
   return { kind: 'file', file, shown: text }
 }
 

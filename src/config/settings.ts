@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { LineCounter, parse as parseYaml, YAMLParseError } from 'yaml'
@@ -294,8 +294,37 @@ function loadEndpoints(
   }
 }
 
+/** `report-file`, kept in the workspace; an existing FIFO or device would block the write. */
+function reportPath(text: string, ctx: SettingsContext): string {
+  const full = containedPath('report-file', text, ctx, { tmpdirWithoutRunnerTemp: true })
+  const kind = fileKind(full)
+  if (kind === 'directory' || kind === 'other')
+    throw new InputError(
+      'report-file',
+      `"${text}" is ${kind === 'directory' ? 'a directory' : 'not a regular file (a FIFO, socket or device)'}; give a file path such as cache-warm-report.json`
+    )
+  return full
+}
+
+/** What a path is, without following it into a read that could block. */
+function fileKind(full: string): 'file' | 'directory' | 'missing' | 'other' {
+  try {
+    const st = statSync(full)
+    return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other'
+  } catch {
+    return 'missing'
+  }
+}
+
 function readEndpointsFile(file: string, ctx: SettingsContext): unknown {
   const full = containedPath('endpoints-file', file, ctx)
+  // A FIFO or a device would block the read for ever, long past any deadline.
+  const kind = fileKind(full)
+  if (kind !== 'file' && kind !== 'missing' && kind !== 'directory')
+    throw new InputError(
+      'endpoints-file',
+      `"${file}" is not a regular file (a FIFO, socket or device); give a YAML or JSON file`
+    )
   let text: string
   try {
     text = readFileSync(full, 'utf8')
@@ -403,7 +432,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   const reportText = raw['report-file']?.trim() ?? ''
   const reportFile =
     reportText !== ''
-      ? containedPath('report-file', reportText, ctx, { tmpdirWithoutRunnerTemp: true })
+      ? reportPath(reportText, ctx)
       : path.join(ctx.runnerTemp || tmpdir(), 'cache-warm-report.json')
 
   const githubToken = raw['github-token']?.trim() || undefined

@@ -198,3 +198,9 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
 export function describeNetworkError(kind: NetworkErrorKind): string {
   return DESCRIBE[kind]
 }
+
+/** A body as text for JSON.parse, without the UTF-8 BOM that JSON.parse refuses. */
+export function jsonText(body: Buffer): string {
+  const text = body.toString('utf8')
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}

@@ -1,7 +1,7 @@
 import type { Target } from '../config/phases.js'
 import type { Settings } from '../config/settings.js'
 import type { FollowedResponse } from '../http/redirect.js'
-import { describeNetworkError, NetworkError } from '../http/request.js'
+import { describeNetworkError, jsonText, NetworkError } from '../http/request.js'
 import type { Clock } from '../http/retry.js'
 import { requestHeaders, type Send } from '../http/send.js'
 
@@ -63,7 +63,7 @@ export function describeAnswer(answer: Answer): string {
 export function parseJson(res: FollowedResponse): { ok: true; doc: unknown } | { ok: false } {
   if (res.truncated) return { ok: false }
   try {
-    return { ok: true, doc: JSON.parse(res.body.toString('utf8')) }
+    return { ok: true, doc: JSON.parse(jsonText(res.body)) }
   } catch {
     return { ok: false }
   }

@@ -9,7 +9,8 @@ import { runPool } from '../warm/pool.js'
 import { percentile } from '../warm/stats.js'
 import { describeAnswer, parseJson, type PhaseContext } from './request.js'
 
-const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED'])
+// CloudFront's RefreshHit is a hit after revalidating, like nginx's REVALIDATED.
+const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED', 'REFRESHHIT', 'PRERENDER'])
 const NOT_YET = new Set(['MISS', 'EXPIRED'])
 const UNCACHEABLE = new Set(['BYPASS', 'DYNAMIC'])
 
@@ -27,6 +28,25 @@ function headerState(
   return undefined
 }
 
+/**
+ * RFC 9211 `Cache-Status: edge; hit, origin; fwd=uri-miss`: the first cache (nearest the
+ * client) says whether it served the answer (`hit`) or passed it on (`fwd=`).
+ */
+function cacheStatusState(
+  value: string | undefined
+): { state: CacheState; evidence: string } | undefined {
+  if (!value) return undefined
+  const first = value
+    .split(',')[0]!
+    .split(';')
+    .map(p => p.trim().toLowerCase())
+  const evidence = `Cache-Status: ${value}`
+  if (first.includes('hit')) return { state: 'cached', evidence }
+  if (first.some(p => p.startsWith('fwd=')))
+    return { state: first.includes('fwd=bypass') ? 'not cacheable' : 'not cached', evidence }
+  return undefined
+}
+
 /** Decides from headers and JSON markers whether an answer was served from cache. */
 export function classifyCache(
   res: FollowedResponse,
@@ -34,7 +54,10 @@ export function classifyCache(
 ): { state: CacheState; evidence: string } {
   const fromHeaders = [
     headerState('CF-Cache-Status', res.headers['cf-cache-status']),
-    headerState('X-Cache', res.headers['x-cache'])
+    headerState('X-Cache', res.headers['x-cache']),
+    headerState('X-Cache-Status', res.headers['x-cache-status']),
+    headerState('X-Vercel-Cache', res.headers['x-vercel-cache']),
+    cacheStatusState(res.headers['cache-status'])
   ].filter((x): x is { state: CacheState; evidence: string } => x !== undefined)
   const cachedHeader = fromHeaders.find(h => h.state === 'cached')
   if (cachedHeader) return cachedHeader

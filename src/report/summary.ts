@@ -1,4 +1,5 @@
 import { failedGates, type EndpointResult, type FullResult } from '../result.js'
+import { forMarkdown } from './escape.js'
 import {
   headline,
   ms,
@@ -32,8 +33,13 @@ function row(e: EndpointResult): string {
   return `| ${ICON[e.outcome]} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.attempts} | ${cell(e.cache)} | ${cell(e.reason)} |`
 }
 
-/** The job summary as Markdown: a pure function of the result, snapshot-tested. */
-export function renderSummary(result: FullResult): string {
+/**
+ * The job summary as Markdown: a pure function of the result, snapshot-tested. Every free text
+ * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
+ * heading, a link, an image or an HTML tag.
+ */
+export function renderSummary(raw: FullResult): string {
+  const result = forMarkdown(raw)
   const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌'
   const out: string[] = [`## ${icon} ${headline(result)}`, '']
   const { shard, maxRps } = result.settings

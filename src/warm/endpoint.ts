@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.js'
 import type { FollowedResponse } from '../http/redirect.js'
-import type { HttpRequest } from '../http/request.js'
+import { jsonText, type HttpRequest } from '../http/request.js'
 import type { Clock } from '../http/retry.js'
 import { requestHeaders, sendWithRetries, type Send } from '../http/send.js'
 import type { EndpointResult } from '../result.js'
@@ -66,7 +66,7 @@ function answerJson(res: FollowedResponse): { doc?: unknown; problem?: string } 
     }
   else {
     try {
-      out = { doc: JSON.parse(res.body.toString('utf8')) }
+      out = { doc: JSON.parse(jsonText(res.body)) }
     } catch {
       const type = res.headers['content-type'] ?? 'no content-type'
       out = { problem: `the answer is not JSON (${type}${res.bytes === 0 ? ', empty body' : ''})` }
@@ -76,21 +76,14 @@ function answerJson(res: FollowedResponse): { doc?: unknown; problem?: string } 
   return out
 }
 
-/** A body that may be a JSON object: its first non-blank byte is `{`. */
+/** A body that may be a JSON object: its first byte after a BOM and whitespace is `{`. */
 function mayBeJsonObject(body: Buffer): boolean {
-  for (let i = 0; i < body.length && i < 64; i++) {
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
+  while (i < body.length) {
     const b = body[i]!
     if (b === 0x7b) return true
-    if (
-      b !== 0x20 &&
-      b !== 0x0a &&
-      b !== 0x0d &&
-      b !== 0x09 &&
-      b !== 0xef &&
-      b !== 0xbb &&
-      b !== 0xbf
-    )
-      return false
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false
+    i++
   }
   return false
 }
