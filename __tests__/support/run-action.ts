@@ -191,15 +191,12 @@ export async function runAction(inputs: Record<string, string | undefined>): Pro
 
 /**
  * The artifacts of a run that contain `secret`: stdout, stderr, the summary, the outputs file and
- * the report. The one line allowed to carry it is `::add-mask::<secret>`, which is how the runner
- * learns to mask it; the runner consumes that line and never shows it.
+ * the report. The only lines allowed to carry it are `::add-mask::` commands (of the secret and of
+ * the forms it can take), which is how the runner learns to mask it; the runner consumes those
+ * lines and never shows them.
  */
 export function artifactsContaining(run: Run, secret: string): string[] {
-  const mask = `::add-mask::${secret}`
-  const stdout = run.stdout
-    .split('\n')
-    .filter(line => line !== mask)
-    .join('\n')
+  const stdout = withoutMasks(run.stdout)
   const artifacts = {
     stdout,
     stderr: run.stderr,
@@ -210,4 +207,12 @@ export function artifactsContaining(run: Run, secret: string): string[] {
   return Object.entries(artifacts)
     .filter(([, text]) => text.includes(secret))
     .map(([name]) => name)
+}
+
+/** stdout without its `::add-mask::` commands, which the runner consumes and never shows. */
+export function withoutMasks(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
 }
