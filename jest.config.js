@@ -12,5 +12,9 @@ export default {
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-nock.ts'],
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
-  testTimeout: 20000
+  testTimeout: 20000,
+  // Two workers on a 2-core machine, each restarted when it has grown past 700 MB: a single
+  // worker running every file in one process grew to 2 GB and its sockets began to fail.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '700MB'
 }

@@ -211,8 +211,11 @@ describe('example Worker, failure switches', () => {
     const worker = useWorker({ RATE_LIMIT_PER_SEC: '2' })
 
     it('answers 429 with Retry-After: 1 past the limit', async () => {
-      // 10 at once: even split across a second boundary, one second sees more than 2.
-      const answers = await Promise.all(Array.from({ length: 10 }, () => call(worker(), METRICS)))
+      // 10 in a row, as fast as they go: however they fall across second boundaries, some second
+      // sees more than 2. (Ten at once through the test's fetch could be reset at connect when
+      // the machine was busy with the rest of the suite.)
+      const answers: Answer[] = []
+      for (let i = 0; i < 10; i++) answers.push(await call(worker(), METRICS))
       const limited = answers.filter(a => a.status === 429)
       expect(limited.length).toBeGreaterThanOrEqual(3)
       expect(answers.filter(a => a.status === 200).length).toBeGreaterThanOrEqual(2)

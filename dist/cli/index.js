@@ -49791,7 +49791,12 @@ async function openUrl(start, settings, deps) {
             });
             // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
             req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
-            req.on('response', resolve);
+            req.on('response', res => {
+                // A reset while the answer is drained or left unread (a redirect, a 404, a document
+                // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
+                res.on('error', () => { });
+                resolve(res);
+            });
             req.on('error', error => reject(error instanceof FetchError ? error : new FetchError(load_describe(error))));
             req.end();
         });

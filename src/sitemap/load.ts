@@ -89,7 +89,12 @@ async function openUrl(
       req.setTimeout(settings.timeoutMs, () =>
         req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`))
       )
-      req.on('response', resolve)
+      req.on('response', res => {
+        // A reset while the answer is drained or left unread (a redirect, a 404, a document
+        // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
+        res.on('error', () => {})
+        resolve(res)
+      })
       req.on('error', error =>
         reject(error instanceof FetchError ? error : new FetchError(describe(error)))
       )
