@@ -1,5 +1,14 @@
-import { afterAll, afterEach, beforeAll } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import nock from 'nock'
+
+// nock intercepts every request of the process once it is loaded, and its pass-through sockets
+// to loopback servers carry no 'error' listener: a server that resets a connection (a hostile
+// server, workerd shutting down) then threw an uncaught ECONNRESET into whichever test ran.
+// Files that do not use nock talk only to servers they start themselves: nock stays out.
+const testPath = expect.getState().testPath
+const usesNock = testPath !== undefined && /from 'nock'/.test(readFileSync(testPath, 'utf8'))
+if (!usesNock) nock.restore()
 
 // Every test file: no real network except loopback servers the test starts itself, and any
 // request nock did not expect fails the test (nock 15 would otherwise answer it with a 501).
@@ -13,12 +22,14 @@ const onNoMatch = (req: { method?: string; url?: string }): void => {
 }
 
 beforeAll(() => {
+  if (!usesNock) return
   nock.disableNetConnect()
   nock.enableNetConnect(host => host.startsWith('127.0.0.1') || host.startsWith('localhost'))
   nock.emitter.on('no match', onNoMatch)
 })
 
 afterEach(() => {
+  if (!usesNock) return
   const seen = unmatched.splice(0)
   const pending = nock.pendingMocks()
   nock.cleanAll()
@@ -28,6 +39,7 @@ afterEach(() => {
 })
 
 afterAll(() => {
+  if (!usesNock) return
   nock.emitter.removeListener('no match', onNoMatch)
   nock.enableNetConnect()
   nock.restore()
