@@ -2,8 +2,8 @@ import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
-import { openRun, type EngineDeps, type RunContext } from './run-context.js'
-import { USER_AGENT, VERSION } from './version.js'
+import { openRun, phaseContext, type EngineDeps, type RunContext } from './run-context.js'
+import { VERSION } from './version.js'
 import { warmEndpoint } from './warm/endpoint.js'
 import { planTiers } from './warm/plan.js'
 import { runPool } from './warm/pool.js'
@@ -95,18 +95,10 @@ export async function warmTiers(
   run: RunContext,
   cancel?: AbortSignal
 ): Promise<RunResult> {
-  const { clock, log, deadlineAt, signal, send } = run
+  const { clock, log, signal } = run
   const started = clock.now()
   const tiers = planTiers(settings)
-  const ctx = {
-    settings,
-    send,
-    clock,
-    deadlineAt,
-    signal,
-    userAgent: USER_AGENT,
-    redact: run.redact
-  }
+  const ctx = phaseContext(settings, run)
 
   const results: TierResult[] = []
   let keyRefused: string | undefined

@@ -2,14 +2,13 @@ import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
 import { askMetrics, pollMetrics, refusedBaseline, type MetricsRead } from './phases/metrics.js'
-import type { PhaseContext } from './phases/request.js'
 import { callTrigger } from './phases/trigger.js'
 import { verifyPass } from './phases/verify.js'
 import { waitForReady } from './phases/wait.js'
 import { formatRate } from './metrics/rates.js'
 import { speedupText, thresholdValue } from './report/format.js'
 import type { FullResult, MetricsResult, PhaseResult, PhaseResults, RunResult } from './result.js'
-import { openRun } from './run-context.js'
+import { openRun, phaseContext } from './run-context.js'
 import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
@@ -22,17 +21,8 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
   // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
   // set of agents; the sitemap, warm, verify and metrics requests all go through it.
   const opened = openRun(settings, deps)
-  const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened
-  const ctx: PhaseContext = {
-    settings,
-    send,
-    clock,
-    deadlineAt,
-    signal,
-    userAgent: USER_AGENT,
-    log,
-    redact: opened.redact
-  }
+  const { clock, log, started, deadlineAt, signal, agentFor: via, limiter } = opened
+  const ctx = phaseContext(settings, opened)
   const phases: PhaseResult[] = []
   const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const t0 = clock.now()

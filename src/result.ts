@@ -77,7 +77,27 @@ export interface RunResult {
   readonly warnings: readonly string[]
 }
 
-export type PhaseName = 'wait' | 'sitemap' | 'trigger' | 'warm' | 'verify' | 'metrics'
+export const PHASE_NAMES = ['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'] as const
+export type PhaseName = (typeof PHASE_NAMES)[number]
+
+/**
+ * Fields whose string values come from closed sets the action itself writes (a verdict, an
+ * outcome, a cause code, a method): structure, not text. Redaction and escaping leave them as
+ * they are, so no secret and no server can change what they say.
+ */
+export const CLOSED_SET_FIELDS: ReadonlySet<string> = new Set([
+  'schemaVersion',
+  'result',
+  'outcome',
+  'status',
+  'cause',
+  'priority',
+  'method',
+  'state',
+  'stoppedBy',
+  'failOn',
+  'op'
+])
 
 /** One line of the phase table: wait → trigger → warm → verify → poll metrics. */
 export interface PhaseResult {

@@ -7,6 +7,8 @@ import { sendFollowing } from './http/redirect.js'
 import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { Send } from './http/send.js'
+import type { PhaseContext } from './phases/request.js'
+import { USER_AGENT } from './version.js'
 import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
 import { Redactor, settingsSecrets } from './secrets.js'
 
@@ -66,6 +68,20 @@ export interface RunContext {
   readonly redact: (text: string) => string
   /** Stops the deadline timer and closes the run's own keep-alive sockets. */
   readonly close: () => void
+}
+
+/** The context every phase and every endpoint of a run shares, made from the run's one context. */
+export function phaseContext(settings: Settings, run: RunContext): PhaseContext {
+  return {
+    settings,
+    send: run.send,
+    clock: run.clock,
+    deadlineAt: run.deadlineAt,
+    signal: run.signal,
+    userAgent: USER_AGENT,
+    log: run.log,
+    redact: run.redact
+  }
 }
 
 /** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */

@@ -9,6 +9,7 @@
  * report unparseable. Nothing here throws: a redaction that fails hides the whole text.
  */
 import type { RawInputs } from './config/settings.js'
+import { CLOSED_SET_FIELDS, PHASE_NAMES } from './result.js'
 
 export const REDACTED = '***'
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
@@ -167,25 +168,9 @@ function safe(fn: () => string): string {
   }
 }
 
-/**
- * Fields of the result whose values come from closed sets the action itself writes (a verdict,
- * an outcome, a cause code, a method): structure, so never redacted. A secret that equals
- * "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
- */
-const STRUCTURAL = new Set([
-  'schemaVersion',
-  'result',
-  'outcome',
-  'status',
-  'cause',
-  'priority',
-  'method',
-  'state',
-  'stoppedBy',
-  'failOn',
-  'op'
-])
-const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'])
+// A secret that equals "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
+const STRUCTURAL = CLOSED_SET_FIELDS
+const PHASES: ReadonlySet<string> = new Set(PHASE_NAMES)
 
 /** Secrets shorter than this are not matched across whitespace (too many false matches). */
 const MIN_SPACED = 8
@@ -289,7 +274,7 @@ export class Redactor {
     if (this.values.length === 0) return value
     const leaf = (key: string, v: unknown): unknown => {
       if (typeof v !== 'string') return v
-      if (STRUCTURAL.has(key) || (key === 'name' && PHASE_NAMES.has(v))) return v
+      if (STRUCTURAL.has(key) || (key === 'name' && PHASES.has(v))) return v
       return this.redact(v)
     }
     const copy = (v: unknown): unknown =>

@@ -32,6 +32,17 @@ export function requestHeaders(
   return Object.assign(headers, own)
 }
 
+/**
+ * What a request needs from the run: the settings (headers for the origin), the run's one
+ * rate-limited `send`, its clock, deadline and signal, and its redaction of server words.
+ */
+export interface RequestContext extends RetryContext {
+  readonly settings: Settings
+  readonly userAgent: string
+  /** Redacts the run's secrets (RunContext.redact); server words are redacted before a cut. */
+  readonly redact?: (text: string) => string
+}
+
 /** What retrying needs: the run's send, clock, deadline and signal. */
 export interface RetryContext {
   readonly send: Send

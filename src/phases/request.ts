@@ -1,20 +1,11 @@
 import type { Target } from '../config/phases.js'
-import type { Settings } from '../config/settings.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { describeNetworkError, jsonText, NetworkError } from '../http/request.js'
-import type { Clock } from '../http/retry.js'
-import { requestHeaders, type Send } from '../http/send.js'
+import { requestHeaders, type RequestContext } from '../http/send.js'
 
-export interface PhaseContext {
-  readonly settings: Settings
-  readonly send: Send
-  readonly clock: Clock
-  readonly deadlineAt: number
-  readonly signal?: AbortSignal
-  readonly userAgent: string
+/** What a phase needs from the run: what a request needs, and the log. */
+export interface PhaseContext extends RequestContext {
   readonly log: (line: string) => void
-  /** Redacts the run's secrets (RunContext.redact); server words are redacted before a cut. */
-  readonly redact?: (text: string) => string
 }
 
 export interface Answer {

@@ -4,22 +4,15 @@
  * job summary, check run and PR comment; workflow commands in the step log.
  */
 
-/** Fields rendered in code spans or from closed sets: left as they are. */
-const KEEP = new Set([
+import { CLOSED_SET_FIELDS } from '../result.js'
+
+/** Fields from closed sets, and those rendered in code spans (`code()`): left as they are. */
+const KEEP: ReadonlySet<string> = new Set([
+  ...CLOSED_SET_FIELDS,
   'path',
   'text',
   'target',
   'source',
-  'result',
-  'outcome',
-  'status',
-  'cause',
-  'priority',
-  'method',
-  'state',
-  'stoppedBy',
-  'failOn',
-  'op',
   'name'
 ])
 

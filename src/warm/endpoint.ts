@@ -1,8 +1,6 @@
-import type { Settings } from '../config/settings.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { jsonText, type HttpRequest } from '../http/request.js'
-import type { Clock } from '../http/retry.js'
-import { requestHeaders, sendWithRetries, type Send } from '../http/send.js'
+import { requestHeaders, sendWithRetries, type RequestContext } from '../http/send.js'
 import type { EndpointResult } from '../result.js'
 import { StoppedError } from '../errors.js'
 import {
@@ -14,17 +12,8 @@ import {
 import { checkJson, placeholderSign, saysItFailed } from './json-checks.js'
 import type { PlannedEndpoint } from './plan.js'
 
-export interface EndpointContext {
-  readonly settings: Settings
-  readonly send: Send
-  readonly clock: Clock
-  /** Absolute time (clock ms) when the run must stop. */
-  readonly deadlineAt: number
-  readonly signal?: AbortSignal
-  readonly userAgent: string
-  /** Redacts the run's secrets (RunContext.redact); server words are redacted before a cut. */
-  readonly redact?: (text: string) => string
-}
+/** What warming one endpoint needs from the run. */
+export type EndpointContext = RequestContext
 
 function cacheHeader(res: FollowedResponse): string | undefined {
   const parts: string[] = []
