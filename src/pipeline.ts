@@ -1,15 +1,20 @@
-import { formatDuration } from './config/duration.js'
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
-import { askMetrics, pollMetrics, refusedBaseline, type MetricsRead } from './phases/metrics.js'
-import { callTrigger } from './phases/trigger.js'
-import { verifyPass } from './phases/verify.js'
-import { waitForReady } from './phases/wait.js'
-import { formatRate } from './metrics/rates.js'
-import { speedupText, thresholdValue } from './report/format.js'
-import type { FullResult, MetricsResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import {
+  askMetrics,
+  metricsPhase,
+  pollMetrics,
+  refusedBaseline,
+  type MetricsRead
+} from './phases/metrics.js'
+import { callTrigger, triggerPhase, triggerWarnings } from './phases/trigger.js'
+import { verifyPass, verifyPhase, verifyWarnings } from './phases/verify.js'
+import { waitForReady, waitPhase } from './phases/wait.js'
+import { warmPhase } from './phases/warm.js'
+import type { FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
 import { openRun, phaseContext } from './run-context.js'
-import { loadSitemap, type SitemapLoad } from './sitemap/load.js'
+import { loadSitemap } from './sitemap/load.js'
+import { sitemapPhase, sitemapResult } from './sitemap/phase.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
 
@@ -48,12 +53,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
             message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
           }
         : wait
-      phases.push({
-        name: 'wait',
-        status: wait.ready ? 'passed' : 'failed',
-        durationMs: took,
-        detail: extra.wait.message
-      })
+      phases.push(waitPhase(extra.wait, took))
       if (!wait.ready) {
         log(extra.wait.message)
         const skipped = cancelledWait
@@ -116,41 +116,16 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       )
       const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger!, ctx))
       extra.trigger = trigger
-      // A refused key (401/403) fails whether or not the trigger is required.
-      const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true)
-      const status = trigger.ok ? 'passed' : fails ? 'failed' : 'warning'
-      phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message })
-      if (!trigger.ok) log(`${fails ? 'Error' : 'Warning'}: ${trigger.message}`)
-      if (fails) gateFailed = true
+      const phase = triggerPhase(trigger, took)
+      phases.push(phase)
+      if (!trigger.ok) log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${trigger.message}`)
+      if (phase.status === 'failed') gateFailed = true
     }
 
     // 3. Warm.
     const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal))
     const nothingToWarm = warm.totals.total === 0
-    if (nothingToWarm) {
-      // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
-      phases.push({
-        name: 'warm',
-        status: 'skipped',
-        durationMs: warmTook,
-        detail: settings.shard
-          ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
-          : settings.sitemap
-            ? 'nothing to warm: no endpoints listed, and the sitemap added none'
-            : 'no endpoints listed; this job only checks the deployment'
-      })
-    } else
-      phases.push({
-        name: 'warm',
-        status:
-          warm.totals.failed + warm.totals.skipped === 0
-            ? 'passed'
-            : warm.stepFailed
-              ? 'failed'
-              : 'warning',
-        durationMs: warmTook,
-        detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
-      })
+    phases.push(warmPhase(warm, warmTook, settings))
 
     // A key the deployment refused makes verify and metrics pointless: say so instead of
     // polling a 401 until poll-timeout.
@@ -176,23 +151,7 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx)
       )
       extra.verify = verify
-      const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined
-      phases.push({
-        name: 'verify',
-        status: !verify.passed
-          ? gate
-            ? 'failed'
-            : 'warning'
-          : verify.entries.some(e => e.state === 'not cached')
-            ? 'warning'
-            : 'passed',
-        durationMs: took,
-        detail:
-          `${verify.cached}/${verify.entries.length} from cache` +
-          (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-          (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
-          (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
-      })
+      phases.push(verifyPhase(verify, took))
       if (!verify.passed) gateFailed = true
     }
 
@@ -230,21 +189,11 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
     const stepFailed =
       settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined)
     // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
-    const warnings = [...warm.warnings]
-    for (const e of extra.verify?.entries ?? [])
-      if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
-    if (extra.trigger && !extra.trigger.ok && !extra.trigger.required && !extra.trigger.keyRefused)
-      warnings.push(extra.trigger.message)
-    // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
-    const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached')
-    if (extra.verify && extra.verify.minCached === undefined && missed.length > 0) {
-      warnings.push(
-        `${missed.length}/${extra.verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
-          .slice(0, 3)
-          .map(e => `${e.path}: ${e.evidence}`)
-          .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`
-      )
-    }
+    const warnings = [
+      ...warm.warnings,
+      ...triggerWarnings(extra.trigger),
+      ...verifyWarnings(extra.verify)
+    ]
     return {
       ...warm,
       startedAt: new Date(started).toISOString(),
@@ -256,106 +205,4 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
       ...extra
     }
   }
-}
-
-/** The metrics line in the phase table. A refused key fails it even without thresholds. */
-function metricsPhase(metrics: MetricsResult, took: number, settings: Settings): PhaseResult {
-  const gates = settings.thresholds.length > 0
-  const unmet = metrics.thresholds.filter(t => !t.met)
-  return {
-    name: 'metrics',
-    status: metrics.error
-      ? gates || metrics.keyRefused
-        ? 'failed'
-        : 'warning'
-      : metrics.met
-        ? metrics.doubts.length
-          ? 'warning'
-          : 'passed'
-        : 'failed',
-    durationMs: took,
-    detail: metrics.error
-      ? metrics.error
-      : !gates
-        ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-        : metrics.met
-          ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-          : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
-  }
-}
-
-function sitemapResult(load: SitemapLoad): NonNullable<PhaseResults['sitemap']> {
-  return {
-    source: load.source,
-    documents: load.documents,
-    urls: load.urls,
-    added: load.endpoints.length,
-    otherOrigin: load.otherOrigin,
-    excluded: load.excluded,
-    duplicates: load.duplicates,
-    invalid: load.invalid,
-    limited: load.limited,
-    problems: load.problems,
-    ...(load.error ? { error: load.error } : {})
-  }
-}
-
-/**
- * The sitemap's line in the phase table: what it gave, and what it left out and why. A sitemap
- * that yields no URL to warm fails: a run asked to warm it and warming nothing is no pass.
- */
-function sitemapPhase(load: SitemapLoad, took: number, origin: string): PhaseResult {
-  if (load.error)
-    return {
-      name: 'sitemap',
-      status: 'failed',
-      durationMs: took,
-      detail: `could not be read: ${load.error}`
-    }
-  const left: string[] = []
-  if (load.otherOrigin)
-    left.push(`${load.otherOrigin} on another origin skipped (e.g. ${load.otherOriginExample})`)
-  if (load.excluded) left.push(`${load.excluded} excluded`)
-  if (load.duplicates) left.push(`${load.duplicates} already listed`)
-  if (load.invalid) left.push(`${load.invalid} invalid`)
-  if (load.limited) left.push('stopped at sitemap-limit')
-  const detail =
-    `${load.endpoints.length} URL(s) added from ${load.documents} sitemap document(s)` +
-    (left.length ? `; ${left.join(', ')}` : '') +
-    (load.problems.length ? `; ${load.problems.join('; ')}` : '')
-  // URLs already listed in endpoints are warmed as those: the sitemap still gave them.
-  if (load.endpoints.length === 0 && load.duplicates === 0)
-    return {
-      name: 'sitemap',
-      status: 'failed',
-      durationMs: took,
-      detail: `nothing to warm: ${whyNothing(load, origin)}; ${detail}`
-    }
-  return {
-    name: 'sitemap',
-    status: load.problems.length || load.endpoints.length === 0 ? 'warning' : 'passed',
-    durationMs: took,
-    detail
-  }
-}
-
-/** Why a sitemap that was read gave no URL to warm, in one phrase. */
-function whyNothing(load: SitemapLoad, origin: string): string {
-  const { otherOrigin, excluded, invalid, problems } = load
-  const skipped = otherOrigin + excluded + invalid
-  if (skipped === 0) {
-    if (problems.length > 0) return `no URL could be read (${problems.join('; ')})`
-    return `the sitemap lists no URL (an empty urlset)`
-  }
-  const also = problems.length > 0 ? `; also: ${problems.join('; ')}` : ''
-  if (otherOrigin === skipped)
-    return `every URL is on another origin than ${origin} (e.g. ${load.otherOriginExample}), so none was added${also}`
-  if (excluded === skipped) return `all ${excluded} URL(s) are excluded by sitemap-exclude${also}`
-  if (invalid === skipped) return `all ${invalid} <loc>(s) are invalid${also}`
-  const parts = [
-    otherOrigin ? `${otherOrigin} on another origin than ${origin}` : '',
-    excluded ? `${excluded} excluded by sitemap-exclude` : '',
-    invalid ? `${invalid} invalid` : ''
-  ].filter(Boolean)
-  return `every URL was left out (${parts.join(', ')})${also}`
 }

@@ -4,6 +4,7 @@ import { closeMatches, leafPaths } from '../metrics/fields.js'
 import {
   describeValue,
   documentRateScale,
+  formatRate,
   mixedScales,
   readNumber,
   readRate,
@@ -14,7 +15,9 @@ import {
   type ScaleHint
 } from '../metrics/rates.js'
 import { holds, type Threshold } from '../metrics/thresholds.js'
-import type { MetricsResult, ThresholdResult, VerifyResult } from '../result.js'
+import type { Settings } from '../config/settings.js'
+import { thresholdValue } from '../report/format.js'
+import type { MetricsResult, PhaseResult, ThresholdResult, VerifyResult } from '../result.js'
 import { diagnoseStatus } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
@@ -324,5 +327,35 @@ export function refusedBaseline(
     error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
     keyRefused: true,
     doubts: []
+  }
+}
+
+/** The metrics line in the phase table. A refused key fails it even without thresholds. */
+export function metricsPhase(
+  metrics: MetricsResult,
+  took: number,
+  settings: Settings
+): PhaseResult {
+  const gates = settings.thresholds.length > 0
+  const unmet = metrics.thresholds.filter(t => !t.met)
+  return {
+    name: 'metrics',
+    status: metrics.error
+      ? gates || metrics.keyRefused
+        ? 'failed'
+        : 'warning'
+      : metrics.met
+        ? metrics.doubts.length
+          ? 'warning'
+          : 'passed'
+        : 'failed',
+    durationMs: took,
+    detail: metrics.error
+      ? metrics.error
+      : !gates
+        ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+        : metrics.met
+          ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+          : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
   }
 }

@@ -1,5 +1,5 @@
 import type { Target } from '../config/phases.js'
-import type { TriggerResult } from '../result.js'
+import type { PhaseResult, TriggerResult } from '../result.js'
 import { requestHeaders, sendWithRetries } from '../http/send.js'
 import {
   diagnoseNetwork,
@@ -85,4 +85,23 @@ export async function callTrigger(target: Target, ctx: PhaseContext): Promise<Tr
     message = `warm-up trigger failed: ${d.reason}`
   }
   return { ...base, ok: false, status: res.status, message }
+}
+
+/**
+ * The trigger line in the phase table. A refused key (401/403) fails it whether or not the
+ * trigger is required; any other failure fails it only when it is required.
+ */
+export function triggerPhase(trigger: TriggerResult, took: number): PhaseResult {
+  const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true)
+  return {
+    name: 'trigger',
+    status: trigger.ok ? 'passed' : fails ? 'failed' : 'warning',
+    durationMs: took,
+    detail: trigger.message
+  }
+}
+
+/** A trigger that failed without failing the run is still said, as a warning. */
+export function triggerWarnings(trigger: TriggerResult | undefined): string[] {
+  return trigger && !trigger.ok && !trigger.required && !trigger.keyRefused ? [trigger.message] : []
 }

@@ -1,7 +1,14 @@
 import { formatDuration } from '../config/duration.js'
 import type { CacheMarker } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
-import type { CacheState, EndpointResult, VerifyEntry, VerifyResult } from '../result.js'
+import { speedupText } from '../report/format.js'
+import type {
+  CacheState,
+  EndpointResult,
+  PhaseResult,
+  VerifyEntry,
+  VerifyResult
+} from '../result.js'
 import { requestHeaders, sendWithRetries } from '../http/send.js'
 import { getPath } from '../warm/json-checks.js'
 import type { PlannedEndpoint } from '../warm/plan.js'
@@ -191,4 +198,48 @@ export async function verifyPass(
     passed: problems.length === 0,
     problems
   }
+}
+
+/**
+ * The verify line in the phase table: failed when a gate it measures (min-cached,
+ * max-warm-latency) did not hold, a warning when it found answers not served from cache.
+ */
+export function verifyPhase(verify: VerifyResult, took: number): PhaseResult {
+  const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined
+  return {
+    name: 'verify',
+    status: !verify.passed
+      ? gate
+        ? 'failed'
+        : 'warning'
+      : verify.entries.some(e => e.state === 'not cached')
+        ? 'warning'
+        : 'passed',
+    durationMs: took,
+    detail:
+      `${verify.cached}/${verify.entries.length} from cache` +
+      (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
+      (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
+      (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+  }
+}
+
+/**
+ * What the verify pass found that gates nothing but must not go unsaid: each entry's note, and,
+ * without min-cached, the endpoints that were still not served from cache when asked again.
+ */
+export function verifyWarnings(verify: VerifyResult | undefined): string[] {
+  if (!verify) return []
+  const warnings: string[] = []
+  for (const e of verify.entries) if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
+  const missed = verify.entries.filter(e => e.state === 'not cached')
+  if (verify.minCached === undefined && missed.length > 0) {
+    warnings.push(
+      `${missed.length}/${verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
+        .slice(0, 3)
+        .map(e => `${e.path}: ${e.evidence}`)
+        .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`
+    )
+  }
+  return warnings
 }

@@ -1,7 +1,7 @@
 import { formatDuration } from '../config/duration.js'
 import type { Target, VersionCheck } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
-import type { WaitResult } from '../result.js'
+import type { PhaseResult, WaitResult } from '../result.js'
 import { getPath, show } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
 
@@ -98,5 +98,15 @@ function jsonText(value: unknown): string {
     return JSON.stringify(value) ?? String(value)
   } catch {
     return '\u0000unserializable'
+  }
+}
+
+/** The wait line in the phase table: ready, or why not. */
+export function waitPhase(wait: WaitResult, took: number): PhaseResult {
+  return {
+    name: 'wait',
+    status: wait.ready ? 'passed' : 'failed',
+    durationMs: took,
+    detail: wait.message
   }
 }

@@ -1,0 +1,27 @@
+import type { Settings } from '../config/settings.js'
+import type { PhaseResult, RunResult } from '../result.js'
+
+/**
+ * The warm line in the phase table: how many warmed, failed and were skipped. A job with
+ * nothing to warm (the metrics gate after a sharded matrix, a shard with no share) says so.
+ */
+export function warmPhase(warm: RunResult, took: number, settings: Settings): PhaseResult {
+  const t = warm.totals
+  if (t.total === 0)
+    return {
+      name: 'warm',
+      status: 'skipped',
+      durationMs: took,
+      detail: settings.shard
+        ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+        : settings.sitemap
+          ? 'nothing to warm: no endpoints listed, and the sitemap added none'
+          : 'no endpoints listed; this job only checks the deployment'
+    }
+  return {
+    name: 'warm',
+    status: t.failed + t.skipped === 0 ? 'passed' : warm.stepFailed ? 'failed' : 'warning',
+    durationMs: took,
+    detail: `${t.passed}/${t.total} warmed${t.failed ? `, ${t.failed} failed` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`
+  }
+}
