@@ -1,13 +1,11 @@
 import { createReadStream } from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
+import type http from 'node:http'
 import { pipeline, Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { EndpointSpec, Priority } from '../config/endpoints.js'
 import { isExcluded, type SitemapSettings } from '../config/scale.js'
 import type { Settings } from '../config/settings.js'
-import { formatDuration } from '../config/duration.js'
-import { requestHeaders } from '../http/send.js'
+import { describeStreamError, FetchError, openStream } from '../http/stream.js'
 import type { RateLimiter } from '../warm/rate-limit.js'
 import { SitemapExtractor, SitemapFormatError, type SitemapEntry } from './extract.js'
 
@@ -17,7 +15,11 @@ export const MAX_SITEMAP_DEPTH = 2
 export const MAX_SITEMAP_DOCUMENTS = 100
 /** Per document, after decompression (the protocol's own limit is 50 MB). */
 export const MAX_SITEMAP_BYTES = 64 * 1024 * 1024
-const MAX_REDIRECTS = 5
+/** A sitemap request asks for XML, and takes it gzipped. */
+const SITEMAP_ACCEPT = {
+  Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5',
+  'Accept-Encoding': 'gzip'
+}
 
 /** `<priority>` to tier; a URL without one has the protocol's default, 0.5 (normal). */
 export function tierOf(priority: number | undefined): Priority {
@@ -59,85 +61,7 @@ export interface SitemapDeps {
   readonly log?: (line: string) => void
 }
 
-class FetchError extends Error {}
 class LimitReached extends Error {}
-
-/** Requests a sitemap, following same-origin redirects only; resolves with the open answer. */
-async function openUrl(
-  start: string,
-  settings: Settings,
-  deps: SitemapDeps
-): Promise<{ body: Readable; encoding?: string; finalUrl: string }> {
-  let url = new URL(start)
-  for (let hop = 0; ; hop++) {
-    await deps.limiter?.take(deps.signal)
-    const headers = requestHeaders(
-      url.href,
-      settings,
-      { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5', 'Accept-Encoding': 'gzip' },
-      deps.userAgent
-    )
-    const lib = url.protocol === 'https:' ? https : http
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = lib.request(url, {
-        method: 'GET',
-        headers,
-        agent: deps.agentFor?.(url),
-        ...(deps.signal ? { signal: deps.signal } : {})
-      })
-      // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-      req.setTimeout(settings.timeoutMs, () =>
-        req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`))
-      )
-      req.on('response', res => {
-        // A reset while the answer is drained or left unread (a redirect, a 404, a document
-        // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
-        res.on('error', () => {})
-        resolve(res)
-      })
-      req.on('error', error =>
-        reject(error instanceof FetchError ? error : new FetchError(describe(error)))
-      )
-      req.end()
-    })
-    const status = res.statusCode ?? 0
-    const location = res.headers.location
-    if ([301, 302, 303, 307, 308].includes(status) && location) {
-      res.resume()
-      let next: URL
-      try {
-        next = new URL(location, url)
-      } catch {
-        throw new FetchError(`answered ${status} with a bad Location`)
-      }
-      // Node's http.request would turn user:password@ into an Authorization header.
-      if (next.username || next.password)
-        throw new FetchError(
-          `answered ${status} with a Location that carries user:password@; not followed`
-        )
-      if (next.origin !== url.origin)
-        throw new FetchError(
-          `redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`
-        )
-      if (hop >= MAX_REDIRECTS) throw new FetchError(`more than ${MAX_REDIRECTS} redirects`)
-      next.hash = ''
-      url = next
-      continue
-    }
-    if (status < 200 || status > 299) {
-      res.resume()
-      throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`)
-    }
-    const encoding = res.headers['content-encoding']
-    return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href }
-  }
-}
-
-function describe(error: unknown): string {
-  const e = error as NodeJS.ErrnoException
-  if (e?.name === 'AbortError') return 'stopped before it was read'
-  return e?.code ?? (e instanceof Error ? e.message : String(e))
-}
 
 function gunzip(source: Readable): Readable {
   return pipeline(source, createGunzip(), () => {})
@@ -268,7 +192,7 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
       const opened =
         isRoot && sm.source.kind === 'file'
           ? { body: createReadStream(where), encoding: undefined }
-          : await openUrl(where, settings, deps)
+          : await openStream(where, settings, deps, SITEMAP_ACCEPT)
       const extractor = new SitemapExtractor()
       const handle = (entries: SitemapEntry[]): void => {
         if (extractor.kind === 'urlset') for (const e of entries) take(e)
@@ -301,7 +225,7 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
           ? error.message
           : deps.signal?.aborted
             ? 'stopped before it was read'
-            : describe(error)
+            : describeStreamError(error)
       if (isRoot) rootError = `${label}: ${why}`
       else problems.push(`${label}: ${why}`)
       deps.log?.(`Sitemap ${label}: ${why}`)
