@@ -201,7 +201,7 @@ describe('durations', () => {
     ],
     [{ 'poll-interval': '0' }, 'poll-interval: "0" is too short; it must be more than 0'],
     [{ 'poll-interval': '11m' }, 'poll-interval: "11m" is too long; the most accepted is 10m'],
-    [{ 'poll-timeout': '7h' }, 'poll-timeout: "7h" is too long; the most accepted is 360m'],
+    [{ 'poll-timeout': '7h' }, 'poll-timeout: "7h" is too long; the most accepted is 6h'],
     [{ 'max-warm-latency': '-1s' }, /^max-warm-latency: "-1s" is not a duration/]
   ])('%j → %s', (raw, message) => {
     const f = failure(raw)

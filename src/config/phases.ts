@@ -1,14 +1,14 @@
 import { InputError } from '../errors.js'
 import { parseThreshold, type Threshold } from '../metrics/thresholds.js'
-import { DURATION_HELP, parseDuration } from './duration.js'
+import { defaultsOf, INPUTS } from './defaults.js'
 import {
-  EndpointsError,
   headerValueProblem,
   METHODS,
   resolvePath,
   VERSION_OVERRIDE_HEADER,
   type Method
 } from './endpoints.js'
+import { bool, duration, read, withInputName } from './read.js'
 
 // Kept in endpoints.ts with the other headers the action sets; re-exported for the senders.
 export { VERSION_OVERRIDE_HEADER }
@@ -78,43 +78,13 @@ export const PHASE_INPUTS = [
 ] as const
 export type PhaseInput = (typeof PHASE_INPUTS)[number]
 
-export const PHASE_DEFAULTS = {
-  'wait-timeout': '2m',
-  'poll-interval': '5s',
-  'warmup-trigger-required': 'false',
-  verify: 'true',
-  'cache-markers': 'cached=true\nmetadata.cacheStatus=hit',
-  'hit-rate-field': 'cacheStats.overallHitRate',
-  'cache-size-field': 'cacheStats.l2Size',
-  'poll-timeout': '2m'
-} as const satisfies Partial<Record<PhaseInput, string>>
+/** The phase inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
+export const PHASE_DEFAULTS = defaultsOf(PHASE_INPUTS)
 
 type Raw = Partial<Record<string, string>>
 
-function get(raw: Raw, name: PhaseInput): string {
-  const v = raw[name]?.trim() ?? ''
-  return v === '' ? ((PHASE_DEFAULTS as Record<string, string>)[name] ?? '') : v
-}
-
-function bool(raw: Raw, name: PhaseInput): boolean {
-  const text = get(raw, name)
-  if (['true', 'True', 'TRUE'].includes(text)) return true
-  if (['false', 'False', 'FALSE'].includes(text)) return false
-  throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`)
-}
-
-function duration(raw: Raw, name: PhaseInput, maxMs = 6 * 3_600_000): number {
-  const text = get(raw, name)
-  const ms = parseDuration(text)
-  if (ms === undefined) throw new InputError(name, `"${text}" is not ${DURATION_HELP}`)
-  if (ms <= 0) throw new InputError(name, `"${text}" is too short; it must be more than 0`)
-  if (ms > maxMs)
-    throw new InputError(name, `"${text}" is too long; the most accepted is ${maxMs / 60_000}m`)
-  return ms
-}
-
 function target(raw: Raw, name: PhaseInput, base: URL, allowMethod: boolean): Target | undefined {
-  const text = get(raw, name)
+  const text = read(raw, name)
   if (text === '') return undefined
   const m = /^(?:([A-Za-z]+)\s+)?(\S+)$/.exec(text)
   if (!m)
@@ -127,18 +97,12 @@ function target(raw: Raw, name: PhaseInput, base: URL, allowMethod: boolean): Ta
   const method = (m[1] ?? (allowMethod ? 'POST' : 'GET')).toUpperCase()
   if (!(METHODS as readonly string[]).includes(method))
     throw new InputError(name, `"${m[1]}": expected one of ${METHODS.join(', ')}`)
-  try {
-    const url = resolvePath(m[2] as string, base, '')
-    const prefix = base.pathname.replace(/\/+$/, '')
-    const shown = url.pathname.startsWith(prefix)
-      ? url.pathname.slice(prefix.length) || '/'
-      : url.pathname
-    return { method: method as Method, path: `${shown}${url.search}`, url: url.href }
-  } catch (error) {
-    if (error instanceof EndpointsError)
-      throw new InputError(name, error.message.replace(/^: /, ''))
-    throw error
-  }
+  const url = withInputName(name, () => resolvePath(m[2] as string, base, ''))
+  const prefix = base.pathname.replace(/\/+$/, '')
+  const shown = url.pathname.startsWith(prefix)
+    ? url.pathname.slice(prefix.length) || '/'
+    : url.pathname
+  return { method: method as Method, path: `${shown}${url.search}`, url: url.href }
 }
 
 export function parseVersionCheck(text: string): VersionCheck | string {
@@ -156,7 +120,7 @@ export function parseVersionCheck(text: string): VersionCheck | string {
 }
 
 function share(raw: Raw, name: PhaseInput): number | undefined {
-  const text = get(raw, name)
+  const text = read(raw, name)
   if (text === '') return undefined
   const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text)
   if (!m) throw new InputError(name, `"${text}" is not a share; accepted: 80%, 80 or 0.8`)
@@ -167,7 +131,7 @@ function share(raw: Raw, name: PhaseInput): number | undefined {
 }
 
 function fieldPath(raw: Raw, name: PhaseInput): string {
-  const text = get(raw, name)
+  const text = read(raw, name)
   if (!/^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)*$/.test(text))
     throw new InputError(name, `"${text}" is not a dot path such as cacheStats.l2Size`)
   return text
@@ -176,7 +140,7 @@ function fieldPath(raw: Raw, name: PhaseInput): string {
 /** Parses the inputs of the phases around warming. Throws InputError naming the input. */
 export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
   const waitFor = target(raw, 'wait-for', base, false)
-  const versionText = get(raw, 'wait-for-version')
+  const versionText = read(raw, 'wait-for-version')
   let waitForVersion: VersionCheck | undefined
   if (versionText !== '') {
     if (!waitFor)
@@ -192,7 +156,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
       )
     waitForVersion = parsed
   }
-  const versionOverride = get(raw, 'version-override')
+  const versionOverride = read(raw, 'version-override')
 
   if (/[\r\n\0]/.test(versionOverride))
     throw new InputError(
@@ -207,7 +171,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
     )
 
   const cacheMarkers: CacheMarker[] = []
-  get(raw, 'cache-markers')
+  read(raw, 'cache-markers')
     .split(/\r?\n/)
     .forEach((line, i) => {
       if (line.trim() === '') return
@@ -224,7 +188,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
   const hitRateField = fieldPath(raw, 'hit-rate-field')
   const cacheSizeField = fieldPath(raw, 'cache-size-field')
   const thresholds: Threshold[] = []
-  get(raw, 'thresholds')
+  read(raw, 'thresholds')
     .split(/\r?\n/)
     .forEach((line, i) => {
       if (line.trim() === '' || line.trim().startsWith('#')) return
@@ -232,7 +196,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
       if (typeof t === 'string') throw new InputError('thresholds', `line ${i + 1}: ${t}`)
       thresholds.push(t)
     })
-  const minHitRate = get(raw, 'min-hit-rate')
+  const minHitRate = read(raw, 'min-hit-rate')
   if (minHitRate !== '') {
     const t = parseThreshold(`${hitRateField} >= ${minHitRate}`, true)
     if (typeof t === 'string')
@@ -242,7 +206,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
       )
     thresholds.push({ ...t, text: `${hitRateField} >= ${minHitRate}` })
   }
-  const minSize = get(raw, 'min-cache-size')
+  const minSize = read(raw, 'min-cache-size')
   if (minSize !== '') {
     if (!/^\d+$/.test(minSize))
       throw new InputError('min-cache-size', `"${minSize}" is not a whole number of entries`)
@@ -252,7 +216,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
   }
   if (thresholds.length > 0 && !metrics) {
     const which =
-      get(raw, 'thresholds') !== ''
+      read(raw, 'thresholds') !== ''
         ? 'thresholds'
         : minHitRate !== ''
           ? 'min-hit-rate'
@@ -263,7 +227,7 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
     )
   }
 
-  const maxWarm = get(raw, 'max-warm-latency')
+  const maxWarm = read(raw, 'max-warm-latency')
   const verify = bool(raw, 'verify')
   const minCached = share(raw, 'min-cached')
   if (!verify && (minCached !== undefined || maxWarm !== '')) {
@@ -275,8 +239,8 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
   return {
     ...(waitFor ? { waitFor } : {}),
     ...(waitForVersion ? { waitForVersion } : {}),
-    waitTimeoutMs: duration(raw, 'wait-timeout'),
-    pollIntervalMs: duration(raw, 'poll-interval', 10 * 60_000),
+    waitTimeoutMs: duration(raw, 'wait-timeout', INPUTS['wait-timeout']),
+    pollIntervalMs: duration(raw, 'poll-interval', INPUTS['poll-interval']),
     ...(versionOverride ? { versionOverride } : {}),
     ...(() => {
       const t = target(raw, 'warmup-trigger', base, true)
@@ -286,11 +250,13 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
     verify,
     cacheMarkers,
     ...(minCached !== undefined ? { minCached } : {}),
-    ...(maxWarm !== '' ? { maxWarmLatencyMs: duration(raw, 'max-warm-latency', 10 * 60_000) } : {}),
+    ...(maxWarm !== ''
+      ? { maxWarmLatencyMs: duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
+      : {}),
     ...(metrics ? { metrics } : {}),
     thresholds,
     hitRateField,
     cacheSizeField,
-    pollTimeoutMs: duration(raw, 'poll-timeout')
+    pollTimeoutMs: duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
   }
 }

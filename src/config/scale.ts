@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs'
 import { RE2JS, RE2JSException } from 're2js'
 import { InputError } from '../errors.js'
-import { EndpointsError, resolvePath } from './endpoints.js'
+import { INPUTS } from './defaults.js'
+import { resolvePath } from './endpoints.js'
 import { containedPath, type PathContext } from './paths.js'
+import { integer, read, withInputName } from './read.js'
 
 /** Inputs for warming long lists: a sitemap as a source, a rate limit, a shard of the list. */
 export const SCALE_INPUTS = [
@@ -13,13 +15,6 @@ export const SCALE_INPUTS = [
   'shard'
 ] as const
 export type ScaleInput = (typeof SCALE_INPUTS)[number]
-
-export const SCALE_DEFAULTS = {
-  'sitemap-limit': '50000'
-} as const satisfies Partial<Record<ScaleInput, string>>
-
-export const SITEMAP_LIMIT_MAX = 200_000
-export const MAX_RPS_MAX = 100_000
 
 /** Where the sitemap comes from: a URL on the deployment, or a file in the workspace. */
 export type SitemapSource =
@@ -60,11 +55,6 @@ export interface ScaleSettings {
 }
 
 type Raw = Partial<Record<string, string>>
-
-function get(raw: Raw, name: ScaleInput): string {
-  const v = raw[name]?.trim() ?? ''
-  return v === '' ? ((SCALE_DEFAULTS as Record<string, string>)[name] ?? '') : v
-}
 
 /**
  * A glob on the path: `*` is any run of characters but `/`, `**` any run at all; everything
@@ -143,14 +133,8 @@ export function isExcluded(patterns: readonly ExcludePattern[], pathAndQuery: st
 function sitemapSource(text: string, base: URL, ctx: PathContext): SitemapSource {
   const isUrl = /^https?:\/\//i.test(text) || (text.startsWith('/') && !text.startsWith('//'))
   if (isUrl) {
-    try {
-      const url = resolvePath(text, base, '')
-      return { kind: 'url', url: url.href, shown: text }
-    } catch (error) {
-      if (error instanceof EndpointsError)
-        throw new InputError('sitemap', error.message.replace(/^: /, ''))
-      throw error
-    }
+    const url = withInputName('sitemap', () => resolvePath(text, base, ''))
+    return { kind: 'url', url: url.href, shown: text }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.startsWith('//'))
     throw new InputError('sitemap', `"${text}" is not a path on the deployment or a workspace file`)
@@ -182,8 +166,9 @@ function parseShard(text: string): Shard | undefined {
   if (!m) throw new InputError('shard', `"${text}" is not i/n, e.g. 2/4 (the 2nd of 4 jobs)`)
   const index = Number(m[1])
   const count = Number(m[2])
-  if (count < 1 || count > 1000)
-    throw new InputError('shard', `"${text}": the number of shards must be 1 to 1000`)
+  const { min, max } = INPUTS.shard
+  if (count < min || count > max)
+    throw new InputError('shard', `"${text}": the number of shards must be ${min} to ${max}`)
   if (index < 1 || index > count)
     throw new InputError(
       'shard',
@@ -201,35 +186,22 @@ function parseMaxRps(text: string): number | undefined {
       'max-rps',
       `"${text}" is not a number of requests per second, e.g. 50 or 0.5`
     )
-  if (v <= 0 || v > MAX_RPS_MAX)
-    throw new InputError(
-      'max-rps',
-      `${v} is out of range; accepted: more than 0, up to ${MAX_RPS_MAX}`
-    )
+  const { max } = INPUTS['max-rps']
+  if (v <= 0 || v > max)
+    throw new InputError('max-rps', `${v} is out of range; accepted: more than 0, up to ${max}`)
   return v
 }
 
 /** Parses the inputs for long lists. Throws InputError naming the input. */
 export function parseScaleSettings(raw: Raw, base: URL, ctx: PathContext): ScaleSettings {
-  const sitemapText = get(raw, 'sitemap')
-  const excludeText = get(raw, 'sitemap-exclude')
-  const limitText = get(raw, 'sitemap-limit')
-  if (!/^\d+$/.test(limitText))
-    throw new InputError(
-      'sitemap-limit',
-      `"${limitText}" is not a whole number; accepted: 1 to ${SITEMAP_LIMIT_MAX}`
-    )
-  const limit = Number(limitText)
-  if (limit < 1 || limit > SITEMAP_LIMIT_MAX)
-    throw new InputError(
-      'sitemap-limit',
-      `${limit} is out of range; accepted: 1 to ${SITEMAP_LIMIT_MAX}`
-    )
+  const sitemapText = read(raw, 'sitemap')
+  const excludeText = read(raw, 'sitemap-exclude')
+  const limit = integer(raw, 'sitemap-limit', INPUTS['sitemap-limit'])
   const exclude = parseExclude(excludeText)
   if (sitemapText === '' && exclude.length > 0)
     throw new InputError('sitemap-exclude', 'needs sitemap, the sitemap whose URLs it filters')
-  const maxRps = parseMaxRps(get(raw, 'max-rps'))
-  const shard = parseShard(get(raw, 'shard'))
+  const maxRps = parseMaxRps(read(raw, 'max-rps'))
+  const shard = parseShard(read(raw, 'shard'))
   return {
     ...(sitemapText !== ''
       ? { sitemap: { source: sitemapSource(sitemapText, base, ctx), exclude, limit } }

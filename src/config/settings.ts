@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { LineCounter, parse as parseYaml, YAMLParseError } from 'yaml'
 import { InputError } from '../errors.js'
-import { DURATION_HELP, parseDuration } from './duration.js'
+import { defaultsOf, INPUTS } from './defaults.js'
 import {
   checkDuplicates,
   checkHeader,
-  EndpointsError,
   secretValueProblem,
   keyHeaderProblem,
   parseEndpoints,
@@ -19,7 +18,8 @@ import { firstIssue } from './issues.js'
 import { containedPath } from './paths.js'
 import { isLoopback, normalizeBaseUrl } from './url.js'
 import { parsePhaseSettings, PHASE_INPUTS, type PhaseSettings } from './phases.js'
-import { parseScaleSettings, SCALE_DEFAULTS, type ScaleSettings } from './scale.js'
+import { bool, duration, integer, oneOf, read, withInputName } from './read.js'
+import { parseScaleSettings, type ScaleSettings } from './scale.js'
 
 export const FAIL_ON = ['critical', 'any', 'never'] as const
 export type FailOn = (typeof FAIL_ON)[number]
@@ -85,67 +85,8 @@ export interface SettingsContext {
   readonly runnerTemp?: string
 }
 
-export const DEFAULTS = {
-  'api-key-header': 'X-API-Key',
-  concurrency: '8',
-  timeout: '10s',
-  retries: '2',
-  deadline: '10m',
-  'fail-on': 'critical',
-  'dry-run': 'false',
-  'check-name': 'Cache warm',
-  'pr-comment': 'false',
-  ...SCALE_DEFAULTS
-} as const satisfies RawInputs
-
-const LIMITS = {
-  concurrency: { min: 1, max: 256 },
-  retries: { min: 0, max: 10 },
-  timeoutMs: { min: 1, max: 10 * 60_000 },
-  deadlineMs: { min: 1, max: 6 * 3_600_000 }
-}
-
-function value(raw: RawInputs, name: InputName): string {
-  const v = raw[name]?.trim() ?? ''
-  return v === '' ? ((DEFAULTS as Record<string, string>)[name] ?? '') : v
-}
-
-function integer(raw: RawInputs, name: InputName, min: number, max: number): number {
-  const text = value(raw, name)
-  if (!/^\d+$/.test(text))
-    throw new InputError(name, `"${text}" is not a whole number; accepted: ${min} to ${max}`)
-  const n = Number(text)
-  if (n < min || n > max)
-    throw new InputError(name, `${n} is out of range; accepted: ${min} to ${max}`)
-  return n
-}
-
-function duration(raw: RawInputs, name: InputName, min: number, max: number): number {
-  const text = value(raw, name)
-  const ms = parseDuration(text)
-  if (ms === undefined) throw new InputError(name, `"${text}" is not ${DURATION_HELP}`)
-  if (ms < min) throw new InputError(name, `"${text}" is too short; it must be more than 0`)
-  if (ms > max)
-    throw new InputError(
-      name,
-      `"${text}" is too long; the most accepted is ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : `${max / 60_000}m`}`
-    )
-  return ms
-}
-
-export function parseBoolean(name: string, text: string): boolean {
-  if (['true', 'True', 'TRUE'].includes(text)) return true
-  if (['false', 'False', 'FALSE', ''].includes(text)) return false
-  throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`)
-}
-
-function oneOf<T extends string>(raw: RawInputs, name: InputName, accepted: readonly T[]): T {
-  const text = value(raw, name).toLowerCase()
-  if (!(accepted as readonly string[]).includes(text)) {
-    throw new InputError(name, `"${text}" is not accepted; accepted: ${accepted.join(', ')}`)
-  }
-  return text as T
-}
+/** The inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
+export const DEFAULTS = defaultsOf(INPUT_NAMES)
 
 /** `- /path` or `- METHOD /path`: a line whose YAML meaning is plainly that text. */
 // Not ending in ":": `- /p:` is a mapping in YAML.
@@ -280,18 +221,7 @@ function loadEndpoints(
   doc: unknown,
   base: URL
 ): EndpointSpec[] {
-  try {
-    return parseEndpoints(doc, base, name)
-  } catch (error) {
-    if (error instanceof EndpointsError)
-      throw new InputError(
-        name,
-        error.message.startsWith('[') || error.message.startsWith('.')
-          ? error.message
-          : `${error.message}`
-      )
-    throw error
-  }
+  return withInputName(name, () => parseEndpoints(doc, base, name))
 }
 
 /** `report-file`, kept in the workspace; an existing FIFO or device would block the write. */
@@ -349,7 +279,7 @@ function readEndpointsFile(file: string, ctx: SettingsContext): unknown {
  * Pure apart from reading `endpoints-file`.
  */
 export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
-  const urlText = value(raw, 'url')
+  const urlText = read(raw, 'url')
   if (urlText === '')
     throw new InputError(
       'url',
@@ -376,7 +306,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
       `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`
     )
   }
-  const apiKeyHeader = value(raw, 'api-key-header')
+  const apiKeyHeader = read(raw, 'api-key-header')
   const keyHeader = keyHeaderProblem(apiKeyHeader)
   if (keyHeader) throw new InputError('api-key-header', keyHeader)
 
@@ -437,7 +367,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
 
   const githubToken = raw['github-token']?.trim() || undefined
   const checkName =
-    raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim()
+    raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim()
 
   if (/[\r\n\0]/.test(checkName))
     throw new InputError('check-name', 'contains a line break; give one line')
@@ -453,16 +383,16 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     headers,
     endpoints,
     ...(defaultExpect ? { defaultExpect } : {}),
-    concurrency: integer(raw, 'concurrency', LIMITS.concurrency.min, LIMITS.concurrency.max),
-    timeoutMs: duration(raw, 'timeout', LIMITS.timeoutMs.min, LIMITS.timeoutMs.max),
-    retries: integer(raw, 'retries', LIMITS.retries.min, LIMITS.retries.max),
-    deadlineMs: duration(raw, 'deadline', LIMITS.deadlineMs.min, LIMITS.deadlineMs.max),
+    concurrency: integer(raw, 'concurrency', INPUTS.concurrency),
+    timeoutMs: duration(raw, 'timeout', INPUTS.timeout),
+    retries: integer(raw, 'retries', INPUTS.retries),
+    deadlineMs: duration(raw, 'deadline', INPUTS.deadline),
     failOn: oneOf(raw, 'fail-on', FAIL_ON),
-    dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
+    dryRun: bool(raw, 'dry-run'),
     reportFile,
     ...(githubToken ? { githubToken } : {}),
     checkName,
-    prComment: parseBoolean('pr-comment', value(raw, 'pr-comment')),
+    prComment: bool(raw, 'pr-comment'),
     secrets,
     ...phases,
     ...scale
