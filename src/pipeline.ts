@@ -1,12 +1,6 @@
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
-import {
-  askMetrics,
-  metricsPhase,
-  pollMetrics,
-  refusedBaseline,
-  type MetricsRead
-} from './phases/metrics.js'
+import { metricsPhase, pollMetrics, readBaseline } from './phases/metrics.js'
 import { callTrigger, triggerPhase, triggerWarnings } from './phases/trigger.js'
 import { verifyPass, verifyPhase, verifyWarnings } from './phases/verify.js'
 import { waitForReady, waitPhase } from './phases/wait.js'
@@ -87,27 +81,8 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
         run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) }
     }
 
-    // The baseline, before anything is warmed.
-    let baseline: MetricsRead | undefined
-    // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
-    // a baseline read now would be taken after the warm and doubt it for that.
-    const gateOnly = settings.endpoints.length === 0 && !settings.sitemap
-    if (settings.metrics && !gateOnly && !signal.aborted) {
-      baseline = await askMetrics(settings.metrics, ctx)
-      log(
-        `Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`
-      )
-    }
-    // A refused key at the baseline fails the metrics phase; polling it would be refused again.
-    const baselineRefused = baseline?.refused
-    const refusedAtBaseline =
-      settings.metrics && baseline && baselineRefused
-        ? refusedBaseline(
-            settings.metrics,
-            { answer: baseline.answer, refused: baselineRefused },
-            settings.thresholds
-          )
-        : undefined
+    // The baseline, before anything is warmed; a refused key there fails the metrics phase.
+    const { baseline, refusedAtBaseline } = await readBaseline(settings, ctx)
 
     // 2. Warm-up trigger.
     if (settings.warmupTrigger && !signal.aborted) {

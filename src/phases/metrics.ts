@@ -359,3 +359,30 @@ export function metricsPhase(
           : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
   }
 }
+
+/**
+ * The metrics as they were before anything was warmed, when there is something to warm. A job
+ * with nothing to warm (the gate after a sharded matrix) runs after the warming jobs: a baseline
+ * read then would be taken after the warm and doubt it for that. A refused key here fails the
+ * metrics phase at once; polling would only be refused again.
+ */
+export async function readBaseline(
+  settings: Settings,
+  ctx: PhaseContext
+): Promise<{ baseline?: MetricsRead; refusedAtBaseline?: MetricsResult }> {
+  const gateOnly = settings.endpoints.length === 0 && !settings.sitemap
+  if (!settings.metrics || gateOnly || ctx.signal?.aborted) return {}
+  const baseline = await askMetrics(settings.metrics, ctx)
+  ctx.log(
+    `Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`
+  )
+  if (!baseline.refused) return { baseline }
+  return {
+    baseline,
+    refusedAtBaseline: refusedBaseline(
+      settings.metrics,
+      { answer: baseline.answer, refused: baseline.refused },
+      settings.thresholds
+    )
+  }
+}
