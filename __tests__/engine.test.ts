@@ -8,6 +8,7 @@ import type { EndpointResult } from '../src/result.js'
 import { USER_AGENT } from '../src/version.js'
 import type { Send } from '../src/http/send.js'
 import { FakeClock } from './support/clock.js'
+import { anEndpoint } from './support/results.js'
 import { json, startServer, type Handler, type LocalServer } from './support/server.js'
 import { settingsFrom } from './support/settings.js'
 
@@ -379,21 +380,12 @@ describe('runWarm', () => {
   })
 })
 
-function ep(
+const ep = (
   priority: EndpointResult['priority'],
   outcome: EndpointResult['outcome'],
   cause?: string
-): EndpointResult {
-  return {
-    source: 'endpoints[0]',
-    method: 'GET',
-    path: `/${priority}`,
-    priority,
-    outcome,
-    attempts: 1,
-    ...(cause ? { cause } : {})
-  }
-}
+): EndpointResult =>
+  anEndpoint({ path: `/${priority}`, priority, outcome, ...(cause ? { cause } : {}) })
 
 describe('stepFails', () => {
   const critical = { failOn: 'critical' as const }

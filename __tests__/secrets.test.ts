@@ -9,6 +9,7 @@ import {
   settingsSecrets
 } from '../src/secrets.js'
 import { serverMessage } from '../src/warm/diagnose.js'
+import { aPhase, aResult, aTier, anEndpoint } from './support/results.js'
 
 describe('Redactor', () => {
   it('replaces every occurrence of a secret', () => {
@@ -174,27 +175,24 @@ describe('Redactor, every form the action can produce', () => {
 
 describe('Redactor, structure is never rewritten', () => {
   const result = {
-    schemaVersion: 1,
-    result: 'failed',
-    stepFailed: true,
-    failOn: 'critical',
-    phases: [{ name: 'warm', status: 'failed', detail: 'step 1 failed' }],
-    tiers: [
-      {
-        priority: 'critical',
-        endpoints: [
-          {
-            method: 'GET',
+    ...aResult({
+      result: 'failed',
+      stepFailed: true,
+      tiers: [
+        aTier('critical', [
+          anEndpoint({
             path: '/a',
+            priority: 'critical',
             outcome: 'failed',
             cause: 'http-500',
             status: 500,
             reason: 'x'
-          }
-        ]
-      }
-    ],
-    totals: { total: 1, passed: 0, failed: 1, skipped: 0 }
+          })
+        ])
+      ]
+    }),
+    // Outside aResult so that `phases` is typed as present.
+    phases: [aPhase('warm', { status: 'failed', detail: 'step 1 failed' })]
   }
 
   it.each(['step', 'failed', 'passed', '1', 'true', '{', '"', ':', 'Failed', 'warm', 'critical'])(

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { PHASE_DEFAULTS } from '../../src/config/phases.js'
 import { DEFAULTS, INPUT_NAMES } from '../../src/config/settings.js'
-import type { FullResult } from '../../src/result.js'
 import { computeOutputs, failedBeforeStartOutputs } from '../../src/report/outputs.js'
+import { aResult } from '../support/results.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -29,29 +29,7 @@ const outputs = Object.keys(action.outputs)
 const sorted = (names: Iterable<string>): string[] => [...names].sort()
 
 /** The smallest result a finished run can have; computeOutputs sets every output from it. */
-const result: FullResult = {
-  schemaVersion: 1,
-  tool: { name: 'cache-warm-action', version: '0.0.0' },
-  target: 'https://example.com/',
-  startedAt: '2026-01-01T00:00:00.000Z',
-  durationMs: 1,
-  dryRun: false,
-  result: 'passed',
-  stepFailed: false,
-  failOn: 'critical',
-  settings: {
-    concurrency: 8,
-    timeoutMs: 10_000,
-    retries: 2,
-    deadlineMs: 600_000,
-    apiKeyHeader: 'X-API-Key',
-    apiKeySent: false
-  },
-  tiers: [],
-  totals: { total: 0, passed: 0, failed: 0, skipped: 0 },
-  latency: {},
-  warnings: []
-}
+const result = aResult()
 
 describe('README.md', () => {
   it('has a usage block that matches action.yml (run `npm run docs` when it does not)', async () => {

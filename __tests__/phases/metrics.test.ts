@@ -19,6 +19,7 @@ import {
   T0,
   type Reply
 } from '../support/phases.js'
+import { aVerify, aVerifyEntry } from '../support/results.js'
 
 const PATH = '/api/v1/cache/metrics'
 
@@ -564,19 +565,12 @@ describe('doubts: metrics that look warm for the wrong reason', () => {
     target,
     rate: true
   })
-  const verify = (cached: number, total: number): VerifyResult => ({
-    entries: Array.from({ length: total }, (_, i) => ({
-      method: 'GET',
-      path: `/e${i}`,
-      priority: 'normal',
-      state: i < cached ? 'cached' : 'not cached',
-      evidence: ''
-    })),
-    cached,
-    cachedShare: cached / total,
-    passed: true,
-    problems: []
-  })
+  const verify = (cached: number, total: number): VerifyResult =>
+    aVerify({
+      entries: Array.from({ length: total }, (_, i) =>
+        aVerifyEntry({ path: `/e${i}`, state: i < cached ? 'cached' : 'not cached' })
+      )
+    })
 
   it('has none when the counters moved, the baseline was below target, and verify agrees', () => {
     expect(

@@ -2,8 +2,9 @@ import { describe, expect, it } from '@jest/globals'
 import type { RawInputs } from '../../src/config/settings.js'
 import type { EndpointResult } from '../../src/result.js'
 import { classifyCache, verifyPass } from '../../src/phases/verify.js'
-import { planTiers } from '../../src/warm/plan.js'
+import { planTiers, type PlannedEndpoint } from '../../src/warm/plan.js'
 import { answer, fakeSend, phaseContext, phaseSettings, type Reply } from '../support/phases.js'
+import { anEndpoint } from '../support/results.js'
 
 const MARKERS = [
   { path: 'cached', value: 'true' },
@@ -93,6 +94,10 @@ describe('classifyCache: the cache-header table', () => {
   })
 })
 
+/** What the warm pass said of a planned endpoint: passed on the first attempt, unless told. */
+const warmedAs = (e: PlannedEndpoint, more: Partial<EndpointResult> = {}): EndpointResult =>
+  anEndpoint({ source: e.source, method: e.method, path: e.path, priority: e.priority, ...more })
+
 async function verify(
   raw: RawInputs,
   route: (path: string) => Reply | undefined,
@@ -101,14 +106,7 @@ async function verify(
 ) {
   const settings = phaseSettings({ concurrency: '1', retries: '0', ...raw })
   const planned = planTiers(settings).flatMap(t => t.endpoints)
-  const warmed: EndpointResult[] = planned.map(e => ({
-    source: e.source,
-    method: e.method,
-    path: e.path,
-    priority: e.priority,
-    outcome: outcome(e.path),
-    attempts: 1
-  }))
+  const warmed = planned.map(e => warmedAs(e, { outcome: outcome(e.path) }))
   const send = fakeSend((_req, path) => route(path))
   const ctx = phaseContext(settings, send)
   return { result: await verifyPass(planned, warmed, coldP50Ms, ctx), send }
@@ -274,15 +272,7 @@ describe('verifyPass when the deadline has passed but its timer has not fired ye
     // The clock is past the deadline; no signal has aborted (a late timer on a busy runner).
     ctx.clock.advance(settings.deadlineMs + 1)
     const planned = planTiers(settings).flatMap(t => t.endpoints)
-    const warmed: EndpointResult[] = planned.map(e => ({
-      source: e.source,
-      method: e.method,
-      path: e.path,
-      priority: e.priority,
-      outcome: 'passed',
-      attempts: 1,
-      latencyMs: 10
-    }))
+    const warmed = planned.map(e => warmedAs(e, { latencyMs: 10 }))
 
     const result = await verifyPass(planned, warmed, 10, ctx)
 

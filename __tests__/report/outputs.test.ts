@@ -1,67 +1,28 @@
 import { describe, expect, it } from '@jest/globals'
 import { computeOutputs, failedBeforeStartOutputs } from '../../src/report/outputs.js'
-import type { FullResult, MetricsResult, VerifyResult } from '../../src/result.js'
+import type { MetricsResult, VerifyResult } from '../../src/result.js'
+import { aMetrics, aResult, aThreshold, aVerify, type ResultOverrides } from '../support/results.js'
 
-function result(more: Partial<FullResult> = {}): FullResult {
-  return {
-    schemaVersion: 1,
-    tool: { name: 'cache-warm-action', version: '0.0.0' },
+const result = (more: ResultOverrides = {}) =>
+  aResult({
     target: 'https://api.example.com/',
-    startedAt: '2025-01-01T12:00:00.000Z',
     durationMs: 1234.6,
-    dryRun: false,
-    result: 'passed',
-    stepFailed: false,
-    failOn: 'critical',
-    settings: {
-      concurrency: 8,
-      timeoutMs: 10_000,
-      retries: 2,
-      deadlineMs: 600_000,
-      apiKeyHeader: 'X-API-Key',
-      apiKeySent: true
-    },
-    tiers: [],
     totals: { total: 3, passed: 2, failed: 1, skipped: 0 },
     latency: { coldP50Ms: 180.4, coldP95Ms: 240.6 },
-    warnings: [],
     ...more
-  }
-}
+  })
 
-const verify = (more: Partial<VerifyResult> = {}): VerifyResult => ({
-  entries: [],
-  cached: 2,
-  cachedShare: 1,
-  warmP50Ms: 12.4,
-  warmP95Ms: 30.5,
-  speedup: 14.5,
-  passed: true,
-  problems: [],
-  ...more
-})
+const verify = (more: Partial<VerifyResult> = {}): VerifyResult =>
+  aVerify({ cached: 2, cachedShare: 1, warmP50Ms: 12.4, warmP95Ms: 30.5, speedup: 14.5, ...more })
 
-const metrics = (more: Partial<MetricsResult> = {}): MetricsResult => ({
-  path: '/metrics',
-  polls: 3,
-  thresholds: [
-    {
-      text: 'a >= 1',
-      path: 'a',
-      op: '>=',
-      target: 1,
-      rate: false,
-      progression: [1],
-      final: 1,
-      met: true
-    }
-  ],
-  met: true,
-  hitRate: 0.78125,
-  cacheSize: 42,
-  doubts: [],
-  ...more
-})
+const metrics = (more: Partial<MetricsResult> = {}): MetricsResult =>
+  aMetrics({
+    polls: 3,
+    thresholds: [aThreshold({ progression: [1], final: 1 })],
+    hitRate: 0.78125,
+    cacheSize: 42,
+    ...more
+  })
 
 describe('computeOutputs', () => {
   it('sets the warm-pass outputs, whole milliseconds', () => {

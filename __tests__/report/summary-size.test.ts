@@ -1,60 +1,41 @@
 import { describe, expect, it } from '@jest/globals'
 import { fitJobSummary, renderSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/summary.js'
-import type { EndpointResult, FullResult } from '../../src/result.js'
+import type { FullResult } from '../../src/result.js'
+import { aResult, aTier, aVerify, aVerifyEntry, anEndpoint } from '../support/results.js'
 
 /** A result with `n` endpoints, every one failed with a long reason and a verify note. */
 function huge(n: number): FullResult {
-  const endpoints: EndpointResult[] = Array.from({ length: n }, (_, i) => ({
-    source: `endpoints[${i}]`,
-    method: 'GET',
-    path: `/api/v1/reports/${'segment/'.repeat(20)}${i}`,
-    priority: 'normal',
-    outcome: 'failed',
-    status: 503,
-    latencyMs: 12,
-    attempts: 3,
-    reason: `GET /api/v1/reports/${i} returned 503 Service Unavailable after 3 attempts (server said: "${'overloaded '.repeat(10)}")`,
-    cause: 'http-503'
-  }))
-  return {
-    schemaVersion: 1,
-    tool: { name: 'cache-warm-action', version: 'test' },
-    target: 'https://x.example/',
-    startedAt: '2025-01-01T00:00:00.000Z',
+  const endpoints = Array.from({ length: n }, (_, i) =>
+    anEndpoint({
+      source: `endpoints[${i}]`,
+      path: `/api/v1/reports/${'segment/'.repeat(20)}${i}`,
+      outcome: 'failed',
+      status: 503,
+      latencyMs: 12,
+      attempts: 3,
+      reason: `GET /api/v1/reports/${i} returned 503 Service Unavailable after 3 attempts (server said: "${'overloaded '.repeat(10)}")`,
+      cause: 'http-503'
+    })
+  )
+  return aResult({
     durationMs: 1000,
-    dryRun: false,
     result: 'failed',
     stepFailed: true,
-    failOn: 'critical',
-    settings: {
-      concurrency: 8,
-      timeoutMs: 10_000,
-      retries: 2,
-      deadlineMs: 600_000,
-      apiKeyHeader: 'X-API-Key',
-      apiKeySent: true
-    },
-    tiers: [{ priority: 'normal', endpoints, durationMs: 1000 }],
-    totals: { total: n, passed: 0, failed: n, skipped: 0 },
-    latency: {},
+    tiers: [aTier('normal', endpoints, 1000)],
     warnings: endpoints.map(e => `${e.method} ${e.path}: a Set-Cookie header makes it uncacheable`),
-    verify: {
-      entries: endpoints.map(e => ({
-        method: 'GET',
-        path: e.path,
-        priority: 'normal',
-        status: 200,
-        latencyMs: 3,
-        state: 'not cached',
-        evidence: 'X-Cache: MISS',
-        note: 'a Set-Cookie header makes it uncacheable'
-      })),
-      cached: 0,
-      cachedShare: 0,
-      passed: true,
-      problems: []
-    }
-  }
+    verify: aVerify({
+      entries: endpoints.map(e =>
+        aVerifyEntry({
+          path: e.path,
+          status: 200,
+          latencyMs: 3,
+          state: 'not cached',
+          evidence: 'X-Cache: MISS',
+          note: 'a Set-Cookie header makes it uncacheable'
+        })
+      )
+    })
+  })
 }
 
 describe('the job summary stays under GitHub’s 1 MiB', () => {
