@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(39);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8822);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 39:
+/***/ 8822:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28435,42 +28435,61 @@ function errorMessage(error) {
     return String(error);
 }
 
-;// CONCATENATED MODULE: ./src/config/duration.ts
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
-// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
-const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
-const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
-/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
-function parseDuration(raw) {
-    const text = raw.trim();
-    const m = SINGLE.exec(text);
-    if (m) {
-        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
-        return Number.isFinite(ms) ? ms : undefined;
-    }
-    const c = COMPOUND.exec(text);
-    if (!c || text === '')
-        return undefined;
-    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
-    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
-}
-/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000) {
-        const s = ms / 1000;
-        return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
-    }
-    if (ms < 3_600_000) {
-        const m = Math.floor(ms / 60_000);
-        const s = Math.round((ms % 60_000) / 1000);
-        return s === 0 ? `${m}m` : `${m}m${s}s`;
-    }
-    const h = Math.floor(ms / 3_600_000);
-    const m = Math.round((ms % 3_600_000) / 60_000);
-    return m === 0 ? `${h}h` : `${h}h${m}m`;
+;// CONCATENATED MODULE: ./src/config/defaults.ts
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/**
+ * Every input's default and limits, in action.yml order. action.yml, the CLI help and the
+ * README are checked against this table (__tests__/config/defaults.test.ts).
+ */
+const INPUTS = {
+    url: { default: '' },
+    'api-key': { default: '' },
+    'api-key-header': { default: 'X-API-Key' },
+    headers: { default: '' },
+    endpoints: { default: '' },
+    'endpoints-file': { default: '' },
+    sitemap: { default: '' },
+    'sitemap-exclude': { default: '' },
+    'sitemap-limit': { default: '50000', min: 1, max: 200_000 },
+    expect: { default: '' },
+    concurrency: { default: '8', min: 1, max: 256 },
+    // Requests per second: more than 0, up to max.
+    'max-rps': { default: '', max: 100_000 },
+    // The number of shards (the n of i/n).
+    shard: { default: '', min: 1, max: 1000 },
+    timeout: { default: '10s', maxMs: 10 * MINUTE },
+    retries: { default: '2', min: 0, max: 10 },
+    deadline: { default: '10m', maxMs: 6 * HOUR },
+    'fail-on': { default: 'critical' },
+    'dry-run': { default: 'false' },
+    'report-file': { default: '' },
+    'wait-for': { default: '' },
+    'wait-for-version': { default: '' },
+    'wait-timeout': { default: '2m', maxMs: 6 * HOUR },
+    'poll-interval': { default: '5s', maxMs: 10 * MINUTE },
+    'version-override': { default: '' },
+    'warmup-trigger': { default: '' },
+    'warmup-trigger-required': { default: 'false' },
+    verify: { default: 'true' },
+    'cache-markers': { default: 'cached=true\nmetadata.cacheStatus=hit' },
+    'min-cached': { default: '' },
+    'max-warm-latency': { default: '', maxMs: 10 * MINUTE },
+    'metrics-path': { default: '' },
+    thresholds: { default: '' },
+    'min-hit-rate': { default: '' },
+    'hit-rate-field': { default: 'cacheStats.overallHitRate' },
+    'min-cache-size': { default: '' },
+    'cache-size-field': { default: 'cacheStats.l2Size' },
+    'poll-timeout': { default: '2m', maxMs: 6 * HOUR },
+    // The runner fills in the job's token; run anywhere else (the CLI, tests), there is none.
+    'github-token': { default: '', actionDefault: '${{ github.token }}' },
+    'check-name': { default: 'Cache warm' },
+    'pr-comment': { default: 'false' }
+};
+/** The inputs of `names` that have a default, each with it. */
+function defaultsOf(names) {
+    return Object.fromEntries(names.map(name => [name, INPUTS[name].default]).filter(([, value]) => value !== ''));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -38120,7 +38139,33 @@ function joinUrl(base, path) {
     return new URL(`${base.origin}${prefix}${rel}`);
 }
 
+;// CONCATENATED MODULE: ./src/result.ts
+const PHASE_NAMES = ['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'];
+/**
+ * Fields whose string values come from closed sets the action itself writes (a verdict, an
+ * outcome, a cause code, a method): structure, not text. Redaction and escaping leave them as
+ * they are, so no secret and no server can change what they say.
+ */
+const CLOSED_SET_FIELDS = new Set([
+    'schemaVersion',
+    'result',
+    'outcome',
+    'status',
+    'cause',
+    'priority',
+    'method',
+    'state',
+    'stoppedBy',
+    'failOn',
+    'op'
+]);
+/** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
+function failedGates(result) {
+    return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+}
+
 ;// CONCATENATED MODULE: ./src/secrets.ts
+
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
@@ -38275,25 +38320,9 @@ function safe(fn) {
         return '';
     }
 }
-/**
- * Fields of the result whose values come from closed sets the action itself writes (a verdict,
- * an outcome, a cause code, a method): structure, so never redacted. A secret that equals
- * "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
- */
-const STRUCTURAL = new Set([
-    'schemaVersion',
-    'result',
-    'outcome',
-    'status',
-    'cause',
-    'priority',
-    'method',
-    'state',
-    'stoppedBy',
-    'failOn',
-    'op'
-]);
-const PHASE_NAMES = new Set(['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics']);
+// A secret that equals "failed" must not turn `outcome: "failed"` into `outcome: "***"`.
+const STRUCTURAL = CLOSED_SET_FIELDS;
+const PHASES = new Set(PHASE_NAMES);
 /** Secrets shorter than this are not matched across whitespace (too many false matches). */
 const MIN_SPACED = 8;
 /**
@@ -38404,7 +38433,7 @@ class Redactor {
         const leaf = (key, v) => {
             if (typeof v !== 'string')
                 return v;
-            if (STRUCTURAL.has(key) || (key === 'name' && PHASE_NAMES.has(v)))
+            if (STRUCTURAL.has(key) || (key === 'name' && PHASES.has(v)))
                 return v;
             return this.redact(v);
         };
@@ -39269,7 +39298,109 @@ function holds(value, op, target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/config/duration.ts
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
+// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
+const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
+const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
+/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
+function parseDuration(raw) {
+    const text = raw.trim();
+    const m = SINGLE.exec(text);
+    if (m) {
+        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
+        return Number.isFinite(ms) ? ms : undefined;
+    }
+    const c = COMPOUND.exec(text);
+    if (!c || text === '')
+        return undefined;
+    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
+    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
+}
+/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000) {
+        const s = ms / 1000;
+        return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
+    }
+    if (ms < 3_600_000) {
+        const m = Math.floor(ms / 60_000);
+        const s = Math.round((ms % 60_000) / 1000);
+        return s === 0 ? `${m}m` : `${m}m${s}s`;
+    }
+    const h = Math.floor(ms / 3_600_000);
+    const m = Math.round((ms % 3_600_000) / 60_000);
+    return m === 0 ? `${h}h` : `${h}h${m}m`;
+}
+
+;// CONCATENATED MODULE: ./src/config/read.ts
+
+
+
+
+/** The input, trimmed; its default when it is empty (the runner passes unset inputs as ''). */
+function read(raw, name) {
+    const v = raw[name]?.trim() ?? '';
+    return v === '' ? INPUTS[name].default : v;
+}
+function read_integer(raw, name, { min, max }) {
+    const text = read(raw, name);
+    if (!/^\d+$/.test(text))
+        throw new InputError(name, `"${text}" is not a whole number; accepted: ${min} to ${max}`);
+    const n = Number(text);
+    if (n < min || n > max)
+        throw new InputError(name, `${n} is out of range; accepted: ${min} to ${max}`);
+    return n;
+}
+/** A duration in milliseconds, more than 0 and at most `maxMs`. */
+function read_duration(raw, name, { maxMs }) {
+    const text = read(raw, name);
+    const ms = parseDuration(text);
+    if (ms === undefined)
+        throw new InputError(name, `"${text}" is not ${DURATION_HELP}`);
+    if (ms <= 0)
+        throw new InputError(name, `"${text}" is too short; it must be more than 0`);
+    if (ms > maxMs)
+        throw new InputError(name, `"${text}" is too long; the most accepted is ${formatDuration(maxMs)}`);
+    return ms;
+}
+function parseBoolean(name, text) {
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE', ''].includes(text))
+        return false;
+    throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`);
+}
+function bool(raw, name) {
+    return parseBoolean(name, read(raw, name));
+}
+function oneOf(raw, name, accepted) {
+    const text = read(raw, name).toLowerCase();
+    if (!accepted.includes(text)) {
+        throw new InputError(name, `"${text}" is not accepted; accepted: ${accepted.join(', ')}`);
+    }
+    return text;
+}
+/**
+ * Runs `parse` on the text of input `name`; an EndpointsError it throws (a bad path, a bad
+ * endpoint list) becomes an InputError naming that input.
+ */
+function withInputName(name, parse) {
+    try {
+        return parse();
+    }
+    catch (error) {
+        if (error instanceof EndpointsError)
+            throw new InputError(name, error.message);
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/config/phases.ts
+
 
 
 
@@ -39296,41 +39427,10 @@ const PHASE_INPUTS = [
     'cache-size-field',
     'poll-timeout'
 ];
-const PHASE_DEFAULTS = {
-    'wait-timeout': '2m',
-    'poll-interval': '5s',
-    'warmup-trigger-required': 'false',
-    verify: 'true',
-    'cache-markers': 'cached=true\nmetadata.cacheStatus=hit',
-    'hit-rate-field': 'cacheStats.overallHitRate',
-    'cache-size-field': 'cacheStats.l2Size',
-    'poll-timeout': '2m'
-};
-function get(raw, name) {
-    const v = raw[name]?.trim() ?? '';
-    return v === '' ? (PHASE_DEFAULTS[name] ?? '') : v;
-}
-function bool(raw, name) {
-    const text = get(raw, name);
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`);
-}
-function phases_duration(raw, name, maxMs = 6 * 3_600_000) {
-    const text = get(raw, name);
-    const ms = parseDuration(text);
-    if (ms === undefined)
-        throw new InputError(name, `"${text}" is not ${DURATION_HELP}`);
-    if (ms <= 0)
-        throw new InputError(name, `"${text}" is too short; it must be more than 0`);
-    if (ms > maxMs)
-        throw new InputError(name, `"${text}" is too long; the most accepted is ${maxMs / 60_000}m`);
-    return ms;
-}
+/** The phase inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
+const PHASE_DEFAULTS = defaultsOf(PHASE_INPUTS);
 function target(raw, name, base, allowMethod) {
-    const text = get(raw, name);
+    const text = read(raw, name);
     if (text === '')
         return undefined;
     const m = /^(?:([A-Za-z]+)\s+)?(\S+)$/.exec(text);
@@ -39341,19 +39441,12 @@ function target(raw, name, base, allowMethod) {
     const method = (m[1] ?? (allowMethod ? 'POST' : 'GET')).toUpperCase();
     if (!METHODS.includes(method))
         throw new InputError(name, `"${m[1]}": expected one of ${METHODS.join(', ')}`);
-    try {
-        const url = resolvePath(m[2], base, '');
-        const prefix = base.pathname.replace(/\/+$/, '');
-        const shown = url.pathname.startsWith(prefix)
-            ? url.pathname.slice(prefix.length) || '/'
-            : url.pathname;
-        return { method: method, path: `${shown}${url.search}`, url: url.href };
-    }
-    catch (error) {
-        if (error instanceof EndpointsError)
-            throw new InputError(name, error.message.replace(/^: /, ''));
-        throw error;
-    }
+    const url = withInputName(name, () => resolvePath(m[2], base, ''));
+    const prefix = base.pathname.replace(/\/+$/, '');
+    const shown = url.pathname.startsWith(prefix)
+        ? url.pathname.slice(prefix.length) || '/'
+        : url.pathname;
+    return { method: method, path: `${shown}${url.search}`, url: url.href };
 }
 function parseVersionCheck(text) {
     const t = text.trim();
@@ -39372,7 +39465,7 @@ function parseVersionCheck(text) {
     return { kind: 'text', value: t, text: t };
 }
 function share(raw, name) {
-    const text = get(raw, name);
+    const text = read(raw, name);
     if (text === '')
         return undefined;
     const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text);
@@ -39386,7 +39479,7 @@ function share(raw, name) {
     return v;
 }
 function fieldPath(raw, name) {
-    const text = get(raw, name);
+    const text = read(raw, name);
     if (!/^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)*$/.test(text))
         throw new InputError(name, `"${text}" is not a dot path such as cacheStats.l2Size`);
     return text;
@@ -39394,7 +39487,7 @@ function fieldPath(raw, name) {
 /** Parses the inputs of the phases around warming. Throws InputError naming the input. */
 function parsePhaseSettings(raw, base) {
     const waitFor = target(raw, 'wait-for', base, false);
-    const versionText = get(raw, 'wait-for-version');
+    const versionText = read(raw, 'wait-for-version');
     let waitForVersion;
     if (versionText !== '') {
         if (!waitFor)
@@ -39404,14 +39497,14 @@ function parsePhaseSettings(raw, base) {
             throw new InputError('wait-for-version', `${parsed}; accepted: path=value (a JSON field), header:Name=value, or plain text`);
         waitForVersion = parsed;
     }
-    const versionOverride = get(raw, 'version-override');
+    const versionOverride = read(raw, 'version-override');
     if (/[\r\n\0]/.test(versionOverride))
         throw new InputError('version-override', 'contains a line break; give one value such as my-worker="<version-id>"');
     const overrideProblem = headerValueProblem(versionOverride);
     if (overrideProblem)
         throw new InputError('version-override', `${overrideProblem}; give one value such as my-worker="<version-id>"`);
     const cacheMarkers = [];
-    get(raw, 'cache-markers')
+    read(raw, 'cache-markers')
         .split(/\r?\n/)
         .forEach((line, i) => {
         if (line.trim() === '')
@@ -39425,7 +39518,7 @@ function parsePhaseSettings(raw, base) {
     const hitRateField = fieldPath(raw, 'hit-rate-field');
     const cacheSizeField = fieldPath(raw, 'cache-size-field');
     const thresholds = [];
-    get(raw, 'thresholds')
+    read(raw, 'thresholds')
         .split(/\r?\n/)
         .forEach((line, i) => {
         if (line.trim() === '' || line.trim().startsWith('#'))
@@ -39435,14 +39528,14 @@ function parsePhaseSettings(raw, base) {
             throw new InputError('thresholds', `line ${i + 1}: ${t}`);
         thresholds.push(t);
     });
-    const minHitRate = get(raw, 'min-hit-rate');
+    const minHitRate = read(raw, 'min-hit-rate');
     if (minHitRate !== '') {
         const t = parseThreshold(`${hitRateField} >= ${minHitRate}`, true);
         if (typeof t === 'string')
             throw new InputError('min-hit-rate', `"${minHitRate}" is not a rate; accepted: 0.7, 70% or 70`);
         thresholds.push({ ...t, text: `${hitRateField} >= ${minHitRate}` });
     }
-    const minSize = get(raw, 'min-cache-size');
+    const minSize = read(raw, 'min-cache-size');
     if (minSize !== '') {
         if (!/^\d+$/.test(minSize))
             throw new InputError('min-cache-size', `"${minSize}" is not a whole number of entries`);
@@ -39452,14 +39545,14 @@ function parsePhaseSettings(raw, base) {
         thresholds.push(t);
     }
     if (thresholds.length > 0 && !metrics) {
-        const which = get(raw, 'thresholds') !== ''
+        const which = read(raw, 'thresholds') !== ''
             ? 'thresholds'
             : minHitRate !== ''
                 ? 'min-hit-rate'
                 : 'min-cache-size';
         throw new InputError(which, 'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)');
     }
-    const maxWarm = get(raw, 'max-warm-latency');
+    const maxWarm = read(raw, 'max-warm-latency');
     const verify = bool(raw, 'verify');
     const minCached = share(raw, 'min-cached');
     if (!verify && (minCached !== undefined || maxWarm !== '')) {
@@ -39468,8 +39561,8 @@ function parsePhaseSettings(raw, base) {
     return {
         ...(waitFor ? { waitFor } : {}),
         ...(waitForVersion ? { waitForVersion } : {}),
-        waitTimeoutMs: phases_duration(raw, 'wait-timeout'),
-        pollIntervalMs: phases_duration(raw, 'poll-interval', 10 * 60_000),
+        waitTimeoutMs: read_duration(raw, 'wait-timeout', INPUTS['wait-timeout']),
+        pollIntervalMs: read_duration(raw, 'poll-interval', INPUTS['poll-interval']),
         ...(versionOverride ? { versionOverride } : {}),
         ...(() => {
             const t = target(raw, 'warmup-trigger', base, true);
@@ -39479,12 +39572,14 @@ function parsePhaseSettings(raw, base) {
         verify,
         cacheMarkers,
         ...(minCached !== undefined ? { minCached } : {}),
-        ...(maxWarm !== '' ? { maxWarmLatencyMs: phases_duration(raw, 'max-warm-latency', 10 * 60_000) } : {}),
+        ...(maxWarm !== ''
+            ? { maxWarmLatencyMs: read_duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
+            : {}),
         ...(metrics ? { metrics } : {}),
         thresholds,
         hitRateField,
         cacheSizeField,
-        pollTimeoutMs: phases_duration(raw, 'poll-timeout')
+        pollTimeoutMs: read_duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
     };
 }
 
@@ -46308,6 +46403,8 @@ function re(stringsOrFlags, ...values) {
 
 
 
+
+
 /** Inputs for warming long lists: a sitemap as a source, a rate limit, a shard of the list. */
 const SCALE_INPUTS = (/* unused pure expression or super */ null && ([
     'sitemap',
@@ -46316,15 +46413,6 @@ const SCALE_INPUTS = (/* unused pure expression or super */ null && ([
     'max-rps',
     'shard'
 ]));
-const SCALE_DEFAULTS = {
-    'sitemap-limit': '50000'
-};
-const SITEMAP_LIMIT_MAX = 200_000;
-const MAX_RPS_MAX = 100_000;
-function scale_get(raw, name) {
-    const v = raw[name]?.trim() ?? '';
-    return v === '' ? (SCALE_DEFAULTS[name] ?? '') : v;
-}
 /**
  * A glob on the path: `*` is any run of characters but `/`, `**` any run at all; everything
  * else is literal. `/blog/*` excludes `/blog/a` but not `/blog/a/b`; `/tag/**` excludes both.
@@ -46403,15 +46491,8 @@ function isExcluded(patterns, pathAndQuery) {
 function sitemapSource(text, base, ctx) {
     const isUrl = /^https?:\/\//i.test(text) || (text.startsWith('/') && !text.startsWith('//'));
     if (isUrl) {
-        try {
-            const url = resolvePath(text, base, '');
-            return { kind: 'url', url: url.href, shown: text };
-        }
-        catch (error) {
-            if (error instanceof EndpointsError)
-                throw new InputError('sitemap', error.message.replace(/^: /, ''));
-            throw error;
-        }
+        const url = withInputName('sitemap', () => resolvePath(text, base, ''));
+        return { kind: 'url', url: url.href, shown: text };
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.startsWith('//'))
         throw new InputError('sitemap', `"${text}" is not a path on the deployment or a workspace file`);
@@ -46439,8 +46520,9 @@ function parseShard(text) {
         throw new InputError('shard', `"${text}" is not i/n, e.g. 2/4 (the 2nd of 4 jobs)`);
     const index = Number(m[1]);
     const count = Number(m[2]);
-    if (count < 1 || count > 1000)
-        throw new InputError('shard', `"${text}": the number of shards must be 1 to 1000`);
+    const { min, max } = INPUTS.shard;
+    if (count < min || count > max)
+        throw new InputError('shard', `"${text}": the number of shards must be ${min} to ${max}`);
     if (index < 1 || index > count)
         throw new InputError('shard', `"${text}": the shard number must be 1 to ${count} (it counts from 1)`);
     return { index, count };
@@ -46452,25 +46534,21 @@ function parseMaxRps(text) {
     const v = m ? Number(m[1]) : NaN;
     if (!m || !Number.isFinite(v))
         throw new InputError('max-rps', `"${text}" is not a number of requests per second, e.g. 50 or 0.5`);
-    if (v <= 0 || v > MAX_RPS_MAX)
-        throw new InputError('max-rps', `${v} is out of range; accepted: more than 0, up to ${MAX_RPS_MAX}`);
+    const { max } = INPUTS['max-rps'];
+    if (v <= 0 || v > max)
+        throw new InputError('max-rps', `${v} is out of range; accepted: more than 0, up to ${max}`);
     return v;
 }
 /** Parses the inputs for long lists. Throws InputError naming the input. */
 function parseScaleSettings(raw, base, ctx) {
-    const sitemapText = scale_get(raw, 'sitemap');
-    const excludeText = scale_get(raw, 'sitemap-exclude');
-    const limitText = scale_get(raw, 'sitemap-limit');
-    if (!/^\d+$/.test(limitText))
-        throw new InputError('sitemap-limit', `"${limitText}" is not a whole number; accepted: 1 to ${SITEMAP_LIMIT_MAX}`);
-    const limit = Number(limitText);
-    if (limit < 1 || limit > SITEMAP_LIMIT_MAX)
-        throw new InputError('sitemap-limit', `${limit} is out of range; accepted: 1 to ${SITEMAP_LIMIT_MAX}`);
+    const sitemapText = read(raw, 'sitemap');
+    const excludeText = read(raw, 'sitemap-exclude');
+    const limit = read_integer(raw, 'sitemap-limit', INPUTS['sitemap-limit']);
     const exclude = parseExclude(excludeText);
     if (sitemapText === '' && exclude.length > 0)
         throw new InputError('sitemap-exclude', 'needs sitemap, the sitemap whose URLs it filters');
-    const maxRps = parseMaxRps(scale_get(raw, 'max-rps'));
-    const shard = parseShard(scale_get(raw, 'shard'));
+    const maxRps = parseMaxRps(read(raw, 'max-rps'));
+    const shard = parseShard(read(raw, 'shard'));
     return {
         ...(sitemapText !== ''
             ? { sitemap: { source: sitemapSource(sitemapText, base, ctx), exclude, limit } }
@@ -46481,6 +46559,7 @@ function parseScaleSettings(raw, base, ctx) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/settings.ts
+
 
 
 
@@ -46521,62 +46600,8 @@ const INPUT_NAMES = [
     'check-name',
     'pr-comment'
 ];
-const DEFAULTS = {
-    'api-key-header': 'X-API-Key',
-    concurrency: '8',
-    timeout: '10s',
-    retries: '2',
-    deadline: '10m',
-    'fail-on': 'critical',
-    'dry-run': 'false',
-    'check-name': 'Cache warm',
-    'pr-comment': 'false',
-    ...SCALE_DEFAULTS
-};
-const LIMITS = {
-    concurrency: { min: 1, max: 256 },
-    retries: { min: 0, max: 10 },
-    timeoutMs: { min: 1, max: 10 * 60_000 },
-    deadlineMs: { min: 1, max: 6 * 3_600_000 }
-};
-function value(raw, name) {
-    const v = raw[name]?.trim() ?? '';
-    return v === '' ? (DEFAULTS[name] ?? '') : v;
-}
-function settings_integer(raw, name, min, max) {
-    const text = value(raw, name);
-    if (!/^\d+$/.test(text))
-        throw new InputError(name, `"${text}" is not a whole number; accepted: ${min} to ${max}`);
-    const n = Number(text);
-    if (n < min || n > max)
-        throw new InputError(name, `${n} is out of range; accepted: ${min} to ${max}`);
-    return n;
-}
-function settings_duration(raw, name, min, max) {
-    const text = value(raw, name);
-    const ms = parseDuration(text);
-    if (ms === undefined)
-        throw new InputError(name, `"${text}" is not ${DURATION_HELP}`);
-    if (ms < min)
-        throw new InputError(name, `"${text}" is too short; it must be more than 0`);
-    if (ms > max)
-        throw new InputError(name, `"${text}" is too long; the most accepted is ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : `${max / 60_000}m`}`);
-    return ms;
-}
-function parseBoolean(name, text) {
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE', ''].includes(text))
-        return false;
-    throw new InputError(name, `"${text}" is not a boolean; accepted: true or false`);
-}
-function oneOf(raw, name, accepted) {
-    const text = value(raw, name).toLowerCase();
-    if (!accepted.includes(text)) {
-        throw new InputError(name, `"${text}" is not accepted; accepted: ${accepted.join(', ')}`);
-    }
-    return text;
-}
+/** The inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
+const DEFAULTS = defaultsOf(INPUT_NAMES);
 /** `- /path` or `- METHOD /path`: a line whose YAML meaning is plainly that text. */
 // Not ending in ":": `- /p:` is a mapping in YAML.
 const PLAIN_ITEM = /^- +((?:[A-Za-z]+ +)?\/\S*?)(?<!:) *$/;
@@ -46709,16 +46734,7 @@ function parseHeaderLines(text) {
     return headers;
 }
 function loadEndpoints(name, doc, base) {
-    try {
-        return parseEndpoints(doc, base, name);
-    }
-    catch (error) {
-        if (error instanceof EndpointsError)
-            throw new InputError(name, error.message.startsWith('[') || error.message.startsWith('.')
-                ? error.message
-                : `${error.message}`);
-        throw error;
-    }
+    return withInputName(name, () => parseEndpoints(doc, base, name));
 }
 /** `report-file`, kept in the workspace; an existing FIFO or device would block the write. */
 function reportPath(text, ctx) {
@@ -46764,7 +46780,7 @@ function readEndpointsFile(file, ctx) {
  * Pure apart from reading `endpoints-file`.
  */
 function parseSettings(raw, ctx) {
-    const urlText = value(raw, 'url');
+    const urlText = read(raw, 'url');
     if (urlText === '')
         throw new InputError('url', 'is required; give the deployment URL, e.g. https://my-worker.example.workers.dev');
     const base = normalizeBaseUrl(urlText);
@@ -46781,7 +46797,7 @@ function parseSettings(raw, ctx) {
     if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
         throw new InputError('url', `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
     }
-    const apiKeyHeader = value(raw, 'api-key-header');
+    const apiKeyHeader = read(raw, 'api-key-header');
     const keyHeader = keyHeaderProblem(apiKeyHeader);
     if (keyHeader)
         throw new InputError('api-key-header', keyHeader);
@@ -46823,7 +46839,7 @@ function parseSettings(raw, ctx) {
         ? reportPath(reportText, ctx)
         : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json');
     const githubToken = raw['github-token']?.trim() || undefined;
-    const checkName = raw['check-name'] === undefined ? DEFAULTS['check-name'] : raw['check-name'].trim();
+    const checkName = raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim();
     if (/[\r\n\0]/.test(checkName))
         throw new InputError('check-name', 'contains a line break; give one line');
     if (checkName.length > 100)
@@ -46837,16 +46853,16 @@ function parseSettings(raw, ctx) {
         headers,
         endpoints,
         ...(defaultExpect ? { defaultExpect } : {}),
-        concurrency: settings_integer(raw, 'concurrency', LIMITS.concurrency.min, LIMITS.concurrency.max),
-        timeoutMs: settings_duration(raw, 'timeout', LIMITS.timeoutMs.min, LIMITS.timeoutMs.max),
-        retries: settings_integer(raw, 'retries', LIMITS.retries.min, LIMITS.retries.max),
-        deadlineMs: settings_duration(raw, 'deadline', LIMITS.deadlineMs.min, LIMITS.deadlineMs.max),
+        concurrency: read_integer(raw, 'concurrency', INPUTS.concurrency),
+        timeoutMs: read_duration(raw, 'timeout', INPUTS.timeout),
+        retries: read_integer(raw, 'retries', INPUTS.retries),
+        deadlineMs: read_duration(raw, 'deadline', INPUTS.deadline),
         failOn: oneOf(raw, 'fail-on', FAIL_ON),
-        dryRun: parseBoolean('dry-run', value(raw, 'dry-run')),
+        dryRun: bool(raw, 'dry-run'),
         reportFile,
         ...(githubToken ? { githubToken } : {}),
         checkName,
-        prComment: parseBoolean('pr-comment', value(raw, 'pr-comment')),
+        prComment: bool(raw, 'pr-comment'),
         secrets,
         ...phases,
         ...scale
@@ -47137,6 +47153,11 @@ function withoutBodyHeaders(headers) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/version.ts
+/** The action's version, shown in the User-Agent and the report. Kept in step with package.json by a test. */
+const VERSION = '0.1.0';
+const USER_AGENT = `cache-warm-action/${VERSION}`;
+
 ;// CONCATENATED MODULE: ./src/warm/rate-limit.ts
 /**
  * A token bucket: `ratePerSecond` tokens a second, at most `burst` saved up (it starts full).
@@ -47189,6 +47210,7 @@ function defaultBurst(ratePerSecond) {
 
 
 
+
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** `send`, each attempt first waiting for a token of the rate limit. */
 function limitedSend(send, limiter) {
@@ -47206,6 +47228,19 @@ function defaultAgents(concurrency) {
     const plain = new (external_node_http_default()).Agent(opts);
     const tls = new (external_node_https_default()).Agent(opts);
     return url => (url.protocol === 'https:' ? tls : plain);
+}
+/** The context every phase and every endpoint of a run shares, made from the run's one context. */
+function phaseContext(settings, run) {
+    return {
+        settings,
+        send: run.send,
+        clock: run.clock,
+        deadlineAt: run.deadlineAt,
+        signal: run.signal,
+        userAgent: USER_AGENT,
+        log: run.log,
+        redact: run.redact
+    };
 }
 /** Opens a run: the deadline timer, the combined signal, the agents and the rate limit. */
 function run_context_openRun(settings, deps) {
@@ -47253,11 +47288,6 @@ function run_context_openRun(settings, deps) {
         }
     };
 }
-
-;// CONCATENATED MODULE: ./src/version.ts
-/** The action's version, shown in the User-Agent and the report. Kept in step with package.json by a test. */
-const VERSION = '0.1.0';
-const USER_AGENT = `cache-warm-action/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/http/send.ts
 
@@ -47847,18 +47877,10 @@ async function runWarm(settings, deps = {}) {
  * the deadline (both abort `run.signal`).
  */
 async function warmTiers(settings, run, cancel) {
-    const { clock, log, deadlineAt, signal, send } = run;
+    const { clock, log, signal } = run;
     const started = clock.now();
     const tiers = planTiers(settings);
-    const ctx = {
-        settings,
-        send,
-        clock,
-        deadlineAt,
-        signal,
-        userAgent: USER_AGENT,
-        redact: run.redact
-    };
+    const ctx = phaseContext(settings, run);
     const results = [];
     let keyRefused;
     for (const tier of tiers) {
@@ -48830,6 +48852,87 @@ function closeMatches(wanted, available) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+
+
+function ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+function headline(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const counts = t.total === 0
+        ? 'no endpoints to warm'
+        : `${t.passed}/${t.total} endpoints warmed` +
+            (t.failed ? `, ${t.failed} failed` : '') +
+            (t.skipped ? `, ${t.skipped} skipped` : '');
+    const gates = failedGates(result).map(p => p.name);
+    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
+    // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
+    const unchecked = t.passed > 0 && result.settings.contentsChecked === false
+        ? '; contents not checked (no expect json)'
+        : '';
+    return `Cache warm ${result.result}: ${counts}${but}${unchecked}`;
+}
+/** Endpoints that passed with an answer that looks like placeholder data. */
+function suspicious(result) {
+    return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined);
+}
+/** One line naming the suspicious answers, for the log and the summary. */
+function suspiciousLine(result) {
+    const list = suspicious(result);
+    if (list.length === 0)
+        return undefined;
+    const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
+    return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
+}
+function stepLine(result) {
+    if (result.dryRun)
+        return 'The step passes: dry-run sends nothing.';
+    if (result.stepFailed)
+        return `The step fails (fail-on: ${result.failOn}).`;
+    if (result.result === 'failed')
+        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
+    return 'The step passes.';
+}
+function stoppedLine(result) {
+    if (result.stoppedBy === 'deadline')
+        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+    if (result.stoppedBy === 'cancelled')
+        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
+    return undefined;
+}
+function slowest(result, n = 5) {
+    return result.tiers
+        .flatMap(t => t.endpoints)
+        .filter(e => e.latencyMs !== undefined)
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, n);
+}
+function phaseIcon(status) {
+    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
+}
+/** A threshold value for people: rates as percentages, sizes as numbers. */
+function thresholdValue(v, rate) {
+    if (v === undefined || v === null)
+        return '–';
+    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
+}
+/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
+function progression(values, rate) {
+    const shown = values.map(v => thresholdValue(v, rate));
+    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
+    return list.join(' → ');
+}
+/** The verify pass against the warming pass; not "faster" when it was not. */
+function speedupText(speedup) {
+    return speedup >= 1.1
+        ? `${speedup}× faster than the warming pass`
+        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+}
+
 ;// CONCATENATED MODULE: ./src/phases/request.ts
 
 
@@ -48881,6 +48984,7 @@ function stopped(ctx) {
 }
 
 ;// CONCATENATED MODULE: ./src/phases/metrics.ts
+
 
 
 
@@ -49136,6 +49240,50 @@ function refusedBaseline(target, baseline, thresholds) {
         doubts: []
     };
 }
+/** The metrics line in the phase table. A refused key fails it even without thresholds. */
+function metricsPhase(metrics, took, settings) {
+    const gates = settings.thresholds.length > 0;
+    const unmet = metrics.thresholds.filter(t => !t.met);
+    return {
+        name: 'metrics',
+        status: metrics.error
+            ? gates || metrics.keyRefused
+                ? 'failed'
+                : 'warning'
+            : metrics.met
+                ? metrics.doubts.length
+                    ? 'warning'
+                    : 'passed'
+                : 'failed',
+        durationMs: took,
+        detail: metrics.error
+            ? metrics.error
+            : !gates
+                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                : metrics.met
+                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+    };
+}
+/**
+ * The metrics as they were before anything was warmed, when there is something to warm. A job
+ * with nothing to warm (the gate after a sharded matrix) runs after the warming jobs: a baseline
+ * read then would be taken after the warm and doubt it for that. A refused key here fails the
+ * metrics phase at once; polling would only be refused again.
+ */
+async function readBaseline(settings, ctx) {
+    const gateOnly = settings.endpoints.length === 0 && !settings.sitemap;
+    if (!settings.metrics || gateOnly || ctx.signal?.aborted)
+        return {};
+    const baseline = await askMetrics(settings.metrics, ctx);
+    ctx.log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
+    if (!baseline.refused)
+        return { baseline };
+    return {
+        baseline,
+        refusedAtBaseline: refusedBaseline(settings.metrics, { answer: baseline.answer, refused: baseline.refused }, settings.thresholds)
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/phases/trigger.ts
 
@@ -49214,8 +49362,26 @@ async function callTrigger(target, ctx) {
     }
     return { ...base, ok: false, status: res.status, message };
 }
+/**
+ * The trigger line in the phase table. A refused key (401/403) fails it whether or not the
+ * trigger is required; any other failure fails it only when it is required.
+ */
+function triggerPhase(trigger, took) {
+    const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
+    return {
+        name: 'trigger',
+        status: trigger.ok ? 'passed' : fails ? 'failed' : 'warning',
+        durationMs: took,
+        detail: trigger.message
+    };
+}
+/** A trigger that failed without failing the run is still said, as a warning. */
+function triggerWarnings(trigger) {
+    return trigger && !trigger.ok && !trigger.required && !trigger.keyRefused ? [trigger.message] : [];
+}
 
 ;// CONCATENATED MODULE: ./src/phases/verify.ts
+
 
 
 
@@ -49378,6 +49544,48 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
         problems
     };
 }
+/**
+ * The verify line in the phase table: failed when a gate it measures (min-cached,
+ * max-warm-latency) did not hold, a warning when it found answers not served from cache.
+ */
+function verifyPhase(verify, took) {
+    const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
+    return {
+        name: 'verify',
+        status: !verify.passed
+            ? gate
+                ? 'failed'
+                : 'warning'
+            : verify.entries.some(e => e.state === 'not cached')
+                ? 'warning'
+                : 'passed',
+        durationMs: took,
+        detail: `${verify.cached}/${verify.entries.length} from cache` +
+            (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
+            (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
+            (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
+    };
+}
+/**
+ * What the verify pass found that gates nothing but must not go unsaid: each entry's note, and,
+ * without min-cached, the endpoints that were still not served from cache when asked again.
+ */
+function verifyWarnings(verify) {
+    if (!verify)
+        return [];
+    const warnings = [];
+    for (const e of verify.entries)
+        if (e.note)
+            warnings.push(`${e.method} ${e.path}: ${e.note}`);
+    const missed = verify.entries.filter(e => e.state === 'not cached');
+    if (verify.minCached === undefined && missed.length > 0) {
+        warnings.push(`${missed.length}/${verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
+            .slice(0, 3)
+            .map(e => `${e.path}: ${e.evidence}`)
+            .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
+    }
+    return warnings;
+}
 
 ;// CONCATENATED MODULE: ./src/phases/wait.ts
 
@@ -49479,98 +49687,122 @@ function wait_jsonText(value) {
         return '\u0000unserializable';
     }
 }
-
-;// CONCATENATED MODULE: ./src/result.ts
-/** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
-function failedGates(result) {
-    return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
+/** The wait line in the phase table: ready, or why not. */
+function waitPhase(wait, took) {
+    return {
+        name: 'wait',
+        status: wait.ready ? 'passed' : 'failed',
+        durationMs: took,
+        detail: wait.message
+    };
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-
-
-
-function ms(v) {
-    return v === undefined ? '–' : formatDuration(v);
-}
-function headline(result) {
-    const t = result.totals;
-    if (result.dryRun)
-        return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
-    const counts = t.total === 0
-        ? 'no endpoints to warm'
-        : `${t.passed}/${t.total} endpoints warmed` +
-            (t.failed ? `, ${t.failed} failed` : '') +
-            (t.skipped ? `, ${t.skipped} skipped` : '');
-    const gates = failedGates(result).map(p => p.name);
-    const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
-    // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
-    const unchecked = t.passed > 0 && result.settings.contentsChecked === false
-        ? '; contents not checked (no expect json)'
-        : '';
-    return `Cache warm ${result.result}: ${counts}${but}${unchecked}`;
-}
-/** Endpoints that passed with an answer that looks like placeholder data. */
-function suspicious(result) {
-    return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined);
-}
-/** One line naming the suspicious answers, for the log and the summary. */
-function suspiciousLine(result) {
-    const list = suspicious(result);
-    if (list.length === 0)
-        return undefined;
-    const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
-    return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
-}
-function stepLine(result) {
-    if (result.dryRun)
-        return 'The step passes: dry-run sends nothing.';
-    if (result.stepFailed)
-        return `The step fails (fail-on: ${result.failOn}).`;
-    if (result.result === 'failed')
-        return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
-    return 'The step passes.';
-}
-function stoppedLine(result) {
-    if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
-    if (result.stoppedBy === 'cancelled')
-        return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
-    return undefined;
-}
-function slowest(result, n = 5) {
-    return result.tiers
-        .flatMap(t => t.endpoints)
-        .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
-}
-function phaseIcon(status) {
-    return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
-}
-/** A threshold value for people: rates as percentages, sizes as numbers. */
-function thresholdValue(v, rate) {
-    if (v === undefined || v === null)
-        return '–';
-    return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
-}
-/** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
-function progression(values, rate) {
-    const shown = values.map(v => thresholdValue(v, rate));
-    const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
-    return list.join(' → ');
-}
-/** The verify pass against the warming pass; not "faster" when it was not. */
-function speedupText(speedup) {
-    return speedup >= 1.1
-        ? `${speedup}× faster than the warming pass`
-        : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
+;// CONCATENATED MODULE: ./src/phases/warm.ts
+/**
+ * The warm line in the phase table: how many warmed, failed and were skipped. A job with
+ * nothing to warm (the metrics gate after a sharded matrix, a shard with no share) says so.
+ */
+function warmPhase(warm, took, settings) {
+    const t = warm.totals;
+    if (t.total === 0)
+        return {
+            name: 'warm',
+            status: 'skipped',
+            durationMs: took,
+            detail: settings.shard
+                ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+                : settings.sitemap
+                    ? 'nothing to warm: no endpoints listed, and the sitemap added none'
+                    : 'no endpoints listed; this job only checks the deployment'
+        };
+    return {
+        name: 'warm',
+        status: t.failed + t.skipped === 0 ? 'passed' : warm.stepFailed ? 'failed' : 'warning',
+        durationMs: took,
+        detail: `${t.passed}/${t.total} warmed${t.failed ? `, ${t.failed} failed` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`
+    };
 }
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/http/stream.ts
+
+
+
+
+
+/** Why a stream could not be opened, in words for the phase line. */
+class FetchError extends Error {
+}
+/**
+ * Opens a GET whose body is streamed (a sitemap can be larger than any body cap), with the same
+ * rules as every other request: the key and headers for the deployment's origin only, redirects
+ * followed here, at most MAX_REDIRECTS and only to the same origin, never with user:password@.
+ * `timeout` is idle time, not total time. Resolves with the open answer.
+ */
+async function openStream(start, settings, deps, accept) {
+    let url = new URL(start);
+    for (let hop = 0;; hop++) {
+        await deps.limiter?.take(deps.signal);
+        const headers = requestHeaders(url.href, settings, accept, deps.userAgent);
+        const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
+        const res = await new Promise((resolve, reject) => {
+            const req = lib.request(url, {
+                method: 'GET',
+                headers,
+                agent: deps.agentFor?.(url),
+                ...(deps.signal ? { signal: deps.signal } : {})
+            });
+            // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
+            req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
+            req.on('response', res => {
+                // A reset while the answer is drained or left unread (a redirect, a 404, a document
+                // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
+                res.on('error', () => { });
+                resolve(res);
+            });
+            req.on('error', error => reject(error instanceof FetchError ? error : new FetchError(describeStreamError(error))));
+            req.end();
+        });
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if ([301, 302, 303, 307, 308].includes(status) && location) {
+            res.resume();
+            let next;
+            try {
+                next = new URL(location, url);
+            }
+            catch {
+                throw new FetchError(`answered ${status} with a bad Location`);
+            }
+            // Node's http.request would turn user:password@ into an Authorization header.
+            if (next.username || next.password)
+                throw new FetchError(`answered ${status} with a Location that carries user:password@; not followed`);
+            if (next.origin !== url.origin)
+                throw new FetchError(`redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`);
+            if (hop >= MAX_REDIRECTS)
+                throw new FetchError(`more than ${MAX_REDIRECTS} redirects`);
+            next.hash = '';
+            url = next;
+            continue;
+        }
+        if (status < 200 || status > 299) {
+            res.resume();
+            throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
+        }
+        const encoding = res.headers['content-encoding'];
+        return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href };
+    }
+}
+function describeStreamError(error) {
+    const e = error;
+    if (e?.name === 'AbortError')
+        return 'stopped before it was read';
+    return e?.code ?? (e instanceof Error ? e.message : String(e));
+}
+
 ;// CONCATENATED MODULE: ./src/sitemap/extract.ts
 /**
  * A tolerant, streaming extractor of `<loc>` and `<priority>` from sitemaps and sitemap
@@ -49750,16 +49982,17 @@ class SitemapExtractor {
 
 
 
-
-
-
 /** Index nesting followed: index → urlset is depth 1; one index inside another is depth 2. */
 const MAX_SITEMAP_DEPTH = 2;
 /** Sitemap documents read in one run, the root included. */
 const MAX_SITEMAP_DOCUMENTS = 100;
 /** Per document, after decompression (the protocol's own limit is 50 MB). */
 const MAX_SITEMAP_BYTES = 64 * 1024 * 1024;
-const load_MAX_REDIRECTS = 5;
+/** A sitemap request asks for XML, and takes it gzipped. */
+const SITEMAP_ACCEPT = {
+    Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5',
+    'Accept-Encoding': 'gzip'
+};
 /** `<priority>` to tier; a URL without one has the protocol's default, 0.5 (normal). */
 function tierOf(priority) {
     const p = priority ?? 0.5;
@@ -49771,70 +50004,7 @@ function tierOf(priority) {
         return 'normal';
     return 'low';
 }
-class FetchError extends Error {
-}
 class LimitReached extends Error {
-}
-/** Requests a sitemap, following same-origin redirects only; resolves with the open answer. */
-async function openUrl(start, settings, deps) {
-    let url = new URL(start);
-    for (let hop = 0;; hop++) {
-        await deps.limiter?.take(deps.signal);
-        const headers = requestHeaders(url.href, settings, { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.5', 'Accept-Encoding': 'gzip' }, deps.userAgent);
-        const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-        const res = await new Promise((resolve, reject) => {
-            const req = lib.request(url, {
-                method: 'GET',
-                headers,
-                agent: deps.agentFor?.(url),
-                ...(deps.signal ? { signal: deps.signal } : {})
-            });
-            // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-            req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
-            req.on('response', res => {
-                // A reset while the answer is drained or left unread (a redirect, a 404, a document
-                // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
-                res.on('error', () => { });
-                resolve(res);
-            });
-            req.on('error', error => reject(error instanceof FetchError ? error : new FetchError(load_describe(error))));
-            req.end();
-        });
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if ([301, 302, 303, 307, 308].includes(status) && location) {
-            res.resume();
-            let next;
-            try {
-                next = new URL(location, url);
-            }
-            catch {
-                throw new FetchError(`answered ${status} with a bad Location`);
-            }
-            // Node's http.request would turn user:password@ into an Authorization header.
-            if (next.username || next.password)
-                throw new FetchError(`answered ${status} with a Location that carries user:password@; not followed`);
-            if (next.origin !== url.origin)
-                throw new FetchError(`redirects to ${next.origin}, not the deployment's origin; not followed (the key stays on the deployment)`);
-            if (hop >= load_MAX_REDIRECTS)
-                throw new FetchError(`more than ${load_MAX_REDIRECTS} redirects`);
-            next.hash = '';
-            url = next;
-            continue;
-        }
-        if (status < 200 || status > 299) {
-            res.resume();
-            throw new FetchError(`answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
-        }
-        const encoding = res.headers['content-encoding'];
-        return { body: res, ...(encoding ? { encoding } : {}), finalUrl: url.href };
-    }
-}
-function load_describe(error) {
-    const e = error;
-    if (e?.name === 'AbortError')
-        return 'stopped before it was read';
-    return e?.code ?? (e instanceof Error ? e.message : String(e));
 }
 function gunzip(source) {
     return (0,external_node_stream_.pipeline)(source, (0,external_node_zlib_.createGunzip)(), () => { });
@@ -49959,7 +50129,7 @@ async function loadSitemap(settings, deps) {
         try {
             const opened = isRoot && sm.source.kind === 'file'
                 ? { body: (0,external_node_fs_namespaceObject.createReadStream)(where), encoding: undefined }
-                : await openUrl(where, settings, deps);
+                : await openStream(where, settings, deps, SITEMAP_ACCEPT);
             const extractor = new SitemapExtractor();
             const handle = (entries) => {
                 if (extractor.kind === 'urlset')
@@ -50000,7 +50170,7 @@ async function loadSitemap(settings, deps) {
                 ? error.message
                 : deps.signal?.aborted
                     ? 'stopped before it was read'
-                    : load_describe(error);
+                    : describeStreamError(error);
             if (isRoot)
                 rootError = `${label}: ${why}`;
             else
@@ -50023,273 +50193,7 @@ async function loadSitemap(settings, deps) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
- * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
- */
-async function runAll(settings, deps = {}) {
-    // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
-    // set of agents; the sitemap, warm, verify and metrics requests all go through it.
-    const opened = run_context_openRun(settings, deps);
-    const { clock, log, started, deadlineAt, signal, send, agentFor: via, limiter } = opened;
-    const ctx = {
-        settings,
-        send,
-        clock,
-        deadlineAt,
-        signal,
-        userAgent: USER_AGENT,
-        log,
-        redact: opened.redact
-    };
-    const phases = [];
-    const timed = async (fn) => {
-        const t0 = clock.now();
-        const value = await fn();
-        return [value, clock.now() - t0];
-    };
-    try {
-        const extra = {};
-        let gateFailed = false;
-        // 1. Wait for the new version to be live.
-        if (settings.waitFor) {
-            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
-            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
-            // Cancelled while waiting: not the deployment's fault, and the words must say so.
-            const cancelledWait = !wait.ready && deps.signal?.aborted === true;
-            extra.wait = cancelledWait
-                ? {
-                    ...wait,
-                    message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
-                }
-                : wait;
-            phases.push({
-                name: 'wait',
-                status: wait.ready ? 'passed' : 'failed',
-                durationMs: took,
-                detail: extra.wait.message
-            });
-            if (!wait.ready) {
-                log(extra.wait.message);
-                const skipped = cancelledWait
-                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
-                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
-                const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 });
-                return finish(notWarmed, { ...extra, phases }, true);
-            }
-        }
-        // The sitemap, once the deployment answers: its URLs join the endpoints.
-        let run = settings;
-        if (settings.sitemap && !signal.aborted) {
-            log(`Reading the sitemap ${settings.sitemap.source.shown}`);
-            const [loaded, took] = await timed(() => loadSitemap(settings, {
-                ...(via ? { agentFor: via } : {}),
-                signal,
-                ...(limiter ? { limiter } : {}),
-                userAgent: USER_AGENT,
-                log
-            }));
-            extra.sitemap = sitemapResult(loaded);
-            const phase = sitemapPhase(loaded, took, settings.origin);
-            phases.push(phase);
-            log(`Sitemap: ${phase.detail}`);
-            // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
-            if (phase.status === 'failed')
-                gateFailed = true;
-            if (loaded.endpoints.length > 0)
-                run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) };
-        }
-        // The baseline, before anything is warmed.
-        let baseline;
-        // A job with nothing to warm (the gate after a sharded matrix) runs after the warming jobs:
-        // a baseline read now would be taken after the warm and doubt it for that.
-        const gateOnly = settings.endpoints.length === 0 && !settings.sitemap;
-        if (settings.metrics && !gateOnly && !signal.aborted) {
-            baseline = await askMetrics(settings.metrics, ctx);
-            log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
-        }
-        // A refused key at the baseline fails the metrics phase; polling it would be refused again.
-        const baselineRefused = baseline?.refused;
-        const refusedAtBaseline = settings.metrics && baseline && baselineRefused
-            ? refusedBaseline(settings.metrics, { answer: baseline.answer, refused: baselineRefused }, settings.thresholds)
-            : undefined;
-        // 2. Warm-up trigger.
-        if (settings.warmupTrigger && !signal.aborted) {
-            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
-            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
-            extra.trigger = trigger;
-            // A refused key (401/403) fails whether or not the trigger is required.
-            const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
-            const status = trigger.ok ? 'passed' : fails ? 'failed' : 'warning';
-            phases.push({ name: 'trigger', status, durationMs: took, detail: trigger.message });
-            if (!trigger.ok)
-                log(`${fails ? 'Error' : 'Warning'}: ${trigger.message}`);
-            if (fails)
-                gateFailed = true;
-        }
-        // 3. Warm.
-        const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal));
-        const nothingToWarm = warm.totals.total === 0;
-        if (nothingToWarm) {
-            // A metrics-gate job (after a sharded matrix) or a shard with no share: say so plainly.
-            phases.push({
-                name: 'warm',
-                status: 'skipped',
-                durationMs: warmTook,
-                detail: settings.shard
-                    ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
-                    : settings.sitemap
-                        ? 'nothing to warm: no endpoints listed, and the sitemap added none'
-                        : 'no endpoints listed; this job only checks the deployment'
-            });
-        }
-        else
-            phases.push({
-                name: 'warm',
-                status: warm.totals.failed + warm.totals.skipped === 0
-                    ? 'passed'
-                    : warm.stepFailed
-                        ? 'failed'
-                        : 'warning',
-                durationMs: warmTook,
-                detail: `${warm.totals.passed}/${warm.totals.total} warmed${warm.totals.failed ? `, ${warm.totals.failed} failed` : ''}${warm.totals.skipped ? `, ${warm.totals.skipped} skipped` : ''}`
-            });
-        // A key the deployment refused makes verify and metrics pointless: say so instead of
-        // polling a 401 until poll-timeout.
-        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
-        if (refused) {
-            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
-            if (settings.verify)
-                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
-            if (refusedAtBaseline) {
-                extra.metrics = refusedAtBaseline;
-                phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-                gateFailed = true;
-            }
-            else if (settings.metrics)
-                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
-            return finish(warm, { ...extra, phases }, gateFailed);
-        }
-        // 4. Verify.
-        if (settings.verify && !nothingToWarm && !signal.aborted) {
-            log('Verifying: each GET endpoint once more');
-            const warmed = warm.tiers.flatMap(t => t.endpoints);
-            const planned = planTiers(run).flatMap(t => t.endpoints);
-            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
-            extra.verify = verify;
-            const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
-            phases.push({
-                name: 'verify',
-                status: !verify.passed
-                    ? gate
-                        ? 'failed'
-                        : 'warning'
-                    : verify.entries.some(e => e.state === 'not cached')
-                        ? 'warning'
-                        : 'passed',
-                durationMs: took,
-                detail: `${verify.cached}/${verify.entries.length} from cache` +
-                    (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-                    (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
-                    (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
-            });
-            if (!verify.passed)
-                gateFailed = true;
-        }
-        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
-        if (refusedAtBaseline) {
-            extra.metrics = refusedAtBaseline;
-            phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-            gateFailed = true;
-        }
-        else if (settings.metrics && !signal.aborted) {
-            const gates = settings.thresholds.length > 0;
-            log(gates
-                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
-                : `Reading ${settings.metrics.path}`);
-            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline?.answer, extra.verify, ctx));
-            extra.metrics = metrics;
-            const phase = metricsPhase(metrics, took, settings);
-            phases.push(phase);
-            if (phase.status === 'failed')
-                gateFailed = true;
-        }
-        return finish(warm, { ...extra, phases }, gateFailed);
-    }
-    finally {
-        opened.close();
-    }
-    function finish(warm, extra, gateFailed) {
-        const stoppedBy = deps.signal?.aborted
-            ? 'cancelled'
-            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
-        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
-        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
-        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
-        const warnings = [...warm.warnings];
-        for (const e of extra.verify?.entries ?? [])
-            if (e.note)
-                warnings.push(`${e.method} ${e.path}: ${e.note}`);
-        if (extra.trigger && !extra.trigger.ok && !extra.trigger.required && !extra.trigger.keyRefused)
-            warnings.push(extra.trigger.message);
-        // Without min-cached nothing gates on it, but a MISS on the second request is never quiet.
-        const missed = (extra.verify?.entries ?? []).filter(e => e.state === 'not cached');
-        if (extra.verify && extra.verify.minCached === undefined && missed.length > 0) {
-            warnings.push(`${missed.length}/${extra.verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
-                .slice(0, 3)
-                .map(e => `${e.path}: ${e.evidence}`)
-                .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
-        }
-        return {
-            ...warm,
-            startedAt: new Date(started).toISOString(),
-            durationMs: Math.round(clock.now() - started),
-            result: failed ? 'failed' : 'passed',
-            stepFailed,
-            ...(stoppedBy ? { stoppedBy } : {}),
-            warnings,
-            ...extra
-        };
-    }
-}
-/** The metrics line in the phase table. A refused key fails it even without thresholds. */
-function metricsPhase(metrics, took, settings) {
-    const gates = settings.thresholds.length > 0;
-    const unmet = metrics.thresholds.filter(t => !t.met);
-    return {
-        name: 'metrics',
-        status: metrics.error
-            ? gates || metrics.keyRefused
-                ? 'failed'
-                : 'warning'
-            : metrics.met
-                ? metrics.doubts.length
-                    ? 'warning'
-                    : 'passed'
-                : 'failed',
-        durationMs: took,
-        detail: metrics.error
-            ? metrics.error
-            : !gates
-                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                : metrics.met
-                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
-    };
-}
+;// CONCATENATED MODULE: ./src/sitemap/phase.ts
 function sitemapResult(load) {
     return {
         source: load.source,
@@ -50368,6 +50272,173 @@ function whyNothing(load, origin) {
         invalid ? `${invalid} invalid` : ''
     ].filter(Boolean);
     return `every URL was left out (${parts.join(', ')})${also}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
+ * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ */
+async function runAll(settings, deps = {}) {
+    // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
+    // set of agents; the sitemap, warm, verify and metrics requests all go through it.
+    const opened = run_context_openRun(settings, deps);
+    const { clock, log, started, deadlineAt, signal, agentFor: via, limiter } = opened;
+    const ctx = phaseContext(settings, opened);
+    const phases = [];
+    const timed = async (fn) => {
+        const t0 = clock.now();
+        const value = await fn();
+        return [value, clock.now() - t0];
+    };
+    try {
+        const extra = {};
+        let gateFailed = false;
+        // 1. Wait for the new version to be live.
+        if (settings.waitFor) {
+            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
+            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
+            // Cancelled while waiting: not the deployment's fault, and the words must say so.
+            const cancelledWait = !wait.ready && deps.signal?.aborted === true;
+            extra.wait = cancelledWait
+                ? {
+                    ...wait,
+                    message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
+                }
+                : wait;
+            phases.push(waitPhase(extra.wait, took));
+            if (!wait.ready) {
+                log(extra.wait.message);
+                const skipped = cancelledWait
+                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
+                const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 });
+                return finish(notWarmed, { ...extra, phases }, true);
+            }
+        }
+        // The sitemap, once the deployment answers: its URLs join the endpoints.
+        let run = settings;
+        if (settings.sitemap && !signal.aborted) {
+            log(`Reading the sitemap ${settings.sitemap.source.shown}`);
+            const [loaded, took] = await timed(() => loadSitemap(settings, {
+                ...(via ? { agentFor: via } : {}),
+                signal,
+                ...(limiter ? { limiter } : {}),
+                userAgent: USER_AGENT,
+                log
+            }));
+            extra.sitemap = sitemapResult(loaded);
+            const phase = sitemapPhase(loaded, took, settings.origin);
+            phases.push(phase);
+            log(`Sitemap: ${phase.detail}`);
+            // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
+            if (phase.status === 'failed')
+                gateFailed = true;
+            if (loaded.endpoints.length > 0)
+                run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) };
+        }
+        // The baseline, before anything is warmed; a refused key there fails the metrics phase.
+        const { baseline, refusedAtBaseline } = await readBaseline(settings, ctx);
+        // 2. Warm-up trigger.
+        if (settings.warmupTrigger && !signal.aborted) {
+            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
+            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
+            extra.trigger = trigger;
+            const phase = triggerPhase(trigger, took);
+            phases.push(phase);
+            if (!trigger.ok)
+                log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${trigger.message}`);
+            if (phase.status === 'failed')
+                gateFailed = true;
+        }
+        // 3. Warm.
+        const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal));
+        const nothingToWarm = warm.totals.total === 0;
+        phases.push(warmPhase(warm, warmTook, settings));
+        // A key the deployment refused makes verify and metrics pointless: say so instead of
+        // polling a 401 until poll-timeout.
+        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
+        if (refused) {
+            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
+            if (settings.verify)
+                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
+            if (refusedAtBaseline) {
+                extra.metrics = refusedAtBaseline;
+                phases.push(metricsPhase(refusedAtBaseline, 0, settings));
+                gateFailed = true;
+            }
+            else if (settings.metrics)
+                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
+            return finish(warm, { ...extra, phases }, gateFailed);
+        }
+        // 4. Verify.
+        if (settings.verify && !nothingToWarm && !signal.aborted) {
+            log('Verifying: each GET endpoint once more');
+            const warmed = warm.tiers.flatMap(t => t.endpoints);
+            const planned = planTiers(run).flatMap(t => t.endpoints);
+            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
+            extra.verify = verify;
+            phases.push(verifyPhase(verify, took));
+            if (!verify.passed)
+                gateFailed = true;
+        }
+        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
+        if (refusedAtBaseline) {
+            extra.metrics = refusedAtBaseline;
+            phases.push(metricsPhase(refusedAtBaseline, 0, settings));
+            gateFailed = true;
+        }
+        else if (settings.metrics && !signal.aborted) {
+            const gates = settings.thresholds.length > 0;
+            log(gates
+                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
+                : `Reading ${settings.metrics.path}`);
+            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline?.answer, extra.verify, ctx));
+            extra.metrics = metrics;
+            const phase = metricsPhase(metrics, took, settings);
+            phases.push(phase);
+            if (phase.status === 'failed')
+                gateFailed = true;
+        }
+        return finish(warm, { ...extra, phases }, gateFailed);
+    }
+    finally {
+        opened.close();
+    }
+    function finish(warm, extra, gateFailed) {
+        const stoppedBy = deps.signal?.aborted
+            ? 'cancelled'
+            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
+        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
+        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
+        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+        const warnings = [
+            ...warm.warnings,
+            ...triggerWarnings(extra.trigger),
+            ...verifyWarnings(extra.verify)
+        ];
+        return {
+            ...warm,
+            startedAt: new Date(started).toISOString(),
+            durationMs: Math.round(clock.now() - started),
+            result: failed ? 'failed' : 'passed',
+            stepFailed,
+            ...(stoppedBy ? { stoppedBy } : {}),
+            warnings,
+            ...extra
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/run.ts
@@ -50509,22 +50580,14 @@ async function writeReport(file, result) {
  * data, never markup or a command. These make it safe where it lands: Markdown and HTML in the
  * job summary, check run and PR comment; workflow commands in the step log.
  */
-/** Fields rendered in code spans or from closed sets: left as they are. */
+
+/** Fields from closed sets, and those rendered in code spans (`code()`): left as they are. */
 const KEEP = new Set([
+    ...CLOSED_SET_FIELDS,
     'path',
     'text',
     'target',
     'source',
-    'result',
-    'outcome',
-    'status',
-    'cause',
-    'priority',
-    'method',
-    'state',
-    'stoppedBy',
-    'failOn',
-    'op',
     'name'
 ]);
 /**
