@@ -3,27 +3,10 @@ import type { FollowedResponse } from '../../src/http/redirect.js'
 import { NetworkError, type HttpRequest } from '../../src/http/request.js'
 import { requestHeaders, sendWithRetries, type Send } from '../../src/http/send.js'
 import { FakeClock } from '../support/clock.js'
+import { API, rawAnswer as answer, T0 } from '../support/phases.js'
 import { settingsFrom } from '../support/settings.js'
 
-const API = 'https://api.example.com'
 const KEY = 'sekrit-key-123'
-// A whole second, so HTTP dates (second precision) convert exactly.
-const T0 = Date.UTC(2025, 0, 1, 12, 0, 0)
-
-function answer(status: number, headers: Record<string, string> = {}, body = ''): FollowedResponse {
-  return {
-    status,
-    statusText: '',
-    headers,
-    setCookie: false,
-    body: Buffer.from(body),
-    truncated: false,
-    bytes: body.length,
-    durationMs: 5,
-    finalUrl: `${API}/x`,
-    redirects: 0
-  }
-}
 
 /** A send that plays the given answers in turn and records what it was asked. */
 function scripted(...steps: (FollowedResponse | NetworkError)[]): Send & {

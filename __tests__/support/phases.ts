@@ -19,6 +19,26 @@ export interface AnswerOptions {
   readonly blockedRedirect?: FollowedResponse['blockedRedirect']
 }
 
+/** A FollowedResponse with exactly these headers and this body (no content-type added). */
+export function rawAnswer(
+  status: number,
+  headers: Record<string, string> = {},
+  body = ''
+): FollowedResponse {
+  return {
+    status,
+    statusText: '',
+    headers,
+    setCookie: false,
+    body: Buffer.from(body),
+    truncated: false,
+    bytes: body.length,
+    durationMs: 5,
+    finalUrl: `${API}/x`,
+    redirects: 0
+  }
+}
+
 /** A FollowedResponse as the HTTP layer would return it. */
 export function answer(status: number, opts: AnswerOptions = {}): FollowedResponse {
   const text =

@@ -2,34 +2,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nock from 'nock'
 import type { RawInputs, Settings } from '../../src/config/settings.js'
 import { StoppedError } from '../../src/errors.js'
-import { sendFollowing, type FollowedResponse } from '../../src/http/redirect.js'
+import { sendFollowing } from '../../src/http/redirect.js'
 import { NetworkError } from '../../src/http/request.js'
 import { type Send } from '../../src/http/send.js'
 import { checkExpect, warmEndpoint, type EndpointContext } from '../../src/warm/endpoint.js'
 import { planTiers, type PlannedEndpoint } from '../../src/warm/plan.js'
 import { FakeClock } from '../support/clock.js'
+import { API, rawAnswer as answer, T0 } from '../support/phases.js'
 import { closedPort, json, startServer, type LocalServer } from '../support/server.js'
 import { settingsFrom } from '../support/settings.js'
 
-const API = 'https://api.example.com'
 const KEY = 'sekrit-key-123'
-// A whole second, so HTTP dates (second precision) convert exactly.
-const T0 = Date.UTC(2025, 0, 1, 12, 0, 0)
-
-function answer(status: number, headers: Record<string, string> = {}, body = ''): FollowedResponse {
-  return {
-    status,
-    statusText: '',
-    headers,
-    setCookie: false,
-    body: Buffer.from(body),
-    truncated: false,
-    bytes: body.length,
-    durationMs: 5,
-    finalUrl: `${API}/x`,
-    redirects: 0
-  }
-}
 
 function endpointOf(settings: Settings, path: string): PlannedEndpoint {
   const ep = planTiers(settings)
