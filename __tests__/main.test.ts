@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import nock from 'nock'
@@ -185,6 +185,32 @@ describe('run', () => {
     expect(core.outputs.result).toBe('skipped')
     expect(core.summaries[0]).toContain('is "pending", not success')
     expect(server.requests.length).toBe(before)
+  })
+
+  it('a deployment event cannot put Markdown or HTML into the skipped summary', async () => {
+    const eventFile = path.join(dir, 'hostile-event.json')
+    await writeFile(
+      eventFile,
+      JSON.stringify({
+        deployment: { environment: 'prod\n## ✅ Cache warm passed <img src=x> [ok](https://evil)' },
+        deployment_status: { state: 'pending' }
+      })
+    )
+    core.reset({ 'api-key': KEY, endpoints: '- /a' })
+
+    await run({
+      env: {
+        GITHUB_WORKSPACE: dir,
+        GITHUB_EVENT_NAME: 'deployment_status',
+        GITHUB_EVENT_PATH: eventFile
+      }
+    })
+
+    expect(core.outputs.result).toBe('skipped')
+    const summary = core.summaries.join('')
+    expect(summary).not.toMatch(/\n## ✅/)
+    expect(summary).not.toContain('<img')
+    expect(summary).not.toContain('[ok](')
   })
 
   it('fails with one line naming url on any other event without a url', async () => {

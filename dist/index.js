@@ -53425,7 +53425,7 @@ function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
 async function inputError(message, redactor) {
     setOutputs(failedBeforeStartOutputs(''), redactor);
     await summary_summary
-        .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${message}\n`)
+        .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${markdownText(message)}\n`)
         .write()
         .catch(() => undefined);
     setFailed(message);
@@ -53474,17 +53474,17 @@ async function warm(deps, redactor) {
         // No url: only a successful deployment_status event can supply one.
         const fromEvent = urlFromEvent(gh.eventName, gh.payload);
         if (fromEvent.kind === 'skip') {
-            notice(fromEvent.reason, { title: 'Cache warm skipped' });
+            notice(redactor.redact(fromEvent.reason), { title: 'Cache warm skipped' });
             setOutputs({ ...failedBeforeStartOutputs(''), result: 'skipped' }, redactor);
             await summary_summary
-                .addRaw(`## ⏭️ Cache warm skipped\n\n${fromEvent.reason}\n`)
+                .addRaw(`## ⏭️ Cache warm skipped\n\n${markdownText(redactor.redact(fromEvent.reason))}\n`)
                 .write()
                 .catch(() => undefined);
             return;
         }
         if (fromEvent.kind === 'none')
             return inputError(redactor.redact(new InputError('url', fromEvent.reason).message), redactor);
-        info(logSafe(`url from the event's ${fromEvent.from}: ${fromEvent.url}`));
+        info(logSafe(redactor.redact(`url from the event's ${fromEvent.from}: ${fromEvent.url}`)));
         raw.url = fromEvent.url;
     }
     let settings;

@@ -6,7 +6,7 @@ import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
 import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
 import { writeReport } from './report/json.js'
 import { suspiciousLine } from './report/format.js'
-import { logSafe } from './report/escape.js'
+import { logSafe, markdownText } from './report/escape.js'
 import { renderSummary } from './report/summary.js'
 import { Redactor, settingsSecrets } from './secrets.js'
 import type { Settings } from './config/settings.js'
@@ -26,7 +26,7 @@ export interface MainDeps {
 async function inputError(message: string, redactor: Redactor): Promise<void> {
   setOutputs(failedBeforeStartOutputs(''), redactor)
   await core.summary
-    .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${message}\n`)
+    .addRaw(`## ❌ Cache warm did not start\n\nBad input: ${markdownText(message)}\n`)
     .write()
     .catch(() => undefined)
   core.setFailed(message)
@@ -78,17 +78,17 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
     // No url: only a successful deployment_status event can supply one.
     const fromEvent = urlFromEvent(gh.eventName, gh.payload)
     if (fromEvent.kind === 'skip') {
-      core.notice(fromEvent.reason, { title: 'Cache warm skipped' })
+      core.notice(redactor.redact(fromEvent.reason), { title: 'Cache warm skipped' })
       setOutputs({ ...failedBeforeStartOutputs(''), result: 'skipped' }, redactor)
       await core.summary
-        .addRaw(`## ⏭️ Cache warm skipped\n\n${fromEvent.reason}\n`)
+        .addRaw(`## ⏭️ Cache warm skipped\n\n${markdownText(redactor.redact(fromEvent.reason))}\n`)
         .write()
         .catch(() => undefined)
       return
     }
     if (fromEvent.kind === 'none')
       return inputError(redactor.redact(new InputError('url', fromEvent.reason).message), redactor)
-    core.info(logSafe(`url from the event's ${fromEvent.from}: ${fromEvent.url}`))
+    core.info(logSafe(redactor.redact(`url from the event's ${fromEvent.from}: ${fromEvent.url}`)))
     raw.url = fromEvent.url
   }
 
