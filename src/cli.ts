@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util'
-import { INPUT_NAMES, type RawInputs } from './config/settings.js'
+import { parseCliArgs } from './cli-args.js'
 import { warmRun } from './run.js'
 import { errorMessage, InputError } from './errors.js'
 import { parseSettings } from './config/settings.js'
-import { computeOutputs } from './report/outputs.js'
-import { writeReport } from './report/json.js'
+import { finishRun } from './finish.js'
 import { logSafe } from './report/escape.js'
 import { renderText } from './report/text.js'
+import type { FullResult } from './result.js'
 import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
@@ -16,8 +15,8 @@ Warms a deployment's cache by priority and says honestly whether it is warm.
 The API key is read from the environment variable CACHE_WARM_API_KEY (or --api-key-env NAME),
 never from a flag, so it stays out of shell history and process lists.
 
-Options (the action's inputs, same names and defaults):
-  --url URL                 deployment base URL
+Options (the action's inputs, same names and defaults; --name VALUE or --name=VALUE):
+  --url URL                 deployment base URL; no scheme means https:// (http:// for localhost)
   --endpoints-file FILE     YAML or JSON endpoint list
   --endpoints YAML          inline endpoint list
   --api-key-header NAME     default X-API-Key
@@ -62,44 +61,16 @@ Other:
 Exit status: 0 when the step would pass, 1 when it would fail or an input is bad.`
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const flags = INPUT_NAMES.filter(n => n !== 'api-key' && n !== 'dry-run')
-  // A YAML list starts with "-", which parseArgs would take for a flag: bind values explicitly.
-  const stringFlags = new Set([...flags, 'api-key-env'].map(n => `--${n}`))
-  const args: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (stringFlags.has(arg) && i + 1 < argv.length) args.push(`${arg}=${argv[++i]}`)
-    else args.push(arg)
-  }
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(flags.map(n => [n, { type: 'string' as const }])),
-        'dry-run': { type: 'boolean' },
-        'api-key-env': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (error) {
-    const first = errorMessage(error).split('\n')[0]
-    process.stderr.write(`cache-warm: ${first}; run cache-warm --help for the options\n`)
+  const args = parseCliArgs(argv, env)
+  if (!args.ok) {
+    process.stderr.write(`${args.message}\n`)
     return 1
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>
-  if (values.help) {
+  if (args.help) {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
-  const raw: RawInputs = {}
-  for (const name of flags) if (typeof values[name] === 'string') raw[name] = values[name] as string
-  if (values['dry-run']) raw['dry-run'] = 'true'
-  const keyVar = (values['api-key-env'] as string | undefined) ?? 'CACHE_WARM_API_KEY'
-  if (env[keyVar]) raw['api-key'] = env[keyVar]
+  const { raw, json, keyVar } = args
 
   // Before anything can print them: the key and every header value, as the action does.
   const redactor = new Redactor(rawSecrets(raw))
@@ -111,28 +82,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     })
     // Endpoint-level secret headers are known only now.
     for (const secret of settingsSecrets(settings)) redactor.add(secret)
-    if (settings.dryRun)
-      (values.json ? process.stderr : process.stdout).write(
-        `${redactor.redact(renderPlan(planTiers(settings), settings))}\n`
+    if (settings.run.dryRun)
+      (json ? process.stderr : process.stdout).write(
+        `${redactor.redact(renderPlan(planTiers(settings.warm), settings))}\n`
       )
     const result = await warmRun(settings, {
       log: line => process.stderr.write(`${logSafe(redactor.redact(line))}\n`)
     })
-    const safe = redactor.redactDeep(result)
-    if (values['report-file']) await writeReport(settings.reportFile, safe)
+    const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor, {
+      writeReport: !!raw['report-file']
+    })
+    if (reportProblem !== undefined) process.stderr.write(`cache-warm: warning: ${reportProblem}\n`)
     process.stdout.write(
-      values.json
+      json
         ? `${JSON.stringify(safe, null, 2)}\n`
         : `\n${logSafe(redactor.redact(renderText(safe)))}\n`
     )
-    if (!values.json) {
-      const outputs = computeOutputs(result, values['report-file'] ? settings.reportFile : '')
+    if (!json) {
       process.stdout.write(
         `\n${Object.entries(outputs)
           .map(([k, v]) => `${k}=${v}`)
           .join('  ')}\n`
       )
     }
+    const hint = keyHint(result, keyVar, env)
+    if (hint) process.stderr.write(`${redactor.redact(hint)}\n`)
     return result.stepFailed ? 1 : 0
   } catch (error) {
     const message = redactor.redact(errorMessage(error))
@@ -143,4 +117,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     )
     return 1
   }
+}
+
+/**
+ * The run's findings speak the action's words ("set api-key"); a refused or missing key gets
+ * one line more in the CLI's: the environment variable the key is read from.
+ */
+export function keyHint(
+  result: FullResult,
+  keyVar: string,
+  env: NodeJS.ProcessEnv
+): string | undefined {
+  const refused = result.tiers
+    .flatMap(t => t.endpoints)
+    .filter(e => e.outcome !== 'passed' && /^(http-40[13]|key-refused)$/.test(e.cause ?? ''))
+  if (refused.length === 0 && !result.trigger?.keyRefused && !result.metrics?.keyRefused)
+    return undefined
+  const statuses = new Set(refused.flatMap(e => (e.status === undefined ? [] : [e.status])))
+  if (result.trigger?.keyRefused && result.trigger.status) statuses.add(result.trigger.status)
+  const answered = statuses.size > 0 ? ` (${[...statuses].sort((a, b) => a - b).join('/')})` : ''
+  if (!result.settings.apiKeySent) {
+    const state = env[keyVar] === undefined ? 'is not set' : 'is empty'
+    return `cache-warm: the deployment refused the requests${answered} and no key was sent: ${keyVar} ${state}; set ${keyVar} to the deployment's key (or name another variable with --api-key-env NAME)`
+  }
+  return `cache-warm: the key read from ${keyVar} was refused${answered}; check its value, and --api-key-header if the deployment reads the key from another header`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { isLoopback, joinUrl, normalizeBaseUrl } from '../../src/config/url.js'
+import { addedScheme, isLoopback, joinUrl, normalizeBaseUrl } from '../../src/config/url.js'
 
 function base(raw: string): URL {
   const url = normalizeBaseUrl(raw)
@@ -16,11 +16,44 @@ describe('normalizeBaseUrl', () => {
     ['https://shop.example.com (Custom Domain)  ', 'https://shop.example.com/'],
     ['HTTPS://Shop.Example.com', 'https://shop.example.com/'],
     ['http://localhost:8787', 'http://localhost:8787/'],
-    ['localhost:8787', 'https://localhost:8787/'],
+    ['localhost:8787', 'http://localhost:8787/'],
     ['https://example.com/app/', 'https://example.com/app/'],
     ['https://example.com/app#top', 'https://example.com/app']
   ])('accepts wrangler-style %p as %s', (raw, href) => {
     expect(base(raw).href).toBe(href)
+  })
+
+  it.each([
+    ['localhost', 'http://localhost/'],
+    ['localhost:8788', 'http://localhost:8788/'],
+    ['LOCALHOST:8788', 'http://localhost:8788/'],
+    ['127.0.0.1', 'http://127.0.0.1/'],
+    ['127.0.0.1:8788/path', 'http://127.0.0.1:8788/path'],
+    ['127.5.6.7:3000', 'http://127.5.6.7:3000/'],
+    ['[::1]:8788', 'http://[::1]:8788/'],
+    ['localhost:8788 (custom domain)', 'http://localhost:8788/']
+  ])('gives %p, a server on this machine (wrangler dev), http:// as %s', (raw, href) => {
+    expect(base(raw).href).toBe(href)
+  })
+
+  it.each([
+    ['localhost.example.com', 'https://localhost.example.com/'],
+    ['localhost-shop.example.com:8788', 'https://localhost-shop.example.com:8788/'],
+    ['127.0.0.1.example.com', 'https://127.0.0.1.example.com/'],
+    ['10.0.0.1:8788', 'https://10.0.0.1:8788/'],
+    ['0.0.0.0:8788', 'https://0.0.0.0:8788/'],
+    ['example.com/localhost', 'https://example.com/localhost']
+  ])('keeps https:// for %p, another machine, whatever its name says', (raw, href) => {
+    expect(base(raw).href).toBe(href)
+  })
+
+  it('keeps the scheme a user wrote, even https:// for localhost', () => {
+    expect(base('https://localhost:8788').href).toBe('https://localhost:8788/')
+  })
+
+  it('decides on the host, so a user name of localhost does not get http://', () => {
+    expect(normalizeBaseUrl('localhost@evil.example')).toMatch(/must not contain a user name/)
+    expect(normalizeBaseUrl('localhost:pw@evil.example')).not.toContain('pw')
   })
 
   it('keeps a path prefix so endpoints can live under it', () => {
@@ -57,6 +90,37 @@ describe('normalizeBaseUrl', () => {
     expect(typeof result).toBe('string')
     expect(result).not.toContain('hunter2')
   })
+})
+
+describe('addedScheme', () => {
+  it.each([
+    ['my-worker.example.workers.dev', 'https'],
+    ['shop.example.com (custom domain)', 'https'],
+    ['  example.com/staging  ', 'https'],
+    ['localhost:8788', 'http'],
+    ['127.0.0.1:8788/path', 'http'],
+    ['[::1]:8788', 'http']
+  ])('says normalizeBaseUrl added a scheme to %p: %s', (raw, scheme) => {
+    expect(addedScheme(raw)).toBe(scheme)
+    expect(base(raw).protocol).toBe(`${scheme}:`)
+  })
+
+  it.each([
+    'https://example.com',
+    'HTTP://localhost:8788',
+    'http://example.com (custom domain)',
+    'https://localhost'
+  ])('says nothing was added when the user wrote the scheme (%p)', raw => {
+    expect(addedScheme(raw)).toBeUndefined()
+  })
+
+  it.each(['', '   ', 'exa mple.com', 'user:pw@example.com', 'ftp://example.com', '::::'])(
+    'says nothing was added when there is no URL (%p)',
+    raw => {
+      expect(typeof normalizeBaseUrl(raw)).toBe('string')
+      expect(addedScheme(raw)).toBeUndefined()
+    }
+  )
 })
 
 describe('joinUrl', () => {
