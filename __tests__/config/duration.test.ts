@@ -25,7 +25,13 @@ describe('formatDuration', () => {
     [1200, '1.2s'],
     [10_000, '10s'],
     [120_000, '2m'],
-    [150_000, '2m30s']
+    [150_000, '2m30s'],
+    // Rounded before it is split, so no unit ever reads 60 (or 1000 ms).
+    [999.6, '1s'],
+    [59_950, '1m'],
+    [119_500, '2m'],
+    [3_599_700, '1h'],
+    [7_170_000, '2h']
   ])('shows %d ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
   })

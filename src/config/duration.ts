@@ -22,17 +22,18 @@ export function parseDuration(raw: string): number | undefined {
 
 /** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 60_000) {
-    const s = ms / 1000
-    return `${Number.isInteger(s) ? s : s.toFixed(1)}s`
-  }
-  if (ms < 3_600_000) {
-    const m = Math.floor(ms / 60_000)
-    const s = Math.round((ms % 60_000) / 1000)
+  // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`
+  const tenths = Math.round(ms / 100) / 10
+  if (tenths < 60) return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`
+  const secs = Math.round(ms / 1000)
+  if (secs < 3600) {
+    const m = Math.floor(secs / 60)
+    const s = secs % 60
     return s === 0 ? `${m}m` : `${m}m${s}s`
   }
-  const h = Math.floor(ms / 3_600_000)
-  const m = Math.round((ms % 3_600_000) / 60_000)
+  const mins = Math.round(ms / 60_000)
+  const h = Math.floor(mins / 60)
+  const m = mins % 60
   return m === 0 ? `${h}h` : `${h}h${m}m`
 }

@@ -31,9 +31,81 @@ export function headline(result: FullResult): string {
   return `Cache warm ${result.result}: ${counts}${but}${unchecked}`
 }
 
-/** Endpoints that passed with an answer that looks like placeholder data. */
+/**
+ * Each endpoint (method and path) once, at its first place. When a result holds an endpoint
+ * twice (a retried entry), the record `rank` puts higher replaces the earlier one: a table
+ * never hides a failure behind a pass.
+ */
+export function oncePerEndpoint<T extends { readonly method: string; readonly path: string }>(
+  list: readonly T[],
+  rank: (entry: T) => number = () => 0
+): T[] {
+  const out: T[] = []
+  const at = new Map<string, number>()
+  for (const entry of list) {
+    const key = `${entry.method} ${entry.path}`
+    const i = at.get(key)
+    if (i === undefined) {
+      at.set(key, out.push(entry) - 1)
+    } else if (rank(entry) > rank(out[i]!)) out[i] = entry
+  }
+  return out
+}
+
+const OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 } as const
+
+/** How bad an endpoint's outcome is, for oncePerEndpoint: failed over skipped over passed. */
+export function outcomeRank(e: EndpointResult): number {
+  return OUTCOME_RANK[e.outcome]
+}
+
+/** Endpoints that passed with an answer that looks like placeholder data; each once. */
 export function suspicious(result: RunResult): EndpointResult[] {
-  return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined)
+  return oncePerEndpoint(
+    result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined)
+  )
+}
+
+/** The failed endpoints of every tier, each once, in the order they ran. */
+export function failedEndpoints(result: RunResult): EndpointResult[] {
+  return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'))
+}
+
+/** The words of a caution about the metrics, in the summary and the log. */
+export function doubtLine(doubt: string): string {
+  return `The metrics look warm for the wrong reason: ${doubt}`
+}
+
+/**
+ * Which warnings to list, as indexes into `warnings`: each text once, and none that the
+ * renderer already says elsewhere (`said`: a phase row, a verify row, a caution). Indexes, so
+ * a renderer can decide on the raw result and print the same entries of its escaped copy.
+ */
+export function warningsToList(warnings: readonly string[], said: Iterable<string>): number[] {
+  const seen = new Set([...said].map(sameText))
+  const keep: number[] = []
+  warnings.forEach((w, i) => {
+    const key = sameText(w)
+    if (seen.has(key)) return
+    seen.add(key)
+    keep.push(i)
+  })
+  return keep
+}
+
+/** What the summary and the text both say outside their warnings list. */
+export function saidOutsideWarnings(result: FullResult): string[] {
+  const doubts = result.metrics?.doubts ?? []
+  return [
+    ...(result.phases ?? []).map(p => p.detail),
+    ...doubts,
+    ...doubts.map(doubtLine),
+    stoppedLine(result) ?? ''
+  ].filter(t => t !== '')
+}
+
+function sameText(text: string): string {
+  return text.trim().replace(/\s+/g, ' ')
 }
 
 /** One line naming the suspicious answers, for the log and the summary. */
@@ -60,12 +132,13 @@ export function stoppedLine(result: RunResult): string | undefined {
   return undefined
 }
 
+/** The `n` slowest endpoints, each once (at its slowest). */
 export function slowest(result: RunResult, n = 5): EndpointResult[] {
-  return result.tiers
+  const timed = result.tiers
     .flatMap(t => t.endpoints)
     .filter(e => e.latencyMs !== undefined)
     .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-    .slice(0, n)
+  return oncePerEndpoint(timed).slice(0, n)
 }
 
 export function phaseIcon(status: PhaseResult['status']): string {

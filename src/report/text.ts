@@ -2,13 +2,17 @@ import type { FullResult } from '../result.js'
 import {
   headline,
   ms,
+  oncePerEndpoint,
+  outcomeRank,
   progression,
+  saidOutsideWarnings,
   slowest,
   speedupText,
   suspiciousLine,
   stepLine,
   stoppedLine,
-  thresholdValue
+  thresholdValue,
+  warningsToList
 } from './format.js'
 
 const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const
@@ -21,7 +25,9 @@ export function renderText(result: FullResult): string {
   ]
   const stopped = stoppedLine(result)
   if (stopped) out.push(stopped)
-  for (const w of result.warnings) out.push(`Note: ${w}`)
+  // A warning the phase lines or a caution below already say is not said twice.
+  for (const i of warningsToList(result.warnings, saidOutsideWarnings(result)))
+    out.push(`Note: ${result.warnings[i]}`)
   const doubtful = suspiciousLine(result)
   if (doubtful) out.push(`Suspicious: ${doubtful}`)
   if (result.phases?.length) {
@@ -47,8 +53,9 @@ export function renderText(result: FullResult): string {
   out.push('')
   out.push(`Cold latency p50 ${ms(result.latency.coldP50Ms)}, p95 ${ms(result.latency.coldP95Ms)}`)
   for (const tier of result.tiers) {
-    out.push('', `${tier.priority} (${tier.endpoints.length}, ${ms(tier.durationMs)})`)
-    for (const e of tier.endpoints) {
+    const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank)
+    out.push('', `${tier.priority} (${endpoints.length}, ${ms(tier.durationMs)})`)
+    for (const e of endpoints) {
       const status = e.status === undefined ? '---' : String(e.status)
       out.push(
         `  ${MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`
