@@ -89,15 +89,15 @@ describe('settingsFromInputs', () => {
 
   it('reads endpoints-file from GITHUB_WORKSPACE and writes the report to RUNNER_TEMP', () => {
     const s = settingsFromInputs(raw, { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: '/runner/tmp' })
-    expect(s.endpoints.map(e => e.url)).toEqual(['https://shop.example.com/from-file'])
-    expect(s.reportFile).toBe(path.join('/runner/tmp', 'cache-warm-report.json'))
+    expect(s.warm.endpoints.map(e => e.url)).toEqual(['https://shop.example.com/from-file'])
+    expect(s.run.reportFile).toBe(path.join('/runner/tmp', 'cache-warm-report.json'))
   })
 
   it('uses the current folder when GITHUB_WORKSPACE is not set (running locally)', () => {
     const cwd = process.cwd()
     process.chdir(workspace)
     try {
-      expect(settingsFromInputs(raw, {}).endpoints).toHaveLength(1)
+      expect(settingsFromInputs(raw, {}).warm.endpoints).toHaveLength(1)
     } finally {
       process.chdir(cwd)
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import type { RawInputs } from '../src/config/settings.js'
-import type { HttpRequest } from '../src/http/request.js'
+import { NetworkError, type HttpRequest } from '../src/http/request.js'
 import { runAll } from '../src/pipeline.js'
 import { computeOutputs } from '../src/report/outputs.js'
 import { renderSummary } from '../src/report/summary.js'
@@ -411,7 +411,11 @@ describe('runAll', () => {
     expect(result.warnings).toEqual([
       'warm-up route not found (404): POST /warmup; check the path, and that this deployment has a warm-up route (server said: "Warmup disabled")'
     ])
-    expect(summary).toContain('> warm-up route not found (404): POST /warmup')
+    expect(summary).toMatch(
+      /\| ⚠️ trigger \| [^|]+ \| warm-up route not found \(404\): POST \/warmup/
+    )
+    // Said once, in its phase row, not again as a callout.
+    expect(summary.split('warm-up route not found (404)').length - 1).toBe(1)
   })
 
   describe('a key the warm-up trigger refuses (401/403) fails the run, required or not', () => {
@@ -658,5 +662,38 @@ describe('runAll over real HTTP (nock)', () => {
     expect(result.warnings).toContain(
       '2/2 endpoint(s) were still not served from cache when asked again (/a: X-Cache: MISS, /b: X-Cache: MISS); set min-cached to fail the step on it'
     )
+  })
+
+  describe('a url written without a scheme', () => {
+    const tlsFails = () =>
+      fakeSend((): Reply => new NetworkError('tls', 'TLS handshake failed (wrong version number)'))
+
+    it('says https:// was a guess when the TLS handshake fails', async () => {
+      const settings = phaseSettings({ url: 'api.example.com', 'wait-for': '/health' })
+      const result = await runAll(settings, { clock: new FakeClock(T0), send: tlsFails() })
+      expect(result.result).toBe('failed')
+      expect(result.warnings).toContain(
+        'url has no scheme, so https:// was added, and the TLS handshake with api.example.com failed; if the deployment serves plain HTTP, write http:// in url'
+      )
+    })
+
+    it('says it for a failed warm, too, and never when the user wrote https://', async () => {
+      const guessed = await runAll(phaseSettings({ url: 'api.example.com' }), {
+        clock: new FakeClock(T0),
+        send: tlsFails()
+      })
+      expect(guessed.warnings.some(w => w.startsWith('url has no scheme'))).toBe(true)
+      const written = await runAll(phaseSettings({ url: 'https://api.example.com' }), {
+        clock: new FakeClock(T0),
+        send: tlsFails()
+      })
+      expect(written.warnings.some(w => w.startsWith('url has no scheme'))).toBe(false)
+    })
+
+    it('a loopback host gets http://, so a local wrangler dev is reached at once', async () => {
+      const settings = phaseSettings({ url: 'localhost:8788' })
+      expect(settings.deployment.origin).toBe('http://localhost:8788')
+      expect(settings.deployment.httpsAdded).toBeUndefined()
+    })
   })
 })

@@ -103,9 +103,11 @@ describe('which header values are secrets', () => {
     expect(rawSecrets(raw)).toEqual(['k3y-value', 'a', 's=1'])
     expect(
       settingsSecrets({
-        apiKey: 'k3y-value',
-        headers: { 'X-Debug': '1' },
-        endpoints: [{ headers: { 'X-Tenant-Token': 'tt' } }, { headers: { 'X-Mode': 'passed' } }]
+        deployment: { apiKey: 'k3y-value', headers: { 'X-Debug': '1' } },
+        github: {},
+        warm: {
+          endpoints: [{ headers: { 'X-Tenant-Token': 'tt' } }, { headers: { 'X-Mode': 'passed' } }]
+        }
       })
     ).toEqual(['k3y-value', 'tt'])
   })

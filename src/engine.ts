@@ -1,4 +1,4 @@
-import type { Settings } from './config/settings.js'
+import type { FailOn, Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
@@ -14,20 +14,20 @@ export { MAX_BODY_BYTES, limitedSend, defaultAgents, type EngineDeps } from './r
 /** The settings shown in the result (summary, report). */
 export function resultSettings(
   settings: Settings,
-  listed = settings.endpoints.length
+  listed = settings.warm.endpoints.length
 ): RunResult['settings'] {
   return {
-    concurrency: settings.concurrency,
-    timeoutMs: settings.timeoutMs,
-    retries: settings.retries,
-    deadlineMs: settings.deadlineMs,
-    apiKeyHeader: settings.apiKeyHeader,
-    apiKeySent: settings.apiKey !== undefined,
+    concurrency: settings.warm.concurrency,
+    timeoutMs: settings.request.timeoutMs,
+    retries: settings.request.retries,
+    deadlineMs: settings.run.deadlineMs,
+    apiKeyHeader: settings.deployment.apiKeyHeader,
+    apiKeySent: settings.deployment.apiKey !== undefined,
     contentsChecked:
-      Object.keys(settings.defaultExpect?.json ?? {}).length > 0 ||
-      settings.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
-    ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
-    ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
+      Object.keys(settings.warm.defaultExpect?.json ?? {}).length > 0 ||
+      settings.warm.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
+    ...(settings.request.maxRps !== undefined ? { maxRps: settings.request.maxRps } : {}),
+    ...(settings.warm.shard ? { shard: { ...settings.warm.shard, of: listed } } : {})
   }
 }
 
@@ -56,15 +56,14 @@ export function totalsOf(endpoints: readonly EndpointResult[]): Totals {
  * no endpoint is marked critical, every endpoint counts as critical.
  */
 export function stepFails(
-  settings: Pick<Settings, 'failOn'>,
+  failOn: FailOn,
   endpoints: readonly EndpointResult[],
   stoppedBy?: string
 ): boolean {
-  if (settings.failOn === 'never') return false
+  if (failOn === 'never') return false
   if (stoppedBy) return true
   const bad = endpoints.filter(e => e.outcome !== 'passed')
-  if (settings.failOn === 'any' || !endpoints.some(e => e.priority === 'critical'))
-    return bad.length > 0
+  if (failOn === 'any' || !endpoints.some(e => e.priority === 'critical')) return bad.length > 0
   return bad.some(
     e => e.priority === 'critical' || e.cause === 'http-401' || e.cause === 'http-403'
   )
@@ -97,7 +96,7 @@ export async function warmTiers(
 ): Promise<RunResult> {
   const { clock, log, signal } = run
   const started = clock.now()
-  const tiers = planTiers(settings)
+  const tiers = planTiers(settings.warm)
   const ctx = phaseContext(settings, run)
 
   const results: TierResult[] = []
@@ -125,7 +124,7 @@ export async function warmTiers(
       if (!signal.aborted) log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
       const done = await runPool(
         tier.endpoints,
-        settings.concurrency,
+        settings.warm.concurrency,
         ep => warmEndpoint(ep, ctx),
         signal
       )
@@ -135,7 +134,7 @@ export async function warmTiers(
       endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
       const answered = endpoints.filter(e => e.status !== undefined)
       if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
-        keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`
+        keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.deployment.apiKey ? ` sent as ${settings.deployment.apiKeyHeader} was refused` : ' is missing'}`
       }
     }
     for (const e of endpoints) {
@@ -169,13 +168,13 @@ export function warmResult(
   return {
     schemaVersion: 1,
     tool: { name: 'cache-warm-action', version: VERSION },
-    target: settings.baseUrl,
+    target: settings.deployment.baseUrl,
     startedAt: new Date(at.started).toISOString(),
     durationMs: Math.round(at.durationMs),
     dryRun: false,
     result: anyBad ? 'failed' : 'passed',
-    stepFailed: stepFails(settings, all, stoppedBy),
-    failOn: settings.failOn,
+    stepFailed: stepFails(settings.run.failOn, all, stoppedBy),
+    failOn: settings.run.failOn,
     ...(stoppedBy ? { stoppedBy } : {}),
     settings: resultSettings(settings),
     tiers,
@@ -190,7 +189,7 @@ export function warmResult(
 
 /** Every planned endpoint as skipped, for a run that sends none of them (dry run, not ready). */
 export function skippedTiers(settings: Settings, reason: string, cause: string): TierResult[] {
-  return planTiers(settings).map(t => ({
+  return planTiers(settings.warm).map(t => ({
     priority: t.priority,
     durationMs: 0,
     endpoints: t.endpoints.map((e): EndpointResult => ({
@@ -214,13 +213,13 @@ export function dryRunResult(settings: Settings, clock: Clock = realClock): RunR
   return {
     schemaVersion: 1,
     tool: { name: 'cache-warm-action', version: VERSION },
-    target: settings.baseUrl,
+    target: settings.deployment.baseUrl,
     startedAt: new Date(clock.now()).toISOString(),
     durationMs: 0,
     dryRun: true,
     result: 'dry-run',
     stepFailed: false,
-    failOn: settings.failOn,
+    failOn: settings.run.failOn,
     settings: resultSettings(settings),
     tiers,
     totals: totalsOf(all),

@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
 import type { EngineDeps } from './engine.js'
 import { errorMessage, InputError } from './errors.js'
+import { bounded, finishRun } from './finish.js'
 import { warmRun } from './run.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
-import { computeOutputs, failedBeforeStartOutputs } from './report/outputs.js'
-import { writeReport } from './report/json.js'
+import { failedBeforeStartOutputs } from './report/outputs.js'
 import { suspiciousLine } from './report/format.js'
 import { logSafe, markdownText } from './report/escape.js'
 import { renderSummary } from './report/summary.js'
@@ -103,13 +103,15 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   // Endpoint-level secret headers are known only now.
   for (const secret of settingsSecrets(settings)) mask(secret, redactor)
 
-  if (settings.dryRun) {
-    core.info(logSafe(redactor.redact(renderPlan(planTiers(settings), settings))))
+  if (settings.run.dryRun) {
+    core.info(logSafe(redactor.redact(renderPlan(planTiers(settings.warm), settings))))
   }
 
-  const publisher = settings.dryRun
+  const publisher = settings.run.dryRun
     ? undefined
-    : makePublisher(settings, gh, deps.octokit, { deadlineAt: Date.now() + settings.deadlineMs })
+    : makePublisher(settings, gh, deps.octokit, {
+        deadlineAt: Date.now() + settings.run.deadlineMs
+      })
   // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
   const checkStarted = publisher?.start() ?? Promise.resolve([])
 
@@ -123,18 +125,6 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   await report(result, settings, redactor, publisher)
 }
 
-/** The longest a file write may take (the report, the job summary): a stuck disk is not a run. */
-export const FILE_WRITE_TIMEOUT_MS = 10_000
-
-function bounded<T>(work: Promise<T>, what: string, ms = FILE_WRITE_TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms)
-    timer.unref?.()
-  })
-  return Promise.race([work, late]).finally(() => clearTimeout(timer))
-}
-
 /**
  * Writes the report, then the outputs, then the job summary and the verdict, and only then
  * completes the check run and the PR comment: what a later step gates on is written first, so
@@ -146,8 +136,9 @@ async function report(
   redactor: Redactor,
   publisher: Publisher | undefined
 ): Promise<void> {
-  // Text for people and files: every string value redacted, the structure untouched.
-  const safe = redactor.redactDeep(result)
+  const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor)
+  setOutputs(outputs, redactor)
+  if (reportProblem !== undefined) core.warning(reportProblem)
   let summary: string
   try {
     summary = redactor.redact(renderSummary(safe))
@@ -155,15 +146,6 @@ async function report(
     summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`
   }
   // Side effects that must not sink the run: each bounded, failures become warnings.
-  const reported = await bounded(writeReport(settings.reportFile, safe), 'writing the report').then(
-    () => undefined,
-    (error: unknown) => errorMessage(error)
-  )
-  setOutputs(computeOutputs(result, reported === undefined ? settings.reportFile : ''), redactor)
-  if (reported !== undefined)
-    core.warning(
-      redactor.redact(`could not write the report to ${settings.reportFile}: ${reported}`)
-    )
   await bounded(core.summary.addRaw(summary).write(), 'writing the job summary').catch(
     (error: unknown) =>
       core.warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`))
@@ -191,7 +173,7 @@ function verdict(result: FullResult, safe: FullResult, redactor: Redactor): void
   // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
   for (const p of failedGates(safe))
     core.error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` })
-  for (const w of safe.warnings) core.warning(redactor.redact(w))
+  for (const w of new Set(safe.warnings)) core.warning(redactor.redact(w))
   for (const d of safe.metrics?.doubts ?? [])
     core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
   const doubtful = suspiciousLine(safe)

@@ -1,183 +1,252 @@
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
+import type { PhaseContext } from './phases/request.js'
 import { metricsPhase, pollMetrics, readBaseline } from './phases/metrics.js'
 import { callTrigger, triggerPhase, triggerWarnings } from './phases/trigger.js'
 import { verifyPass, verifyPhase, verifyWarnings } from './phases/verify.js'
 import { waitForReady, waitPhase } from './phases/wait.js'
 import { warmPhase } from './phases/warm.js'
-import type { FullResult, PhaseResult, PhaseResults, RunResult } from './result.js'
-import { openRun, phaseContext } from './run-context.js'
+import type { FullResult, MetricsResult, PhaseResult, PhaseResults, RunResult } from './result.js'
+import { openRun, phaseContext, type RunContext } from './run-context.js'
 import { loadSitemap } from './sitemap/load.js'
 import { sitemapPhase, sitemapResult } from './sitemap/phase.js'
 import { USER_AGENT } from './version.js'
 import { planTiers } from './warm/plan.js'
 
+/** What the phases of one run leave behind for the verdict. */
+interface RunState {
+  readonly settings: Settings
+  readonly deps: EngineDeps
+  readonly run: RunContext
+  readonly ctx: PhaseContext
+  readonly phases: PhaseResult[]
+  readonly extra: { -readonly [K in keyof Omit<PhaseResults, 'phases'>]?: PhaseResults[K] }
+  /** A gate (sitemap, trigger, verify, metrics) failed: the run fails whatever warm did. */
+  gateFailed: boolean
+}
+
+type Baseline = Awaited<ReturnType<typeof readBaseline>>
+
 /**
- * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
- * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ * The whole run, in order: wait → sitemap → trigger → warm → verify → metrics. Each phase that
+ * is configured runs, is timed and adds its line; the verdict fails when any gate fails
+ * (subject to fail-on). One run context for the whole run: one deadline, one signal, one
+ * rate-limit bucket, one set of agents.
  */
 export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise<FullResult> {
-  // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
-  // set of agents; the sitemap, warm, verify and metrics requests all go through it.
-  const opened = openRun(settings, deps)
-  const { clock, log, started, deadlineAt, signal, agentFor: via, limiter } = opened
-  const ctx = phaseContext(settings, opened)
-  const phases: PhaseResult[] = []
-  const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
-    const t0 = clock.now()
-    const value = await fn()
-    return [value, clock.now() - t0]
+  const run = openRun(settings, deps)
+  const state: RunState = {
+    settings,
+    deps,
+    run,
+    ctx: phaseContext(settings, run),
+    phases: [],
+    extra: {},
+    gateFailed: false
   }
-
   try {
-    const extra: { -readonly [K in keyof PhaseResults]?: PhaseResults[K] } = {}
-    let gateFailed = false
-
-    // 1. Wait for the new version to be live.
-    if (settings.waitFor) {
-      log(
-        `Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`
-      )
-      const [wait, took] = await timed(() => waitForReady(settings.waitFor!, ctx))
-      // Cancelled while waiting: not the deployment's fault, and the words must say so.
-      const cancelledWait = !wait.ready && deps.signal?.aborted === true
-      extra.wait = cancelledWait
-        ? {
-            ...wait,
-            message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
-          }
-        : wait
-      phases.push(waitPhase(extra.wait, took))
-      if (!wait.ready) {
-        log(extra.wait.message)
-        const skipped = cancelledWait
-          ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
-          : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready')
-        const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 })
-        return finish(notWarmed, { ...extra, phases }, true)
-      }
-    }
-
-    // The sitemap, once the deployment answers: its URLs join the endpoints.
-    let run: Settings = settings
-    if (settings.sitemap && !signal.aborted) {
-      log(`Reading the sitemap ${settings.sitemap.source.shown}`)
-      const [loaded, took] = await timed(() =>
-        loadSitemap(settings, {
-          ...(via ? { agentFor: via } : {}),
-          signal,
-          ...(limiter ? { limiter } : {}),
-          userAgent: USER_AGENT,
-          log
-        })
-      )
-      extra.sitemap = sitemapResult(loaded)
-      const phase = sitemapPhase(loaded, took, settings.origin)
-      phases.push(phase)
-      log(`Sitemap: ${phase.detail}`)
-      // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
-      if (phase.status === 'failed') gateFailed = true
-      if (loaded.endpoints.length > 0)
-        run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) }
-    }
-
+    const notReady = await waitStep(state)
+    if (notReady) return finish(state, notReady)
+    const toWarm = await sitemapStep(state)
     // The baseline, before anything is warmed; a refused key there fails the metrics phase.
-    const { baseline, refusedAtBaseline } = await readBaseline(settings, ctx)
-
-    // 2. Warm-up trigger.
-    if (settings.warmupTrigger && !signal.aborted) {
-      log(
-        `Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`
-      )
-      const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger!, ctx))
-      extra.trigger = trigger
-      const phase = triggerPhase(trigger, took)
-      phases.push(phase)
-      if (!trigger.ok) log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${trigger.message}`)
-      if (phase.status === 'failed') gateFailed = true
-    }
-
-    // 3. Warm.
-    const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal))
-    const nothingToWarm = warm.totals.total === 0
-    phases.push(warmPhase(warm, warmTook, settings))
-
-    // A key the deployment refused makes verify and metrics pointless: say so instead of
-    // polling a 401 until poll-timeout.
-    const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused')
-    if (refused) {
-      const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`
-      if (settings.verify) phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail })
-      if (refusedAtBaseline) {
-        extra.metrics = refusedAtBaseline
-        phases.push(metricsPhase(refusedAtBaseline, 0, settings))
-        gateFailed = true
-      } else if (settings.metrics)
-        phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail })
-      return finish(warm, { ...extra, phases }, gateFailed)
-    }
-
-    // 4. Verify.
-    if (settings.verify && !nothingToWarm && !signal.aborted) {
-      log('Verifying: each GET endpoint once more')
-      const warmed = warm.tiers.flatMap(t => t.endpoints)
-      const planned = planTiers(run).flatMap(t => t.endpoints)
-      const [verify, took] = await timed(() =>
-        verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx)
-      )
-      extra.verify = verify
-      phases.push(verifyPhase(verify, took))
-      if (!verify.passed) gateFailed = true
-    }
-
-    // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
-    if (refusedAtBaseline) {
-      extra.metrics = refusedAtBaseline
-      phases.push(metricsPhase(refusedAtBaseline, 0, settings))
-      gateFailed = true
-    } else if (settings.metrics && !signal.aborted) {
-      const gates = settings.thresholds.length > 0
-      log(
-        gates
-          ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
-          : `Reading ${settings.metrics.path}`
-      )
-      const [metrics, took] = await timed(() =>
-        pollMetrics(settings.metrics!, baseline?.answer, extra.verify, ctx)
-      )
-      extra.metrics = metrics
-      const phase = metricsPhase(metrics, took, settings)
-      phases.push(phase)
-      if (phase.status === 'failed') gateFailed = true
-    }
-
-    return finish(warm, { ...extra, phases }, gateFailed)
+    const baseline = await readBaseline(settings, state.ctx)
+    await triggerStep(state)
+    const warm = await warmStep(state, toWarm)
+    if (keyRefusedStep(state, warm, baseline)) return finish(state, warm)
+    await verifyStep(state, warm, toWarm)
+    await metricsStep(state, baseline)
+    return finish(state, warm)
   } finally {
-    opened.close()
+    run.close()
   }
+}
 
-  function finish(warm: RunResult, extra: PhaseResults, gateFailed: boolean): FullResult {
-    const stoppedBy = deps.signal?.aborted
-      ? 'cancelled'
-      : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined))
-    const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined
-    const stepFailed =
-      settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined)
-    // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
-    const warnings = [
-      ...warm.warnings,
-      ...triggerWarnings(extra.trigger),
-      ...verifyWarnings(extra.verify)
-    ]
-    return {
-      ...warm,
-      startedAt: new Date(started).toISOString(),
-      durationMs: Math.round(clock.now() - started),
-      result: failed ? 'failed' : 'passed',
-      stepFailed,
-      ...(stoppedBy ? { stoppedBy } : {}),
-      warnings,
-      ...extra
-    }
+/** Runs `fn`, and gives its value with the time it took on the run's clock. */
+async function timed<T>(state: RunState, fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = state.run.clock.now()
+  const value = await fn()
+  return [value, state.run.clock.now() - t0]
+}
+
+/**
+ * 1. Wait for the new version to be live. Returns the warm result to finish with when it never
+ * was (every endpoint skipped, not sent), else undefined.
+ */
+async function waitStep(state: RunState): Promise<RunResult | undefined> {
+  const { settings, deps, run } = state
+  const wait = settings.wait
+  if (!wait) return undefined
+  run.log(`Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`)
+  const [ready, took] = await timed(state, () => waitForReady(wait, state.ctx))
+  // Cancelled while waiting: not the deployment's fault, and the words must say so.
+  const cancelled = !ready.ready && deps.signal?.aborted === true
+  const result = cancelled
+    ? {
+        ...ready,
+        message: `cancelled while waiting for ${wait.target.path} (${ready.polls} poll(s))`
+      }
+    : ready
+  state.extra.wait = result
+  state.phases.push(waitPhase(result, took))
+  if (ready.ready) return undefined
+  run.log(result.message)
+  const skipped = cancelled
+    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready')
+  state.gateFailed = true
+  return warmResult(settings, skipped, { started: run.clock.now(), durationMs: 0 })
+}
+
+/** The sitemap, once the deployment answers: its URLs join the endpoints to warm. */
+async function sitemapStep(state: RunState): Promise<Settings> {
+  const { settings, run } = state
+  if (!settings.sitemap || run.signal.aborted) return settings
+  run.log(`Reading the sitemap ${settings.sitemap.source.shown}`)
+  const [loaded, took] = await timed(state, () =>
+    loadSitemap(settings, {
+      ...(run.agentFor ? { agentFor: run.agentFor } : {}),
+      signal: run.signal,
+      ...(run.limiter ? { limiter: run.limiter } : {}),
+      userAgent: USER_AGENT,
+      log: run.log
+    })
+  )
+  state.extra.sitemap = sitemapResult(loaded)
+  const phase = sitemapPhase(loaded, took, settings.deployment.origin)
+  state.phases.push(phase)
+  run.log(`Sitemap: ${phase.detail}`)
+  // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
+  if (phase.status === 'failed') state.gateFailed = true
+  if (loaded.endpoints.length === 0) return settings
+  const endpoints = settings.warm.endpoints.concat(loaded.endpoints)
+  return { ...settings, warm: { ...settings.warm, endpoints } }
+}
+
+/** 2. The deployment's own warm-up route. */
+async function triggerStep(state: RunState): Promise<void> {
+  const { settings, run } = state
+  const trigger = settings.trigger
+  if (!trigger || run.signal.aborted) return
+  run.log(`Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`)
+  const [result, took] = await timed(state, () => callTrigger(trigger, state.ctx))
+  state.extra.trigger = result
+  const phase = triggerPhase(result, took)
+  state.phases.push(phase)
+  if (!result.ok) run.log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${result.message}`)
+  if (phase.status === 'failed') state.gateFailed = true
+}
+
+/** 3. Warm every tier, critical first. */
+async function warmStep(state: RunState, toWarm: Settings): Promise<RunResult> {
+  const [warm, took] = await timed(state, () => warmTiers(toWarm, state.run, state.deps.signal))
+  state.phases.push(warmPhase(warm, took, state.settings))
+  return warm
+}
+
+/**
+ * A key the deployment refused makes verify and metrics pointless: they are skipped, saying
+ * why, instead of polling a 401 until poll-timeout. Returns whether the run stops here.
+ */
+function keyRefusedStep(state: RunState, warm: RunResult, baseline: Baseline): boolean {
+  const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused')
+  if (!refused) return false
+  const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`
+  const skipped = (name: 'verify' | 'metrics'): PhaseResult => ({
+    name,
+    status: 'skipped',
+    durationMs: 0,
+    detail
+  })
+  if (state.settings.verify.enabled) state.phases.push(skipped('verify'))
+  if (baseline.refusedAtBaseline) failMetrics(state, baseline.refusedAtBaseline)
+  else if (state.settings.metrics) state.phases.push(skipped('metrics'))
+  return true
+}
+
+/** 4. Request every warmed GET endpoint once more: is it served from cache now? */
+async function verifyStep(state: RunState, warm: RunResult, toWarm: Settings): Promise<void> {
+  const { settings, run } = state
+  if (!settings.verify.enabled || warm.totals.total === 0 || run.signal.aborted) return
+  run.log('Verifying: each GET endpoint once more')
+  const warmed = warm.tiers.flatMap(t => t.endpoints)
+  const planned = planTiers(toWarm.warm).flatMap(t => t.endpoints)
+  const [verify, took] = await timed(state, () =>
+    verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx)
+  )
+  state.extra.verify = verify
+  state.phases.push(verifyPhase(verify, took))
+  if (!verify.passed) state.gateFailed = true
+}
+
+/** 5. Poll the metrics until the thresholds hold (without thresholds: read once, for the outputs). */
+async function metricsStep(state: RunState, baseline: Baseline): Promise<void> {
+  const { settings, run } = state
+  if (baseline.refusedAtBaseline) return failMetrics(state, baseline.refusedAtBaseline)
+  const metrics = settings.metrics
+  if (!metrics || run.signal.aborted) return
+  const { target, thresholds } = metrics
+  run.log(
+    thresholds.length > 0
+      ? `Polling ${target.path} until ${thresholds.map(t => t.text).join(', ')}`
+      : `Reading ${target.path}`
+  )
+  const [result, took] = await timed(state, () =>
+    pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx)
+  )
+  state.extra.metrics = result
+  const phase = metricsPhase(result, took)
+  state.phases.push(phase)
+  if (phase.status === 'failed') state.gateFailed = true
+}
+
+/** The metrics phase failed without polling: the baseline read was refused. */
+function failMetrics(state: RunState, refused: MetricsResult): void {
+  state.extra.metrics = refused
+  state.phases.push(metricsPhase(refused, 0))
+  state.gateFailed = true
+}
+
+/** The verdict: failed when warm failed, a gate failed, or the run was stopped. */
+function finish(state: RunState, warm: RunResult): FullResult {
+  const { settings, deps, run, extra } = state
+  const stoppedBy = deps.signal?.aborted
+    ? 'cancelled'
+    : (warm.stoppedBy ?? (run.clock.now() >= run.deadlineAt ? 'deadline' : undefined))
+  const stopped = stoppedBy !== undefined
+  const failed = warm.result === 'failed' || state.gateFailed || stopped
+  const stepFailed =
+    settings.run.failOn !== 'never' && (warm.stepFailed || state.gateFailed || stopped)
+  // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+  const warnings = [
+    ...warm.warnings,
+    ...triggerWarnings(extra.trigger),
+    ...verifyWarnings(extra.verify),
+    ...guessedSchemeWarning(state, warm)
+  ]
+  return {
+    ...warm,
+    startedAt: new Date(run.started).toISOString(),
+    durationMs: Math.round(run.clock.now() - run.started),
+    result: failed ? 'failed' : 'passed',
+    stepFailed,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    warnings,
+    ...extra,
+    phases: state.phases
   }
+}
+
+/** A TLS handshake that failed on a URL whose https:// the action added, not the user. */
+function guessedSchemeWarning(state: RunState, warm: RunResult): string[] {
+  const { deployment } = state.settings
+  if (!deployment.httpsAdded) return []
+  const tls = 'TLS handshake failed'
+  const failedTls =
+    warm.tiers.some(t => t.endpoints.some(e => e.cause === 'tls')) ||
+    state.extra.wait?.lastAnswer?.includes(tls) === true ||
+    state.extra.trigger?.message.includes(tls) === true
+  if (!failedTls) return []
+  return [
+    `url has no scheme, so https:// was added, and the TLS handshake with ${new URL(deployment.origin).host} failed; if the deployment serves plain HTTP, write http:// in url`
+  ]
 }

@@ -226,4 +226,6 @@ export function failedGates(result: { readonly phases?: readonly PhaseResult[] }
 }
 
 /** A run's whole result: the warm pass plus whichever phases ran. Feeds summary, report and outputs. */
-export type FullResult = RunResult & Partial<PhaseResults>
+export type FullResult = RunResult &
+  Pick<PhaseResults, 'phases'> &
+  Partial<Omit<PhaseResults, 'phases'>>

@@ -88,17 +88,19 @@ export function phaseContext(settings: Settings, run: RunContext): PhaseContext 
 export function openRun(settings: Settings, deps: EngineDeps): RunContext {
   const clock = deps.clock ?? realClock
   const started = clock.now()
-  const deadlineAt = started + settings.deadlineMs
+  const deadlineAt = started + settings.run.deadlineMs
   const deadline = new AbortController()
   // The reason tells whoever shares the signal that the deadline stopped it, not a cancel.
-  const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs)
-  timer.unref?.()
+  const cancelDeadline = clock.after(settings.run.deadlineMs, () =>
+    deadline.abort(new StoppedError('deadline'))
+  )
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal
   // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
   // MaxListenersExceededWarning on the runner's log would say it is.
   setMaxListeners(0, signal)
 
-  const ownAgents = !deps.send && !deps.agentFor ? defaultAgents(settings.concurrency) : undefined
+  const ownAgents =
+    !deps.send && !deps.agentFor ? defaultAgents(settings.warm.concurrency) : undefined
   const agentFor = deps.agentFor ?? ownAgents
   const raw: Send =
     deps.send ??
@@ -112,7 +114,8 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
   const limiter =
     deps.limiter === false
       ? undefined
-      : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined))
+      : (deps.limiter ??
+        (settings.request.maxRps ? new TokenBucket(settings.request.maxRps, clock) : undefined))
 
   const redactor = new Redactor(settingsSecrets(settings))
   return {
@@ -127,7 +130,7 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
     ...(agentFor ? { agentFor } : {}),
     ...(limiter ? { limiter } : {}),
     close: () => {
-      clearTimeout(timer)
+      cancelDeadline()
       // Close keep-alive sockets so the process can exit at once.
       if (ownAgents)
         for (const proto of ['http:', 'https:']) ownAgents(new URL(`${proto}//x`)).destroy()

@@ -20,10 +20,11 @@ export async function warmRun(
     readonly debug?: (text: string) => void
   }
 ): Promise<FullResult> {
-  if (settings.dryRun) return dryRunResult(settings)
+  if (settings.run.dryRun) return { ...dryRunResult(settings), phases: [] }
   const cancel = cancellation()
   const engine = opts.engine ?? {}
-  const agents = engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.concurrency)
+  const agents =
+    engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.warm.concurrency)
   const startedAt = Date.now()
   try {
     return await runAll(settings, {
@@ -70,7 +71,7 @@ export function crashedResult(settings: Settings, message: string, startedAt: nu
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Math.round(Date.now() - startedAt),
     result: 'failed',
-    stepFailed: settings.failOn !== 'never',
+    stepFailed: settings.run.failOn !== 'never',
     tiers,
     totals: totalsOf(tiers.flatMap(t => t.endpoints)),
     warnings: [`the run stopped on an unexpected error: ${message}`],

@@ -68,18 +68,23 @@ export function rawSecrets(raw: RawInputs): string[] {
 
 /** What parsed settings hold that is secret, endpoint-level headers included. */
 export interface SecretBearing {
-  readonly apiKey?: string
-  readonly githubToken?: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly endpoints: readonly { readonly headers: Readonly<Record<string, string>> }[]
+  readonly deployment: {
+    readonly apiKey?: string
+    readonly headers: Readonly<Record<string, string>>
+  }
+  readonly github: { readonly token?: string }
+  readonly warm: {
+    readonly endpoints: readonly { readonly headers: Readonly<Record<string, string>> }[]
+  }
 }
 
 export function settingsSecrets(settings: SecretBearing): string[] {
   const found = new Set<string>()
-  if (settings.apiKey) found.add(settings.apiKey)
-  if (settings.githubToken) found.add(settings.githubToken)
-  for (const v of secretHeaderValues(settings.headers)) found.add(v)
-  for (const ep of settings.endpoints) for (const v of secretHeaderValues(ep.headers)) found.add(v)
+  if (settings.deployment.apiKey) found.add(settings.deployment.apiKey)
+  if (settings.github.token) found.add(settings.github.token)
+  for (const v of secretHeaderValues(settings.deployment.headers)) found.add(v)
+  for (const ep of settings.warm.endpoints)
+    for (const v of secretHeaderValues(ep.headers)) found.add(v)
   return [...found]
 }
 

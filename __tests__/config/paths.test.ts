@@ -99,14 +99,18 @@ describe('endpoints-file outside the workspace', () => {
   })
 
   it('still reads a file in the workspace, a symlink that stays inside, and RUNNER_TEMP', () => {
-    expect(parse({ endpoints: '', 'endpoints-file': 'warm.yml' }).endpoints[0]?.path).toBe('/a')
-    expect(parse({ endpoints: '', 'endpoints-file': 'alias.yml' }).endpoints[0]?.path).toBe('/a')
+    expect(parse({ endpoints: '', 'endpoints-file': 'warm.yml' }).warm.endpoints[0]?.path).toBe(
+      '/a'
+    )
+    expect(parse({ endpoints: '', 'endpoints-file': 'alias.yml' }).warm.endpoints[0]?.path).toBe(
+      '/a'
+    )
     expect(
-      parse({ endpoints: '', 'endpoints-file': path.join(workspace, 'warm.yml') }).endpoints
+      parse({ endpoints: '', 'endpoints-file': path.join(workspace, 'warm.yml') }).warm.endpoints
     ).toHaveLength(1)
     expect(
-      parse({ endpoints: '', 'endpoints-file': path.join(runnerTemp, 'warm.yml') }).endpoints[0]
-        ?.path
+      parse({ endpoints: '', 'endpoints-file': path.join(runnerTemp, 'warm.yml') }).warm
+        .endpoints[0]?.path
     ).toBe('/from-temp')
   })
 
@@ -167,17 +171,17 @@ describe('report-file', () => {
   })
 
   it('accepts a new file in a new folder of the workspace, and RUNNER_TEMP', () => {
-    expect(parse({ 'report-file': 'out/deep/warm.json' }).reportFile).toBe(
+    expect(parse({ 'report-file': 'out/deep/warm.json' }).run.reportFile).toBe(
       path.join(workspace, 'out', 'deep', 'warm.json')
     )
-    expect(parse({ 'report-file': path.join(runnerTemp, 'r.json') }).reportFile).toBe(
+    expect(parse({ 'report-file': path.join(runnerTemp, 'r.json') }).run.reportFile).toBe(
       path.join(runnerTemp, 'r.json')
     )
   })
 
   it('accepts the temp folder when RUNNER_TEMP is not set (running locally), and only then', () => {
     const inTmp = path.join(tmpdir(), 'cache-warm-report-local.json')
-    expect(parse({ 'report-file': inTmp }, false).reportFile).toBe(inTmp)
+    expect(parse({ 'report-file': inTmp }, false).run.reportFile).toBe(inTmp)
     expect(refusal({ 'report-file': inTmp }).input).toBe('report-file')
     expect(refusal({ 'report-file': '/etc/cache-warm.json' }, false).message).toMatch(
       /is outside the workspace and the temp folder; /

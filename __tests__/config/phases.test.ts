@@ -26,19 +26,37 @@ function failure(raw: Record<string, string>): { input: string; message: string 
 describe('parsePhaseSettings defaults', () => {
   it('runs only the verify pass when nothing else is set', () => {
     expect(parse({})).toEqual({
-      waitTimeoutMs: 120_000,
-      pollIntervalMs: 5_000,
-      warmupTriggerRequired: false,
-      verify: true,
-      cacheMarkers: [
-        { path: 'cached', value: 'true' },
-        { path: 'metadata.cacheStatus', value: 'hit' }
-      ],
+      verify: {
+        enabled: true,
+        cacheMarkers: [
+          { path: 'cached', value: 'true' },
+          { path: 'metadata.cacheStatus', value: 'hit' }
+        ]
+      }
+    })
+  })
+
+  it('gives each configured phase its defaults', () => {
+    const s = parse({
+      'wait-for': '/health',
+      'warmup-trigger': '/warm',
+      'metrics-path': '/metrics'
+    })
+    expect(s.wait).toMatchObject({ timeoutMs: 120_000, pollIntervalMs: 5_000 })
+    expect(s.trigger).toMatchObject({ required: false })
+    expect(s.metrics).toMatchObject({
       thresholds: [],
       hitRateField: 'cacheStats.overallHitRate',
       cacheSizeField: 'cacheStats.l2Size',
-      pollTimeoutMs: 120_000
+      timeoutMs: 120_000,
+      pollIntervalMs: 5_000
     })
+  })
+
+  it('says a bad timing input at once, even for a phase not configured', () => {
+    expect(failure({ 'wait-timeout': 'soon' }).input).toBe('wait-timeout')
+    expect(failure({ 'poll-timeout': 'soon' }).input).toBe('poll-timeout')
+    expect(failure({ 'warmup-trigger-required': 'maybe' }).input).toBe('warmup-trigger-required')
   })
 
   it('every phase input is an action input', () => {
@@ -47,10 +65,11 @@ describe('parsePhaseSettings defaults', () => {
   })
 
   it('treats blank inputs (as the runner passes unset ones) as defaults', () => {
-    expect(parse({ 'wait-timeout': '  ', verify: '', 'poll-interval': '' })).toMatchObject({
-      waitTimeoutMs: 120_000,
-      verify: true,
-      pollIntervalMs: 5_000
+    expect(
+      parse({ 'wait-for': '/health', 'wait-timeout': '  ', verify: '', 'poll-interval': '' })
+    ).toMatchObject({
+      wait: { timeoutMs: 120_000, pollIntervalMs: 5_000 },
+      verify: { enabled: true }
     })
   })
 })
@@ -58,12 +77,12 @@ describe('parsePhaseSettings defaults', () => {
 describe('targets: wait-for, metrics-path, warmup-trigger', () => {
   it('resolves paths against the url, GET for wait-for and metrics', () => {
     const s = parse({ 'wait-for': '/health', 'metrics-path': '/api/v1/cache/metrics?x=1' })
-    expect(s.waitFor).toEqual({
+    expect(s.wait?.target).toEqual({
       method: 'GET',
       path: '/health',
       url: 'https://api.example.com/health'
     })
-    expect(s.metrics).toEqual({
+    expect(s.metrics?.target).toEqual({
       method: 'GET',
       path: '/api/v1/cache/metrics?x=1',
       url: 'https://api.example.com/api/v1/cache/metrics?x=1'
@@ -71,11 +90,11 @@ describe('targets: wait-for, metrics-path, warmup-trigger', () => {
   })
 
   it('warmup-trigger is POST unless a method is given', () => {
-    expect(parse({ 'warmup-trigger': '/api/v1/cache/warmup' }).warmupTrigger).toMatchObject({
+    expect(parse({ 'warmup-trigger': '/api/v1/cache/warmup' }).trigger?.target).toMatchObject({
       method: 'POST',
       path: '/api/v1/cache/warmup'
     })
-    expect(parse({ 'warmup-trigger': 'put /warm' }).warmupTrigger).toMatchObject({
+    expect(parse({ 'warmup-trigger': 'put /warm' }).trigger?.target).toMatchObject({
       method: 'PUT',
       path: '/warm'
     })
@@ -83,7 +102,7 @@ describe('targets: wait-for, metrics-path, warmup-trigger', () => {
 
   it('shows paths relative to a base url with a path prefix', () => {
     const s = parse({ 'wait-for': '/health' }, new URL('https://api.example.com/v2/'))
-    expect(s.waitFor).toEqual({
+    expect(s.wait?.target).toEqual({
       method: 'GET',
       path: '/health',
       url: 'https://api.example.com/v2/health'
@@ -91,7 +110,7 @@ describe('targets: wait-for, metrics-path, warmup-trigger', () => {
   })
 
   it('accepts a full URL on the deployment origin', () => {
-    expect(parse({ 'wait-for': 'https://api.example.com/ready' }).waitFor?.path).toBe('/ready')
+    expect(parse({ 'wait-for': 'https://api.example.com/ready' }).wait?.target.path).toBe('/ready')
   })
 
   it.each([
@@ -124,6 +143,8 @@ describe('wait-for-version', () => {
   it.each([
     ['version=2025.1.3', { kind: 'json', path: 'version', value: '2025.1.3' }],
     ['json:build.id = abc123', { kind: 'json', path: 'build.id', value: 'abc123' }],
+    ['json.version=2025.1.3', { kind: 'json', path: 'version', value: '2025.1.3' }],
+    ['json.build.id=abc123', { kind: 'json', path: 'build.id', value: 'abc123' }],
     ['header:X-Worker-Version=v42', { kind: 'header', name: 'X-Worker-Version', value: 'v42' }],
     ['HEADER: cf-version = v42 ', { kind: 'header', name: 'cf-version', value: 'v42' }],
     ['text:build 42', { kind: 'text', value: 'build 42' }],
@@ -146,20 +167,20 @@ describe('wait-for-version', () => {
       const f = failure({ 'wait-for': '/health', 'wait-for-version': text })
       expect(f.input).toBe('wait-for-version')
       expect(f.message).toMatch(
-        /accepted: path=value \(a JSON field\), header:Name=value, or plain text$/
+        /accepted: path=value or json\.path=value \(a JSON field\), header:Name=value, or plain text$/
       )
     }
   )
 
   it('is kept with its wait-for', () => {
-    expect(
-      parse({ 'wait-for': '/health', 'wait-for-version': 'version=2' }).waitForVersion
-    ).toEqual({
-      kind: 'json',
-      path: 'version',
-      value: '2',
-      text: 'version=2'
-    })
+    expect(parse({ 'wait-for': '/health', 'wait-for-version': 'version=2' }).wait?.version).toEqual(
+      {
+        kind: 'json',
+        path: 'version',
+        value: '2',
+        text: 'version=2'
+      }
+    )
   })
 })
 
@@ -181,16 +202,17 @@ describe('durations', () => {
   it('reads wait-timeout, poll-interval, poll-timeout and max-warm-latency', () => {
     expect(
       parse({
+        'wait-for': '/health',
+        'metrics-path': '/metrics',
         'wait-timeout': '90s',
         'poll-interval': '500ms',
         'poll-timeout': '3m',
         'max-warm-latency': '250ms'
       })
     ).toMatchObject({
-      waitTimeoutMs: 90_000,
-      pollIntervalMs: 500,
-      pollTimeoutMs: 180_000,
-      maxWarmLatencyMs: 250
+      wait: { timeoutMs: 90_000, pollIntervalMs: 500 },
+      metrics: { timeoutMs: 180_000, pollIntervalMs: 500 },
+      verify: { maxWarmLatencyMs: 250 }
     })
   })
 
@@ -212,9 +234,11 @@ describe('durations', () => {
 
 describe('booleans', () => {
   it('reads warmup-trigger-required and verify', () => {
-    expect(parse({ 'warmup-trigger-required': 'TRUE', verify: 'false' })).toMatchObject({
-      warmupTriggerRequired: true,
-      verify: false
+    expect(
+      parse({ 'warmup-trigger': '/warm', 'warmup-trigger-required': 'TRUE', verify: 'false' })
+    ).toMatchObject({
+      trigger: { required: true },
+      verify: { enabled: false }
     })
   })
 
@@ -230,7 +254,7 @@ describe('booleans', () => {
 describe('verify gates: cache-markers, min-cached, max-warm-latency', () => {
   it('reads cache markers, one dot.path=value a line', () => {
     expect(
-      parse({ 'cache-markers': 'fromCache = yes\n\n meta.source=edge ' }).cacheMarkers
+      parse({ 'cache-markers': 'fromCache = yes\n\n meta.source=edge ' }).verify.cacheMarkers
     ).toEqual([
       { path: 'fromCache', value: 'yes' },
       { path: 'meta.source', value: 'edge' }
@@ -251,7 +275,7 @@ describe('verify gates: cache-markers, min-cached, max-warm-latency', () => {
     ['100%', 1],
     ['0', 0]
   ])('min-cached %s is a share of %d', (text, share) => {
-    expect(parse({ 'min-cached': text }).minCached).toBeCloseTo(share, 10)
+    expect(parse({ 'min-cached': text }).verify.minCached).toBeCloseTo(share, 10)
   })
 
   it.each([
@@ -279,7 +303,7 @@ describe('metrics thresholds', () => {
       ...metrics,
       thresholds: 'cacheStats.l1Size >= 100\n# the main gate\n\nl1Stats.hitRate >= 70%'
     })
-    expect(s.thresholds).toEqual([
+    expect(s.metrics?.thresholds).toEqual([
       {
         text: 'cacheStats.l1Size >= 100',
         path: 'cacheStats.l1Size',
@@ -293,7 +317,7 @@ describe('metrics thresholds', () => {
 
   it.each(['0.7', '70%', '70'])('min-hit-rate %s gates hit-rate-field at 70 %', rate => {
     const s = parse({ ...metrics, 'min-hit-rate': rate })
-    expect(s.thresholds).toEqual([
+    expect(s.metrics?.thresholds).toEqual([
       {
         text: `cacheStats.overallHitRate >= ${rate}`,
         path: 'cacheStats.overallHitRate',
@@ -306,13 +330,13 @@ describe('metrics thresholds', () => {
 
   it('min-hit-rate follows hit-rate-field, even one not named like a rate', () => {
     const s = parse({ ...metrics, 'min-hit-rate': '0.5', 'hit-rate-field': 'stats.hits' })
-    expect(s.thresholds[0]).toMatchObject({ path: 'stats.hits', target: 0.5, rate: true })
-    expect(s.hitRateField).toBe('stats.hits')
+    expect(s.metrics?.thresholds[0]).toMatchObject({ path: 'stats.hits', target: 0.5, rate: true })
+    expect(s.metrics?.hitRateField).toBe('stats.hits')
   })
 
   it('min-cache-size gates cache-size-field', () => {
     const s = parse({ ...metrics, 'min-cache-size': '6', 'cache-size-field': 'cache.entries' })
-    expect(s.thresholds).toEqual([
+    expect(s.metrics?.thresholds).toEqual([
       { text: 'cache.entries >= 6', path: 'cache.entries', op: '>=', target: 6, rate: false }
     ])
   })
@@ -379,8 +403,8 @@ describe('through parseSettings, as the action reads them', () => {
       'metrics-path': '/metrics',
       'min-hit-rate': '70%'
     })
-    expect(s.waitFor?.url).toBe('https://api.example.com/health')
-    expect(s.thresholds).toHaveLength(1)
+    expect(s.wait?.target.url).toBe('https://api.example.com/health')
+    expect(s.metrics?.thresholds).toHaveLength(1)
     expect(Object.isFrozen(s)).toBe(true)
   })
 

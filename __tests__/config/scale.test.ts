@@ -25,10 +25,10 @@ const failure = (raw: RawInputs): InputError => {
 
 describe('max-rps', () => {
   it('is unlimited by default and takes whole or decimal numbers', () => {
-    expect(parse({ endpoints: '- /a' }).maxRps).toBeUndefined()
-    expect(parse({ endpoints: '- /a', 'max-rps': '50' }).maxRps).toBe(50)
-    expect(parse({ endpoints: '- /a', 'max-rps': '0.5' }).maxRps).toBe(0.5)
-    expect(parse({ endpoints: '- /a', 'max-rps': '20/s' }).maxRps).toBe(20)
+    expect(parse({ endpoints: '- /a' }).request.maxRps).toBeUndefined()
+    expect(parse({ endpoints: '- /a', 'max-rps': '50' }).request.maxRps).toBe(50)
+    expect(parse({ endpoints: '- /a', 'max-rps': '0.5' }).request.maxRps).toBe(0.5)
+    expect(parse({ endpoints: '- /a', 'max-rps': '20/s' }).request.maxRps).toBe(20)
   })
   it.each([
     ['fast', /"fast" is not a number of requests per second/],
@@ -44,8 +44,11 @@ describe('max-rps', () => {
 
 describe('shard', () => {
   it('takes i/n, 1-based', () => {
-    expect(parse({ endpoints: '- /a', shard: '2/4' }).shard).toEqual({ index: 2, count: 4 })
-    expect(parse({ endpoints: '- /a', shard: ' 1 / 1 ' }).shard).toEqual({ index: 1, count: 1 })
+    expect(parse({ endpoints: '- /a', shard: '2/4' }).warm.shard).toEqual({ index: 2, count: 4 })
+    expect(parse({ endpoints: '- /a', shard: ' 1 / 1 ' }).warm.shard).toEqual({
+      index: 1,
+      count: 1
+    })
   })
   it.each([
     ['2', /is not i\/n/],
@@ -92,7 +95,7 @@ describe('sitemap', () => {
   })
   it('is enough on its own: no endpoints needed', () => {
     const s = parse({ sitemap: '/sitemap.xml' })
-    expect(s.endpoints).toEqual([])
+    expect(s.warm.endpoints).toEqual([])
     expect(s.sitemap?.limit).toBe(50000)
   })
   it('limits, and rejects a bad limit or an exclude without a sitemap', () => {
@@ -200,8 +203,8 @@ describe('sitemap-exclude: a linear-time matcher', () => {
 
 describe('no endpoints', () => {
   it('is accepted for a metrics-gate job or a wait-only job', () => {
-    expect(parse({ 'metrics-path': '/metrics', thresholds: 'a >= 1' }).endpoints).toEqual([])
-    expect(parse({ 'wait-for': '/health' }).endpoints).toEqual([])
+    expect(parse({ 'metrics-path': '/metrics', thresholds: 'a >= 1' }).warm.endpoints).toEqual([])
+    expect(parse({ 'wait-for': '/health' }).warm.endpoints).toEqual([])
   })
   it('is still a mistake when nothing else is asked for', () => {
     expect(failure({}).input).toBe('endpoints')
@@ -225,9 +228,9 @@ describe('long endpoint lists', () => {
   it('parse 20,000 endpoints quickly', () => {
     const t0 = performance.now()
     const text = Array.from({ length: 20_000 }, (_, i) => `- /p/${i}`).join('\n')
-    expect(parse({ endpoints: text }).endpoints).toHaveLength(20_000)
+    expect(parse({ endpoints: text }).warm.endpoints).toHaveLength(20_000)
     const json = JSON.stringify(Array.from({ length: 20_000 }, (_, i) => `/p/${i}`))
-    expect(parse({ endpoints: json }).endpoints).toHaveLength(20_000)
+    expect(parse({ endpoints: json }).warm.endpoints).toHaveLength(20_000)
     expect(performance.now() - t0).toBeLessThan(3000)
   })
 })

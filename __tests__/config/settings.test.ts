@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parseSettings, type RawInputs, type Settings } from '../../src/config/settings.js'
+import { settingsSecrets } from '../../src/secrets.js'
+import {
+  parseSettings,
+  yamlLineShape,
+  type RawInputs,
+  type Settings
+} from '../../src/config/settings.js'
 import { InputError } from '../../src/errors.js'
 
 /** Distinctive, so a test can prove no message ever shows it. */
@@ -53,43 +59,52 @@ describe('parseSettings: defaults', () => {
   it('needs only url and endpoints, and fills in the documented defaults', () => {
     const s = settings({})
     expect(s).toMatchObject({
-      baseUrl: 'https://shop.example.com/',
-      origin: 'https://shop.example.com',
-      apiKeyHeader: 'X-API-Key',
-      headers: {},
-      concurrency: 8,
-      timeoutMs: 10_000,
-      retries: 2,
-      deadlineMs: 600_000,
-      failOn: 'critical',
-      dryRun: false,
-      reportFile: path.join(RUNNER_TEMP, 'cache-warm-report.json'),
-      secrets: []
+      deployment: {
+        baseUrl: 'https://shop.example.com/',
+        origin: 'https://shop.example.com',
+        apiKeyHeader: 'X-API-Key',
+        headers: {}
+      },
+      request: { timeoutMs: 10_000, retries: 2 },
+      warm: { concurrency: 8 },
+      run: {
+        deadlineMs: 600_000,
+        failOn: 'critical',
+        dryRun: false,
+        reportFile: path.join(RUNNER_TEMP, 'cache-warm-report.json')
+      },
+      github: { checkName: 'Cache warm', prComment: false }
     })
-    expect(s.apiKey).toBeUndefined()
-    expect(s.defaultExpect).toBeUndefined()
+    expect(settingsSecrets(s)).toEqual([])
+    expect(s.deployment.apiKey).toBeUndefined()
+    expect(s.warm.defaultExpect).toBeUndefined()
   })
 
   it('treats blank inputs (as the runner passes them) like missing ones', () => {
     const s = settings({ concurrency: '', timeout: '  ', 'fail-on': '', 'dry-run': '' })
-    expect([s.concurrency, s.timeoutMs, s.failOn, s.dryRun]).toEqual([8, 10_000, 'critical', false])
+    expect([s.warm.concurrency, s.request.timeoutMs, s.run.failOn, s.run.dryRun]).toEqual([
+      8,
+      10_000,
+      'critical',
+      false
+    ])
   })
 
   it('writes the report to $RUNNER_TEMP/cache-warm-report.json by default', () => {
-    expect(settings({}, '/tmp/runner-7').reportFile).toBe(
+    expect(settings({}, '/tmp/runner-7').run.reportFile).toBe(
       path.join('/tmp/runner-7', 'cache-warm-report.json')
     )
   })
 
   it('falls back to the system temp folder when RUNNER_TEMP is not set', () => {
-    expect(settings({}, null).reportFile).toBe(path.join(tmpdir(), 'cache-warm-report.json'))
+    expect(settings({}, null).run.reportFile).toBe(path.join(tmpdir(), 'cache-warm-report.json'))
   })
 
   it('resolves a relative report-file in the workspace and keeps an absolute one', () => {
-    expect(settings({ 'report-file': 'out/warm.json' }).reportFile).toBe(
+    expect(settings({ 'report-file': 'out/warm.json' }).run.reportFile).toBe(
       path.join(workspace, 'out', 'warm.json')
     )
-    expect(settings({ 'report-file': path.join(workspace, 'warm.json') }).reportFile).toBe(
+    expect(settings({ 'report-file': path.join(workspace, 'warm.json') }).run.reportFile).toBe(
       path.join(workspace, 'warm.json')
     )
   })
@@ -101,12 +116,12 @@ describe('parseSettings: url', () => {
     ['  shop.example.com (custom domain)\n', 'https://shop.example.com/'],
     ['https://shop.example.com/staging', 'https://shop.example.com/staging']
   ])('accepts wrangler-action deployment-url output %p', (url, baseUrl) => {
-    expect(settings({ url }).baseUrl).toBe(baseUrl)
+    expect(settings({ url }).deployment.baseUrl).toBe(baseUrl)
   })
 
   it('warms endpoints under the URL path prefix', () => {
     const s = settings({ url: 'shop.example.com/staging/', endpoints: '- /api\n- health' })
-    expect(s.endpoints.map(e => e.url)).toEqual([
+    expect(s.warm.endpoints.map(e => e.url)).toEqual([
       'https://shop.example.com/staging/api',
       'https://shop.example.com/staging/health'
     ])
@@ -138,24 +153,26 @@ describe('parseSettings: url', () => {
   it.each(['http://localhost:8787', 'http://127.0.0.1:3000', 'http://[::1]:8787'])(
     'accepts an api-key over http:// to this machine (%s)',
     url => {
-      expect(settings({ url, 'api-key': KEY }).apiKey).toBe(KEY)
+      expect(settings({ url, 'api-key': KEY }).deployment.apiKey).toBe(KEY)
     }
   )
 
   it('accepts http:// to another machine when there is no key to leak', () => {
-    expect(settings({ url: 'http://shop.example.com' }).origin).toBe('http://shop.example.com')
+    expect(settings({ url: 'http://shop.example.com' }).deployment.origin).toBe(
+      'http://shop.example.com'
+    )
   })
 })
 
 describe('parseSettings: api-key and headers', () => {
   it('trims the key and keeps it, with the header it goes in', () => {
     const s = settings({ 'api-key': `  ${KEY} `, 'api-key-header': 'Authorization' })
-    expect(s.apiKey).toBe(KEY)
-    expect(s.apiKeyHeader).toBe('Authorization')
+    expect(s.deployment.apiKey).toBe(KEY)
+    expect(s.deployment.apiKeyHeader).toBe('Authorization')
   })
 
   it('treats a blank key as no key', () => {
-    expect(settings({ 'api-key': '   ' }).apiKey).toBeUndefined()
+    expect(settings({ 'api-key': '   ' }).deployment.apiKey).toBeUndefined()
   })
 
   it('rejects a key with a line break in it', () => {
@@ -174,7 +191,7 @@ describe('parseSettings: api-key and headers', () => {
     const s = settings({
       headers: '# for the preview\nX-Tenant:  acme \n\n  Authorization: Bearer a:b:c\nX-Empty:'
     })
-    expect(s.headers).toEqual({
+    expect(s.deployment.headers).toEqual({
       'X-Tenant': 'acme',
       Authorization: 'Bearer a:b:c',
       'X-Empty': ''
@@ -182,7 +199,7 @@ describe('parseSettings: api-key and headers', () => {
   })
 
   it('accepts Windows line endings', () => {
-    expect(settings({ headers: 'X-A: 1\r\nX-B: 2\r\n' }).headers).toEqual({
+    expect(settings({ headers: 'X-A: 1\r\nX-B: 2\r\n' }).deployment.headers).toEqual({
       'X-A': '1',
       'X-B': '2'
     })
@@ -218,28 +235,29 @@ describe('parseSettings: api-key and headers', () => {
   })
 
   it('lets headers carry the key header when api-key is not used', () => {
-    expect(settings({ headers: 'X-API-Key: from-headers' }).headers).toEqual({
+    expect(settings({ headers: 'X-API-Key: from-headers' }).deployment.headers).toEqual({
       'X-API-Key': 'from-headers'
     })
   })
 
   it('lists the key and every header value as secrets, and nothing empty', () => {
     const s = settings({ 'api-key': KEY, headers: `Authorization: ${HEADER_SECRET}\nX-Empty:` })
-    expect(s.secrets).toEqual([KEY, HEADER_SECRET])
+    expect(settingsSecrets(s)).toEqual([KEY, HEADER_SECRET])
   })
 })
 
 describe('parseSettings: endpoints and endpoints-file', () => {
   it('reads endpoints-file relative to the workspace', () => {
     const s = settings({ endpoints: '', 'endpoints-file': 'endpoints.yml' })
-    expect(s.endpoints.map(e => [e.source, e.priority, e.path])).toEqual([
+    expect(s.warm.endpoints.map(e => [e.source, e.priority, e.path])).toEqual([
       ['endpoints-file.critical[0]', 'critical', '/'],
       ['endpoints-file.low[0]', 'low', '/archive']
     ])
   })
 
   it('reads a JSON endpoints-file in a sub-folder', () => {
-    const [e] = settings({ endpoints: '', 'endpoints-file': 'config/endpoints.json' }).endpoints
+    const [e] = settings({ endpoints: '', 'endpoints-file': 'config/endpoints.json' }).warm
+      .endpoints
     expect(e).toMatchObject({
       source: 'endpoints-file[0]',
       method: 'POST',
@@ -250,11 +268,11 @@ describe('parseSettings: endpoints and endpoints-file', () => {
 
   it('warms inline endpoints first, then those from the file', () => {
     const s = settings({ endpoints: '- /inline', 'endpoints-file': 'endpoints.yml' })
-    expect(s.endpoints.map(e => e.path)).toEqual(['/inline', '/', '/archive'])
+    expect(s.warm.endpoints.map(e => e.path)).toEqual(['/inline', '/', '/archive'])
   })
 
   it('accepts an empty file when endpoints lists something', () => {
-    expect(settings({ 'endpoints-file': 'empty.yml' }).endpoints).toHaveLength(1)
+    expect(settings({ 'endpoints-file': 'empty.yml' }).warm.endpoints).toHaveLength(1)
   })
 
   it('says in one line when endpoints-file is missing', () => {
@@ -315,10 +333,12 @@ describe('parseSettings: endpoints and endpoints-file', () => {
 
 describe('parseSettings: expect', () => {
   it('reads a default expect for every endpoint', () => {
-    expect(settings({ expect: 'status: [200, 304]\njson: {ok: true}' }).defaultExpect).toEqual({
-      status: [200, 304],
-      json: { ok: true }
-    })
+    expect(settings({ expect: 'status: [200, 304]\njson: {ok: true}' }).warm.defaultExpect).toEqual(
+      {
+        status: [200, 304],
+        json: { ok: true }
+      }
+    )
   })
 
   it.each([
@@ -340,7 +360,7 @@ describe('parseSettings: numbers, durations and switches', () => {
     ['1.5s', 1_500],
     ['10m', 600_000]
   ])('reads timeout %s as %d ms', (timeout, ms) => {
-    expect(settings({ timeout }).timeoutMs).toBe(ms)
+    expect(settings({ timeout }).request.timeoutMs).toBe(ms)
   })
 
   it.each([
@@ -348,7 +368,7 @@ describe('parseSettings: numbers, durations and switches', () => {
     ['1h', 3_600_000],
     ['6h', 21_600_000]
   ])('reads deadline %s as %d ms', (deadline, ms) => {
-    expect(settings({ deadline }).deadlineMs).toBe(ms)
+    expect(settings({ deadline }).run.deadlineMs).toBe(ms)
   })
 
   it.each([
@@ -372,7 +392,8 @@ describe('parseSettings: numbers, durations and switches', () => {
     ['retries', '0', 0],
     ['retries', '10', 10]
   ] as const)('accepts %s %p', (name, text, n) => {
-    expect(settings({ [name]: text })[name]).toBe(n)
+    const s = settings({ [name]: text })
+    expect(name === 'concurrency' ? s.warm.concurrency : s.request.retries).toBe(n)
   })
 
   it.each([
@@ -393,7 +414,7 @@ describe('parseSettings: numbers, durations and switches', () => {
     ['never', 'never'],
     ['ANY', 'any']
   ])('accepts fail-on %p', (text, failOn) => {
-    expect(settings({ 'fail-on': text }).failOn).toBe(failOn)
+    expect(settings({ 'fail-on': text }).run.failOn).toBe(failOn)
   })
 
   it('rejects another fail-on, listing the accepted ones', () => {
@@ -409,7 +430,7 @@ describe('parseSettings: numbers, durations and switches', () => {
     ['false', false],
     ['FALSE', false]
   ])('accepts dry-run %p', (text, dryRun) => {
-    expect(settings({ 'dry-run': text }).dryRun).toBe(dryRun)
+    expect(settings({ 'dry-run': text }).run.dryRun).toBe(dryRun)
   })
 
   it.each(['yes', '1', 'on', 'tru'])('rejects dry-run %p', text => {
@@ -460,10 +481,10 @@ describe('parseSettings: characters an HTTP header cannot carry', () => {
   })
 
   it('still accepts latin1 in a header that is not the key, as Node sends it', () => {
-    expect(settings({ headers: 'X-Cafe: café au lait' }).headers).toEqual({
+    expect(settings({ headers: 'X-Cafe: café au lait' }).deployment.headers).toEqual({
       'X-Cafe': 'café au lait'
     })
-    expect(settings({ 'version-override': 'w="1"' }).versionOverride).toBe('w="1"')
+    expect(settings({ 'version-override': 'w="1"' }).deployment.versionOverride).toBe('w="1"')
   })
 })
 
@@ -516,32 +537,31 @@ describe('parseSettings: api-key-header', () => {
   })
 })
 
-describe('parseSettings: YAML errors say where, and nothing of the document', () => {
+describe('parseSettings: YAML errors say where and show the line, never a value that could be secret', () => {
   it('names line and column in endpoints', () => {
     expect(failure({ endpoints: '- /a\n- /b\ncritical: [/c' }).message).toBe(
-      'endpoints: is not valid YAML or JSON: unexpected scalar at node end at line 3, column 1'
+      'endpoints: is not valid YAML or JSON: unexpected scalar at node end at line 3, column 1: `critical: [/c`'
     )
     expect(failure({ endpoints: 'critical:\n  - /a\n    - /b\n   x: 1' }).message).toBe(
-      'endpoints: is not valid YAML or JSON: implicit keys need to be on a single line at line 2, column 5'
+      'endpoints: is not valid YAML or JSON: implicit keys need to be on a single line at line 2, column 5: `  - /a`'
     )
   })
 
-  it('names line and column in endpoints-file, without a code frame or the file content', () => {
+  it('names line and column in endpoints-file, and shows the line with its values masked', () => {
     writeFileSync(
       path.join(workspace, 'broken-secret.yml'),
       `critical:\n  - /a\n  - path: /b\n    headers: {Authorization: "${HEADER_SECRET}\\q"}\n`
     )
     const error = failure({ endpoints: '', 'endpoints-file': 'broken-secret.yml' })
     expect(error.message).toBe(
-      'endpoints-file: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 4, column 55'
+      'endpoints-file: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 4, column 55: `    headers: {Authorization: "*** ***"}`'
     )
-    expect(error.message).not.toContain(HEADER_SECRET)
-    expect(error.message).not.toContain('^')
+    expect(error.message).not.toContain(HEADER_SECRET.split(' ')[1])
   })
 
   it('names line and column in expect', () => {
     expect(failure({ expect: 'status: 200\njson: {success: true' }).message).toBe(
-      'expect: is not valid YAML or JSON: flow map in block collection must be sufficiently indented and end with a } at line 2, column 21'
+      'expect: is not valid YAML or JSON: flow map in block collection must be sufficiently indented and end with a } at line 2, column 21: `json: {success: true`'
     )
   })
 
@@ -560,12 +580,34 @@ describe('parseSettings: YAML errors say where, and nothing of the document', ()
   })
 })
 
+describe('yamlLineShape', () => {
+  it.each([
+    ['  - path: /api/v1/reports', '  - path: /api/v1/reports'],
+    ['high: [/a, GET /b]', 'high: [/a, GET /b]'],
+    ['  - {path: /x, expect: {status: 200}}', '  - {path: /x, expect: {status: 200}}'],
+    ['    X-Debug: on', '    X-Debug: ***'],
+    ['  - /hooks/9f8e7d6c5b4a39281706f5e4/run', '  - /hooks/***/run'],
+    ['  - /search?q=tok_live_4242', '  - ***'],
+    ['password: hunter2', 'password: ***'],
+    [`- @${HEADER_SECRET}`, '- @*** ***']
+  ])('%j reads %j', (line, shape) => {
+    expect(yamlLineShape(line, 1)).toBe(shape)
+  })
+
+  it('cuts a long line around the column', () => {
+    const line = `- [${Array.from({ length: 60 }, (_, i) => `/p${i}`).join(', ')}`
+    const shape = yamlLineShape(line, 200)
+    expect(shape.length).toBeLessThanOrEqual(102)
+    expect(shape.startsWith('…')).toBe(true)
+  })
+})
+
 describe('parseSettings: the result', () => {
   it('is frozen, so no later step can change what the user asked for', () => {
     const s = settings({ 'api-key': KEY })
     expect(Object.isFrozen(s)).toBe(true)
     expect(() => {
-      ;(s as { concurrency: number }).concurrency = 99
+      ;(s.warm as { concurrency: number }).concurrency = 99
     }).toThrow(TypeError)
   })
 })
@@ -654,7 +696,8 @@ describe('secrets are printable ASCII', () => {
       /^headers: line 1: the value of X-Auth-Token contains a character outside printable ASCII \(position 2, U\+00F6\)/
     )
     expect(
-      parseSettings({ ...base, headers: 'X-Greeting: café' }, { workspace: '/tmp' }).headers
+      parseSettings({ ...base, headers: 'X-Greeting: café' }, { workspace: '/tmp' }).deployment
+        .headers
     ).toEqual({
       'X-Greeting': 'café'
     })

@@ -191,11 +191,11 @@ describe('bad input: one line naming the input, step failed, nothing sent', () =
     }
   )
 
-  it('says where a YAML mistake is, by line and column', async () => {
+  it('says where a YAML mistake is, by line and column, and the line with its values masked', async () => {
     core.reset({ url: server.origin, endpoints: '- /a\n- "x\\q"' })
     await run({ env: { GITHUB_WORKSPACE: dir } })
     expect(core.failures).toEqual([
-      'endpoints: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 2, column 5'
+      'endpoints: is not valid YAML or JSON: invalid escape sequence in a double-quoted string at line 2, column 5: `- "***"`'
     ])
   })
 })

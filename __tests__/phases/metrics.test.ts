@@ -69,12 +69,12 @@ describe('readMetrics', () => {
     ]
   ])('describes %#', async (reply, raw, expected) => {
     const { target, ctx } = setup(raw, () => reply)
-    expect(await readMetrics(target, ctx)).toEqual(expected)
+    expect(await readMetrics(target.target, ctx)).toEqual(expected)
   })
 
   it('describes a network failure', async () => {
     const { target, ctx } = setup({}, () => new NetworkError('timeout', 'timed out'))
-    expect(await readMetrics(target, ctx)).toEqual({ ok: false, text: 'timed out' })
+    expect(await readMetrics(target.target, ctx)).toEqual({ ok: false, text: 'timed out' })
   })
 })
 

@@ -21,7 +21,7 @@ async function trigger(reply: () => Reply, raw: RawInputs = {}) {
     path.startsWith('/api/v1/cache/warmup') ? reply() : undefined
   )
   const ctx = phaseContext(settings, send)
-  const result = await callTrigger(settings.warmupTrigger!, ctx)
+  const result = await callTrigger(settings.trigger!, ctx)
   return { result, send, ctx }
 }
 

@@ -105,7 +105,7 @@ async function verify(
   coldP50Ms?: number
 ) {
   const settings = phaseSettings({ concurrency: '1', retries: '0', ...raw })
-  const planned = planTiers(settings).flatMap(t => t.endpoints)
+  const planned = planTiers(settings.warm).flatMap(t => t.endpoints)
   const warmed = planned.map(e => warmedAs(e, { outcome: outcome(e.path) }))
   const send = fakeSend((_req, path) => route(path))
   const ctx = phaseContext(settings, send)
@@ -270,8 +270,8 @@ describe('verifyPass when the deadline has passed but its timer has not fired ye
     const send = fakeSend(() => answer(200, { headers: { 'x-cache': 'HIT' } }))
     const ctx = phaseContext(settings, send)
     // The clock is past the deadline; no signal has aborted (a late timer on a busy runner).
-    ctx.clock.advance(settings.deadlineMs + 1)
-    const planned = planTiers(settings).flatMap(t => t.endpoints)
+    ctx.clock.advance(settings.run.deadlineMs + 1)
+    const planned = planTiers(settings.warm).flatMap(t => t.endpoints)
     const warmed = planned.map(e => warmedAs(e, { latencyMs: 10 }))
 
     const result = await verifyPass(planned, warmed, 10, ctx)

@@ -57,7 +57,7 @@ describe('waitForReady', () => {
     const send = fakeSend((_req, path) => (path === '/health' ? next() : undefined))
     const ctx = phaseContext(settings, send)
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait).toEqual({
       ready: true,
@@ -83,7 +83,7 @@ describe('waitForReady', () => {
     const send = fakeSend(() => answer(503))
     const ctx = phaseContext(settings, send)
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.ready).toBe(false)
     expect(wait.message).toBe(`deployment at ${API}/health not ready after 2m: last answer 503`)
@@ -104,7 +104,7 @@ describe('waitForReady', () => {
       fakeSend(() => answer(502))
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(ctx.clock.sleeps).toEqual([5000, 5000, 2000])
     expect(wait).toMatchObject({ ready: false, polls: 4 })
@@ -122,7 +122,7 @@ describe('waitForReady', () => {
       fakeSend(() => new NetworkError('refused', 'connect ECONNREFUSED'))
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.ready).toBe(false)
     expect(wait.message).toMatch(/not ready after 10s: last answer connection refused/)
@@ -142,7 +142,7 @@ describe('waitForReady', () => {
     )
     const ctx = phaseContext(settings, fakeSend(next))
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait).toMatchObject({
       ready: true,
@@ -168,7 +168,7 @@ describe('waitForReady', () => {
       fakeSend(() => answer(200, { headers: { 'x-version': 'v1' } }))
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.ready).toBe(false)
     expect(wait.versionSeen).toBe('X-Version: v1')
@@ -189,7 +189,7 @@ describe('waitForReady', () => {
       fakeSend(() => answer(200, { body: 'build-98' }))
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.message).toMatch(
       /last answer 200, but not the new version \("build-99" not in the answer; waiting for build-99\)$/
@@ -210,7 +210,7 @@ describe('waitForReady', () => {
       fakeSend(() => redirect)
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.ready).toBe(false)
     expect(wait.lastAnswer).toBe('302 redirect to https://login.example.net/ (not followed)')
@@ -230,7 +230,7 @@ describe('waitForReady', () => {
       { deadlineAt: T0 + 12_000 }
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait.ready).toBe(false)
     expect(clock.now() - T0).toBe(12_000)
@@ -250,7 +250,7 @@ describe('waitForReady', () => {
       { signal: controller.signal }
     )
 
-    const wait = await waitForReady(settings.waitFor!, ctx)
+    const wait = await waitForReady(settings.wait!, ctx)
 
     expect(wait).toMatchObject({ ready: false, polls: 1 })
   })
@@ -264,7 +264,7 @@ describe('waitForReady', () => {
     })
     const send = fakeSend(inTurn(answer(503), answer(200)))
 
-    await waitForReady(settings.waitFor!, phaseContext(settings, send))
+    await waitForReady(settings.wait!, phaseContext(settings, send))
 
     expect(send.calls).toHaveLength(2)
     for (const req of send.calls) {

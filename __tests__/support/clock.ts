@@ -19,8 +19,26 @@ export class FakeClock implements Clock {
     return this.time
   }
 
+  private timers: { at: number; fn: () => void }[] = []
+
   advance(ms: number): void {
     this.time += ms
+    this.fireDue()
+  }
+
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.time + Math.max(0, ms), fn }
+    this.timers.push(timer)
+    return () => {
+      this.timers = this.timers.filter(t => t !== timer)
+    }
+  }
+
+  /** Runs, in time order, every timer whose time has come. */
+  private fireDue(): void {
+    const due = this.timers.filter(t => t.at <= this.time).sort((a, b) => a.at - b.at)
+    this.timers = this.timers.filter(t => t.at > this.time)
+    for (const t of due) t.fn()
   }
 
   // Plain methods on purpose: a Clock may be a class, so the code under test must not call
@@ -33,5 +51,6 @@ export class FakeClock implements Clock {
     this.sleeps.push(ms)
     if (signal?.aborted) return
     this.time += ms
+    this.fireDue()
   }
 }

@@ -103,7 +103,7 @@ export function phaseContext(
     settings,
     send,
     clock,
-    deadlineAt: clock.now() + settings.deadlineMs,
+    deadlineAt: clock.now() + settings.run.deadlineMs,
     userAgent: 'cache-warm-test',
     log: line => lines.push(line),
     lines,

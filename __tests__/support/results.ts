@@ -135,6 +135,7 @@ export function aResult(overrides: ResultOverrides = {}): FullResult {
     totals: totalsFor(tiers),
     latency: {},
     warnings: [],
+    phases: [],
     ...rest
   }
 }

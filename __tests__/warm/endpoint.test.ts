@@ -15,7 +15,7 @@ import { settingsFrom } from '../support/settings.js'
 const KEY = 'sekrit-key-123'
 
 function endpointOf(settings: Settings, path: string): PlannedEndpoint {
-  const ep = planTiers(settings)
+  const ep = planTiers(settings.warm)
     .flatMap(t => t.endpoints)
     .find(e => e.path === path)
   if (!ep) throw new Error(`no endpoint ${path}`)
@@ -29,7 +29,7 @@ function warmCtx(settings: Settings, clock = new FakeClock(T0), maxBodyBytes = 1
     settings,
     send,
     clock,
-    deadlineAt: clock.now() + settings.deadlineMs,
+    deadlineAt: clock.now() + settings.run.deadlineMs,
     userAgent: 'cache-warm-test'
   }
   return ctx

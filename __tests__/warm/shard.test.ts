@@ -25,9 +25,9 @@ describe('shard', () => {
         url: 'https://api.example.com',
         endpoints: list({ critical, high, normal, low })
       }
-      const whole = planTiers(settingsFrom(raw))
+      const whole = planTiers(settingsFrom(raw).warm)
       const shares = Array.from({ length: n }, (_, i) =>
-        planTiers(settingsFrom({ ...raw, shard: `${i + 1}/${n}` }))
+        planTiers(settingsFrom({ ...raw, shard: `${i + 1}/${n}` }).warm)
       )
       for (const tier of whole) {
         const parts = shares.map(
@@ -55,7 +55,7 @@ describe('shard', () => {
         url: 'https://api.example.com',
         endpoints: list({ critical: 3, high: 3, normal: 0, low: 0 }),
         shard: '3/3'
-      })
+      }).warm
     )
     expect(tiers.map(t => [t.priority, t.endpoints.map(e => e.path)])).toEqual([
       ['critical', ['/critical/2']],
@@ -65,7 +65,7 @@ describe('shard', () => {
 
   it('gives nothing, not an error, to a shard with no share of a short list', () => {
     const tiers = planTiers(
-      settingsFrom({ url: 'https://api.example.com', endpoints: '- /only', shard: '2/2' })
+      settingsFrom({ url: 'https://api.example.com', endpoints: '- /only', shard: '2/2' }).warm
     )
     expect(tiers).toEqual([])
   })

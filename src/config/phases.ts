@@ -35,25 +35,46 @@ export interface CacheMarker {
   readonly value: string
 }
 
-/** Settings of the phases around warming: wait, trigger, verify, metrics. */
-export interface PhaseSettings {
-  readonly waitFor?: Target
-  readonly waitForVersion?: VersionCheck
-  readonly waitTimeoutMs: number
+/** `wait-for`: poll a readiness path until it answers 2xx (and shows the new version). */
+export interface WaitSettings {
+  readonly target: Target
+  readonly version?: VersionCheck
+  readonly timeoutMs: number
   readonly pollIntervalMs: number
-  readonly versionOverride?: string
-  readonly warmupTrigger?: Target
-  readonly warmupTriggerRequired: boolean
-  readonly verify: boolean
+}
+
+/** `warmup-trigger`: the deployment's own warm-up route, called before warming. */
+export interface TriggerSettings {
+  readonly target: Target
+  readonly required: boolean
+}
+
+/** `verify`: every warmed GET endpoint requested again, and what it must show. */
+export interface VerifySettings {
+  readonly enabled: boolean
   readonly cacheMarkers: readonly CacheMarker[]
   /** Share (0-1) of verified endpoints that must be served from cache. */
   readonly minCached?: number
   readonly maxWarmLatencyMs?: number
-  readonly metrics?: Target
+}
+
+/** `metrics-path`: polled until every threshold holds. */
+export interface MetricsSettings {
+  readonly target: Target
   readonly thresholds: readonly Threshold[]
   readonly hitRateField: string
   readonly cacheSizeField: string
-  readonly pollTimeoutMs: number
+  readonly timeoutMs: number
+  readonly pollIntervalMs: number
+}
+
+/** Settings of the phases around warming; a phase that is not configured is absent. */
+export interface PhaseSettings {
+  readonly wait?: WaitSettings
+  readonly trigger?: TriggerSettings
+  readonly verify: VerifySettings
+  readonly metrics?: MetricsSettings
+  readonly versionOverride?: string
 }
 
 export const PHASE_INPUTS = [
@@ -113,7 +134,8 @@ export function parseVersionCheck(text: string): VersionCheck | string {
       ? { kind: 'header', name: header[1]!, value: header[2]!.trim(), text: t }
       : `"${t}" is not header:Name=value`
   if (/^text:/i.test(t)) return { kind: 'text', value: t.slice(5).trim(), text: t }
-  const json = /^(?:json:)?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t)
+  // `json.path=value` (the form the original contract named), `json:path=value`, `path=value`.
+  const json = /^(?:json[:.])?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t)
   if (json) return { kind: 'json', path: json[1]!, value: json[2]!.trim(), text: t }
   if (/^json:/i.test(t)) return `"${t}" is not json:path=value`
   return { kind: 'text', value: t, text: t }
@@ -139,25 +161,52 @@ function fieldPath(raw: Raw, name: PhaseInput): string {
 
 /** Parses the inputs of the phases around warming. Throws InputError naming the input. */
 export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
+  const wait = parseWait(raw, base)
+  const trigger = target(raw, 'warmup-trigger', base, true)
+  const required = bool(raw, 'warmup-trigger-required')
+  const metrics = parseMetrics(raw, base)
+  const versionOverride = parseVersionOverride(raw)
+  return {
+    ...(wait ? { wait } : {}),
+    ...(trigger ? { trigger: { target: trigger, required } } : {}),
+    verify: parseVerify(raw),
+    ...(metrics ? { metrics } : {}),
+    ...(versionOverride ? { versionOverride } : {})
+  }
+}
+
+function parseWait(raw: Raw, base: URL): WaitSettings | undefined {
   const waitFor = target(raw, 'wait-for', base, false)
   const versionText = read(raw, 'wait-for-version')
-  let waitForVersion: VersionCheck | undefined
+  if (versionText !== '' && !waitFor)
+    throw new InputError(
+      'wait-for-version',
+      'needs wait-for, the path whose answer shows the version (e.g. /health)'
+    )
+  // Read even when unused, so a bad value is said at once, not when wait-for is added.
+  const timeoutMs = duration(raw, 'wait-timeout', INPUTS['wait-timeout'])
+  const pollIntervalMs = duration(raw, 'poll-interval', INPUTS['poll-interval'])
+  if (!waitFor) return undefined
+  let version: VersionCheck | undefined
   if (versionText !== '') {
-    if (!waitFor)
-      throw new InputError(
-        'wait-for-version',
-        'needs wait-for, the path whose answer shows the version (e.g. /health)'
-      )
     const parsed = parseVersionCheck(versionText)
     if (typeof parsed === 'string')
       throw new InputError(
         'wait-for-version',
-        `${parsed}; accepted: path=value (a JSON field), header:Name=value, or plain text`
+        `${parsed}; accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text`
       )
-    waitForVersion = parsed
+    version = parsed
   }
-  const versionOverride = read(raw, 'version-override')
+  return {
+    target: waitFor,
+    ...(version ? { version } : {}),
+    timeoutMs,
+    pollIntervalMs
+  }
+}
 
+function parseVersionOverride(raw: Raw): string {
+  const versionOverride = read(raw, 'version-override')
   if (/[\r\n\0]/.test(versionOverride))
     throw new InputError(
       'version-override',
@@ -169,7 +218,10 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
       'version-override',
       `${overrideProblem}; give one value such as my-worker="<version-id>"`
     )
+  return versionOverride
+}
 
+function parseVerify(raw: Raw): VerifySettings {
   const cacheMarkers: CacheMarker[] = []
   read(raw, 'cache-markers')
     .split(/\r?\n/)
@@ -183,10 +235,50 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
         )
       cacheMarkers.push({ path: m[1]!, value: m[2]!.trim() })
     })
+  const maxWarm = read(raw, 'max-warm-latency')
+  const enabled = bool(raw, 'verify')
+  const minCached = share(raw, 'min-cached')
+  if (!enabled && (minCached !== undefined || maxWarm !== '')) {
+    throw new InputError(
+      minCached !== undefined ? 'min-cached' : 'max-warm-latency',
+      'needs verify: true (the verify pass measures it)'
+    )
+  }
+  return {
+    enabled,
+    cacheMarkers,
+    ...(minCached !== undefined ? { minCached } : {}),
+    ...(maxWarm !== ''
+      ? { maxWarmLatencyMs: duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
+      : {})
+  }
+}
 
+function parseMetrics(raw: Raw, base: URL): MetricsSettings | undefined {
   const metrics = target(raw, 'metrics-path', base, false)
   const hitRateField = fieldPath(raw, 'hit-rate-field')
   const cacheSizeField = fieldPath(raw, 'cache-size-field')
+  const thresholds = parseThresholds(raw, hitRateField, cacheSizeField)
+  if (thresholds.length > 0 && !metrics) {
+    const which =
+      read(raw, 'thresholds') !== ''
+        ? 'thresholds'
+        : read(raw, 'min-hit-rate') !== ''
+          ? 'min-hit-rate'
+          : 'min-cache-size'
+    throw new InputError(
+      which,
+      'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)'
+    )
+  }
+  const timeoutMs = duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
+  const pollIntervalMs = duration(raw, 'poll-interval', INPUTS['poll-interval'])
+  if (!metrics) return undefined
+  return { target: metrics, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs }
+}
+
+/** `thresholds` lines, then `min-hit-rate` and `min-cache-size` as the thresholds they mean. */
+function parseThresholds(raw: Raw, hitRateField: string, cacheSizeField: string): Threshold[] {
   const thresholds: Threshold[] = []
   read(raw, 'thresholds')
     .split(/\r?\n/)
@@ -214,49 +306,5 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
     if (typeof t === 'string') throw new InputError('min-cache-size', t)
     thresholds.push(t)
   }
-  if (thresholds.length > 0 && !metrics) {
-    const which =
-      read(raw, 'thresholds') !== ''
-        ? 'thresholds'
-        : minHitRate !== ''
-          ? 'min-hit-rate'
-          : 'min-cache-size'
-    throw new InputError(
-      which,
-      'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)'
-    )
-  }
-
-  const maxWarm = read(raw, 'max-warm-latency')
-  const verify = bool(raw, 'verify')
-  const minCached = share(raw, 'min-cached')
-  if (!verify && (minCached !== undefined || maxWarm !== '')) {
-    throw new InputError(
-      minCached !== undefined ? 'min-cached' : 'max-warm-latency',
-      'needs verify: true (the verify pass measures it)'
-    )
-  }
-  return {
-    ...(waitFor ? { waitFor } : {}),
-    ...(waitForVersion ? { waitForVersion } : {}),
-    waitTimeoutMs: duration(raw, 'wait-timeout', INPUTS['wait-timeout']),
-    pollIntervalMs: duration(raw, 'poll-interval', INPUTS['poll-interval']),
-    ...(versionOverride ? { versionOverride } : {}),
-    ...(() => {
-      const t = target(raw, 'warmup-trigger', base, true)
-      return t ? { warmupTrigger: t } : {}
-    })(),
-    warmupTriggerRequired: bool(raw, 'warmup-trigger-required'),
-    verify,
-    cacheMarkers,
-    ...(minCached !== undefined ? { minCached } : {}),
-    ...(maxWarm !== ''
-      ? { maxWarmLatencyMs: duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
-      : {}),
-    ...(metrics ? { metrics } : {}),
-    thresholds,
-    hitRateField,
-    cacheSizeField,
-    pollTimeoutMs: duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
-  }
+  return thresholds
 }

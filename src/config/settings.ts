@@ -16,10 +16,17 @@ import {
 import { expectSchema, type Expect } from './expect.js'
 import { firstIssue } from './issues.js'
 import { containedPath } from './paths.js'
-import { isLoopback, normalizeBaseUrl } from './url.js'
-import { parsePhaseSettings, PHASE_INPUTS, type PhaseSettings } from './phases.js'
+import { addedScheme, isLoopback, normalizeBaseUrl } from './url.js'
+import {
+  parsePhaseSettings,
+  PHASE_INPUTS,
+  type MetricsSettings,
+  type TriggerSettings,
+  type VerifySettings,
+  type WaitSettings
+} from './phases.js'
 import { bool, duration, integer, oneOf, read, withInputName } from './read.js'
-import { parseScaleSettings, type ScaleSettings } from './scale.js'
+import { parseScaleSettings, type Shard, type SitemapSettings } from './scale.js'
 
 export const FAIL_ON = ['critical', 'any', 'never'] as const
 export type FailOn = (typeof FAIL_ON)[number]
@@ -53,29 +60,66 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number]
 export type RawInputs = Partial<Record<InputName, string>>
 
-/** The typed, validated, frozen form of the inputs. Nothing else reads inputs. */
-export interface Settings extends PhaseSettings, ScaleSettings {
+/** The deployment and what every request to it carries. */
+export interface DeploymentSettings {
   readonly baseUrl: string
   readonly origin: string
   readonly apiKey?: string
   readonly apiKeyHeader: string
   readonly headers: Readonly<Record<string, string>>
+  /** Sent as Cloudflare-Workers-Version-Overrides on every request. */
+  readonly versionOverride?: string
+  /** `url` had no scheme and https:// was added: a TLS failure then says it was a guess. */
+  readonly httpsAdded?: boolean
+}
+
+/** How each request is sent, in every phase. */
+export interface RequestSettings {
+  readonly timeoutMs: number
+  readonly retries: number
+  /** Requests per second across all workers; absent: unlimited. */
+  readonly maxRps?: number
+}
+
+/** The warm pass: what it requests and how many at once. */
+export interface WarmSettings {
   readonly endpoints: readonly EndpointSpec[]
   readonly defaultExpect?: Expect
   readonly concurrency: number
-  readonly timeoutMs: number
-  readonly retries: number
+  readonly shard?: Shard
+}
+
+/** The run as a whole: how long it may take and what makes it fail. */
+export interface RunSettings {
   readonly deadlineMs: number
   readonly failOn: FailOn
   readonly dryRun: boolean
   readonly reportFile: string
+}
+
+export interface GithubSettings {
   /** Token for the check run and PR comment; absent: neither is written. */
-  readonly githubToken?: string
+  readonly token?: string
   /** Name of the check run; empty: no check run. */
   readonly checkName: string
   readonly prComment: boolean
-  /** Values to mask and redact: the key, every extra header value, the GitHub token. */
-  readonly secrets: readonly string[]
+}
+
+/**
+ * The typed, validated, frozen form of the inputs, one part per concept; a phase that is not
+ * configured is absent. Nothing else reads inputs.
+ */
+export interface Settings {
+  readonly deployment: DeploymentSettings
+  readonly request: RequestSettings
+  readonly run: RunSettings
+  readonly wait?: WaitSettings
+  readonly trigger?: TriggerSettings
+  readonly warm: WarmSettings
+  readonly verify: VerifySettings
+  readonly metrics?: MetricsSettings
+  readonly sitemap?: SitemapSettings
+  readonly github: GithubSettings
 }
 
 export interface SettingsContext {
@@ -162,11 +206,45 @@ const YAML_CODES: Record<string, string> = {
   KEY_OVER_1024_CHARS: 'an implicit key is longer than 1024 characters'
 }
 
+/** Words shown as they are in a YAML error's line: the names and values of the endpoint schema. */
+const SAFE_WORDS = new Set([
+  ...['critical', 'high', 'normal', 'low', 'true', 'false', 'null', '~'],
+  ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  ...['exists', 'non-empty', 'array', 'object', 'string', 'number', 'boolean']
+])
+
+/** A path (no query), with any segment that looks like a token masked. */
+function pathShape(word: string): string | undefined {
+  if (!/^\/[\w\-./~%{}]*$/.test(word)) return undefined
+  return word
+    .split('/')
+    .map(seg => (seg.length >= 20 && /[A-Za-z]/.test(seg) && /\d/.test(seg) ? '***' : seg))
+    .join('/')
+}
+
 /**
- * One line for a YAML error, with where it is (`at line 3, column 5`) and never a code frame or
- * any other piece of the document: it may be a file with secrets in it.
+ * The shape of the line a YAML error is on: indentation, indicators, keys, paths, numbers and
+ * the schema's own words as written; every other value as `***`. The document may hold a
+ * secret the action cannot know yet (a header in a file that does not parse), so no value that
+ * could be one is shown. Cut to 100 characters around the column.
  */
-function yamlProblem(error: unknown, lines: LineCounter): string {
+export function yamlLineShape(line: string, col: number): string {
+  const shaped = line.replace(/[^\s:[\]{},#&*!|>'"%@`]+/g, (word, at: number) => {
+    const isKey =
+      /^\s*:/.test(line.slice(at + word.length)) && /^[A-Za-z_$][\w$.-]{0,40}$/.test(word)
+    if (isKey || /^-+$/.test(word) || /^\d{1,4}$/.test(word) || SAFE_WORDS.has(word)) return word
+    return pathShape(word) ?? '***'
+  })
+  if (shaped.length <= 100) return shaped.trimEnd()
+  const from = Math.max(0, Math.min(col - 50, shaped.length - 100))
+  return `${from > 0 ? '…' : ''}${shaped.slice(from, from + 100)}${from + 100 < shaped.length ? '…' : ''}`
+}
+
+/**
+ * One line for a YAML error: what is wrong, where (`at line 3, column 5`) and the line's shape
+ * (yamlLineShape), never a value from it: it may be a file with secrets in it.
+ */
+function yamlProblem(error: unknown, lines: LineCounter, text: string): string {
   if (!(error instanceof YAMLParseError)) {
     const message = error instanceof Error ? error.message : ''
     if (/^Excessive alias count/.test(message)) return 'too many aliases'
@@ -174,16 +252,18 @@ function yamlProblem(error: unknown, lines: LineCounter): string {
     return 'it cannot be read'
   }
   const raw = error.message.split('\n')[0]!.trim()
-  let text = YAML_PLAIN_MESSAGES.some(re => re.test(raw))
+  let message = YAML_PLAIN_MESSAGES.some(re => re.test(raw))
     ? raw
     : (YAML_CODES[error.code] ?? error.code.toLowerCase().replace(/_/g, ' '))
-  text = text.charAt(0).toLowerCase() + text.slice(1)
+  message = message.charAt(0).toLowerCase() + message.slice(1)
   const at = error.pos[0]
   if (typeof at === 'number' && at >= 0) {
     const { line, col } = lines.linePos(at)
-    text += ` at line ${line}, column ${col}`
+    message += ` at line ${line}, column ${col}`
+    const shape = yamlLineShape(text.split(/\r?\n/)[line - 1] ?? '', col)
+    if (shape.trim() !== '') message += `: \`${shape}\``
   }
-  return text
+  return message
 }
 
 function yamlDoc(name: string, text: string): unknown {
@@ -197,7 +277,10 @@ function yamlDoc(name: string, text: string): unknown {
       logLevel: 'error'
     })
   } catch (error) {
-    throw new InputError(name, `is not valid YAML or JSON: ${yamlProblem(error, lineCounter)}`)
+    throw new InputError(
+      name,
+      `is not valid YAML or JSON: ${yamlProblem(error, lineCounter, text)}`
+    )
   }
 }
 
@@ -279,6 +362,52 @@ function readEndpointsFile(file: string, ctx: SettingsContext): unknown {
  * Pure apart from reading `endpoints-file`.
  */
 export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
+  const base = parseBase(raw)
+  const { apiKey, apiKeyHeader, headers } = parseCredentials(raw, base)
+  const warm = parseWarm(raw, base, ctx)
+  const { sitemap, maxRps, shard } = parseScaleSettings(raw, base, ctx)
+  const { versionOverride, ...phases } = parsePhaseSettings(raw, base)
+  const overridden = Object.keys(headers).find(
+    h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase()
+  )
+  if (versionOverride && overridden)
+    throw new InputError(
+      'headers',
+      `sets ${overridden}, which also carries version-override; set one of them`
+    )
+  // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
+  // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
+  if (warm.endpoints.length === 0 && !sitemap && !phases.metrics && !phases.wait) {
+    throw new InputError(
+      'endpoints',
+      'lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)'
+    )
+  }
+  const settings: Settings = {
+    deployment: {
+      baseUrl: base.href,
+      origin: base.origin,
+      ...(apiKey ? { apiKey } : {}),
+      apiKeyHeader,
+      headers,
+      ...(versionOverride ? { versionOverride } : {}),
+      ...(addedScheme(read(raw, 'url')) === 'https' ? { httpsAdded: true } : {})
+    },
+    request: {
+      timeoutMs: duration(raw, 'timeout', INPUTS.timeout),
+      retries: integer(raw, 'retries', INPUTS.retries),
+      ...(maxRps !== undefined ? { maxRps } : {})
+    },
+    run: parseRun(raw, ctx),
+    ...phases,
+    warm: { ...warm, ...(shard ? { shard } : {}) },
+    ...(sitemap ? { sitemap } : {}),
+    github: parseGithub(raw)
+  }
+  return deepFreeze(settings)
+}
+
+function parseBase(raw: RawInputs): URL {
   const urlText = read(raw, 'url')
   if (urlText === '')
     throw new InputError(
@@ -287,9 +416,15 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     )
   const base = normalizeBaseUrl(urlText)
   if (typeof base === 'string') throw new InputError('url', base)
+  return base
+}
 
+/** The key, its header and the extra headers: secrets that only go to the deployment. */
+function parseCredentials(
+  raw: RawInputs,
+  base: URL
+): { apiKey?: string; apiKeyHeader: string; headers: Record<string, string> } {
   const apiKey = raw['api-key']?.trim() || undefined
-
   if (apiKey && /[\r\n\0]/.test(apiKey))
     throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line')
   const keyProblem = apiKey && secretValueProblem(apiKey)
@@ -300,7 +435,8 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
         ? keyProblem
         : `${keyProblem}; a key is printable ASCII`
     )
-  if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+  const clearText = base.protocol === 'http:' && !isLoopback(base.hostname)
+  if (apiKey && clearText) {
     throw new InputError(
       'url',
       `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`
@@ -311,7 +447,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   if (keyHeader) throw new InputError('api-key-header', keyHeader)
 
   const headers = parseHeaderLines(raw.headers ?? '')
-  if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+  if (Object.keys(headers).length > 0 && clearText) {
     throw new InputError(
       'url',
       `http:// would send the values of headers in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`
@@ -323,7 +459,11 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
       `sets ${apiKeyHeader}, which also carries api-key; set one of them`
     )
   }
+  return { ...(apiKey ? { apiKey } : {}), apiKeyHeader, headers }
+}
 
+/** The endpoint list (inline, then the file) and how the warm pass sends it. */
+function parseWarm(raw: RawInputs, base: URL, ctx: SettingsContext): Omit<WarmSettings, 'shard'> {
   let defaultExpect: Expect | undefined
   const expectText = raw.expect?.trim() ?? ''
   if (expectText !== '') {
@@ -331,7 +471,6 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
     if (!parsed.success) throw new InputError('expect', firstIssue(parsed.error))
     defaultExpect = parsed.data
   }
-
   const endpoints: EndpointSpec[] = []
   const inline = raw.endpoints?.trim() ?? ''
   if (inline !== '')
@@ -340,64 +479,34 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   if (file !== '')
     endpoints.push(...loadEndpoints('endpoints-file', readEndpointsFile(file, ctx), base))
   checkDuplicates(endpoints)
-  const scale = parseScaleSettings(raw, base, ctx)
-  const phases = parsePhaseSettings(raw, base)
-  const overridden = Object.keys(headers).find(
-    h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase()
-  )
-  if (phases.versionOverride && overridden)
-    throw new InputError(
-      'headers',
-      `sets ${overridden}, which also carries version-override; set one of them`
-    )
-  // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
-  // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
-  if (endpoints.length === 0 && !scale.sitemap && !phases.metrics && !phases.waitFor) {
-    throw new InputError(
-      'endpoints',
-      'lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)'
-    )
-  }
-
-  const reportText = raw['report-file']?.trim() ?? ''
-  const reportFile =
-    reportText !== ''
-      ? reportPath(reportText, ctx)
-      : path.join(ctx.runnerTemp || tmpdir(), 'cache-warm-report.json')
-
-  const githubToken = raw['github-token']?.trim() || undefined
-  const checkName =
-    raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim()
-
-  if (/[\r\n\0]/.test(checkName))
-    throw new InputError('check-name', 'contains a line break; give one line')
-  if (checkName.length > 100) throw new InputError('check-name', 'is longer than 100 characters')
-  const secrets = [apiKey, githubToken, ...Object.values(headers)].filter(
-    (s): s is string => !!s && s.length > 0
-  )
-  const settings: Settings = {
-    baseUrl: base.href,
-    origin: base.origin,
-    ...(apiKey ? { apiKey } : {}),
-    apiKeyHeader,
-    headers,
+  return {
     endpoints,
     ...(defaultExpect ? { defaultExpect } : {}),
-    concurrency: integer(raw, 'concurrency', INPUTS.concurrency),
-    timeoutMs: duration(raw, 'timeout', INPUTS.timeout),
-    retries: integer(raw, 'retries', INPUTS.retries),
+    concurrency: integer(raw, 'concurrency', INPUTS.concurrency)
+  }
+}
+
+function parseRun(raw: RawInputs, ctx: SettingsContext): RunSettings {
+  const reportText = raw['report-file']?.trim() ?? ''
+  return {
     deadlineMs: duration(raw, 'deadline', INPUTS.deadline),
     failOn: oneOf(raw, 'fail-on', FAIL_ON),
     dryRun: bool(raw, 'dry-run'),
-    reportFile,
-    ...(githubToken ? { githubToken } : {}),
-    checkName,
-    prComment: bool(raw, 'pr-comment'),
-    secrets,
-    ...phases,
-    ...scale
+    reportFile:
+      reportText !== ''
+        ? reportPath(reportText, ctx)
+        : path.join(ctx.runnerTemp || tmpdir(), 'cache-warm-report.json')
   }
-  return deepFreeze(settings)
+}
+
+function parseGithub(raw: RawInputs): GithubSettings {
+  const token = raw['github-token']?.trim() || undefined
+  const checkName =
+    raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim()
+  if (/[\r\n\0]/.test(checkName))
+    throw new InputError('check-name', 'contains a line break; give one line')
+  if (checkName.length > 100) throw new InputError('check-name', 'is longer than 100 characters')
+  return { ...(token ? { token } : {}), checkName, prComment: bool(raw, 'pr-comment') }
 }
 
 function deepFreeze<T>(value: T): T {

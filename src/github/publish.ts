@@ -72,7 +72,7 @@ export function makePublisher(
     requestTimeoutMs = GITHUB_REQUEST_TIMEOUT_MS,
     graceMs = PUBLISH_GRACE_MS
   } = options
-  const { githubToken: token, checkName, prComment } = settings
+  const { token, checkName, prComment } = settings.github
   const repo: Repo | undefined =
     gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined
   const sha = gh.sha

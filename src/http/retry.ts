@@ -6,11 +6,22 @@ export interface Clock {
   /** Resolves after `ms`, or early when `signal` aborts (the caller checks `signal.aborted`). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   random(): number
+  /**
+   * Calls `fn` once `ms` of this clock's time have passed; returns what cancels it. The run's
+   * deadline is set with it, so a test clock that jumps time reaches the deadline too.
+   */
+  after(ms: number, fn: () => void): () => void
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
   random: () => Math.random(),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, Math.max(0, ms))
+    // A pending deadline never keeps the process alive on its own.
+    timer.unref?.()
+    return () => clearTimeout(timer)
+  },
   sleep: (ms, signal) =>
     new Promise<void>(resolve => {
       if (signal?.aborted) return resolve()

@@ -24,10 +24,12 @@ export function requestHeaders(
     'User-Agent': userAgent,
     Accept: 'application/json, */*;q=0.5'
   }
-  if (new URL(url).origin === settings.origin) {
-    Object.assign(headers, settings.headers)
-    if (settings.apiKey) headers[settings.apiKeyHeader] = settings.apiKey
-    if (settings.versionOverride) headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride
+  if (new URL(url).origin === settings.deployment.origin) {
+    Object.assign(headers, settings.deployment.headers)
+    if (settings.deployment.apiKey)
+      headers[settings.deployment.apiKeyHeader] = settings.deployment.apiKey
+    if (settings.deployment.versionOverride)
+      headers[VERSION_OVERRIDE_HEADER] = settings.deployment.versionOverride
   }
   return Object.assign(headers, own)
 }

@@ -43,8 +43,10 @@ export async function openStream(
         ...(deps.signal ? { signal: deps.signal } : {})
       })
       // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-      req.setTimeout(settings.timeoutMs, () =>
-        req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`))
+      req.setTimeout(settings.request.timeoutMs, () =>
+        req.destroy(
+          new FetchError(`no data for ${formatDuration(settings.request.timeoutMs)} (timeout)`)
+        )
       )
       req.on('response', res => {
         // A reset while the answer is drained or left unread (a redirect, a 404, a document

@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js'
-import type { Target } from '../config/phases.js'
+import type { MetricsSettings, Target } from '../config/phases.js'
 import { closeMatches, leafPaths } from '../metrics/fields.js'
 import {
   describeValue,
@@ -44,15 +44,15 @@ export async function askMetrics(target: Target, ctx: PhaseContext): Promise<Met
   if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
     const auth =
       res.status === 401 || res.status === 403
-        ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+        ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
         : ''
     const text = `${describeAnswer(answer)}${auth}`
     if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
       const { reason } = diagnoseStatus(res, {
         method: target.method,
         path: target.path,
-        apiKeyHeader: ctx.settings.apiKeyHeader,
-        apiKeySent: !!ctx.settings.apiKey,
+        apiKeyHeader: ctx.settings.deployment.apiKeyHeader,
+        apiKeySent: !!ctx.settings.deployment.apiKey,
         attempts: 1,
         ...(ctx.redact ? { redact: ctx.redact } : {})
       })
@@ -170,20 +170,20 @@ function hintsFor(
  * so does a refused key (401/403): it would only be refused again until poll-timeout.
  */
 export async function pollMetrics(
-  target: Target,
+  metrics: MetricsSettings,
   baseline: MetricsAnswer | undefined,
   verify: VerifyResult | undefined,
   ctx: PhaseContext
 ): Promise<MetricsResult> {
-  const { settings, clock } = ctx
-  const thresholds = settings.thresholds
-  const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt)
+  const { clock } = ctx
+  const { target, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs } = metrics
+  const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt)
   const progression: (number | null)[][] = thresholds.map(() => [])
   const baseDoc = baseline?.ok ? baseline.doc : undefined
   // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
   // baseline, the other rates in the answer. Only values are kept, never the documents.
   const evidence = new ScaleEvidence(baseDoc)
-  const watched = [...thresholds.filter(t => t.rate).map(t => t.path), settings.hitRateField]
+  const watched = [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField]
   let polls = 0
   let last: MetricsAnswer | undefined
   let lastGood: unknown
@@ -210,10 +210,7 @@ export async function pollMetrics(
       const doc = last.doc
       const hints = hintsFor(thresholds, evidence, doc)
       const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]))
-      lastHit = readRate(
-        getPath(doc, settings.hitRateField).value,
-        evidence.hint(settings.hitRateField, doc)
-      )
+      lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc))
       evidence.record(doc, watched)
       lastReadings = readings
       const missing = thresholds.filter((_, i) => !readings[i]!.found)
@@ -242,7 +239,7 @@ export async function pollMetrics(
     }
     // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
     if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt) break
-    await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal)
+    await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal)
     if (ctx.signal?.aborted) break
   }
 
@@ -262,14 +259,12 @@ export async function pollMetrics(
     error = `metrics field ${thresholds[gone]!.path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`
   }
   if (!error && lastGood === undefined) {
-    const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : ''
+    const within = thresholds.length > 0 ? ` in ${formatDuration(timeoutMs)}` : ''
     error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
   }
   const met = !error && results.every(r => r.met)
   const size =
-    lastGood !== undefined
-      ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
-      : undefined
+    lastGood !== undefined ? readNumber(getPath(lastGood, cacheSizeField).value) : undefined
   return {
     path: target.path,
     polls,
@@ -281,7 +276,7 @@ export async function pollMetrics(
     ...(keyRefused ? { keyRefused: true } : {}),
     ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
     ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-    doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+    doubts: doubts(baseDoc, lastGood, thresholds, verify, hitRateField)
   }
 }
 
@@ -331,12 +326,8 @@ export function refusedBaseline(
 }
 
 /** The metrics line in the phase table. A refused key fails it even without thresholds. */
-export function metricsPhase(
-  metrics: MetricsResult,
-  took: number,
-  settings: Settings
-): PhaseResult {
-  const gates = settings.thresholds.length > 0
+export function metricsPhase(metrics: MetricsResult, took: number): PhaseResult {
+  const gates = metrics.thresholds.length > 0
   const unmet = metrics.thresholds.filter(t => !t.met)
   return {
     name: 'metrics',
@@ -370,9 +361,9 @@ export async function readBaseline(
   settings: Settings,
   ctx: PhaseContext
 ): Promise<{ baseline?: MetricsRead; refusedAtBaseline?: MetricsResult }> {
-  const gateOnly = settings.endpoints.length === 0 && !settings.sitemap
+  const gateOnly = settings.warm.endpoints.length === 0 && !settings.sitemap
   if (!settings.metrics || gateOnly || ctx.signal?.aborted) return {}
-  const baseline = await askMetrics(settings.metrics, ctx)
+  const baseline = await askMetrics(settings.metrics.target, ctx)
   ctx.log(
     `Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`
   )
@@ -380,9 +371,9 @@ export async function readBaseline(
   return {
     baseline,
     refusedAtBaseline: refusedBaseline(
-      settings.metrics,
+      settings.metrics.target,
       { answer: baseline.answer, refused: baseline.refused },
-      settings.thresholds
+      settings.metrics.thresholds
     )
   }
 }

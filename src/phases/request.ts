@@ -17,7 +17,7 @@ export interface Answer {
 export async function ask(
   target: Target,
   ctx: PhaseContext,
-  timeoutMs = ctx.settings.timeoutMs
+  timeoutMs = ctx.settings.request.timeoutMs
 ): Promise<Answer> {
   const left = ctx.deadlineAt - ctx.clock.now()
   try {

@@ -1,4 +1,4 @@
-import type { Target } from '../config/phases.js'
+import type { TriggerSettings } from '../config/phases.js'
 import type { PhaseResult, TriggerResult } from '../result.js'
 import { requestHeaders, sendWithRetries } from '../http/send.js'
 import {
@@ -13,22 +13,26 @@ import type { PhaseContext } from './request.js'
  * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
  * is marked `keyRefused`: the run fails on it even when the trigger is not required.
  */
-export async function callTrigger(target: Target, ctx: PhaseContext): Promise<TriggerResult> {
+export async function callTrigger(
+  trigger: TriggerSettings,
+  ctx: PhaseContext
+): Promise<TriggerResult> {
   const { settings } = ctx
+  const { target } = trigger
   const attempted = await sendWithRetries(
     {
       method: target.method,
       url: target.url,
       headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
     },
-    settings.retries,
-    settings.timeoutMs,
+    settings.request.retries,
+    settings.request.timeoutMs,
     ctx
   )
   const base = {
     method: target.method,
     path: target.path,
-    required: settings.warmupTriggerRequired,
+    required: trigger.required,
     attempts: attempted.attempts
   }
   const line = `${target.method} ${target.path}`
@@ -38,10 +42,10 @@ export async function callTrigger(target: Target, ctx: PhaseContext): Promise<Tr
       ? diagnoseNetwork(attempted.error, {
           method: target.method,
           path: target.path,
-          apiKeyHeader: settings.apiKeyHeader,
-          apiKeySent: !!settings.apiKey,
+          apiKeyHeader: settings.deployment.apiKeyHeader,
+          apiKeySent: !!settings.deployment.apiKey,
           attempts: attempted.attempts,
-          timeoutMs: settings.timeoutMs
+          timeoutMs: settings.request.timeoutMs
         }).reason
       : `${line} was not sent: the run was stopped`
     return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` }
@@ -54,8 +58,8 @@ export async function callTrigger(target: Target, ctx: PhaseContext): Promise<Tr
   const diagnose = {
     method: target.method,
     path: target.path,
-    apiKeyHeader: settings.apiKeyHeader,
-    apiKeySent: !!settings.apiKey,
+    apiKeyHeader: settings.deployment.apiKeyHeader,
+    apiKeySent: !!settings.deployment.apiKey,
     attempts: attempted.attempts,
     ...(ctx.redact ? { redact: ctx.redact } : {})
   }
@@ -64,9 +68,9 @@ export async function callTrigger(target: Target, ctx: PhaseContext): Promise<Tr
     // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
     // key is warm then. The words name the header, never the key.
     const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)'
-    const why = settings.apiKey
-      ? `the key sent in header ${settings.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
-      : `no api-key was given, so no ${settings.apiKeyHeader} header was sent; set api-key to the deployment's key`
+    const why = settings.deployment.apiKey
+      ? `the key sent in header ${settings.deployment.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
+      : `no api-key was given, so no ${settings.deployment.apiKeyHeader} header was sent; set api-key to the deployment's key`
     return {
       ...base,
       ok: false,

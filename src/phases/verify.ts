@@ -106,7 +106,7 @@ export async function verifyPass(
   const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source))
   const done = await runPool(
     targets,
-    settings.concurrency,
+    settings.warm.concurrency,
     async (ep): Promise<VerifyEntry> => {
       const attempted = await sendWithRetries(
         {
@@ -114,8 +114,8 @@ export async function verifyPass(
           url: ep.url,
           headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
         },
-        settings.retries,
-        settings.timeoutMs,
+        settings.request.retries,
+        settings.request.timeoutMs,
         ctx
       )
       const base = { method: ep.method, path: ep.path, priority: ep.priority }
@@ -129,10 +129,11 @@ export async function verifyPass(
           note: `verify request: ${describeAnswer(attempted)}`
         }
       }
-      const { state, evidence } = classifyCache(res, settings.cacheMarkers)
+      const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers)
       const latencyMs = Math.round(res.durationMs)
       const tooSlow =
-        settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs
+        settings.verify.maxWarmLatencyMs !== undefined &&
+        latencyMs > settings.verify.maxWarmLatencyMs
       const note =
         state === 'not cacheable'
           ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
@@ -161,20 +162,20 @@ export async function verifyPass(
       : undefined
 
   const problems: string[] = []
-  if (settings.minCached !== undefined) {
+  if (settings.verify.minCached !== undefined) {
     if (entries.length === 0)
       problems.push('min-cached: no GET endpoint warmed, so nothing could be verified')
-    else if (cachedShare + 1e-9 < settings.minCached) {
+    else if (cachedShare + 1e-9 < settings.verify.minCached) {
       const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`)
       problems.push(
-        `min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`
+        `min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.verify.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`
       )
     }
   }
   const slow = entries.filter(e => e.tooSlow)
-  if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
+  if (slow.length > 0 && settings.verify.maxWarmLatencyMs !== undefined) {
     problems.push(
-      `max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
+      `max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.verify.maxWarmLatencyMs)} when warm: ${slow
         .slice(0, 5)
         .map(e => `${e.path} ${e.latencyMs}ms`)
         .join(', ')}`
@@ -188,9 +189,9 @@ export async function verifyPass(
     entries,
     cached,
     cachedShare,
-    ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
-    ...(settings.maxWarmLatencyMs !== undefined
-      ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+    ...(settings.verify.minCached !== undefined ? { minCached: settings.verify.minCached } : {}),
+    ...(settings.verify.maxWarmLatencyMs !== undefined
+      ? { maxWarmLatencyMs: settings.verify.maxWarmLatencyMs }
       : {}),
     ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
     ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),

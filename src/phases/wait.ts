@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js'
-import type { Target, VersionCheck } from '../config/phases.js'
+import type { VersionCheck, WaitSettings } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import type { PhaseResult, WaitResult } from '../result.js'
 import { getPath, show } from '../warm/json-checks.js'
@@ -36,18 +36,18 @@ export function versionMatches(
  * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
  * Warming the old version's cache is the classic false green.
  */
-export async function waitForReady(target: Target, ctx: PhaseContext): Promise<WaitResult> {
+export async function waitForReady(wait: WaitSettings, ctx: PhaseContext): Promise<WaitResult> {
   const { settings, clock } = ctx
-  const check = settings.waitForVersion
+  const { target, version: check, timeoutMs, pollIntervalMs } = wait
   const startedAt = clock.now()
-  const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt)
+  const endAt = Math.min(startedAt + timeoutMs, ctx.deadlineAt)
   let polls = 0
   let lastAnswer: string | undefined
   let versionSeen: string | undefined
   let logged: string | undefined
   for (;;) {
     polls++
-    const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2))
+    const answer = await ask(target, ctx, Math.min(settings.request.timeoutMs, pollIntervalMs * 2))
     const res = answer.response
     if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
       if (!check)
@@ -78,10 +78,10 @@ export async function waitForReady(target: Target, ctx: PhaseContext): Promise<W
     if (lastAnswer !== logged) ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`)
     logged = lastAnswer
     if (stopped(ctx) || clock.now() >= endAt) break
-    await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal)
+    await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal)
     if (ctx.signal?.aborted) break
   }
-  const waited = formatDuration(Math.min(settings.waitTimeoutMs, clock.now() - startedAt))
+  const waited = formatDuration(Math.min(timeoutMs, clock.now() - startedAt))
   return {
     ready: false,
     polls,

@@ -12,8 +12,8 @@ export function warmPhase(warm: RunResult, took: number, settings: Settings): Ph
       name: 'warm',
       status: 'skipped',
       durationMs: took,
-      detail: settings.shard
-        ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+      detail: settings.warm.shard
+        ? `no endpoints in shard ${settings.warm.shard.index}/${settings.warm.shard.count}`
         : settings.sitemap
           ? 'nothing to warm: no endpoints listed, and the sitemap added none'
           : 'no endpoints listed; this job only checks the deployment'

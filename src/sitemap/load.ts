@@ -113,12 +113,12 @@ function shownPath(url: URL, base: URL): string {
  * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
  * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
  * only the current chunk and the endpoints kept are held, never a whole document. URLs already
- * in `settings.endpoints` are left to those (their tier and expect win).
+ * in `settings.warm.endpoints` are left to those (their tier and expect win).
  */
 export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promise<SitemapLoad> {
   const sm = settings.sitemap as SitemapSettings
-  const base = new URL(settings.baseUrl)
-  const seen = new Set(settings.endpoints.map(e => `${e.method} ${e.url}`))
+  const base = new URL(settings.deployment.baseUrl)
+  const seen = new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`))
   const endpoints: EndpointSpec[] = []
   const problems: string[] = []
   const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 }
@@ -152,7 +152,7 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
     counts.urls++
     const url = parseLoc(entry.loc)
     if (!url) return
-    if (url.origin !== settings.origin) {
+    if (url.origin !== settings.deployment.origin) {
       counts.otherOrigin++
       otherOriginExample ??= url.origin
       return
@@ -200,7 +200,7 @@ export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promis
           for (const e of entries) {
             const child = parseLoc(e.loc)
             if (!child) continue
-            if (child.origin !== settings.origin) {
+            if (child.origin !== settings.deployment.origin) {
               counts.otherOrigin++
               otherOriginExample ??= child.origin
             } else if (depth + 1 > MAX_SITEMAP_DEPTH) {

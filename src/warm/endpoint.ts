@@ -126,7 +126,12 @@ export async function warmEndpoint(
     headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
     ...(ep.body !== undefined ? { body: ep.body } : {})
   }
-  const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx)
+  const attempted = await sendWithRetries(
+    req,
+    settings.request.retries,
+    settings.request.timeoutMs,
+    ctx
+  )
   const base = {
     source: ep.source,
     method: ep.method,
@@ -138,8 +143,8 @@ export async function warmEndpoint(
   const dctx: DiagnoseContext = {
     method: ep.method,
     path: ep.path,
-    apiKeyHeader: settings.apiKeyHeader,
-    apiKeySent: settings.apiKey !== undefined,
+    apiKeyHeader: settings.deployment.apiKeyHeader,
+    apiKeySent: settings.deployment.apiKey !== undefined,
     attempts: attempted.attempts,
     ...(ctx.redact ? { redact: ctx.redact } : {})
   }
@@ -166,7 +171,7 @@ export async function warmEndpoint(
     }
     const d = diagnoseNetwork(attempted.error!, {
       ...dctx,
-      timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
+      timeoutMs: Math.min(settings.request.timeoutMs, settings.run.deadlineMs)
     })
     return {
       ...base,
