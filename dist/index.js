@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4685);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(975);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // The verdict is written. Whatever may still hold the event loop (a file handle stuck on a slow
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4685:
+/***/ 975:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,8 +28392,6 @@ __webpack_async_result__();
 __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
-
-// UNUSED EXPORTS: FILE_WRITE_TIMEOUT_MS
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -31374,10 +31372,117 @@ function errorMessage(error) {
     return String(error);
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/report/json.ts
+
+
+/** Writes the JSON report (already redacted by the caller). */
+async function writeReport(file, result) {
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(file, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+const OUTPUT_NAMES = [
+    'result',
+    'warmed',
+    'failed',
+    'skipped',
+    'duration-ms',
+    'cold-p50-ms',
+    'cold-p95-ms',
+    'warm-p50-ms',
+    'warm-p95-ms',
+    'speedup',
+    'hit-rate',
+    'cache-size',
+    'thresholds-met',
+    'report'
+];
+const whole = (v) => (v === undefined ? '' : String(Math.round(v)));
+/** Every output, computed in one place from one result. Set on success and failure alike. */
+function computeOutputs(result, reportPath) {
+    const metrics = result.metrics;
+    return {
+        result: result.result,
+        warmed: String(result.totals.passed),
+        failed: String(result.totals.failed),
+        skipped: String(result.totals.skipped),
+        'duration-ms': String(Math.round(result.durationMs)),
+        'cold-p50-ms': whole(result.latency.coldP50Ms),
+        'cold-p95-ms': whole(result.latency.coldP95Ms),
+        'warm-p50-ms': whole(result.verify?.warmP50Ms),
+        'warm-p95-ms': whole(result.verify?.warmP95Ms),
+        speedup: result.verify?.speedup === undefined ? '' : String(result.verify.speedup),
+        'hit-rate': metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
+        'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
+        'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
+        report: reportPath
+    };
+}
+/** Outputs for a run that never started (bad input): still set, so later steps can read them. */
+function failedBeforeStartOutputs(reportPath) {
+    const out = Object.fromEntries(OUTPUT_NAMES.map(n => [n, '']));
+    return {
+        ...out,
+        result: 'failed',
+        warmed: '0',
+        failed: '0',
+        skipped: '0',
+        'duration-ms': '0',
+        report: reportPath
+    };
+}
+
+;// CONCATENATED MODULE: ./src/finish.ts
+
+
+
+/** The longest a file write may take (the report, the job summary): a stuck disk is not a run. */
+const FILE_WRITE_TIMEOUT_MS = 10_000;
+/** `work`, or an error once `ms` have passed. */
+function bounded(work, what, ms = FILE_WRITE_TIMEOUT_MS) {
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms);
+        timer.unref?.();
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * How every run ends, in the action and in the CLI alike: the redacted copy, the JSON report
+ * (bounded; a failure is a warning, never a lost verdict), then the outputs, which name the
+ * report only when it was written. The caller shows them its own way (job summary, terminal).
+ */
+async function finishRun(result, settings, redactor, opts = { writeReport: true }) {
+    const safe = redactor.redactDeep(result);
+    const file = settings.run.reportFile;
+    let reportProblem;
+    if (opts.writeReport) {
+        reportProblem = await bounded(writeReport(file, safe), 'writing the report').then(() => undefined, (error) => redactor.redact(`could not write the report to ${file}: ${errorMessage(error)}`));
+    }
+    const written = opts.writeReport && reportProblem === undefined;
+    return {
+        safe,
+        outputs: computeOutputs(result, written ? file : ''),
+        ...(reportProblem !== undefined ? { reportProblem } : {})
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/http/retry.ts
 const realClock = {
     now: () => Date.now(),
     random: () => Math.random(),
+    after: (ms, fn) => {
+        const timer = setTimeout(fn, Math.max(0, ms));
+        // A pending deadline never keeps the process alive on its own.
+        timer.unref?.();
+        return () => clearTimeout(timer);
+    },
     sleep: (ms, signal) => new Promise(resolve => {
         if (signal?.aborted)
             return resolve();
@@ -31778,13 +31883,13 @@ function rawSecrets(raw) {
 }
 function settingsSecrets(settings) {
     const found = new Set();
-    if (settings.apiKey)
-        found.add(settings.apiKey);
-    if (settings.githubToken)
-        found.add(settings.githubToken);
-    for (const v of secretHeaderValues(settings.headers))
+    if (settings.deployment.apiKey)
+        found.add(settings.deployment.apiKey);
+    if (settings.github.token)
+        found.add(settings.github.token);
+    for (const v of secretHeaderValues(settings.deployment.headers))
         found.add(v);
-    for (const ep of settings.endpoints)
+    for (const ep of settings.warm.endpoints)
         for (const v of secretHeaderValues(ep.headers))
             found.add(v);
     return [...found];
@@ -32080,16 +32185,15 @@ function phaseContext(settings, run) {
 function run_context_openRun(settings, deps) {
     const clock = deps.clock ?? realClock;
     const started = clock.now();
-    const deadlineAt = started + settings.deadlineMs;
+    const deadlineAt = started + settings.run.deadlineMs;
     const deadline = new AbortController();
     // The reason tells whoever shares the signal that the deadline stopped it, not a cancel.
-    const timer = setTimeout(() => deadline.abort(new StoppedError('deadline')), settings.deadlineMs);
-    timer.unref?.();
+    const cancelDeadline = clock.after(settings.run.deadlineMs, () => deadline.abort(new StoppedError('deadline')));
     const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
     // Every request in flight listens on it: `concurrency` listeners is no leak, and Node's
     // MaxListenersExceededWarning on the runner's log would say it is.
     (0,external_node_events_.setMaxListeners)(0, signal);
-    const ownAgents = !deps.send && !deps.agentFor ? defaultAgents(settings.concurrency) : undefined;
+    const ownAgents = !deps.send && !deps.agentFor ? defaultAgents(settings.warm.concurrency) : undefined;
     const agentFor = deps.agentFor ?? ownAgents;
     const raw = deps.send ??
         ((req, opts) => sendFollowing(req, {
@@ -32100,7 +32204,8 @@ function run_context_openRun(settings, deps) {
         }));
     const limiter = deps.limiter === false
         ? undefined
-        : (deps.limiter ?? (settings.maxRps ? new TokenBucket(settings.maxRps, clock) : undefined));
+        : (deps.limiter ??
+            (settings.request.maxRps ? new TokenBucket(settings.request.maxRps, clock) : undefined));
     const redactor = new Redactor(settingsSecrets(settings));
     return {
         clock,
@@ -32114,7 +32219,7 @@ function run_context_openRun(settings, deps) {
         ...(agentFor ? { agentFor } : {}),
         ...(limiter ? { limiter } : {}),
         close: () => {
-            clearTimeout(timer);
+            cancelDeadline();
             // Close keep-alive sockets so the process can exit at once.
             if (ownAgents)
                 for (const proto of ['http:', 'https:'])
@@ -42242,10 +42347,24 @@ function isLoopback(hostname) {
 }
 /**
  * Turns what wrangler-action's `deployment-url` output really gives into a base URL:
- * trims it, strips a trailing ` (custom domain)`, adds `https://` when there is no scheme.
- * Returns an error text instead of throwing.
+ * trims it, strips a trailing ` (custom domain)`, adds a scheme when there is none (see
+ * addedScheme). Returns an error text instead of throwing.
  */
 function normalizeBaseUrl(raw) {
+    const base = normalize(raw);
+    return typeof base === 'string' ? base : base.url;
+}
+/**
+ * The scheme normalizeBaseUrl added to the URL it returned: `http` for this machine
+ * (`localhost:8787`, `127.0.0.1:8787/app`, `[::1]:8787`), where `wrangler dev` serves plain
+ * HTTP; `https` for every other host. Undefined when the user wrote a scheme, or the text is
+ * no URL. Lets a TLS failure say that the https:// was a guess.
+ */
+function addedScheme(raw) {
+    const base = normalize(raw);
+    return typeof base === 'string' ? undefined : base.added;
+}
+function normalize(raw) {
     let text = raw.trim().replace(/\s*\(custom domain\)\s*$/i, '');
     if (text === '')
         return 'is empty; give the deployment URL, e.g. https://my-worker.example.workers.dev';
@@ -42253,8 +42372,11 @@ function normalizeBaseUrl(raw) {
     const shown = () => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1***@');
     if (/\s/.test(text))
         return `"${shown()}" contains white space; give one URL`;
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
-        text = `https://${text}`;
+    let added;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+        added = schemeFor(text);
+        text = `${added}://${text}`;
+    }
     let url;
     try {
         url = new URL(text);
@@ -42268,7 +42390,16 @@ function normalizeBaseUrl(raw) {
     if (url.username || url.password)
         return 'must not contain a user name or password; pass the key as api-key';
     url.hash = '';
-    return url;
+    return added ? { url, added } : { url };
+}
+/** Decided on the parsed host, never on the text: `localhost.evil.example` gets https. */
+function schemeFor(text) {
+    try {
+        return isLoopback(new URL(`http://${text}`).hostname) ? 'http' : 'https';
+    }
+    catch {
+        return 'https';
+    }
 }
 /** Joins the base URL's path prefix with an endpoint path (which may carry a query). */
 function joinUrl(base, path) {
@@ -42603,19 +42734,21 @@ function parseDuration(raw) {
 }
 /** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
 function formatDuration(ms) {
-    if (ms < 1000)
+    // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
+    if (Math.round(ms) < 1000)
         return `${Math.round(ms)}ms`;
-    if (ms < 60_000) {
-        const s = ms / 1000;
-        return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
-    }
-    if (ms < 3_600_000) {
-        const m = Math.floor(ms / 60_000);
-        const s = Math.round((ms % 60_000) / 1000);
+    const tenths = Math.round(ms / 100) / 10;
+    if (tenths < 60)
+        return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
+    const secs = Math.round(ms / 1000);
+    if (secs < 3600) {
+        const m = Math.floor(secs / 60);
+        const s = secs % 60;
         return s === 0 ? `${m}m` : `${m}m${s}s`;
     }
-    const h = Math.floor(ms / 3_600_000);
-    const m = Math.round((ms % 3_600_000) / 60_000);
+    const mins = Math.round(ms / 60_000);
+    const h = Math.floor(mins / 60);
+    const m = mins % 60;
     return m === 0 ? `${h}h` : `${h}h${m}m`;
 }
 
@@ -42740,7 +42873,8 @@ function parseVersionCheck(text) {
             : `"${t}" is not header:Name=value`;
     if (/^text:/i.test(t))
         return { kind: 'text', value: t.slice(5).trim(), text: t };
-    const json = /^(?:json:)?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t);
+    // `json.path=value` (the form the original contract named), `json:path=value`, `path=value`.
+    const json = /^(?:json[:.])?([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\s*=\s*(.+)$/.exec(t);
     if (json)
         return { kind: 'json', path: json[1], value: json[2].trim(), text: t };
     if (/^json:/i.test(t))
@@ -42769,23 +42903,53 @@ function fieldPath(raw, name) {
 }
 /** Parses the inputs of the phases around warming. Throws InputError naming the input. */
 function parsePhaseSettings(raw, base) {
+    const wait = parseWait(raw, base);
+    const trigger = target(raw, 'warmup-trigger', base, true);
+    const required = bool(raw, 'warmup-trigger-required');
+    const metrics = parseMetrics(raw, base);
+    const versionOverride = parseVersionOverride(raw);
+    return {
+        ...(wait ? { wait } : {}),
+        ...(trigger ? { trigger: { target: trigger, required } } : {}),
+        verify: parseVerify(raw),
+        ...(metrics ? { metrics } : {}),
+        ...(versionOverride ? { versionOverride } : {})
+    };
+}
+function parseWait(raw, base) {
     const waitFor = target(raw, 'wait-for', base, false);
     const versionText = read(raw, 'wait-for-version');
-    let waitForVersion;
+    if (versionText !== '' && !waitFor)
+        throw new InputError('wait-for-version', 'needs wait-for, the path whose answer shows the version (e.g. /health)');
+    // Read even when unused, so a bad value is said at once, not when wait-for is added.
+    const timeoutMs = read_duration(raw, 'wait-timeout', INPUTS['wait-timeout']);
+    const pollIntervalMs = read_duration(raw, 'poll-interval', INPUTS['poll-interval']);
+    if (!waitFor)
+        return undefined;
+    let version;
     if (versionText !== '') {
-        if (!waitFor)
-            throw new InputError('wait-for-version', 'needs wait-for, the path whose answer shows the version (e.g. /health)');
         const parsed = parseVersionCheck(versionText);
         if (typeof parsed === 'string')
-            throw new InputError('wait-for-version', `${parsed}; accepted: path=value (a JSON field), header:Name=value, or plain text`);
-        waitForVersion = parsed;
+            throw new InputError('wait-for-version', `${parsed}; accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text`);
+        version = parsed;
     }
+    return {
+        target: waitFor,
+        ...(version ? { version } : {}),
+        timeoutMs,
+        pollIntervalMs
+    };
+}
+function parseVersionOverride(raw) {
     const versionOverride = read(raw, 'version-override');
     if (/[\r\n\0]/.test(versionOverride))
         throw new InputError('version-override', 'contains a line break; give one value such as my-worker="<version-id>"');
     const overrideProblem = headerValueProblem(versionOverride);
     if (overrideProblem)
         throw new InputError('version-override', `${overrideProblem}; give one value such as my-worker="<version-id>"`);
+    return versionOverride;
+}
+function parseVerify(raw) {
     const cacheMarkers = [];
     read(raw, 'cache-markers')
         .split(/\r?\n/)
@@ -42797,9 +42961,42 @@ function parsePhaseSettings(raw, base) {
             throw new InputError('cache-markers', `line ${i + 1}: "${line.trim()}" is not dot.path=value, e.g. metadata.cacheStatus=hit`);
         cacheMarkers.push({ path: m[1], value: m[2].trim() });
     });
+    const maxWarm = read(raw, 'max-warm-latency');
+    const enabled = bool(raw, 'verify');
+    const minCached = share(raw, 'min-cached');
+    if (!enabled && (minCached !== undefined || maxWarm !== '')) {
+        throw new InputError(minCached !== undefined ? 'min-cached' : 'max-warm-latency', 'needs verify: true (the verify pass measures it)');
+    }
+    return {
+        enabled,
+        cacheMarkers,
+        ...(minCached !== undefined ? { minCached } : {}),
+        ...(maxWarm !== ''
+            ? { maxWarmLatencyMs: read_duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
+            : {})
+    };
+}
+function parseMetrics(raw, base) {
     const metrics = target(raw, 'metrics-path', base, false);
     const hitRateField = fieldPath(raw, 'hit-rate-field');
     const cacheSizeField = fieldPath(raw, 'cache-size-field');
+    const thresholds = parseThresholds(raw, hitRateField, cacheSizeField);
+    if (thresholds.length > 0 && !metrics) {
+        const which = read(raw, 'thresholds') !== ''
+            ? 'thresholds'
+            : read(raw, 'min-hit-rate') !== ''
+                ? 'min-hit-rate'
+                : 'min-cache-size';
+        throw new InputError(which, 'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)');
+    }
+    const timeoutMs = read_duration(raw, 'poll-timeout', INPUTS['poll-timeout']);
+    const pollIntervalMs = read_duration(raw, 'poll-interval', INPUTS['poll-interval']);
+    if (!metrics)
+        return undefined;
+    return { target: metrics, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs };
+}
+/** `thresholds` lines, then `min-hit-rate` and `min-cache-size` as the thresholds they mean. */
+function parseThresholds(raw, hitRateField, cacheSizeField) {
     const thresholds = [];
     read(raw, 'thresholds')
         .split(/\r?\n/)
@@ -42827,43 +43024,7 @@ function parsePhaseSettings(raw, base) {
             throw new InputError('min-cache-size', t);
         thresholds.push(t);
     }
-    if (thresholds.length > 0 && !metrics) {
-        const which = read(raw, 'thresholds') !== ''
-            ? 'thresholds'
-            : minHitRate !== ''
-                ? 'min-hit-rate'
-                : 'min-cache-size';
-        throw new InputError(which, 'needs metrics-path, the endpoint that reports the cache metrics (e.g. /api/v1/cache/metrics)');
-    }
-    const maxWarm = read(raw, 'max-warm-latency');
-    const verify = bool(raw, 'verify');
-    const minCached = share(raw, 'min-cached');
-    if (!verify && (minCached !== undefined || maxWarm !== '')) {
-        throw new InputError(minCached !== undefined ? 'min-cached' : 'max-warm-latency', 'needs verify: true (the verify pass measures it)');
-    }
-    return {
-        ...(waitFor ? { waitFor } : {}),
-        ...(waitForVersion ? { waitForVersion } : {}),
-        waitTimeoutMs: read_duration(raw, 'wait-timeout', INPUTS['wait-timeout']),
-        pollIntervalMs: read_duration(raw, 'poll-interval', INPUTS['poll-interval']),
-        ...(versionOverride ? { versionOverride } : {}),
-        ...(() => {
-            const t = target(raw, 'warmup-trigger', base, true);
-            return t ? { warmupTrigger: t } : {};
-        })(),
-        warmupTriggerRequired: bool(raw, 'warmup-trigger-required'),
-        verify,
-        cacheMarkers,
-        ...(minCached !== undefined ? { minCached } : {}),
-        ...(maxWarm !== ''
-            ? { maxWarmLatencyMs: read_duration(raw, 'max-warm-latency', INPUTS['max-warm-latency']) }
-            : {}),
-        ...(metrics ? { metrics } : {}),
-        thresholds,
-        hitRateField,
-        cacheSizeField,
-        pollTimeoutMs: read_duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
-    };
+    return thresholds;
 }
 
 ;// CONCATENATED MODULE: ./src/http/send.ts
@@ -42879,12 +43040,12 @@ function requestHeaders(url, settings, own, userAgent) {
         'User-Agent': userAgent,
         Accept: 'application/json, */*;q=0.5'
     };
-    if (new URL(url).origin === settings.origin) {
-        Object.assign(headers, settings.headers);
-        if (settings.apiKey)
-            headers[settings.apiKeyHeader] = settings.apiKey;
-        if (settings.versionOverride)
-            headers[VERSION_OVERRIDE_HEADER] = settings.versionOverride;
+    if (new URL(url).origin === settings.deployment.origin) {
+        Object.assign(headers, settings.deployment.headers);
+        if (settings.deployment.apiKey)
+            headers[settings.deployment.apiKeyHeader] = settings.deployment.apiKey;
+        if (settings.deployment.versionOverride)
+            headers[VERSION_OVERRIDE_HEADER] = settings.deployment.versionOverride;
     }
     return Object.assign(headers, own);
 }
@@ -43205,7 +43366,7 @@ async function warmEndpoint(ep, ctx) {
         headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
         ...(ep.body !== undefined ? { body: ep.body } : {})
     };
-    const attempted = await sendWithRetries(req, settings.retries, settings.timeoutMs, ctx);
+    const attempted = await sendWithRetries(req, settings.request.retries, settings.request.timeoutMs, ctx);
     const base = {
         source: ep.source,
         method: ep.method,
@@ -43217,8 +43378,8 @@ async function warmEndpoint(ep, ctx) {
     const dctx = {
         method: ep.method,
         path: ep.path,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: settings.apiKey !== undefined,
+        apiKeyHeader: settings.deployment.apiKeyHeader,
+        apiKeySent: settings.deployment.apiKey !== undefined,
         attempts: attempted.attempts,
         ...(ctx.redact ? { redact: ctx.redact } : {})
     };
@@ -43243,7 +43404,7 @@ async function warmEndpoint(ep, ctx) {
         }
         const d = diagnoseNetwork(attempted.error, {
             ...dctx,
-            timeoutMs: Math.min(settings.timeoutMs, settings.deadlineMs)
+            timeoutMs: Math.min(settings.request.timeoutMs, settings.run.deadlineMs)
         });
         return {
             ...base,
@@ -43312,38 +43473,134 @@ function shardOf(items, shard) {
  * Groups endpoints into tiers, critical first; each keeps the order it was written in. With
  * `shard`, each tier keeps only this shard's share. One pass over the list.
  */
-function planTiers(settings) {
+function planTiers(warm) {
     const byTier = new Map(PRIORITIES.map(p => [p, []]));
-    for (const e of settings.endpoints)
+    for (const e of warm.endpoints)
         byTier.get(e.priority)?.push(e);
-    const fallback = settings.defaultExpect ?? {};
+    const fallback = warm.defaultExpect ?? {};
     return PRIORITIES.map(priority => ({
         priority,
-        endpoints: shardOf(byTier.get(priority) ?? [], settings.shard).map((e) => e.expect ? e : { ...e, expect: fallback })
+        endpoints: shardOf(byTier.get(priority) ?? [], warm.shard).map((e) => e.expect ? e : { ...e, expect: fallback })
     })).filter(t => t.endpoints.length > 0);
 }
-/** The plan as text, for dry-run: tiers, methods, URLs. */
+/**
+ * A configured duration exactly as an input takes it back: `250ms`, `10s`, `2m`, `1m30s`,
+ * `1s250ms`. formatDuration rounds (1250 ms reads `1.3s`), which suits a measurement, not a
+ * setting.
+ */
+function settingDuration(ms) {
+    let left = Math.round(ms);
+    if (left <= 0)
+        return '0s';
+    const parts = [];
+    for (const [unit, size] of [
+        ['h', 3_600_000],
+        ['m', 60_000],
+        ['s', 1000],
+        ['ms', 1]
+    ]) {
+        const n = Math.floor(left / size);
+        if (n > 0)
+            parts.push(`${n}${unit}`);
+        left -= n * size;
+    }
+    return parts.join('');
+}
+const d = settingDuration;
+/**
+ * The plan as text, for dry-run: how requests are sent, then every configured phase in the
+ * order it would run (wait, sitemap, trigger, warm, verify, metrics). Names headers, never
+ * their values: the key and `headers` values are secrets.
+ */
 function renderPlan(tiers, settings) {
-    const planned = tiers.reduce((n, t) => n + t.endpoints.length, 0);
+    return [
+        ...requestLines(tiers, settings),
+        ...waitLines(settings),
+        ...sitemapLines(settings),
+        ...triggerLines(settings),
+        ...warmLines(tiers),
+        ...verifyLines(settings),
+        ...metricsLines(settings)
+    ].join('\n');
+}
+function plannedCount(tiers) {
+    return tiers.reduce((n, t) => n + t.endpoints.length, 0);
+}
+function requestLines(tiers, settings) {
+    const { deployment, request, warm } = settings;
+    const planned = plannedCount(tiers);
+    const headers = Object.keys(deployment.headers);
     const lines = [
-        `Plan: ${planned} endpoint(s) on ${settings.origin}, ${settings.concurrency} at a time, ` +
-            `timeout ${settings.timeoutMs}ms, ${settings.retries} retries, deadline ${settings.deadlineMs}ms`,
-        settings.apiKey
-            ? `Key: sent as ${settings.apiKeyHeader} (value masked)`
+        `Plan: ${planned} endpoint(s) on ${deployment.origin}, ${warm.concurrency} at a time, ` +
+            `timeout ${d(request.timeoutMs)}, ${request.retries} retries, deadline ${d(settings.run.deadlineMs)}`,
+        deployment.apiKey
+            ? `Key: sent as ${deployment.apiKeyHeader} (value masked)`
             : 'Key: none given; no key header is sent'
     ];
-    if (settings.shard)
-        lines.push(`Shard: ${settings.shard.index}/${settings.shard.count}, ${planned} of the ${settings.endpoints.length} listed`);
-    if (settings.maxRps)
-        lines.push(`Rate: at most ${settings.maxRps} request(s) a second`);
-    if (settings.sitemap)
-        lines.push(`Sitemap: ${settings.sitemap.source.shown} (not read in a dry run; up to ${settings.sitemap.limit} URLs${settings.sitemap.exclude.length ? `, ${settings.sitemap.exclude.length} exclude pattern(s)` : ''})`);
+    if (headers.length > 0)
+        lines.push(`Headers: ${headers.join(', ')} (values masked)`);
+    if (deployment.versionOverride)
+        lines.push(`Version override: sent as ${VERSION_OVERRIDE_HEADER} (value masked)`);
+    if (warm.shard)
+        lines.push(`Shard: ${warm.shard.index}/${warm.shard.count}, ${planned} of the ${warm.endpoints.length} listed`);
+    if (request.maxRps)
+        lines.push(`Rate: at most ${request.maxRps} request(s) a second`);
+    return lines;
+}
+function waitLines({ wait }) {
+    if (!wait)
+        return [];
+    const shows = wait.version ? ` and shows ${wait.version.text}` : '';
+    return [
+        `Wait: ${wait.target.method} ${wait.target.path} until it answers 2xx${shows}; every ${d(wait.pollIntervalMs)}, for up to ${d(wait.timeoutMs)}`
+    ];
+}
+function sitemapLines({ sitemap }) {
+    if (!sitemap)
+        return [];
+    const exclude = sitemap.exclude.length ? `, ${sitemap.exclude.length} exclude pattern(s)` : '';
+    return [
+        `Sitemap: ${sitemap.source.shown} (not read in a dry run; up to ${sitemap.limit} URLs${exclude})`
+    ];
+}
+function triggerLines({ trigger }) {
+    if (!trigger)
+        return [];
+    const required = trigger.required
+        ? 'required: the step fails if it fails'
+        : 'not required: a failure is a warning (a refused key still fails the step)';
+    return [`Trigger: ${trigger.target.method} ${trigger.target.path} before warming; ${required}`];
+}
+function warmLines(tiers) {
+    const lines = [
+        `Warm: ${plannedCount(tiers)} endpoint(s) in ${tiers.length} tier(s), in this order`
+    ];
     for (const tier of tiers) {
         lines.push(`${tier.priority} (${tier.endpoints.length}):`);
         for (const e of tier.endpoints)
             lines.push(`  ${e.method.padEnd(6)} ${e.url}`);
     }
-    return lines.join('\n');
+    return lines;
+}
+function verifyLines({ verify }) {
+    if (!verify.enabled)
+        return ['Verify: off'];
+    const gates = [
+        `min-cached ${verify.minCached !== undefined ? `${Math.round(verify.minCached * 1000) / 10} %` : 'not set'}`,
+        `max-warm-latency ${verify.maxWarmLatencyMs !== undefined ? d(verify.maxWarmLatencyMs) : 'not set'}`,
+        `${verify.cacheMarkers.length} cache marker(s)`
+    ];
+    return [`Verify: on, each warmed GET endpoint asked again; ${gates.join(', ')}`];
+}
+function metricsLines({ metrics }) {
+    if (!metrics)
+        return [];
+    const { target, thresholds } = metrics;
+    if (thresholds.length === 0)
+        return [`Metrics: ${target.method} ${target.path} read once after warming (no thresholds set)`];
+    return [
+        `Metrics: ${target.method} ${target.path} until ${thresholds.map(t => t.text).join(', ')}; every ${d(metrics.pollIntervalMs)}, for up to ${d(metrics.timeoutMs)}`
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/warm/pool.ts
@@ -43386,18 +43643,18 @@ function percentile(values, p) {
 
 
 /** The settings shown in the result (summary, report). */
-function resultSettings(settings, listed = settings.endpoints.length) {
+function resultSettings(settings, listed = settings.warm.endpoints.length) {
     return {
-        concurrency: settings.concurrency,
-        timeoutMs: settings.timeoutMs,
-        retries: settings.retries,
-        deadlineMs: settings.deadlineMs,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: settings.apiKey !== undefined,
-        contentsChecked: Object.keys(settings.defaultExpect?.json ?? {}).length > 0 ||
-            settings.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
-        ...(settings.maxRps !== undefined ? { maxRps: settings.maxRps } : {}),
-        ...(settings.shard ? { shard: { ...settings.shard, of: listed } } : {})
+        concurrency: settings.warm.concurrency,
+        timeoutMs: settings.request.timeoutMs,
+        retries: settings.request.retries,
+        deadlineMs: settings.run.deadlineMs,
+        apiKeyHeader: settings.deployment.apiKeyHeader,
+        apiKeySent: settings.deployment.apiKey !== undefined,
+        contentsChecked: Object.keys(settings.warm.defaultExpect?.json ?? {}).length > 0 ||
+            settings.warm.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
+        ...(settings.request.maxRps !== undefined ? { maxRps: settings.request.maxRps } : {}),
+        ...(settings.warm.shard ? { shard: { ...settings.warm.shard, of: listed } } : {})
     };
 }
 /**
@@ -43423,13 +43680,13 @@ function totalsOf(endpoints) {
  * fails it; so does a refused key (401/403), since nothing behind the key is warm then; and when
  * no endpoint is marked critical, every endpoint counts as critical.
  */
-function stepFails(settings, endpoints, stoppedBy) {
-    if (settings.failOn === 'never')
+function stepFails(failOn, endpoints, stoppedBy) {
+    if (failOn === 'never')
         return false;
     if (stoppedBy)
         return true;
     const bad = endpoints.filter(e => e.outcome !== 'passed');
-    if (settings.failOn === 'any' || !endpoints.some(e => e.priority === 'critical'))
+    if (failOn === 'any' || !endpoints.some(e => e.priority === 'critical'))
         return bad.length > 0;
     return bad.some(e => e.priority === 'critical' || e.cause === 'http-401' || e.cause === 'http-403');
 }
@@ -43456,7 +43713,7 @@ async function runWarm(settings, deps = {}) {
 async function warmTiers(settings, run, cancel) {
     const { clock, log, signal } = run;
     const started = clock.now();
-    const tiers = planTiers(settings);
+    const tiers = planTiers(settings.warm);
     const ctx = phaseContext(settings, run);
     const results = [];
     let keyRefused;
@@ -43481,14 +43738,14 @@ async function warmTiers(settings, run, cancel) {
         else {
             if (!signal.aborted)
                 log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-            const done = await runPool(tier.endpoints, settings.concurrency, ep => warmEndpoint(ep, ctx), signal);
+            const done = await runPool(tier.endpoints, settings.warm.concurrency, ep => warmEndpoint(ep, ctx), signal);
             const notSent = cancelled(cancel)
                 ? skip('not sent: the run was cancelled', 'cancelled')
                 : skip('not sent: the deadline passed', 'deadline');
             endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
             const answered = endpoints.filter(e => e.status !== undefined);
             if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
-                keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.apiKey ? ` sent as ${settings.apiKeyHeader} was refused` : ' is missing'}`;
+                keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.deployment.apiKey ? ` sent as ${settings.deployment.apiKeyHeader} was refused` : ' is missing'}`;
             }
         }
         for (const e of endpoints) {
@@ -43514,13 +43771,13 @@ function warmResult(settings, tiers, at) {
     return {
         schemaVersion: 1,
         tool: { name: 'cache-warm-action', version: VERSION },
-        target: settings.baseUrl,
+        target: settings.deployment.baseUrl,
         startedAt: new Date(at.started).toISOString(),
         durationMs: Math.round(at.durationMs),
         dryRun: false,
         result: anyBad ? 'failed' : 'passed',
-        stepFailed: stepFails(settings, all, stoppedBy),
-        failOn: settings.failOn,
+        stepFailed: stepFails(settings.run.failOn, all, stoppedBy),
+        failOn: settings.run.failOn,
         ...(stoppedBy ? { stoppedBy } : {}),
         settings: resultSettings(settings),
         tiers,
@@ -43534,7 +43791,7 @@ function warmResult(settings, tiers, at) {
 }
 /** Every planned endpoint as skipped, for a run that sends none of them (dry run, not ready). */
 function skippedTiers(settings, reason, cause) {
-    return planTiers(settings).map(t => ({
+    return planTiers(settings.warm).map(t => ({
         priority: t.priority,
         durationMs: 0,
         endpoints: t.endpoints.map((e) => ({
@@ -43557,13 +43814,13 @@ function dryRunResult(settings, clock = realClock) {
     return {
         schemaVersion: 1,
         tool: { name: 'cache-warm-action', version: VERSION },
-        target: settings.baseUrl,
+        target: settings.deployment.baseUrl,
         startedAt: new Date(clock.now()).toISOString(),
         durationMs: 0,
         dryRun: true,
         result: 'dry-run',
         stepFailed: false,
-        failOn: settings.failOn,
+        failOn: settings.run.failOn,
         settings: resultSettings(settings),
         tiers,
         totals: totalsOf(all),
@@ -43655,9 +43912,71 @@ function headline(result) {
         : '';
     return `Cache warm ${result.result}: ${counts}${but}${unchecked}`;
 }
-/** Endpoints that passed with an answer that looks like placeholder data. */
+/**
+ * Each endpoint (method and path) once, at its first place. When a result holds an endpoint
+ * twice (a retried entry), the record `rank` puts higher replaces the earlier one: a table
+ * never hides a failure behind a pass.
+ */
+function oncePerEndpoint(list, rank = () => 0) {
+    const out = [];
+    const at = new Map();
+    for (const entry of list) {
+        const key = `${entry.method} ${entry.path}`;
+        const i = at.get(key);
+        if (i === undefined) {
+            at.set(key, out.push(entry) - 1);
+        }
+        else if (rank(entry) > rank(out[i]))
+            out[i] = entry;
+    }
+    return out;
+}
+const OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 };
+/** How bad an endpoint's outcome is, for oncePerEndpoint: failed over skipped over passed. */
+function outcomeRank(e) {
+    return OUTCOME_RANK[e.outcome];
+}
+/** Endpoints that passed with an answer that looks like placeholder data; each once. */
 function suspicious(result) {
-    return result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined);
+    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined));
+}
+/** The failed endpoints of every tier, each once, in the order they ran. */
+function failedEndpoints(result) {
+    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'));
+}
+/** The words of a caution about the metrics, in the summary and the log. */
+function doubtLine(doubt) {
+    return `The metrics look warm for the wrong reason: ${doubt}`;
+}
+/**
+ * Which warnings to list, as indexes into `warnings`: each text once, and none that the
+ * renderer already says elsewhere (`said`: a phase row, a verify row, a caution). Indexes, so
+ * a renderer can decide on the raw result and print the same entries of its escaped copy.
+ */
+function warningsToList(warnings, said) {
+    const seen = new Set([...said].map(sameText));
+    const keep = [];
+    warnings.forEach((w, i) => {
+        const key = sameText(w);
+        if (seen.has(key))
+            return;
+        seen.add(key);
+        keep.push(i);
+    });
+    return keep;
+}
+/** What the summary and the text both say outside their warnings list. */
+function saidOutsideWarnings(result) {
+    const doubts = result.metrics?.doubts ?? [];
+    return [
+        ...(result.phases ?? []).map(p => p.detail),
+        ...doubts,
+        ...doubts.map(doubtLine),
+        stoppedLine(result) ?? ''
+    ].filter(t => t !== '');
+}
+function sameText(text) {
+    return text.trim().replace(/\s+/g, ' ');
 }
 /** One line naming the suspicious answers, for the log and the summary. */
 function suspiciousLine(result) {
@@ -43683,12 +44002,13 @@ function stoppedLine(result) {
         return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
     return undefined;
 }
+/** The `n` slowest endpoints, each once (at its slowest). */
 function slowest(result, n = 5) {
-    return result.tiers
+    const timed = result.tiers
         .flatMap(t => t.endpoints)
         .filter(e => e.latencyMs !== undefined)
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, n);
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
+    return oncePerEndpoint(timed).slice(0, n);
 }
 function phaseIcon(status) {
     return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
@@ -43716,7 +44036,7 @@ function speedupText(speedup) {
 
 
 /** One request to a phase's target (no retries: the phases poll instead). */
-async function ask(target, ctx, timeoutMs = ctx.settings.timeoutMs) {
+async function ask(target, ctx, timeoutMs = ctx.settings.request.timeoutMs) {
     const left = ctx.deadlineAt - ctx.clock.now();
     try {
         const response = await ctx.send({
@@ -43783,15 +44103,15 @@ async function askMetrics(target, ctx) {
         return { answer: { ok: false, text: describeAnswer(answer) } };
     if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
         const auth = res.status === 401 || res.status === 403
-            ? ` (the key sent as ${ctx.settings.apiKeyHeader} was ${ctx.settings.apiKey ? 'refused' : 'missing'})`
+            ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
             : '';
         const text = `${describeAnswer(answer)}${auth}`;
         if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
             const { reason } = diagnoseStatus(res, {
                 method: target.method,
                 path: target.path,
-                apiKeyHeader: ctx.settings.apiKeyHeader,
-                apiKeySent: !!ctx.settings.apiKey,
+                apiKeyHeader: ctx.settings.deployment.apiKeyHeader,
+                apiKeySent: !!ctx.settings.deployment.apiKey,
                 attempts: 1,
                 ...(ctx.redact ? { redact: ctx.redact } : {})
             });
@@ -43883,16 +44203,16 @@ function hintsFor(thresholds, evidence, doc) {
  * runs out. A field missing from the first good answer fails at once, listing the fields there are;
  * so does a refused key (401/403): it would only be refused again until poll-timeout.
  */
-async function pollMetrics(target, baseline, verify, ctx) {
-    const { settings, clock } = ctx;
-    const thresholds = settings.thresholds;
-    const endAt = Math.min(clock.now() + settings.pollTimeoutMs, ctx.deadlineAt);
+async function pollMetrics(metrics, baseline, verify, ctx) {
+    const { clock } = ctx;
+    const { target, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs } = metrics;
+    const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt);
     const progression = thresholds.map(() => []);
     const baseDoc = baseline?.ok ? baseline.doc : undefined;
     // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
     // baseline, the other rates in the answer. Only values are kept, never the documents.
     const evidence = new ScaleEvidence(baseDoc);
-    const watched = [...thresholds.filter(t => t.rate).map(t => t.path), settings.hitRateField];
+    const watched = [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField];
     let polls = 0;
     let last;
     let lastGood;
@@ -43919,7 +44239,7 @@ async function pollMetrics(target, baseline, verify, ctx) {
             const doc = last.doc;
             const hints = hintsFor(thresholds, evidence, doc);
             const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
-            lastHit = readRate(getPath(doc, settings.hitRateField).value, evidence.hint(settings.hitRateField, doc));
+            lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc));
             evidence.record(doc, watched);
             lastReadings = readings;
             const missing = thresholds.filter((_, i) => !readings[i].found);
@@ -43950,7 +44270,7 @@ async function pollMetrics(target, baseline, verify, ctx) {
         // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
         if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
             break;
-        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
         if (ctx.signal?.aborted)
             break;
     }
@@ -43964,13 +44284,11 @@ async function pollMetrics(target, baseline, verify, ctx) {
         error = `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
     }
     if (!error && lastGood === undefined) {
-        const within = thresholds.length > 0 ? ` in ${formatDuration(settings.pollTimeoutMs)}` : '';
+        const within = thresholds.length > 0 ? ` in ${formatDuration(timeoutMs)}` : '';
         error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
     }
     const met = !error && results.every(r => r.met);
-    const size = lastGood !== undefined
-        ? readNumber(getPath(lastGood, settings.cacheSizeField).value)
-        : undefined;
+    const size = lastGood !== undefined ? readNumber(getPath(lastGood, cacheSizeField).value) : undefined;
     return {
         path: target.path,
         polls,
@@ -43982,7 +44300,7 @@ async function pollMetrics(target, baseline, verify, ctx) {
         ...(keyRefused ? { keyRefused: true } : {}),
         ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
         ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-        doubts: doubts(baseDoc, lastGood, thresholds, verify, settings.hitRateField)
+        doubts: doubts(baseDoc, lastGood, thresholds, verify, hitRateField)
     };
 }
 function thresholdResult(t, finalReading, baseReading, progression) {
@@ -44020,8 +44338,8 @@ function refusedBaseline(target, baseline, thresholds) {
     };
 }
 /** The metrics line in the phase table. A refused key fails it even without thresholds. */
-function metricsPhase(metrics, took, settings) {
-    const gates = settings.thresholds.length > 0;
+function metricsPhase(metrics, took) {
+    const gates = metrics.thresholds.length > 0;
     const unmet = metrics.thresholds.filter(t => !t.met);
     return {
         name: 'metrics',
@@ -44051,16 +44369,16 @@ function metricsPhase(metrics, took, settings) {
  * metrics phase at once; polling would only be refused again.
  */
 async function readBaseline(settings, ctx) {
-    const gateOnly = settings.endpoints.length === 0 && !settings.sitemap;
+    const gateOnly = settings.warm.endpoints.length === 0 && !settings.sitemap;
     if (!settings.metrics || gateOnly || ctx.signal?.aborted)
         return {};
-    const baseline = await askMetrics(settings.metrics, ctx);
+    const baseline = await askMetrics(settings.metrics.target, ctx);
     ctx.log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
     if (!baseline.refused)
         return { baseline };
     return {
         baseline,
-        refusedAtBaseline: refusedBaseline(settings.metrics, { answer: baseline.answer, refused: baseline.refused }, settings.thresholds)
+        refusedAtBaseline: refusedBaseline(settings.metrics.target, { answer: baseline.answer, refused: baseline.refused }, settings.metrics.thresholds)
     };
 }
 
@@ -44071,17 +44389,18 @@ async function readBaseline(settings, ctx) {
  * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
  * is marked `keyRefused`: the run fails on it even when the trigger is not required.
  */
-async function callTrigger(target, ctx) {
+async function callTrigger(trigger, ctx) {
     const { settings } = ctx;
+    const { target } = trigger;
     const attempted = await sendWithRetries({
         method: target.method,
         url: target.url,
         headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
-    }, settings.retries, settings.timeoutMs, ctx);
+    }, settings.request.retries, settings.request.timeoutMs, ctx);
     const base = {
         method: target.method,
         path: target.path,
-        required: settings.warmupTriggerRequired,
+        required: trigger.required,
         attempts: attempted.attempts
     };
     const line = `${target.method} ${target.path}`;
@@ -44091,10 +44410,10 @@ async function callTrigger(target, ctx) {
             ? diagnoseNetwork(attempted.error, {
                 method: target.method,
                 path: target.path,
-                apiKeyHeader: settings.apiKeyHeader,
-                apiKeySent: !!settings.apiKey,
+                apiKeyHeader: settings.deployment.apiKeyHeader,
+                apiKeySent: !!settings.deployment.apiKey,
                 attempts: attempted.attempts,
-                timeoutMs: settings.timeoutMs
+                timeoutMs: settings.request.timeoutMs
             }).reason
             : `${line} was not sent: the run was stopped`;
         return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
@@ -44107,8 +44426,8 @@ async function callTrigger(target, ctx) {
     const diagnose = {
         method: target.method,
         path: target.path,
-        apiKeyHeader: settings.apiKeyHeader,
-        apiKeySent: !!settings.apiKey,
+        apiKeyHeader: settings.deployment.apiKeyHeader,
+        apiKeySent: !!settings.deployment.apiKey,
         attempts: attempted.attempts,
         ...(ctx.redact ? { redact: ctx.redact } : {})
     };
@@ -44117,9 +44436,9 @@ async function callTrigger(target, ctx) {
         // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
         // key is warm then. The words name the header, never the key.
         const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
-        const why = settings.apiKey
-            ? `the key sent in header ${settings.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
-            : `no api-key was given, so no ${settings.apiKeyHeader} header was sent; set api-key to the deployment's key`;
+        const why = settings.deployment.apiKey
+            ? `the key sent in header ${settings.deployment.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
+            : `no api-key was given, so no ${settings.deployment.apiKeyHeader} header was sent; set api-key to the deployment's key`;
         return {
             ...base,
             ok: false,
@@ -44248,12 +44567,12 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
     const { settings } = ctx;
     const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
     const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
-    const done = await runPool(targets, settings.concurrency, async (ep) => {
+    const done = await runPool(targets, settings.warm.concurrency, async (ep) => {
         const attempted = await sendWithRetries({
             method: 'GET',
             url: ep.url,
             headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
-        }, settings.retries, settings.timeoutMs, ctx);
+        }, settings.request.retries, settings.request.timeoutMs, ctx);
         const base = { method: ep.method, path: ep.path, priority: ep.priority };
         const res = attempted.response;
         if (!res || res.status < 200 || res.status >= 300) {
@@ -44265,9 +44584,10 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
                 note: `verify request: ${describeAnswer(attempted)}`
             };
         }
-        const { state, evidence } = classifyCache(res, settings.cacheMarkers);
+        const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers);
         const latencyMs = Math.round(res.durationMs);
-        const tooSlow = settings.maxWarmLatencyMs !== undefined && latencyMs > settings.maxWarmLatencyMs;
+        const tooSlow = settings.verify.maxWarmLatencyMs !== undefined &&
+            latencyMs > settings.verify.maxWarmLatencyMs;
         const note = state === 'not cacheable'
             ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
             : undefined;
@@ -44291,17 +44611,17 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
         ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
         : undefined;
     const problems = [];
-    if (settings.minCached !== undefined) {
+    if (settings.verify.minCached !== undefined) {
         if (entries.length === 0)
             problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
-        else if (cachedShare + 1e-9 < settings.minCached) {
+        else if (cachedShare + 1e-9 < settings.verify.minCached) {
             const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
-            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
+            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.verify.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
         }
     }
     const slow = entries.filter(e => e.tooSlow);
-    if (slow.length > 0 && settings.maxWarmLatencyMs !== undefined) {
-        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.maxWarmLatencyMs)} when warm: ${slow
+    if (slow.length > 0 && settings.verify.maxWarmLatencyMs !== undefined) {
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.verify.maxWarmLatencyMs)} when warm: ${slow
             .slice(0, 5)
             .map(e => `${e.path} ${e.latencyMs}ms`)
             .join(', ')}`);
@@ -44312,9 +44632,9 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
         entries,
         cached,
         cachedShare,
-        ...(settings.minCached !== undefined ? { minCached: settings.minCached } : {}),
-        ...(settings.maxWarmLatencyMs !== undefined
-            ? { maxWarmLatencyMs: settings.maxWarmLatencyMs }
+        ...(settings.verify.minCached !== undefined ? { minCached: settings.verify.minCached } : {}),
+        ...(settings.verify.maxWarmLatencyMs !== undefined
+            ? { maxWarmLatencyMs: settings.verify.maxWarmLatencyMs }
             : {}),
         ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
         ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
@@ -44398,18 +44718,18 @@ function versionMatches(res, check, redact) {
  * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
  * Warming the old version's cache is the classic false green.
  */
-async function waitForReady(target, ctx) {
+async function waitForReady(wait, ctx) {
     const { settings, clock } = ctx;
-    const check = settings.waitForVersion;
+    const { target, version: check, timeoutMs, pollIntervalMs } = wait;
     const startedAt = clock.now();
-    const endAt = Math.min(startedAt + settings.waitTimeoutMs, ctx.deadlineAt);
+    const endAt = Math.min(startedAt + timeoutMs, ctx.deadlineAt);
     let polls = 0;
     let lastAnswer;
     let versionSeen;
     let logged;
     for (;;) {
         polls++;
-        const answer = await ask(target, ctx, Math.min(settings.timeoutMs, settings.pollIntervalMs * 2));
+        const answer = await ask(target, ctx, Math.min(settings.request.timeoutMs, pollIntervalMs * 2));
         const res = answer.response;
         if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
             if (!check)
@@ -44443,11 +44763,11 @@ async function waitForReady(target, ctx) {
         logged = lastAnswer;
         if (stopped(ctx) || clock.now() >= endAt)
             break;
-        await clock.sleep(Math.min(settings.pollIntervalMs, endAt - clock.now()), ctx.signal);
+        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
         if (ctx.signal?.aborted)
             break;
     }
-    const waited = formatDuration(Math.min(settings.waitTimeoutMs, clock.now() - startedAt));
+    const waited = formatDuration(Math.min(timeoutMs, clock.now() - startedAt));
     return {
         ready: false,
         polls,
@@ -44488,8 +44808,8 @@ function warmPhase(warm, took, settings) {
             name: 'warm',
             status: 'skipped',
             durationMs: took,
-            detail: settings.shard
-                ? `no endpoints in shard ${settings.shard.index}/${settings.shard.count}`
+            detail: settings.warm.shard
+                ? `no endpoints in shard ${settings.warm.shard.index}/${settings.warm.shard.count}`
                 : settings.sitemap
                     ? 'nothing to warm: no endpoints listed, and the sitemap added none'
                     : 'no endpoints listed; this job only checks the deployment'
@@ -51324,9 +51644,6 @@ function re(stringsOrFlags, ...values) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: ./src/config/paths.ts
 
 
@@ -51584,7 +51901,7 @@ async function openStream(start, settings, deps, accept) {
                 ...(deps.signal ? { signal: deps.signal } : {})
             });
             // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-            req.setTimeout(settings.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.timeoutMs)} (timeout)`)));
+            req.setTimeout(settings.request.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.request.timeoutMs)} (timeout)`)));
             req.on('response', res => {
                 // A reset while the answer is drained or left unread (a redirect, a 404, a document
                 // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
@@ -51880,12 +52197,12 @@ function shownPath(url, base) {
  * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
  * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
  * only the current chunk and the endpoints kept are held, never a whole document. URLs already
- * in `settings.endpoints` are left to those (their tier and expect win).
+ * in `settings.warm.endpoints` are left to those (their tier and expect win).
  */
 async function loadSitemap(settings, deps) {
     const sm = settings.sitemap;
-    const base = new URL(settings.baseUrl);
-    const seen = new Set(settings.endpoints.map(e => `${e.method} ${e.url}`));
+    const base = new URL(settings.deployment.baseUrl);
+    const seen = new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`));
     const endpoints = [];
     const problems = [];
     const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 };
@@ -51919,7 +52236,7 @@ async function loadSitemap(settings, deps) {
         const url = parseLoc(entry.loc);
         if (!url)
             return;
-        if (url.origin !== settings.origin) {
+        if (url.origin !== settings.deployment.origin) {
             counts.otherOrigin++;
             otherOriginExample ??= url.origin;
             return;
@@ -51968,7 +52285,7 @@ async function loadSitemap(settings, deps) {
                         const child = parseLoc(e.loc);
                         if (!child)
                             continue;
-                        if (child.origin !== settings.origin) {
+                        if (child.origin !== settings.deployment.origin) {
                             counts.otherOrigin++;
                             otherOriginExample ??= child.origin;
                         }
@@ -52115,158 +52432,228 @@ function whyNothing(load, origin) {
 
 
 /**
- * The whole run, in order: wait → trigger → warm → verify → poll metrics. Each phase that is
- * configured runs and is timed; the verdict fails when any gate fails (subject to fail-on).
+ * The whole run, in order: wait → sitemap → trigger → warm → verify → metrics. Each phase that
+ * is configured runs, is timed and adds its line; the verdict fails when any gate fails
+ * (subject to fail-on). One run context for the whole run: one deadline, one signal, one
+ * rate-limit bucket, one set of agents.
  */
 async function runAll(settings, deps = {}) {
-    // One run context for the whole run: one deadline, one signal, one rate-limit bucket, one
-    // set of agents; the sitemap, warm, verify and metrics requests all go through it.
-    const opened = run_context_openRun(settings, deps);
-    const { clock, log, started, deadlineAt, signal, agentFor: via, limiter } = opened;
-    const ctx = phaseContext(settings, opened);
-    const phases = [];
-    const timed = async (fn) => {
-        const t0 = clock.now();
-        const value = await fn();
-        return [value, clock.now() - t0];
+    const run = run_context_openRun(settings, deps);
+    const state = {
+        settings,
+        deps,
+        run,
+        ctx: phaseContext(settings, run),
+        phases: [],
+        extra: {},
+        gateFailed: false
     };
     try {
-        const extra = {};
-        let gateFailed = false;
-        // 1. Wait for the new version to be live.
-        if (settings.waitFor) {
-            log(`Waiting for ${settings.waitFor.path}${settings.waitForVersion ? ` to show ${settings.waitForVersion.text}` : ''}`);
-            const [wait, took] = await timed(() => waitForReady(settings.waitFor, ctx));
-            // Cancelled while waiting: not the deployment's fault, and the words must say so.
-            const cancelledWait = !wait.ready && deps.signal?.aborted === true;
-            extra.wait = cancelledWait
-                ? {
-                    ...wait,
-                    message: `cancelled while waiting for ${settings.waitFor.path} (${wait.polls} poll(s))`
-                }
-                : wait;
-            phases.push(waitPhase(extra.wait, took));
-            if (!wait.ready) {
-                log(extra.wait.message);
-                const skipped = cancelledWait
-                    ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
-                    : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
-                const notWarmed = warmResult(settings, skipped, { started: clock.now(), durationMs: 0 });
-                return finish(notWarmed, { ...extra, phases }, true);
-            }
-        }
-        // The sitemap, once the deployment answers: its URLs join the endpoints.
-        let run = settings;
-        if (settings.sitemap && !signal.aborted) {
-            log(`Reading the sitemap ${settings.sitemap.source.shown}`);
-            const [loaded, took] = await timed(() => loadSitemap(settings, {
-                ...(via ? { agentFor: via } : {}),
-                signal,
-                ...(limiter ? { limiter } : {}),
-                userAgent: USER_AGENT,
-                log
-            }));
-            extra.sitemap = sitemapResult(loaded);
-            const phase = sitemapPhase(loaded, took, settings.origin);
-            phases.push(phase);
-            log(`Sitemap: ${phase.detail}`);
-            // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
-            if (phase.status === 'failed')
-                gateFailed = true;
-            if (loaded.endpoints.length > 0)
-                run = { ...settings, endpoints: settings.endpoints.concat(loaded.endpoints) };
-        }
+        const notReady = await waitStep(state);
+        if (notReady)
+            return finish(state, notReady);
+        const toWarm = await sitemapStep(state);
         // The baseline, before anything is warmed; a refused key there fails the metrics phase.
-        const { baseline, refusedAtBaseline } = await readBaseline(settings, ctx);
-        // 2. Warm-up trigger.
-        if (settings.warmupTrigger && !signal.aborted) {
-            log(`Calling the warm-up trigger ${settings.warmupTrigger.method} ${settings.warmupTrigger.path}`);
-            const [trigger, took] = await timed(() => callTrigger(settings.warmupTrigger, ctx));
-            extra.trigger = trigger;
-            const phase = triggerPhase(trigger, took);
-            phases.push(phase);
-            if (!trigger.ok)
-                log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${trigger.message}`);
-            if (phase.status === 'failed')
-                gateFailed = true;
-        }
-        // 3. Warm.
-        const [warm, warmTook] = await timed(() => warmTiers(run, opened, deps.signal));
-        const nothingToWarm = warm.totals.total === 0;
-        phases.push(warmPhase(warm, warmTook, settings));
-        // A key the deployment refused makes verify and metrics pointless: say so instead of
-        // polling a 401 until poll-timeout.
-        const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
-        if (refused) {
-            const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
-            if (settings.verify)
-                phases.push({ name: 'verify', status: 'skipped', durationMs: 0, detail });
-            if (refusedAtBaseline) {
-                extra.metrics = refusedAtBaseline;
-                phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-                gateFailed = true;
-            }
-            else if (settings.metrics)
-                phases.push({ name: 'metrics', status: 'skipped', durationMs: 0, detail });
-            return finish(warm, { ...extra, phases }, gateFailed);
-        }
-        // 4. Verify.
-        if (settings.verify && !nothingToWarm && !signal.aborted) {
-            log('Verifying: each GET endpoint once more');
-            const warmed = warm.tiers.flatMap(t => t.endpoints);
-            const planned = planTiers(run).flatMap(t => t.endpoints);
-            const [verify, took] = await timed(() => verifyPass(planned, warmed, warm.latency.coldP50Ms, ctx));
-            extra.verify = verify;
-            phases.push(verifyPhase(verify, took));
-            if (!verify.passed)
-                gateFailed = true;
-        }
-        // 5. Poll metrics until the thresholds hold (without thresholds: read once, for the outputs).
-        if (refusedAtBaseline) {
-            extra.metrics = refusedAtBaseline;
-            phases.push(metricsPhase(refusedAtBaseline, 0, settings));
-            gateFailed = true;
-        }
-        else if (settings.metrics && !signal.aborted) {
-            const gates = settings.thresholds.length > 0;
-            log(gates
-                ? `Polling ${settings.metrics.path} until ${settings.thresholds.map(t => t.text).join(', ')}`
-                : `Reading ${settings.metrics.path}`);
-            const [metrics, took] = await timed(() => pollMetrics(settings.metrics, baseline?.answer, extra.verify, ctx));
-            extra.metrics = metrics;
-            const phase = metricsPhase(metrics, took, settings);
-            phases.push(phase);
-            if (phase.status === 'failed')
-                gateFailed = true;
-        }
-        return finish(warm, { ...extra, phases }, gateFailed);
+        const baseline = await readBaseline(settings, state.ctx);
+        await triggerStep(state);
+        const warm = await warmStep(state, toWarm);
+        if (keyRefusedStep(state, warm, baseline))
+            return finish(state, warm);
+        await verifyStep(state, warm, toWarm);
+        await metricsStep(state, baseline);
+        return finish(state, warm);
     }
     finally {
-        opened.close();
+        run.close();
     }
-    function finish(warm, extra, gateFailed) {
-        const stoppedBy = deps.signal?.aborted
-            ? 'cancelled'
-            : (warm.stoppedBy ?? (clock.now() >= deadlineAt ? 'deadline' : undefined));
-        const failed = warm.result === 'failed' || gateFailed || stoppedBy !== undefined;
-        const stepFailed = settings.failOn !== 'never' && (warm.stepFailed || gateFailed || stoppedBy !== undefined);
-        // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
-        const warnings = [
-            ...warm.warnings,
-            ...triggerWarnings(extra.trigger),
-            ...verifyWarnings(extra.verify)
-        ];
-        return {
-            ...warm,
-            startedAt: new Date(started).toISOString(),
-            durationMs: Math.round(clock.now() - started),
-            result: failed ? 'failed' : 'passed',
-            stepFailed,
-            ...(stoppedBy ? { stoppedBy } : {}),
-            warnings,
-            ...extra
-        };
-    }
+}
+/** Runs `fn`, and gives its value with the time it took on the run's clock. */
+async function timed(state, fn) {
+    const t0 = state.run.clock.now();
+    const value = await fn();
+    return [value, state.run.clock.now() - t0];
+}
+/**
+ * 1. Wait for the new version to be live. Returns the warm result to finish with when it never
+ * was (every endpoint skipped, not sent), else undefined.
+ */
+async function waitStep(state) {
+    const { settings, deps, run } = state;
+    const wait = settings.wait;
+    if (!wait)
+        return undefined;
+    run.log(`Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`);
+    const [ready, took] = await timed(state, () => waitForReady(wait, state.ctx));
+    // Cancelled while waiting: not the deployment's fault, and the words must say so.
+    const cancelled = !ready.ready && deps.signal?.aborted === true;
+    const result = cancelled
+        ? {
+            ...ready,
+            message: `cancelled while waiting for ${wait.target.path} (${ready.polls} poll(s))`
+        }
+        : ready;
+    state.extra.wait = result;
+    state.phases.push(waitPhase(result, took));
+    if (ready.ready)
+        return undefined;
+    run.log(result.message);
+    const skipped = cancelled
+        ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
+        : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
+    state.gateFailed = true;
+    return warmResult(settings, skipped, { started: run.clock.now(), durationMs: 0 });
+}
+/** The sitemap, once the deployment answers: its URLs join the endpoints to warm. */
+async function sitemapStep(state) {
+    const { settings, run } = state;
+    if (!settings.sitemap || run.signal.aborted)
+        return settings;
+    run.log(`Reading the sitemap ${settings.sitemap.source.shown}`);
+    const [loaded, took] = await timed(state, () => loadSitemap(settings, {
+        ...(run.agentFor ? { agentFor: run.agentFor } : {}),
+        signal: run.signal,
+        ...(run.limiter ? { limiter: run.limiter } : {}),
+        userAgent: USER_AGENT,
+        log: run.log
+    }));
+    state.extra.sitemap = sitemapResult(loaded);
+    const phase = sitemapPhase(loaded, took, settings.deployment.origin);
+    state.phases.push(phase);
+    run.log(`Sitemap: ${phase.detail}`);
+    // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
+    if (phase.status === 'failed')
+        state.gateFailed = true;
+    if (loaded.endpoints.length === 0)
+        return settings;
+    const endpoints = settings.warm.endpoints.concat(loaded.endpoints);
+    return { ...settings, warm: { ...settings.warm, endpoints } };
+}
+/** 2. The deployment's own warm-up route. */
+async function triggerStep(state) {
+    const { settings, run } = state;
+    const trigger = settings.trigger;
+    if (!trigger || run.signal.aborted)
+        return;
+    run.log(`Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`);
+    const [result, took] = await timed(state, () => callTrigger(trigger, state.ctx));
+    state.extra.trigger = result;
+    const phase = triggerPhase(result, took);
+    state.phases.push(phase);
+    if (!result.ok)
+        run.log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${result.message}`);
+    if (phase.status === 'failed')
+        state.gateFailed = true;
+}
+/** 3. Warm every tier, critical first. */
+async function warmStep(state, toWarm) {
+    const [warm, took] = await timed(state, () => warmTiers(toWarm, state.run, state.deps.signal));
+    state.phases.push(warmPhase(warm, took, state.settings));
+    return warm;
+}
+/**
+ * A key the deployment refused makes verify and metrics pointless: they are skipped, saying
+ * why, instead of polling a 401 until poll-timeout. Returns whether the run stops here.
+ */
+function keyRefusedStep(state, warm, baseline) {
+    const refused = warm.tiers.flatMap(t => t.endpoints).find(e => e.cause === 'key-refused');
+    if (!refused)
+        return false;
+    const detail = `skipped: ${refused.reason?.replace(/^not sent: /, '') ?? 'the key was refused'}`;
+    const skipped = (name) => ({
+        name,
+        status: 'skipped',
+        durationMs: 0,
+        detail
+    });
+    if (state.settings.verify.enabled)
+        state.phases.push(skipped('verify'));
+    if (baseline.refusedAtBaseline)
+        failMetrics(state, baseline.refusedAtBaseline);
+    else if (state.settings.metrics)
+        state.phases.push(skipped('metrics'));
+    return true;
+}
+/** 4. Request every warmed GET endpoint once more: is it served from cache now? */
+async function verifyStep(state, warm, toWarm) {
+    const { settings, run } = state;
+    if (!settings.verify.enabled || warm.totals.total === 0 || run.signal.aborted)
+        return;
+    run.log('Verifying: each GET endpoint once more');
+    const warmed = warm.tiers.flatMap(t => t.endpoints);
+    const planned = planTiers(toWarm.warm).flatMap(t => t.endpoints);
+    const [verify, took] = await timed(state, () => verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx));
+    state.extra.verify = verify;
+    state.phases.push(verifyPhase(verify, took));
+    if (!verify.passed)
+        state.gateFailed = true;
+}
+/** 5. Poll the metrics until the thresholds hold (without thresholds: read once, for the outputs). */
+async function metricsStep(state, baseline) {
+    const { settings, run } = state;
+    if (baseline.refusedAtBaseline)
+        return failMetrics(state, baseline.refusedAtBaseline);
+    const metrics = settings.metrics;
+    if (!metrics || run.signal.aborted)
+        return;
+    const { target, thresholds } = metrics;
+    run.log(thresholds.length > 0
+        ? `Polling ${target.path} until ${thresholds.map(t => t.text).join(', ')}`
+        : `Reading ${target.path}`);
+    const [result, took] = await timed(state, () => pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx));
+    state.extra.metrics = result;
+    const phase = metricsPhase(result, took);
+    state.phases.push(phase);
+    if (phase.status === 'failed')
+        state.gateFailed = true;
+}
+/** The metrics phase failed without polling: the baseline read was refused. */
+function failMetrics(state, refused) {
+    state.extra.metrics = refused;
+    state.phases.push(metricsPhase(refused, 0));
+    state.gateFailed = true;
+}
+/** The verdict: failed when warm failed, a gate failed, or the run was stopped. */
+function finish(state, warm) {
+    const { settings, deps, run, extra } = state;
+    const stoppedBy = deps.signal?.aborted
+        ? 'cancelled'
+        : (warm.stoppedBy ?? (run.clock.now() >= run.deadlineAt ? 'deadline' : undefined));
+    const stopped = stoppedBy !== undefined;
+    const failed = warm.result === 'failed' || state.gateFailed || stopped;
+    const stepFailed = settings.run.failOn !== 'never' && (warm.stepFailed || state.gateFailed || stopped);
+    // Doubts about the metrics are shown on their own (metrics.doubts), not repeated here.
+    const warnings = [
+        ...warm.warnings,
+        ...triggerWarnings(extra.trigger),
+        ...verifyWarnings(extra.verify),
+        ...guessedSchemeWarning(state, warm)
+    ];
+    return {
+        ...warm,
+        startedAt: new Date(run.started).toISOString(),
+        durationMs: Math.round(run.clock.now() - run.started),
+        result: failed ? 'failed' : 'passed',
+        stepFailed,
+        ...(stoppedBy ? { stoppedBy } : {}),
+        warnings,
+        ...extra,
+        phases: state.phases
+    };
+}
+/** A TLS handshake that failed on a URL whose https:// the action added, not the user. */
+function guessedSchemeWarning(state, warm) {
+    const { deployment } = state.settings;
+    if (!deployment.httpsAdded)
+        return [];
+    const tls = 'TLS handshake failed';
+    const failedTls = warm.tiers.some(t => t.endpoints.some(e => e.cause === 'tls')) ||
+        state.extra.wait?.lastAnswer?.includes(tls) === true ||
+        state.extra.trigger?.message.includes(tls) === true;
+    if (!failedTls)
+        return [];
+    return [
+        `url has no scheme, so https:// was added, and the TLS handshake with ${new URL(deployment.origin).host} failed; if the deployment serves plain HTTP, write http:// in url`
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/run.ts
@@ -52280,11 +52667,11 @@ async function runAll(settings, deps = {}) {
  * and an unexpected error turned into a failed result instead of a lost one.
  */
 async function warmRun(settings, opts) {
-    if (settings.dryRun)
-        return dryRunResult(settings);
+    if (settings.run.dryRun)
+        return { ...dryRunResult(settings), phases: [] };
     const cancel = cancellation();
     const engine = opts.engine ?? {};
-    const agents = engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.concurrency);
+    const agents = engine.send || engine.agentFor ? undefined : proxyAwareAgents(settings.warm.concurrency);
     const startedAt = Date.now();
     try {
         return await runAll(settings, {
@@ -52331,7 +52718,7 @@ function crashedResult(settings, message, startedAt) {
         startedAt: new Date(startedAt).toISOString(),
         durationMs: Math.round(Date.now() - startedAt),
         result: 'failed',
-        stepFailed: settings.failOn !== 'never',
+        stepFailed: settings.run.failOn !== 'never',
         tiers,
         totals: totalsOf(tiers.flatMap(t => t.endpoints)),
         warnings: [`the run stopped on an unexpected error: ${message}`],
@@ -52459,11 +52846,44 @@ const YAML_CODES = {
     DUPLICATE_KEY: 'Map keys must be unique',
     KEY_OVER_1024_CHARS: 'an implicit key is longer than 1024 characters'
 };
+/** Words shown as they are in a YAML error's line: the names and values of the endpoint schema. */
+const SAFE_WORDS = new Set([
+    ...['critical', 'high', 'normal', 'low', 'true', 'false', 'null', '~'],
+    ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    ...['exists', 'non-empty', 'array', 'object', 'string', 'number', 'boolean']
+]);
+/** A path (no query), with any segment that looks like a token masked. */
+function pathShape(word) {
+    if (!/^\/[\w\-./~%{}]*$/.test(word))
+        return undefined;
+    return word
+        .split('/')
+        .map(seg => (seg.length >= 20 && /[A-Za-z]/.test(seg) && /\d/.test(seg) ? '***' : seg))
+        .join('/');
+}
 /**
- * One line for a YAML error, with where it is (`at line 3, column 5`) and never a code frame or
- * any other piece of the document: it may be a file with secrets in it.
+ * The shape of the line a YAML error is on: indentation, indicators, keys, paths, numbers and
+ * the schema's own words as written; every other value as `***`. The document may hold a
+ * secret the action cannot know yet (a header in a file that does not parse), so no value that
+ * could be one is shown. Cut to 100 characters around the column.
  */
-function yamlProblem(error, lines) {
+function yamlLineShape(line, col) {
+    const shaped = line.replace(/[^\s:[\]{},#&*!|>'"%@`]+/g, (word, at) => {
+        const isKey = /^\s*:/.test(line.slice(at + word.length)) && /^[A-Za-z_$][\w$.-]{0,40}$/.test(word);
+        if (isKey || /^-+$/.test(word) || /^\d{1,4}$/.test(word) || SAFE_WORDS.has(word))
+            return word;
+        return pathShape(word) ?? '***';
+    });
+    if (shaped.length <= 100)
+        return shaped.trimEnd();
+    const from = Math.max(0, Math.min(col - 50, shaped.length - 100));
+    return `${from > 0 ? '…' : ''}${shaped.slice(from, from + 100)}${from + 100 < shaped.length ? '…' : ''}`;
+}
+/**
+ * One line for a YAML error: what is wrong, where (`at line 3, column 5`) and the line's shape
+ * (yamlLineShape), never a value from it: it may be a file with secrets in it.
+ */
+function yamlProblem(error, lines, text) {
     if (!(error instanceof dist/* YAMLParseError */.XT)) {
         const message = error instanceof Error ? error.message : '';
         if (/^Excessive alias count/.test(message))
@@ -52473,16 +52893,19 @@ function yamlProblem(error, lines) {
         return 'it cannot be read';
     }
     const raw = error.message.split('\n')[0].trim();
-    let text = YAML_PLAIN_MESSAGES.some(re => re.test(raw))
+    let message = YAML_PLAIN_MESSAGES.some(re => re.test(raw))
         ? raw
         : (YAML_CODES[error.code] ?? error.code.toLowerCase().replace(/_/g, ' '));
-    text = text.charAt(0).toLowerCase() + text.slice(1);
+    message = message.charAt(0).toLowerCase() + message.slice(1);
     const at = error.pos[0];
     if (typeof at === 'number' && at >= 0) {
         const { line, col } = lines.linePos(at);
-        text += ` at line ${line}, column ${col}`;
+        message += ` at line ${line}, column ${col}`;
+        const shape = yamlLineShape(text.split(/\r?\n/)[line - 1] ?? '', col);
+        if (shape.trim() !== '')
+            message += `: \`${shape}\``;
     }
-    return text;
+    return message;
 }
 function yamlDoc(name, text) {
     const lineCounter = new dist/* LineCounter */.HN();
@@ -52496,7 +52919,7 @@ function yamlDoc(name, text) {
         });
     }
     catch (error) {
-        throw new InputError(name, `is not valid YAML or JSON: ${yamlProblem(error, lineCounter)}`);
+        throw new InputError(name, `is not valid YAML or JSON: ${yamlProblem(error, lineCounter, text)}`);
     }
 }
 function parseHeaderLines(text) {
@@ -52563,12 +52986,53 @@ function readEndpointsFile(file, ctx) {
  * Pure apart from reading `endpoints-file`.
  */
 function parseSettings(raw, ctx) {
+    const base = parseBase(raw);
+    const { apiKey, apiKeyHeader, headers } = parseCredentials(raw, base);
+    const warm = parseWarm(raw, base, ctx);
+    const { sitemap, maxRps, shard } = parseScaleSettings(raw, base, ctx);
+    const { versionOverride, ...phases } = parsePhaseSettings(raw, base);
+    const overridden = Object.keys(headers).find(h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase());
+    if (versionOverride && overridden)
+        throw new InputError('headers', `sets ${overridden}, which also carries version-override; set one of them`);
+    // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
+    // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
+    if (warm.endpoints.length === 0 && !sitemap && !phases.metrics && !phases.wait) {
+        throw new InputError('endpoints', 'lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)');
+    }
+    const settings = {
+        deployment: {
+            baseUrl: base.href,
+            origin: base.origin,
+            ...(apiKey ? { apiKey } : {}),
+            apiKeyHeader,
+            headers,
+            ...(versionOverride ? { versionOverride } : {}),
+            ...(addedScheme(read(raw, 'url')) === 'https' ? { httpsAdded: true } : {})
+        },
+        request: {
+            timeoutMs: read_duration(raw, 'timeout', INPUTS.timeout),
+            retries: read_integer(raw, 'retries', INPUTS.retries),
+            ...(maxRps !== undefined ? { maxRps } : {})
+        },
+        run: parseRun(raw, ctx),
+        ...phases,
+        warm: { ...warm, ...(shard ? { shard } : {}) },
+        ...(sitemap ? { sitemap } : {}),
+        github: parseGithub(raw)
+    };
+    return deepFreeze(settings);
+}
+function parseBase(raw) {
     const urlText = read(raw, 'url');
     if (urlText === '')
         throw new InputError('url', 'is required; give the deployment URL, e.g. https://my-worker.example.workers.dev');
     const base = normalizeBaseUrl(urlText);
     if (typeof base === 'string')
         throw new InputError('url', base);
+    return base;
+}
+/** The key, its header and the extra headers: secrets that only go to the deployment. */
+function parseCredentials(raw, base) {
     const apiKey = raw['api-key']?.trim() || undefined;
     if (apiKey && /[\r\n\0]/.test(apiKey))
         throw new InputError('api-key', 'contains a line break or NUL; paste the key as one line');
@@ -52577,7 +53041,8 @@ function parseSettings(raw, ctx) {
         throw new InputError('api-key', keyProblem.includes('printable ASCII')
             ? keyProblem
             : `${keyProblem}; a key is printable ASCII`);
-    if (apiKey && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+    const clearText = base.protocol === 'http:' && !isLoopback(base.hostname);
+    if (apiKey && clearText) {
         throw new InputError('url', `http:// would send the api-key in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
     }
     const apiKeyHeader = read(raw, 'api-key-header');
@@ -52585,12 +53050,16 @@ function parseSettings(raw, ctx) {
     if (keyHeader)
         throw new InputError('api-key-header', keyHeader);
     const headers = parseHeaderLines(raw.headers ?? '');
-    if (Object.keys(headers).length > 0 && base.protocol === 'http:' && !isLoopback(base.hostname)) {
+    if (Object.keys(headers).length > 0 && clearText) {
         throw new InputError('url', `http:// would send the values of headers in clear text to ${base.hostname}; use https:// (http:// is accepted only for localhost)`);
     }
     if (apiKey && Object.keys(headers).some(h => h.toLowerCase() === apiKeyHeader.toLowerCase())) {
         throw new InputError('headers', `sets ${apiKeyHeader}, which also carries api-key; set one of them`);
     }
+    return { ...(apiKey ? { apiKey } : {}), apiKeyHeader, headers };
+}
+/** The endpoint list (inline, then the file) and how the warm pass sends it. */
+function parseWarm(raw, base, ctx) {
     let defaultExpect;
     const expectText = raw.expect?.trim() ?? '';
     if (expectText !== '') {
@@ -52607,50 +53076,31 @@ function parseSettings(raw, ctx) {
     if (file !== '')
         endpoints.push(...loadEndpoints('endpoints-file', readEndpointsFile(file, ctx), base));
     checkDuplicates(endpoints);
-    const scale = parseScaleSettings(raw, base, ctx);
-    const phases = parsePhaseSettings(raw, base);
-    const overridden = Object.keys(headers).find(h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase());
-    if (phases.versionOverride && overridden)
-        throw new InputError('headers', `sets ${overridden}, which also carries version-override; set one of them`);
-    // No endpoints is fine for a job that only waits or gates on the metrics (the last job after
-    // a sharded matrix), and for a sitemap-only run; otherwise it is a mistake.
-    if (endpoints.length === 0 && !scale.sitemap && !phases.metrics && !phases.waitFor) {
-        throw new InputError('endpoints', 'lists no endpoint; give endpoints (YAML), endpoints-file or sitemap, e.g. "- /api/v1/reports" (or metrics-path alone for a metrics-gate job)');
-    }
+    return {
+        endpoints,
+        ...(defaultExpect ? { defaultExpect } : {}),
+        concurrency: read_integer(raw, 'concurrency', INPUTS.concurrency)
+    };
+}
+function parseRun(raw, ctx) {
     const reportText = raw['report-file']?.trim() ?? '';
-    const reportFile = reportText !== ''
-        ? reportPath(reportText, ctx)
-        : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json');
-    const githubToken = raw['github-token']?.trim() || undefined;
+    return {
+        deadlineMs: read_duration(raw, 'deadline', INPUTS.deadline),
+        failOn: oneOf(raw, 'fail-on', FAIL_ON),
+        dryRun: bool(raw, 'dry-run'),
+        reportFile: reportText !== ''
+            ? reportPath(reportText, ctx)
+            : external_node_path_default().join(ctx.runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), 'cache-warm-report.json')
+    };
+}
+function parseGithub(raw) {
+    const token = raw['github-token']?.trim() || undefined;
     const checkName = raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim();
     if (/[\r\n\0]/.test(checkName))
         throw new InputError('check-name', 'contains a line break; give one line');
     if (checkName.length > 100)
         throw new InputError('check-name', 'is longer than 100 characters');
-    const secrets = [apiKey, githubToken, ...Object.values(headers)].filter((s) => !!s && s.length > 0);
-    const settings = {
-        baseUrl: base.href,
-        origin: base.origin,
-        ...(apiKey ? { apiKey } : {}),
-        apiKeyHeader,
-        headers,
-        endpoints,
-        ...(defaultExpect ? { defaultExpect } : {}),
-        concurrency: read_integer(raw, 'concurrency', INPUTS.concurrency),
-        timeoutMs: read_duration(raw, 'timeout', INPUTS.timeout),
-        retries: read_integer(raw, 'retries', INPUTS.retries),
-        deadlineMs: read_duration(raw, 'deadline', INPUTS.deadline),
-        failOn: oneOf(raw, 'fail-on', FAIL_ON),
-        dryRun: bool(raw, 'dry-run'),
-        reportFile,
-        ...(githubToken ? { githubToken } : {}),
-        checkName,
-        prComment: bool(raw, 'pr-comment'),
-        secrets,
-        ...phases,
-        ...scale
-    };
-    return deepFreeze(settings);
+    return { ...(token ? { token } : {}), checkName, prComment: bool(raw, 'pr-comment') };
 }
 function deepFreeze(value) {
     if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -52678,69 +53128,6 @@ function settingsFromInputs(raw, env = process.env) {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
         ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
     });
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-const OUTPUT_NAMES = [
-    'result',
-    'warmed',
-    'failed',
-    'skipped',
-    'duration-ms',
-    'cold-p50-ms',
-    'cold-p95-ms',
-    'warm-p50-ms',
-    'warm-p95-ms',
-    'speedup',
-    'hit-rate',
-    'cache-size',
-    'thresholds-met',
-    'report'
-];
-const whole = (v) => (v === undefined ? '' : String(Math.round(v)));
-/** Every output, computed in one place from one result. Set on success and failure alike. */
-function computeOutputs(result, reportPath) {
-    const metrics = result.metrics;
-    return {
-        result: result.result,
-        warmed: String(result.totals.passed),
-        failed: String(result.totals.failed),
-        skipped: String(result.totals.skipped),
-        'duration-ms': String(Math.round(result.durationMs)),
-        'cold-p50-ms': whole(result.latency.coldP50Ms),
-        'cold-p95-ms': whole(result.latency.coldP95Ms),
-        'warm-p50-ms': whole(result.verify?.warmP50Ms),
-        'warm-p95-ms': whole(result.verify?.warmP95Ms),
-        speedup: result.verify?.speedup === undefined ? '' : String(result.verify.speedup),
-        'hit-rate': metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
-        'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
-        'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
-        report: reportPath
-    };
-}
-/** Outputs for a run that never started (bad input): still set, so later steps can read them. */
-function failedBeforeStartOutputs(reportPath) {
-    const out = Object.fromEntries(OUTPUT_NAMES.map(n => [n, '']));
-    return {
-        ...out,
-        result: 'failed',
-        warmed: '0',
-        failed: '0',
-        skipped: '0',
-        'duration-ms': '0',
-        report: reportPath
-    };
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/report/json.ts
-
-
-/** Writes the JSON report (already redacted by the caller). */
-async function writeReport(file, result) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(file, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
@@ -52827,130 +53214,237 @@ function cell(text) {
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
 }
-function row(e) {
-    return `| ${ICON[e.outcome]} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.attempts} | ${cell(e.cache)} | ${cell(e.reason)} |`;
-}
 /**
  * The job summary as Markdown: a pure function of the result, snapshot-tested. Every free text
  * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
- * heading, a link, an image or an HTML tag.
+ * heading, a link, an image or an HTML tag. Each section is one function, in reading order.
  */
 function renderSummary(raw) {
     const result = forMarkdown(raw);
+    // Decided on the raw result (escaping changes the text a warning is compared by); the
+    // escaped copy keeps every array's order, so the same indexes pick the same warnings.
+    const warnings = warningsToList(raw.warnings, saidInSummary(raw)).map(i => result.warnings[i]);
+    const sections = [
+        header(result),
+        callouts(result, warnings),
+        phaseTable(result),
+        totalsTable(result),
+        whyItFailed(result),
+        suspiciousAnswers(result),
+        metricsSection(result),
+        verifySection(result),
+        ...result.tiers.map(tierSection),
+        slowestTable(result)
+    ];
+    return fitJobSummary(sections.flat().join('\n'));
+}
+/** What the summary says outside its warnings list: there, a warning is not said again. */
+function saidInSummary(result) {
+    const rows = verifyRows(result.verify?.entries ?? []).slice(0, MAX_TIER_ROWS);
+    return [
+        ...saidOutsideWarnings(result),
+        // A verify note is on its endpoint's row already (the warning is "METHOD path: note").
+        ...rows.filter(e => e.note).map(e => `${e.method} ${e.path}: ${e.note}`)
+    ];
+}
+function header(result) {
     const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌';
-    const out = [`## ${icon} ${headline(result)}`, ''];
     const { shard, maxRps } = result.settings;
-    out.push(`Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
-        (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
-        (shard
-            ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
-            : '') +
-        ` · ${stepLine(result)}`, '');
+    return [
+        `## ${icon} ${headline(result)}`,
+        '',
+        `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+            (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
+            (shard
+                ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
+                : '') +
+            ` · ${stepLine(result)}`,
+        ''
+    ];
+}
+/** Why the run stopped early, then the warnings: the first few, then a count. */
+function callouts(result, warnings) {
+    const out = [];
     const stopped = stoppedLine(result);
     if (stopped)
         out.push(`> [!WARNING]`, `> ${stopped}`, '');
     // Warnings can be one per endpoint (verify notes): the first few, then a count.
-    for (const w of result.warnings.slice(0, MAX_NOTES))
+    for (const w of warnings.slice(0, MAX_NOTES))
         out.push(`> [!NOTE]`, `> ${w}`, '');
-    if (result.warnings.length > MAX_NOTES)
-        out.push(`> [!NOTE]`, `> … ${result.warnings.length - MAX_NOTES} more warnings; the JSON report has all of them.`, '');
-    if (result.phases && result.phases.length > 0) {
-        out.push('| Phase | Took | Result |', '|---|---:|---|');
-        for (const p of result.phases)
-            out.push(`| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${cell(p.detail)} |`);
-        out.push('');
-    }
+    if (warnings.length > MAX_NOTES)
+        out.push(`> [!NOTE]`, `> … ${warnings.length - MAX_NOTES} more warnings; the JSON report has all of them.`, '');
+    return out;
+}
+function phaseTable(result) {
+    if (!result.phases || result.phases.length === 0)
+        return [];
+    return [
+        '| Phase | Took | Result |',
+        '|---|---:|---|',
+        ...result.phases.map(p => `| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${cell(p.detail)} |`),
+        ''
+    ];
+}
+function totalsTable(result) {
     const t = result.totals;
     // A job with nothing to warm (a metrics gate after a sharded matrix) has no endpoint table.
-    if (t.total > 0)
-        out.push('| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |', '|---:|---:|---:|---:|---:|---:|', `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`, '');
-    const failed = result.tiers.flatMap(tier => tier.endpoints).filter(e => e.outcome === 'failed');
+    if (t.total === 0)
+        return [];
+    return [
+        '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
+        '|---:|---:|---:|---:|---:|---:|',
+        `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
+        ''
+    ];
+}
+function whyItFailed(result) {
+    const failed = failedEndpoints(result);
     const gates = failedGates(result);
-    if (failed.length > 0 || gates.length > 0) {
-        out.push('### Why it failed', '');
-        for (const e of failed.slice(0, MAX_TIER_ROWS)) {
-            out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
-        }
-        if (failed.length > MAX_TIER_ROWS)
-            out.push(`- … and ${failed.length - MAX_TIER_ROWS} more failed endpoint(s), in the JSON report`);
-        // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
-        for (const p of gates)
-            out.push(`- **${p.name}**: ${p.detail}`);
-        out.push('');
-    }
+    if (failed.length === 0 && gates.length === 0)
+        return [];
+    const out = ['### Why it failed', ''];
+    for (const e of failed.slice(0, MAX_TIER_ROWS))
+        out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
+    if (failed.length > MAX_TIER_ROWS)
+        out.push(`- … and ${failed.length - MAX_TIER_ROWS} more failed endpoint(s), in the JSON report`);
+    // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
+    for (const p of gates)
+        out.push(`- **${p.name}**: ${p.detail}`);
+    out.push('');
+    return out;
+}
+function suspiciousAnswers(result) {
     const doubtful = suspicious(result);
-    if (doubtful.length > 0) {
-        out.push('### Suspicious answers', '', 'These passed, but their answers look like placeholder data, not real data. Set `expect` `json` (e.g. `data: non-empty`) to fail them.', '');
-        for (const e of doubtful.slice(0, MAX_NOTES))
-            out.push(`- ⚠️ **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.suspicious}`);
-        if (doubtful.length > MAX_NOTES)
-            out.push(`- … and ${doubtful.length - MAX_NOTES} more, in the JSON report`);
-        out.push('');
-    }
+    if (doubtful.length === 0)
+        return [];
+    const out = [
+        '### Suspicious answers',
+        '',
+        'These passed, but their answers look like placeholder data, not real data. Set `expect` `json` (e.g. `data: non-empty`) to fail them.',
+        ''
+    ];
+    for (const e of doubtful.slice(0, MAX_NOTES))
+        out.push(`- ⚠️ **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.suspicious}`);
+    if (doubtful.length > MAX_NOTES)
+        out.push(`- … and ${doubtful.length - MAX_NOTES} more, in the JSON report`);
+    out.push('');
+    return out;
+}
+/** The thresholds table, then the cautions about the metrics (shown with or without it). */
+function metricsSection(result) {
     const metrics = result.metrics;
+    const out = [];
     if (metrics && metrics.thresholds.length > 0) {
         out.push(`### Cache metrics · \`${metrics.path}\` · ${metrics.polls} poll(s)`, '');
         if (metrics.error)
             out.push(`**${metrics.error}**`, '');
         out.push('| | Threshold | Baseline | Polls | Final | Target | Read as |', '|---|---|---:|---|---:|---:|---|');
-        for (const th of metrics.thresholds) {
+        for (const th of metrics.thresholds)
             out.push(`| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`);
-        }
         out.push('');
     }
     for (const d of metrics?.doubts ?? [])
-        out.push(`> [!CAUTION]`, `> The metrics look warm for the wrong reason: ${d}`, '');
+        out.push(`> [!CAUTION]`, `> ${doubtLine(d)}`, '');
+    return out;
+}
+/** How bad a verify entry is, for oncePerEndpoint: too slow or not cached over the rest. */
+function verifyRank(e) {
+    if (e.tooSlow)
+        return 3;
+    return { 'not cached': 3, 'not cacheable': 2, unknown: 1, cached: 0 }[e.state];
+}
+function verifyRows(entries) {
+    return oncePerEndpoint(entries, verifyRank);
+}
+function verifyIcon(e) {
+    if (e.tooSlow)
+        return '🐢';
+    return { cached: '✅', unknown: '❔', 'not cached': '❌', 'not cacheable': '❌' }[e.state];
+}
+function verifySection(result) {
     const verify = result.verify;
-    if (verify && verify.entries.length > 0) {
-        const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
-        out.push(`### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`, '');
-        for (const p of verify.problems)
-            out.push(`- ❌ ${p}`);
-        if (verify.problems.length)
-            out.push('');
-        out.push('| | Method | Path | Status | Warm latency | Cache | Evidence |', '|---|---|---|---:|---:|---|---|');
-        for (const e of verify.entries.slice(0, MAX_TIER_ROWS)) {
-            const icon = e.tooSlow
-                ? '🐢'
-                : e.state === 'cached'
-                    ? '✅'
-                    : e.state === 'unknown'
-                        ? '❔'
-                        : '❌';
-            out.push(`| ${icon} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`);
-        }
-        if (verify.entries.length > MAX_TIER_ROWS)
-            out.push(`| | | … ${verify.entries.length - MAX_TIER_ROWS} more endpoint(s); the JSON report has all of them | | | | |`);
+    if (!verify || verify.entries.length === 0)
+        return [];
+    const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
+    const out = [
+        `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`,
+        ''
+    ];
+    for (const p of verify.problems)
+        out.push(`- ❌ ${p}`);
+    if (verify.problems.length)
         out.push('');
-    }
-    for (const tier of result.tiers) {
-        const tt = tier.endpoints;
-        const passed = tt.filter(e => e.outcome === 'passed').length;
-        // GitHub keeps at most 1 MiB of summary: a long tier shows what did not pass first, up to
-        // MAX_TIER_ROWS rows in all; the JSON report has every endpoint.
-        const notPassed = tt.length <= MAX_TIER_ROWS ? [] : tt.filter(e => e.outcome !== 'passed');
-        const shown = tt.length <= MAX_TIER_ROWS
-            ? tt
-            : [
-                ...notPassed.slice(0, MAX_TIER_ROWS),
-                ...tt
-                    .filter(e => e.outcome === 'passed')
-                    .slice(0, Math.max(0, MAX_TIER_ROWS - notPassed.length))
-            ];
-        out.push(`### ${tier.priority} · ${passed}/${tt.length} warmed · ${ms(tier.durationMs)}`, '', '| | Method | Path | Status | Latency | Attempts | Cache | Why it failed |', '|---|---|---|---:|---:|---:|---|---|', ...shown.map(row), ...(shown.length < tt.length
-            ? [
-                `| | | … ${tt.length - shown.length} more endpoint(s), listed in the JSON report | | | | | |`
-            ]
-            : []), '');
-    }
+    out.push('| | Method | Path | Status | Warm latency | Cache | Evidence |', '|---|---|---|---:|---:|---|---|');
+    const rows = verifyRows(verify.entries);
+    for (const e of rows.slice(0, MAX_TIER_ROWS))
+        out.push(`| ${verifyIcon(e)} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`);
+    if (rows.length > MAX_TIER_ROWS)
+        out.push(`| | | … ${rows.length - MAX_TIER_ROWS} more endpoint(s); the JSON report has all of them | | | | |`);
+    out.push('');
+    return out;
+}
+/**
+ * GitHub keeps at most 1 MiB of summary: a long tier shows what did not pass first, up to
+ * MAX_TIER_ROWS rows in all; the JSON report has every endpoint.
+ */
+function tierRows(endpoints) {
+    if (endpoints.length <= MAX_TIER_ROWS)
+        return [...endpoints];
+    const notPassed = endpoints.filter(e => e.outcome !== 'passed');
+    const passed = endpoints.filter(e => e.outcome === 'passed');
+    return [
+        ...notPassed.slice(0, MAX_TIER_ROWS),
+        ...passed.slice(0, Math.max(0, MAX_TIER_ROWS - notPassed.length))
+    ];
+}
+/**
+ * One tier's table. The "Why it failed" column only when a row has something to put in it: a
+ * green tier has no empty column.
+ */
+function tierSection(tier) {
+    const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank);
+    const passed = endpoints.filter(e => e.outcome === 'passed').length;
+    const shown = tierRows(endpoints);
+    const why = shown.some(e => e.outcome !== 'passed' || e.reason);
+    const names = [
+        'Method',
+        'Path',
+        'Status',
+        'Latency',
+        'Attempts',
+        'Cache',
+        ...(why ? ['Why it failed'] : [])
+    ];
+    const align = ['---', '---', '---:', '---:', '---:', '---', ...(why ? ['---'] : [])];
+    const row = (e) => {
+        const cells = [ICON[e.outcome], e.method, cell(code(e.path)), cell(e.status)];
+        cells.push(ms(e.latencyMs), String(e.attempts), cell(e.cache), ...(why ? [cell(e.reason)] : []));
+        return `| ${cells.join(' | ')} |`;
+    };
+    const more = endpoints.length - shown.length;
+    const moreRow = `| | | … ${more} more endpoint(s), listed in the JSON report |${' |'.repeat(names.length - 2)}`;
+    return [
+        `### ${tier.priority} · ${passed}/${endpoints.length} warmed · ${ms(tier.durationMs)}`,
+        '',
+        `| | ${names.join(' | ')} |`,
+        `|---|${align.join('|')}|`,
+        ...shown.map(row),
+        ...(more > 0 ? [moreRow] : []),
+        ''
+    ];
+}
+function slowestTable(result) {
     const slow = slowest(result);
-    if (slow.length > 1) {
-        out.push('### Slowest', '', '| Method | Path | Latency |', '|---|---|---:|');
-        for (const e of slow)
-            out.push(`| ${e.method} | ${cell(code(e.path))} | ${ms(e.latencyMs)} |`);
-        out.push('');
-    }
-    return fitJobSummary(out.join('\n'));
+    if (slow.length <= 1)
+        return [];
+    return [
+        '### Slowest',
+        '',
+        '| Method | Path | Latency |',
+        '|---|---|---:|',
+        ...slow.map(e => `| ${e.method} | ${cell(code(e.path))} | ${ms(e.latencyMs)} |`),
+        ''
+    ];
 }
 /** GitHub refuses a step summary over 1 MiB (1,048,576 bytes). */
 const SUMMARY_LIMIT_BYTES = 1_048_576;
@@ -53332,7 +53826,7 @@ function settlesWithin(work, ms) {
 }
 function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
     const { deadlineAt = Number.POSITIVE_INFINITY, now = Date.now, requestTimeoutMs = GITHUB_REQUEST_TIMEOUT_MS, graceMs = PUBLISH_GRACE_MS } = options;
-    const { githubToken: token, checkName, prComment } = settings;
+    const { token, checkName, prComment } = settings.github;
     const repo = gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined;
     const sha = gh.sha;
     const enabled = Boolean(token && repo && sha);
@@ -53499,12 +53993,14 @@ async function warm(deps, redactor) {
     // Endpoint-level secret headers are known only now.
     for (const secret of settingsSecrets(settings))
         mask(secret, redactor);
-    if (settings.dryRun) {
-        info(logSafe(redactor.redact(renderPlan(planTiers(settings), settings))));
+    if (settings.run.dryRun) {
+        info(logSafe(redactor.redact(renderPlan(planTiers(settings.warm), settings))));
     }
-    const publisher = settings.dryRun
+    const publisher = settings.run.dryRun
         ? undefined
-        : makePublisher(settings, gh, deps.octokit, { deadlineAt: Date.now() + settings.deadlineMs });
+        : makePublisher(settings, gh, deps.octokit, {
+            deadlineAt: Date.now() + settings.run.deadlineMs
+        });
     // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
     const checkStarted = publisher?.start() ?? Promise.resolve([]);
     const result = await warmRun(settings, {
@@ -53516,24 +54012,16 @@ async function warm(deps, redactor) {
         warning(redactor.redact(w));
     await report(result, settings, redactor, publisher);
 }
-/** The longest a file write may take (the report, the job summary): a stuck disk is not a run. */
-const FILE_WRITE_TIMEOUT_MS = 10_000;
-function bounded(work, what, ms = FILE_WRITE_TIMEOUT_MS) {
-    let timer;
-    const late = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms);
-        timer.unref?.();
-    });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 /**
  * Writes the report, then the outputs, then the job summary and the verdict, and only then
  * completes the check run and the PR comment: what a later step gates on is written first, so
  * a slow GitHub or a cancel while publishing cannot lose it.
  */
 async function report(result, settings, redactor, publisher) {
-    // Text for people and files: every string value redacted, the structure untouched.
-    const safe = redactor.redactDeep(result);
+    const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor);
+    setOutputs(outputs, redactor);
+    if (reportProblem !== undefined)
+        warning(reportProblem);
     let summary;
     try {
         summary = redactor.redact(renderSummary(safe));
@@ -53542,10 +54030,6 @@ async function report(result, settings, redactor, publisher) {
         summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`;
     }
     // Side effects that must not sink the run: each bounded, failures become warnings.
-    const reported = await bounded(writeReport(settings.reportFile, safe), 'writing the report').then(() => undefined, (error) => errorMessage(error));
-    setOutputs(computeOutputs(result, reported === undefined ? settings.reportFile : ''), redactor);
-    if (reported !== undefined)
-        warning(redactor.redact(`could not write the report to ${settings.reportFile}: ${reported}`));
     await bounded(summary_summary.addRaw(summary).write(), 'writing the job summary').catch((error) => warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`)));
     verdict(result, safe, redactor);
     // Last: GitHub, bounded by the publisher itself (deadline + its grace).
@@ -53569,7 +54053,7 @@ function verdict(result, safe, redactor) {
     // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
     for (const p of failedGates(safe))
         error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` });
-    for (const w of safe.warnings)
+    for (const w of new Set(safe.warnings))
         warning(redactor.redact(w));
     for (const d of safe.metrics?.doubts ?? [])
         warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`));
