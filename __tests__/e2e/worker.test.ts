@@ -90,7 +90,9 @@ describe('example Worker, default settings', () => {
     })
     expect(cold.body.data.watchlist[0].price).toBe(189.84)
 
-    expect(warm.ms).toBeLessThan(50)
+    // X-Cache and the body prove the hit; the time only has to beat the cold one (a busy 2-core
+    // machine has served a hit in 71 ms).
+    expect(warm.ms).toBeLessThan(cold.ms)
     expect(warm.headers.get('x-cache')).toBe('HIT')
     expect(warm.body).toMatchObject({ cached: true, metadata: { cacheStatus: 'hit', layer: 'l1' } })
     expect(warm.body.data).toEqual(cold.body.data)
@@ -140,7 +142,8 @@ describe('example Worker, WARMUP_ENABLED=true', () => {
     const first = await call(worker(), INTRADAY)
     expect(first.headers.get('x-cache')).toBe('HIT')
     expect(first.body).toMatchObject({ real_data: true, cached: true })
-    expect(first.ms).toBeLessThan(50)
+    // Under the upstream's least latency (UPSTREAM_MS): it was not fetched. Generous for load.
+    expect(first.ms).toBeLessThan(150)
   })
 })
 
