@@ -232,6 +232,84 @@ export function parseEndpoints(doc: unknown, base: URL, sourceName: string): End
   return out
 }
 
+type RawItem = z.infer<typeof itemSchema>
+
+/** `"/path"` or `"METHOD /path"`. */
+function parseStringItem(item: string, where: string): RawItem {
+  const m = STRING_ITEM.exec(item.trim())
+  if (!m) throw new EndpointsError(where, 'is not "/path" or "METHOD /path"')
+  // A plain check, not zod: a sitemap-sized list has tens of thousands of these.
+  const method = (m[1] ?? 'GET').toUpperCase()
+  if (!(METHODS as readonly string[]).includes(method))
+    throw new EndpointsError(
+      where,
+      `the word before the path is not a method; expected one of ${METHODS.join(', ')}`
+    )
+  return { path: m[2] as string, method: method as Method }
+}
+
+/** A mapping with a path; an unknown key is named before zod sees it. */
+function parseMappingItem(item: object, at: (string | number)[], where: string): RawItem {
+  const unknown = Object.keys(item).filter(k => !(ITEM_KEYS as readonly string[]).includes(k))
+  if (unknown.length > 0) {
+    throw new EndpointsError(
+      where,
+      `unknown key ${unknown.map(shownKey).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`
+    )
+  }
+  const parsed = itemSchema.safeParse(item)
+  if (!parsed.success) {
+    const line = firstIssue(parsed.error, at)
+    const cut = line.indexOf(': ')
+    throw new EndpointsError(line.slice(0, cut), line.slice(cut + 2))
+  }
+  return parsed.data
+}
+
+function itemHeaders(raw: RawItem['headers'], where: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const problem = checkHeader(name, String(value))
+    if (problem) throw new EndpointsError(`${where}.headers`, problem)
+    headers[name] = String(value)
+  }
+  return headers
+}
+
+/**
+ * The body as sent: a string as written, a mapping or list as JSON (adding a JSON Content-Type
+ * to `headers` unless one is given).
+ */
+function itemBody(
+  raw: RawItem,
+  method: Method,
+  headers: Record<string, string>,
+  where: string
+): string | undefined {
+  if (raw.body === undefined) return undefined
+  if (!BODY_METHODS.has(method)) {
+    throw new EndpointsError(
+      `${where}.body`,
+      `a body is only sent with POST, PUT, PATCH or DELETE, not ${method}`
+    )
+  }
+  if (typeof raw.body === 'string') return raw.body
+  const body = JSON.stringify(raw.body)
+  if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) {
+    headers['Content-Type'] = 'application/json'
+  }
+  return body
+}
+
+/** Path and query as shown to people: relative to the base URL's path when under it. */
+function shownPath(url: URL, base: URL): string {
+  const prefix = base.pathname.replace(/\/+$/, '')
+  // `/app` is the prefix of `/app/x` but not of `/apple`.
+  const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
+  const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname
+  return `${shown}${url.search}`
+}
+
 function parseItem(
   item: unknown,
   at: (string | number)[],
@@ -240,39 +318,15 @@ function parseItem(
   sourceName: string
 ): EndpointSpec {
   const where = formatPath(at)
-  let raw: z.infer<typeof itemSchema>
-  if (typeof item === 'string') {
-    const m = STRING_ITEM.exec(item.trim())
-    if (!m) throw new EndpointsError(where, 'is not "/path" or "METHOD /path"')
-    // A plain check, not zod: a sitemap-sized list has tens of thousands of these.
-    const method = (m[1] ?? 'GET').toUpperCase()
-    if (!(METHODS as readonly string[]).includes(method))
-      throw new EndpointsError(
-        where,
-        `the word before the path is not a method; expected one of ${METHODS.join(', ')}`
-      )
-    raw = { path: m[2] as string, method: method as Method }
-  } else if (item && typeof item === 'object' && !Array.isArray(item)) {
-    const unknown = Object.keys(item).filter(k => !(ITEM_KEYS as readonly string[]).includes(k))
-    if (unknown.length > 0) {
-      throw new EndpointsError(
-        where,
-        `unknown key ${unknown.map(shownKey).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`
-      )
-    }
-    const parsed = itemSchema.safeParse(item)
-    if (!parsed.success) {
-      const line = firstIssue(parsed.error, at)
-      const cut = line.indexOf(': ')
-      throw new EndpointsError(line.slice(0, cut), line.slice(cut + 2))
-    }
-    raw = parsed.data
-  } else {
+  let raw: RawItem
+  if (typeof item === 'string') raw = parseStringItem(item, where)
+  else if (item && typeof item === 'object' && !Array.isArray(item))
+    raw = parseMappingItem(item, at, where)
+  else
     throw new EndpointsError(
       where,
       `expected "/path", "METHOD /path" or a mapping with a path, got ${describe(item)}`
     )
-  }
 
   const method = (raw.method ?? 'GET') as Method
   if (tier && raw.priority && raw.priority !== tier) {
@@ -282,38 +336,13 @@ function parseItem(
     )
   }
   const priority = tier ?? raw.priority ?? 'normal'
-
   const url = resolvePath(raw.path, base, `${where}.path`)
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(raw.headers ?? {})) {
-    const problem = checkHeader(name, String(value))
-    if (problem) throw new EndpointsError(`${where}.headers`, problem)
-    headers[name] = String(value)
-  }
-  let body: string | undefined
-  if (raw.body !== undefined) {
-    if (!BODY_METHODS.has(method)) {
-      throw new EndpointsError(
-        `${where}.body`,
-        `a body is only sent with POST, PUT, PATCH or DELETE, not ${method}`
-      )
-    }
-    if (typeof raw.body === 'string') body = raw.body
-    else {
-      body = JSON.stringify(raw.body)
-      if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) {
-        headers['Content-Type'] = 'application/json'
-      }
-    }
-  }
-  const prefix = base.pathname.replace(/\/+$/, '')
-  // `/app` is the prefix of `/app/x` but not of `/apple`.
-  const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)
-  const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname
+  const headers = itemHeaders(raw.headers, where)
+  const body = itemBody(raw, method, headers, where)
   return {
     source: `${sourceName}${where}`,
     method,
-    path: `${shown}${url.search}`,
+    path: shownPath(url, base),
     url: url.href,
     priority,
     ...(raw.name ? { name: raw.name } : {}),

@@ -61,38 +61,42 @@ export interface BudgetOptions {
 
 const MAX_TIMER_MS = 2 ** 31 - 1
 
+/** Rejects after `ms`, or at once when `stopAll` aborts; `clear` disarms it. */
+function alarm(
+  stopAll: AbortSignal,
+  ms: number,
+  error: (aborted: boolean) => GitHubTimeoutError
+): { rung: Promise<never>; clear: () => void } {
+  let clear = (): void => undefined
+  const rung = new Promise<never>((_, reject) => {
+    let handle: ReturnType<typeof setTimeout> | undefined
+    const ring = (): void => {
+      clear()
+      reject(error(stopAll.aborted))
+    }
+    clear = () => {
+      clearTimeout(handle)
+      stopAll.removeEventListener('abort', ring)
+    }
+    if (stopAll.aborted) return ring()
+    // No deadline at all: only abort() ends it (setTimeout would fire at once past 2^31 - 1 ms).
+    if (ms <= MAX_TIMER_MS) handle = setTimeout(ring, Math.max(0, ms))
+    stopAll.addEventListener('abort', ring, { once: true })
+  })
+  return { rung, clear: () => clear() }
+}
+
+async function race<T>(work: Promise<T>, rung: Promise<never>, clear: () => void): Promise<T> {
+  try {
+    return await Promise.race([work, rung])
+  } finally {
+    clear()
+  }
+}
+
 export function makeBudget({ endAt, now, requestTimeoutMs, limit }: BudgetOptions): Budget {
   const stopAll = new AbortController()
   let stoppedBecause = limit
-
-  /** Rejects after `ms`, or at once when the budget is aborted; `clear` disarms it. */
-  function alarm(ms: number, error: (aborted: boolean) => GitHubTimeoutError) {
-    let clear = (): void => undefined
-    const rung = new Promise<never>((_, reject) => {
-      let handle: ReturnType<typeof setTimeout> | undefined
-      const ring = (): void => {
-        clear()
-        reject(error(stopAll.signal.aborted))
-      }
-      clear = () => {
-        clearTimeout(handle)
-        stopAll.signal.removeEventListener('abort', ring)
-      }
-      if (stopAll.signal.aborted) return ring()
-      // No deadline at all: only abort() ends it (setTimeout would fire at once past 2^31 - 1 ms).
-      if (ms <= MAX_TIMER_MS) handle = setTimeout(ring, Math.max(0, ms))
-      stopAll.signal.addEventListener('abort', ring, { once: true })
-    })
-    return { rung, clear: () => clear() }
-  }
-
-  async function race<T>(work: Promise<T>, rung: Promise<never>, clear: () => void): Promise<T> {
-    try {
-      return await Promise.race([work, rung])
-    } finally {
-      clear()
-    }
-  }
 
   return {
     abort(why) {
@@ -108,7 +112,7 @@ export function makeBudget({ endAt, now, requestTimeoutMs, limit }: BudgetOption
         return Promise.reject(new GitHubTimeoutError(0, what, stoppedBecause))
       if (ms <= 0) return Promise.reject(new GitHubTimeoutError(0, what, limit))
       const signal = new AbortController()
-      const { rung, clear } = alarm(ms, aborted => {
+      const { rung, clear } = alarm(stopAll.signal, ms, aborted => {
         const e = aborted
           ? new GitHubTimeoutError(now() - started, what, stoppedBecause)
           : new GitHubTimeoutError(ms, what, left < requestTimeoutMs ? limit : undefined)
@@ -122,7 +126,7 @@ export function makeBudget({ endAt, now, requestTimeoutMs, limit }: BudgetOption
 
     within(work) {
       const started = now()
-      const { rung, clear } = alarm(endAt - started, () => {
+      const { rung, clear } = alarm(stopAll.signal, endAt - started, () => {
         // Whatever is still waiting stops now too.
         stopAll.abort()
         return new GitHubTimeoutError(now() - started, stoppedBecause)

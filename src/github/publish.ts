@@ -60,6 +60,141 @@ function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   ]).finally(() => clearTimeout(timer))
 }
 
+/** Where and as whom to publish; fixed when the publisher is made. */
+interface Target {
+  readonly gh: GitHubContext
+  readonly token: string | undefined
+  readonly checkName: string
+  /** Set when enabled. */
+  readonly repo: Repo | undefined
+  readonly sha: string | undefined
+  /** A token, a repository and a commit: without all three nothing is published. */
+  readonly enabled: boolean
+  /** Enabled, and a check run is wanted. */
+  readonly checks: boolean
+  readonly comment: boolean
+  /** The client, made on first use and shared by every call after. */
+  readonly octokit: () => Promise<Octokit>
+}
+
+/** A piece of finish()'s work, and the warning it becomes when it fails. */
+interface PublishTask {
+  readonly label: string
+  readonly permission: string
+  readonly work: Promise<unknown>
+}
+
+function targetOf(settings: Settings, gh: GitHubContext, factory: OctokitFactory): Target {
+  const { token, checkName, prComment } = settings.github
+  const repo: Repo | undefined =
+    gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined
+  const enabled = Boolean(token && repo && gh.sha)
+  let client: Promise<Octokit> | undefined
+  return {
+    gh,
+    token,
+    checkName,
+    repo,
+    sha: gh.sha,
+    enabled,
+    checks: enabled && checkName !== '',
+    comment: enabled && prComment,
+    octokit: () => (client ??= Promise.resolve().then(() => factory(token!, gh.apiUrl)))
+  }
+}
+
+/** Creates the check run, in progress; resolves with its id. */
+async function createCheck(target: Target, budget: Budget): Promise<number> {
+  const { gh, checkName } = target
+  return startCheck(
+    await target.octokit(),
+    budget.call,
+    target.repo!,
+    target.sha!,
+    checkName,
+    gh.runUrl
+  )
+}
+
+/**
+ * Waits for start()'s check run, but only half the grace. Past that, stops asking, so that the
+ * check run is created completed instead.
+ */
+async function settleStart(
+  starting: Promise<string[]>,
+  startBudget: Budget | undefined,
+  graceMs: number
+): Promise<void> {
+  if (!(await settlesWithin(starting, graceMs / 2)))
+    startBudget?.abort('given up when the run ended; created completed instead')
+  await starting
+}
+
+/** Completes the check run `checkId`, or creates it completed when start() left none. */
+function completeTask(
+  target: Target,
+  budget: Budget,
+  checkId: number | undefined,
+  result: FullResult,
+  summary: string
+): PublishTask {
+  const { gh, checkName } = target
+  return {
+    label: `could not complete the check run "${checkName}"`,
+    permission: 'checks: write',
+    work: budget.within(
+      (async () =>
+        completeCheck(
+          await target.octokit(),
+          budget.call,
+          target.repo!,
+          checkId,
+          target.sha!,
+          checkName,
+          result,
+          summary,
+          gh.runUrl
+        ))()
+    )
+  }
+}
+
+/** Puts the summary in a comment on the event's pull request, or on each PR of the commit. */
+function commentTask(target: Target, budget: Budget, summary: string): PublishTask {
+  const { gh, repo, sha } = target
+  return {
+    label: 'could not update the pull request comment',
+    permission: 'pull-requests: write',
+    work: budget.within(
+      (async () => {
+        const numbers =
+          gh.pullRequest !== undefined
+            ? [gh.pullRequest]
+            : await pullRequestsFor(await target.octokit(), budget.call, repo!, sha!)
+        for (const n of numbers)
+          await upsertComment(
+            await target.octokit(),
+            budget.call,
+            repo!,
+            n,
+            target.checkName || 'Cache warm',
+            summary
+          )
+      })()
+    )
+  }
+}
+
+/** Runs the tasks side by side; each one that fails becomes one warning. */
+async function warningsOf(tasks: PublishTask[], token: string | undefined): Promise<string[]> {
+  const settled = await Promise.allSettled(tasks.map(t => t.work))
+  return settled.flatMap((s, i) =>
+    s.status === 'rejected'
+      ? [`${tasks[i]!.label}: ${why(s.reason, tasks[i]!.permission, token)}`]
+      : []
+  )
+}
+
 export function makePublisher(
   settings: Settings,
   gh: GitHubContext,
@@ -72,22 +207,14 @@ export function makePublisher(
     requestTimeoutMs = GITHUB_REQUEST_TIMEOUT_MS,
     graceMs = PUBLISH_GRACE_MS
   } = options
-  const { token, checkName, prComment } = settings.github
-  const repo: Repo | undefined =
-    gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined
-  const sha = gh.sha
-  const enabled = Boolean(token && repo && sha)
-  let client: Promise<Octokit> | undefined
-  const octokit = (): Promise<Octokit> =>
-    (client ??= Promise.resolve().then(() => factory(token!, gh.apiUrl)))
-  const checks = enabled && checkName !== ''
+  const target = targetOf(settings, gh, factory)
   let checkId: number | undefined
   let starting: Promise<string[]> = Promise.resolve([])
   let startBudget: Budget | undefined
 
   return {
     start() {
-      if (!checks) return starting
+      if (!target.checks) return starting
       const budget = makeBudget({
         endAt: deadlineAt,
         now,
@@ -95,20 +222,15 @@ export function makePublisher(
         limit: "the run's deadline"
       })
       startBudget = budget
-      starting = budget
-        .within(
-          (async () =>
-            startCheck(await octokit(), budget.call, repo!, sha!, checkName, gh.runUrl))()
-        )
-        .then(
-          id => {
-            checkId = id
-            return []
-          },
-          (error: unknown) => [
-            `could not create the check run "${checkName}": ${why(error, 'checks: write', token)}`
-          ]
-        )
+      starting = budget.within(createCheck(target, budget)).then(
+        id => {
+          checkId = id
+          return []
+        },
+        (error: unknown) => [
+          `could not create the check run "${target.checkName}": ${why(error, 'checks: write', target.token)}`
+        ]
+      )
       return starting
     },
 
@@ -119,63 +241,12 @@ export function makePublisher(
         requestTimeoutMs,
         limit: `the ${duration(graceMs)} allowed after the run`
       })
-      if (checks) {
-        // Created while warming: complete that one once it exists, but wait for it only half
-        // the grace. Past that, stop asking and create the check run completed instead.
-        if (!(await settlesWithin(starting, graceMs / 2)))
-          startBudget?.abort('given up when the run ended; created completed instead')
-        await starting
-      }
-      const tasks: { label: string; permission: string; work: Promise<unknown> }[] = []
-      if (checks) {
-        tasks.push({
-          label: `could not complete the check run "${checkName}"`,
-          permission: 'checks: write',
-          work: budget.within(
-            (async () =>
-              completeCheck(
-                await octokit(),
-                budget.call,
-                repo!,
-                checkId,
-                sha!,
-                checkName,
-                result,
-                summary,
-                gh.runUrl
-              ))()
-          )
-        })
-      }
-      if (enabled && prComment) {
-        tasks.push({
-          label: 'could not update the pull request comment',
-          permission: 'pull-requests: write',
-          work: budget.within(
-            (async () => {
-              const numbers =
-                gh.pullRequest !== undefined
-                  ? [gh.pullRequest]
-                  : await pullRequestsFor(await octokit(), budget.call, repo!, sha!)
-              for (const n of numbers)
-                await upsertComment(
-                  await octokit(),
-                  budget.call,
-                  repo!,
-                  n,
-                  checkName || 'Cache warm',
-                  summary
-                )
-            })()
-          )
-        })
-      }
-      const settled = await Promise.allSettled(tasks.map(t => t.work))
-      return settled.flatMap((s, i) =>
-        s.status === 'rejected'
-          ? [`${tasks[i]!.label}: ${why(s.reason, tasks[i]!.permission, token)}`]
-          : []
-      )
+      // Created while warming: complete that one once it exists.
+      if (target.checks) await settleStart(starting, startBudget, graceMs)
+      const tasks: PublishTask[] = []
+      if (target.checks) tasks.push(completeTask(target, budget, checkId, result, summary))
+      if (target.comment) tasks.push(commentTask(target, budget, summary))
+      return warningsOf(tasks, target.token)
     }
   }
 }

@@ -76,6 +76,53 @@ const DESCRIBE: Record<NetworkErrorKind, string> = {
   network: 'network error'
 }
 
+/** A request's failure before any answer, named the way the log and the diagnosis read it. */
+function networkErrorOf(error: NodeJS.ErrnoException): NetworkError {
+  // The proxy agent (HTTPS_PROXY / HTTP_PROXY) reports any failure to reach the proxy or
+  // open its tunnel as ECONNRESET; name the proxy and the real cause instead.
+  const tunnel = /^tunneling socket could not be established, (?:cause=|statusCode=)?(.*)$/.exec(
+    error.message
+  )
+  if (tunnel)
+    return new NetworkError(
+      'network',
+      `the proxy (HTTPS_PROXY / HTTP_PROXY) could not open a tunnel to the deployment: ${tunnel[1]}`
+    )
+  const kind = kindOf(error)
+  return new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`)
+}
+
+function headersToSend(req: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = { ...req.headers }
+  if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body))
+  return headers
+}
+
+/** The answer as HttpResponse: headers flattened, the kept chunks joined. */
+function responseOf(
+  res: http.IncomingMessage,
+  chunks: Buffer[],
+  bytes: number,
+  truncated: boolean,
+  durationMs: number
+): HttpResponse {
+  const flat: Record<string, string> = {}
+  for (const [name, v] of Object.entries(res.headers)) {
+    if (v === undefined) continue
+    flat[name] = Array.isArray(v) ? v.join(', ') : v
+  }
+  return {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? '',
+    headers: flat,
+    setCookie: res.headers['set-cookie'] !== undefined,
+    body: Buffer.concat(chunks),
+    truncated,
+    bytes,
+    durationMs
+  }
+}
+
 /**
  * Sends one request and reads the answer, the whole of it within `timeoutMs`. Never follows a
  * redirect: the caller decides (see redirect.ts). The body is kept up to `maxBodyBytes`; the
@@ -86,13 +133,13 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
   const url = new URL(req.url)
   const lib = url.protocol === 'https:' ? https : http
   const started = now()
+  const max = opts.maxBodyBytes
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false
     const chunks: Buffer[] = []
-    let kept = 0
+    // Every byte read; the first min(bytes, max) of them are kept in chunks.
     let bytes = 0
-    let truncated = false
 
     const fail = (error: NetworkError): void => {
       if (settled) return
@@ -111,11 +158,9 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
       opts.signal?.removeEventListener('abort', onAbort)
     }
 
-    const headers: Record<string, string> = { ...req.headers }
-    if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body))
     const request = lib.request(url, {
       method: req.method,
-      headers,
+      headers: headersToSend(req),
       agent: opts.agentFor?.(url)
     })
     if (opts.signal?.aborted) {
@@ -124,44 +169,17 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
       opts.signal?.addEventListener('abort', onAbort, { once: true })
     }
 
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      // The proxy agent (HTTPS_PROXY / HTTP_PROXY) reports any failure to reach the proxy or
-      // open its tunnel as ECONNRESET; name the proxy and the real cause instead.
-      const tunnel =
-        /^tunneling socket could not be established, (?:cause=|statusCode=)?(.*)$/.exec(
-          error.message
-        )
-      if (tunnel) {
-        fail(
-          new NetworkError(
-            'network',
-            `the proxy (HTTPS_PROXY / HTTP_PROXY) could not open a tunnel to the deployment: ${tunnel[1]}`
-          )
-        )
-        return
-      }
-      const kind = kindOf(error)
-      fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`))
-    })
+    request.on('error', (error: NodeJS.ErrnoException) => fail(networkErrorOf(error)))
     request.on('response', res => {
       res.on('data', (chunk: Buffer) => {
+        const room = max - bytes
         bytes += chunk.length
-        if (kept + chunk.length <= opts.maxBodyBytes) {
-          chunks.push(chunk)
-          kept += chunk.length
-        } else {
-          if (kept < opts.maxBodyBytes) chunks.push(chunk.subarray(0, opts.maxBodyBytes - kept))
-          kept = opts.maxBodyBytes
-          truncated = true
-        }
+        if (chunk.length <= room) chunks.push(chunk)
+        else if (room > 0) chunks.push(chunk.subarray(0, room))
       })
       res.on('error', (error: NodeJS.ErrnoException) => {
-        fail(
-          new NetworkError(
-            'reset',
-            `connection reset while reading the body (${error.code ?? error.message})`
-          )
-        )
+        const code = error.code ?? error.message
+        fail(new NetworkError('reset', `connection reset while reading the body (${code})`))
       })
       res.on('aborted', () =>
         fail(new NetworkError('reset', 'connection reset while reading the body'))
@@ -174,21 +192,7 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
         }
         settled = true
         cleanup()
-        const flat: Record<string, string> = {}
-        for (const [name, v] of Object.entries(res.headers)) {
-          if (v === undefined) continue
-          flat[name] = Array.isArray(v) ? v.join(', ') : v
-        }
-        resolve({
-          status: res.statusCode ?? 0,
-          statusText: res.statusMessage ?? '',
-          headers: flat,
-          setCookie: res.headers['set-cookie'] !== undefined,
-          body: Buffer.concat(chunks),
-          truncated,
-          bytes,
-          durationMs: now() - started
-        })
+        resolve(responseOf(res, chunks, bytes, bytes > max, now() - started))
       })
     })
     request.end(req.body)

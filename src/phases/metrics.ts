@@ -164,6 +164,144 @@ function hintsFor(
   return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined))
 }
 
+/** What pollMetrics has gathered so far, poll by poll. Only values are kept, never documents. */
+interface PollState {
+  readonly metrics: MetricsSettings
+  readonly baseDoc: unknown
+  // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
+  // baseline, the other rates in the answer.
+  readonly evidence: ScaleEvidence
+  /** The fields whose scale is recorded as evidence: the rate thresholds and the hit rate. */
+  readonly watched: readonly string[]
+  /** Per threshold, its value at each poll (null when the poll had no good answer). */
+  readonly progression: (number | null)[][]
+  /** Whether each threshold's field was in some answer: one that vanishes later is named. */
+  readonly seenField: boolean[]
+  polls: number
+  goodPolls: number
+  last: MetricsAnswer | undefined
+  lastGood: unknown
+  /** The last good answer's readings, each read with the evidence there was at that poll. */
+  lastReadings: (Reading & { found: boolean })[] | undefined
+  lastHit: Reading | undefined
+  error: string | undefined
+  keyRefused: boolean
+}
+
+function startPolling(metrics: MetricsSettings, baseDoc: unknown): PollState {
+  const { thresholds, hitRateField } = metrics
+  return {
+    metrics,
+    baseDoc,
+    evidence: new ScaleEvidence(baseDoc),
+    watched: [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField],
+    progression: thresholds.map(() => []),
+    seenField: thresholds.map(() => false),
+    polls: 0,
+    goodPolls: 0,
+    last: undefined,
+    lastGood: undefined,
+    lastReadings: undefined,
+    lastHit: undefined,
+    error: undefined,
+    keyRefused: false
+  }
+}
+
+/** Reads the metrics once and records what came; true when polling must stop now. */
+async function pollOnce(state: PollState, ctx: PhaseContext): Promise<boolean> {
+  state.polls++
+  const read = await askMetrics(state.metrics.target, ctx)
+  const answer = (state.last = read.answer)
+  if (answer.ok && !read.refused) return takeGoodAnswer(state, answer.doc, ctx)
+  ctx.log(`  poll ${state.polls}: ${answer.text}`)
+  state.progression.forEach(p => p.push(null))
+  if (!read.refused) return false
+  state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`
+  state.keyRefused = true
+  return true
+}
+
+/**
+ * Records a JSON answer's readings; true when polling must stop: every threshold holds, or a
+ * field is missing from the first good answer (it will not appear by waiting).
+ */
+function takeGoodAnswer(state: PollState, doc: unknown, ctx: PhaseContext): boolean {
+  const { metrics, evidence, progression } = state
+  const { thresholds, hitRateField, target } = metrics
+  const hints = hintsFor(thresholds, evidence, doc)
+  const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]))
+  state.lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc))
+  evidence.record(doc, state.watched)
+  state.lastReadings = readings
+  const missing = thresholds.filter((_, i) => !readings[i]!.found)
+  if (missing.length > 0 && state.lastGood === undefined) {
+    const fields = leafPaths(doc)
+    const m = missing[0]!
+    state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`
+    state.lastGood = doc
+    readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
+    return true
+  }
+  state.lastGood = doc
+  state.goodPolls++
+  readings.forEach((r, i) => {
+    progression[i]!.push(valueOf(r))
+    if (r.found) state.seenField[i] = true
+  })
+  const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
+  ctx.log(
+    `  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? describeValue(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
+  )
+  return metNow
+}
+
+/**
+ * Why the polling failed when no single poll said so: the endpoint stopped answering, a field
+ * went away half way (say so, not just "last 20"), or there never was a good answer.
+ */
+function endError(state: PollState, results: readonly ThresholdResult[]): string | undefined {
+  const { metrics, last, lastGood, lastReadings } = state
+  const { thresholds, target } = metrics
+  const gone = thresholds.findIndex(
+    (_, i) => state.seenField[i] && lastReadings?.[i]?.found === false
+  )
+  if (lastGood !== undefined && last && !last.ok && !results.every(r => r.met))
+    return `${target.path} stopped answering after ${state.goodPolls} good poll(s): last answer ${last.text}`
+  if (gone >= 0)
+    return `metrics field ${thresholds[gone]!.path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`
+  if (lastGood === undefined) {
+    const within = thresholds.length > 0 ? ` in ${formatDuration(metrics.timeoutMs)}` : ''
+    return `no good answer from ${target.path}${within} (${state.polls} poll(s)): last answer ${last?.text ?? 'none'}`
+  }
+  return undefined
+}
+
+function pollResult(
+  state: PollState,
+  results: ThresholdResult[],
+  baseline: MetricsAnswer | undefined,
+  verify: VerifyResult | undefined
+): MetricsResult {
+  const { metrics, last, lastGood, lastHit, error, keyRefused } = state
+  const met = !error && results.every(r => r.met)
+  const size =
+    lastGood !== undefined ? readNumber(getPath(lastGood, metrics.cacheSizeField).value) : undefined
+  return {
+    path: metrics.target.path,
+    polls: state.polls,
+    thresholds: results,
+    met,
+    ...(baseline ? { baselineAnswer: baseline.text } : {}),
+    ...(last ? { lastAnswer: last.text } : {}),
+    ...(error ? { error } : {}),
+    ...(keyRefused ? { keyRefused: true } : {}),
+    ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
+    ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+    doubts: doubts(state.baseDoc, lastGood, metrics.thresholds, verify, metrics.hitRateField)
+  }
+}
+
 /**
  * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
  * runs out. A field missing from the first good answer fails at once, listing the fields there are;
@@ -176,108 +314,27 @@ export async function pollMetrics(
   ctx: PhaseContext
 ): Promise<MetricsResult> {
   const { clock } = ctx
-  const { target, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs } = metrics
+  const { thresholds, timeoutMs, pollIntervalMs } = metrics
   const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt)
-  const progression: (number | null)[][] = thresholds.map(() => [])
   const baseDoc = baseline?.ok ? baseline.doc : undefined
-  // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
-  // baseline, the other rates in the answer. Only values are kept, never the documents.
-  const evidence = new ScaleEvidence(baseDoc)
-  const watched = [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField]
-  let polls = 0
-  let last: MetricsAnswer | undefined
-  let lastGood: unknown
-  /** The last good answer's readings, each read with the evidence there was at that poll. */
-  let lastReadings: (Reading & { found: boolean })[] | undefined
-  let lastHit: Reading | undefined
-  let error: string | undefined
-  let keyRefused = false
-  let goodPolls = 0
-  /** Whether each threshold's field was in some answer: one that vanishes later is named. */
-  const seenField = thresholds.map(() => false)
+  const state = startPolling(metrics, baseDoc)
   for (;;) {
-    polls++
-    const read = await askMetrics(target, ctx)
-    last = read.answer
-    if (read.refused) {
-      ctx.log(`  poll ${polls}: ${last.text}`)
-      progression.forEach(p => p.push(null))
-      error = `${read.refused}; polling stopped at once (the key would only be refused again)`
-      keyRefused = true
-      break
-    }
-    if (last.ok) {
-      const doc = last.doc
-      const hints = hintsFor(thresholds, evidence, doc)
-      const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]))
-      lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc))
-      evidence.record(doc, watched)
-      lastReadings = readings
-      const missing = thresholds.filter((_, i) => !readings[i]!.found)
-      if (missing.length > 0 && lastGood === undefined) {
-        const fields = leafPaths(doc)
-        const m = missing[0]!
-        error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`
-        lastGood = doc
-        readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
-        break
-      }
-      lastGood = doc
-      goodPolls++
-      readings.forEach((r, i) => {
-        progression[i]!.push(valueOf(r))
-        if (r.found) seenField[i] = true
-      })
-      const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
-      ctx.log(
-        `  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? describeValue(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
-      )
-      if (metNow) break
-    } else {
-      ctx.log(`  poll ${polls}: ${last.text}`)
-      progression.forEach(p => p.push(null))
-    }
+    if (await pollOnce(state, ctx)) break
     // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
     if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt) break
     await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal)
     if (ctx.signal?.aborted) break
   }
-
   const results: ThresholdResult[] = thresholds.map((t, i) =>
     thresholdResult(
       t,
-      lastReadings?.[i],
+      state.lastReadings?.[i],
       baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined,
-      progression[i]!
+      state.progression[i]!
     )
   )
-  // Metrics that were there and went away half way: say so, not just "last 20".
-  const gone = thresholds.findIndex((_, i) => seenField[i] && lastReadings?.[i]?.found === false)
-  if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
-    error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`
-  } else if (!error && gone >= 0) {
-    error = `metrics field ${thresholds[gone]!.path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`
-  }
-  if (!error && lastGood === undefined) {
-    const within = thresholds.length > 0 ? ` in ${formatDuration(timeoutMs)}` : ''
-    error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`
-  }
-  const met = !error && results.every(r => r.met)
-  const size =
-    lastGood !== undefined ? readNumber(getPath(lastGood, cacheSizeField).value) : undefined
-  return {
-    path: target.path,
-    polls,
-    thresholds: results,
-    met,
-    ...(baseline ? { baselineAnswer: baseline.text } : {}),
-    ...(last ? { lastAnswer: last.text } : {}),
-    ...(error ? { error } : {}),
-    ...(keyRefused ? { keyRefused: true } : {}),
-    ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
-    ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-    doubts: doubts(baseDoc, lastGood, thresholds, verify, hitRateField)
-  }
+  state.error ||= endError(state, results)
+  return pollResult(state, results, baseline, verify)
 }
 
 function thresholdResult(

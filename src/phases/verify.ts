@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js'
-import type { CacheMarker } from '../config/phases.js'
+import type { CacheMarker, VerifySettings } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { speedupText } from '../report/format.js'
 import type {
@@ -91,6 +91,101 @@ export function classifyCache(
   return { state: 'unknown', evidence: 'no cache header or marker' }
 }
 
+/** Asks one endpoint again and says whether the answer came from cache, and how fast. */
+async function verifyOne(ep: PlannedEndpoint, ctx: PhaseContext): Promise<VerifyEntry> {
+  const { settings } = ctx
+  const attempted = await sendWithRetries(
+    {
+      method: 'GET',
+      url: ep.url,
+      headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
+    },
+    settings.request.retries,
+    settings.request.timeoutMs,
+    ctx
+  )
+  const base = { method: ep.method, path: ep.path, priority: ep.priority }
+  const res = attempted.response
+  if (!res || res.status < 200 || res.status >= 300) {
+    return {
+      ...base,
+      ...(res ? { status: res.status } : {}),
+      state: 'not cached',
+      evidence: 'no good answer',
+      note: `verify request: ${describeAnswer(attempted)}`
+    }
+  }
+  const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers)
+  const latencyMs = Math.round(res.durationMs)
+  const tooSlow =
+    settings.verify.maxWarmLatencyMs !== undefined && latencyMs > settings.verify.maxWarmLatencyMs
+  const note =
+    state === 'not cacheable'
+      ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+      : undefined
+  return {
+    ...base,
+    status: res.status,
+    latencyMs,
+    state,
+    evidence,
+    ...(tooSlow ? { tooSlow } : {}),
+    ...(note ? { note } : {})
+  }
+}
+
+/** Warm latency over the verified entries, and how much faster than cold (p50 against p50). */
+function warmLatency(
+  entries: readonly VerifyEntry[],
+  coldP50Ms: number | undefined
+): { warmP50Ms?: number; warmP95Ms?: number; speedup?: number } {
+  const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs as number)
+  const warmP50Ms = percentile(latencies, 50)
+  const warmP95Ms = percentile(latencies, 95)
+  const speedup =
+    coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+      ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+      : undefined
+  return {
+    ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+    ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+    ...(speedup !== undefined ? { speedup } : {})
+  }
+}
+
+/** The gates that did not hold (min-cached, max-warm-latency), and endpoints never verified. */
+function verifyProblems(
+  gates: VerifySettings,
+  entries: readonly VerifyEntry[],
+  cached: number,
+  targetCount: number
+): string[] {
+  const problems: string[] = []
+  const share = entries.length === 0 ? 0 : cached / entries.length
+  if (gates.minCached !== undefined) {
+    if (entries.length === 0)
+      problems.push('min-cached: no GET endpoint warmed, so nothing could be verified')
+    else if (share + 1e-9 < gates.minCached) {
+      const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`)
+      problems.push(
+        `min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(share * 100)} %), below ${Math.round(gates.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`
+      )
+    }
+  }
+  const slow = entries.filter(e => e.tooSlow)
+  if (slow.length > 0 && gates.maxWarmLatencyMs !== undefined) {
+    problems.push(
+      `max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(gates.maxWarmLatencyMs)} when warm: ${slow
+        .slice(0, 5)
+        .map(e => `${e.path} ${e.latencyMs}ms`)
+        .join(', ')}`
+    )
+  }
+  if (entries.length < targetCount)
+    problems.push(`verify stopped early: ${targetCount - entries.length} endpoint(s) not verified`)
+  return problems
+}
+
 /**
  * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
  * and how fast. `min-cached` and `max-warm-latency` gate on it.
@@ -101,101 +196,25 @@ export async function verifyPass(
   coldP50Ms: number | undefined,
   ctx: PhaseContext
 ): Promise<VerifyResult> {
-  const { settings } = ctx
+  const gates = ctx.settings.verify
   const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source))
   const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source))
   const done = await runPool(
     targets,
-    settings.warm.concurrency,
-    async (ep): Promise<VerifyEntry> => {
-      const attempted = await sendWithRetries(
-        {
-          method: 'GET',
-          url: ep.url,
-          headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
-        },
-        settings.request.retries,
-        settings.request.timeoutMs,
-        ctx
-      )
-      const base = { method: ep.method, path: ep.path, priority: ep.priority }
-      const res = attempted.response
-      if (!res || res.status < 200 || res.status >= 300) {
-        return {
-          ...base,
-          ...(res ? { status: res.status } : {}),
-          state: 'not cached',
-          evidence: 'no good answer',
-          note: `verify request: ${describeAnswer(attempted)}`
-        }
-      }
-      const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers)
-      const latencyMs = Math.round(res.durationMs)
-      const tooSlow =
-        settings.verify.maxWarmLatencyMs !== undefined &&
-        latencyMs > settings.verify.maxWarmLatencyMs
-      const note =
-        state === 'not cacheable'
-          ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
-          : undefined
-      return {
-        ...base,
-        status: res.status,
-        latencyMs,
-        state,
-        evidence,
-        ...(tooSlow ? { tooSlow } : {}),
-        ...(note ? { note } : {})
-      }
-    },
+    ctx.settings.warm.concurrency,
+    ep => verifyOne(ep, ctx),
     ctx.signal
   )
   const entries = done.filter((e): e is VerifyEntry => e !== undefined)
   const cached = entries.filter(e => e.state === 'cached').length
-  const cachedShare = entries.length === 0 ? 0 : cached / entries.length
-  const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs as number)
-  const warmP50Ms = percentile(latencies, 50)
-  const warmP95Ms = percentile(latencies, 95)
-  const speedup =
-    coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
-      ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
-      : undefined
-
-  const problems: string[] = []
-  if (settings.verify.minCached !== undefined) {
-    if (entries.length === 0)
-      problems.push('min-cached: no GET endpoint warmed, so nothing could be verified')
-    else if (cachedShare + 1e-9 < settings.verify.minCached) {
-      const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`)
-      problems.push(
-        `min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.verify.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`
-      )
-    }
-  }
-  const slow = entries.filter(e => e.tooSlow)
-  if (slow.length > 0 && settings.verify.maxWarmLatencyMs !== undefined) {
-    problems.push(
-      `max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.verify.maxWarmLatencyMs)} when warm: ${slow
-        .slice(0, 5)
-        .map(e => `${e.path} ${e.latencyMs}ms`)
-        .join(', ')}`
-    )
-  }
-  if (entries.length < targets.length)
-    problems.push(
-      `verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`
-    )
+  const problems = verifyProblems(gates, entries, cached, targets.length)
   return {
     entries,
     cached,
-    cachedShare,
-    ...(settings.verify.minCached !== undefined ? { minCached: settings.verify.minCached } : {}),
-    ...(settings.verify.maxWarmLatencyMs !== undefined
-      ? { maxWarmLatencyMs: settings.verify.maxWarmLatencyMs }
-      : {}),
-    ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
-    ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
-    ...(speedup !== undefined ? { speedup } : {}),
+    cachedShare: entries.length === 0 ? 0 : cached / entries.length,
+    ...(gates.minCached !== undefined ? { minCached: gates.minCached } : {}),
+    ...(gates.maxWarmLatencyMs !== undefined ? { maxWarmLatencyMs: gates.maxWarmLatencyMs } : {}),
+    ...warmLatency(entries, coldP50Ms),
     passed: problems.length === 0,
     problems
   }

@@ -109,6 +109,207 @@ function shownPath(url: URL, base: URL): string {
   return `${under ? url.pathname.slice(prefix.length) || '/' : url.pathname}${url.search}`
 }
 
+/** A sitemap document waiting to be read; the root is depth 0. */
+interface QueuedDocument {
+  readonly where: string
+  readonly depth: number
+}
+
+/** A document being read: where it is, how deep, and the name it goes by in messages. */
+interface OpenDocument extends QueuedDocument {
+  readonly isRoot: boolean
+  readonly label: string
+}
+
+/** Everything one loadSitemap gathers while it walks the root and its children. */
+interface SitemapWalk {
+  readonly sm: SitemapSettings
+  readonly base: URL
+  readonly origin: string
+  /** `METHOD url` of every endpoint kept so far, the configured ones included. */
+  readonly seen: Set<string>
+  readonly queue: QueuedDocument[]
+  readonly endpoints: EndpointSpec[]
+  readonly problems: string[]
+  readonly counts: {
+    documents: number
+    urls: number
+    otherOrigin: number
+    excluded: number
+    duplicates: number
+    invalid: number
+  }
+  otherOriginExample: string | undefined
+  limited: boolean
+  rootError: string | undefined
+  /** Child sitemaps left out because MAX_SITEMAP_DOCUMENTS was reached. */
+  notRead: number
+  /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
+  withUserinfo: number
+}
+
+function startWalk(settings: Settings): SitemapWalk {
+  const sm = settings.sitemap as SitemapSettings
+  return {
+    sm,
+    base: new URL(settings.deployment.baseUrl),
+    origin: settings.deployment.origin,
+    seen: new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`)),
+    queue: [{ where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }],
+    endpoints: [],
+    problems: [],
+    counts: { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 },
+    otherOriginExample: undefined,
+    limited: false,
+    rootError: undefined,
+    notRead: 0,
+    withUserinfo: 0
+  }
+}
+
+/** A `<loc>` as a URL, or undefined (counted as invalid) when it is not one or carries userinfo. */
+function parseLoc(walk: SitemapWalk, loc: string): URL | undefined {
+  let url: URL
+  try {
+    url = new URL(loc)
+  } catch {
+    walk.counts.invalid++
+    return undefined
+  }
+  if (url.username || url.password) {
+    walk.counts.invalid++
+    walk.withUserinfo++
+    return undefined
+  }
+  return url
+}
+
+function countOtherOrigin(walk: SitemapWalk, url: URL): void {
+  walk.counts.otherOrigin++
+  walk.otherOriginExample ??= url.origin
+}
+
+/** One `<url>` of a urlset: kept as a GET endpoint unless skipped; throws LimitReached at the limit. */
+function takeUrl(walk: SitemapWalk, entry: SitemapEntry): void {
+  const { counts, endpoints, sm } = walk
+  counts.urls++
+  const url = parseLoc(walk, entry.loc)
+  if (!url) return
+  if (url.origin !== walk.origin) {
+    countOtherOrigin(walk, url)
+    return
+  }
+  url.hash = ''
+  const path = shownPath(url, walk.base)
+  if (isExcluded(sm.exclude, path)) {
+    counts.excluded++
+    return
+  }
+  const key = `GET ${url.href}`
+  if (walk.seen.has(key)) {
+    counts.duplicates++
+    return
+  }
+  if (endpoints.length >= sm.limit) {
+    walk.limited = true
+    throw new LimitReached()
+  }
+  walk.seen.add(key)
+  endpoints.push({
+    source: `sitemap[${endpoints.length}]`,
+    method: 'GET',
+    path,
+    url: url.href,
+    priority: tierOf(entry.priority),
+    headers: {}
+  })
+}
+
+/** One `<sitemap>` of an index: queued unless off-origin, too deep, or over the document cap. */
+function queueChild(walk: SitemapWalk, parent: OpenDocument, entry: SitemapEntry): void {
+  const child = parseLoc(walk, entry.loc)
+  if (!child) return
+  if (child.origin !== walk.origin) {
+    countOtherOrigin(walk, child)
+  } else if (parent.depth + 1 > MAX_SITEMAP_DEPTH) {
+    walk.problems.push(
+      `${parent.label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`
+    )
+  } else if (walk.counts.documents + walk.queue.length >= MAX_SITEMAP_DOCUMENTS) {
+    walk.notRead++
+  } else walk.queue.push({ where: child.href, depth: parent.depth + 1 })
+}
+
+/** Takes the next queued document and counts it as read. */
+function nextDocument(walk: SitemapWalk): OpenDocument {
+  const { where, depth } = walk.queue.shift()!
+  const isRoot = walk.counts.documents === 0 && depth === 0
+  const label = isRoot ? walk.sm.source.shown : shownPath(new URL(where), walk.base)
+  walk.counts.documents++
+  return { where, depth, isRoot, label }
+}
+
+/** Streams one document through the extractor, taking its URLs or queueing its children. */
+async function readDocument(
+  walk: SitemapWalk,
+  doc: OpenDocument,
+  settings: Settings,
+  deps: SitemapDeps
+): Promise<void> {
+  const opened =
+    doc.isRoot && walk.sm.source.kind === 'file'
+      ? { body: createReadStream(doc.where), encoding: undefined }
+      : await openStream(doc.where, settings, deps, SITEMAP_ACCEPT)
+  const extractor = new SitemapExtractor()
+  const handle = (entries: SitemapEntry[]): void => {
+    if (extractor.kind === 'urlset') for (const e of entries) takeUrl(walk, e)
+    else for (const e of entries) queueChild(walk, doc, e)
+  }
+  try {
+    for await (const text of textOf(opened.body, opened.encoding)) handle(extractor.write(text))
+    handle(extractor.end())
+  } finally {
+    walk.counts.invalid += extractor.invalid
+  }
+}
+
+/** Records why a document could not be read: the root's failure is the load's error. */
+function recordUnread(
+  walk: SitemapWalk,
+  doc: OpenDocument,
+  error: unknown,
+  deps: SitemapDeps
+): void {
+  const why =
+    error instanceof FetchError || error instanceof SitemapFormatError
+      ? error.message
+      : deps.signal?.aborted
+        ? 'stopped before it was read'
+        : describeStreamError(error)
+  if (doc.isRoot) walk.rootError = `${doc.label}: ${why}`
+  else walk.problems.push(`${doc.label}: ${why}`)
+  deps.log?.(`Sitemap ${doc.label}: ${why}`)
+}
+
+function finishWalk(walk: SitemapWalk): SitemapLoad {
+  const { problems, otherOriginExample, rootError } = walk
+  if (walk.withUserinfo > 0)
+    problems.push(`${walk.withUserinfo} URL(s) carried user:password@ and were skipped`)
+  if (walk.notRead > 0)
+    problems.push(
+      `${walk.notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`
+    )
+  return {
+    source: walk.sm.source.shown,
+    endpoints: walk.endpoints,
+    ...walk.counts,
+    ...(otherOriginExample ? { otherOriginExample } : {}),
+    limited: walk.limited,
+    problems,
+    ...(rootError ? { error: rootError } : {})
+  }
+}
+
 /**
  * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
  * indexes, and turns its same-origin URLs into GET endpoints tiered by `<priority>`. Streams:
@@ -116,134 +317,15 @@ function shownPath(url: URL, base: URL): string {
  * in `settings.warm.endpoints` are left to those (their tier and expect win).
  */
 export async function loadSitemap(settings: Settings, deps: SitemapDeps): Promise<SitemapLoad> {
-  const sm = settings.sitemap as SitemapSettings
-  const base = new URL(settings.deployment.baseUrl)
-  const seen = new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`))
-  const endpoints: EndpointSpec[] = []
-  const problems: string[] = []
-  const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 }
-  let otherOriginExample: string | undefined
-  let limited = false
-  let rootError: string | undefined
-  let notRead = 0
-  /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
-  let withUserinfo = 0
-  const parseLoc = (loc: string): URL | undefined => {
-    let url: URL
+  const walk = startWalk(settings)
+  while (walk.queue.length > 0 && !walk.limited && !deps.signal?.aborted) {
+    const doc = nextDocument(walk)
     try {
-      url = new URL(loc)
-    } catch {
-      counts.invalid++
-      return undefined
-    }
-    if (url.username || url.password) {
-      counts.invalid++
-      withUserinfo++
-      return undefined
-    }
-    return url
-  }
-
-  const queue: { readonly where: string; readonly depth: number }[] = [
-    { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
-  ]
-
-  const take = (entry: SitemapEntry): void => {
-    counts.urls++
-    const url = parseLoc(entry.loc)
-    if (!url) return
-    if (url.origin !== settings.deployment.origin) {
-      counts.otherOrigin++
-      otherOriginExample ??= url.origin
-      return
-    }
-    url.hash = ''
-    const path = shownPath(url, base)
-    if (isExcluded(sm.exclude, path)) {
-      counts.excluded++
-      return
-    }
-    const key = `GET ${url.href}`
-    if (seen.has(key)) {
-      counts.duplicates++
-      return
-    }
-    if (endpoints.length >= sm.limit) {
-      limited = true
-      throw new LimitReached()
-    }
-    seen.add(key)
-    endpoints.push({
-      source: `sitemap[${endpoints.length}]`,
-      method: 'GET',
-      path,
-      url: url.href,
-      priority: tierOf(entry.priority),
-      headers: {}
-    })
-  }
-
-  while (queue.length > 0 && !limited && !deps.signal?.aborted) {
-    const { where, depth } = queue.shift()!
-    const isRoot = counts.documents === 0 && depth === 0
-    const label = isRoot ? sm.source.shown : shownPath(new URL(where), base)
-    counts.documents++
-    try {
-      const opened =
-        isRoot && sm.source.kind === 'file'
-          ? { body: createReadStream(where), encoding: undefined }
-          : await openStream(where, settings, deps, SITEMAP_ACCEPT)
-      const extractor = new SitemapExtractor()
-      const handle = (entries: SitemapEntry[]): void => {
-        if (extractor.kind === 'urlset') for (const e of entries) take(e)
-        else
-          for (const e of entries) {
-            const child = parseLoc(e.loc)
-            if (!child) continue
-            if (child.origin !== settings.deployment.origin) {
-              counts.otherOrigin++
-              otherOriginExample ??= child.origin
-            } else if (depth + 1 > MAX_SITEMAP_DEPTH) {
-              problems.push(
-                `${label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`
-              )
-            } else if (counts.documents + queue.length >= MAX_SITEMAP_DOCUMENTS) {
-              notRead++
-            } else queue.push({ where: child.href, depth: depth + 1 })
-          }
-      }
-      try {
-        for await (const text of textOf(opened.body, opened.encoding)) handle(extractor.write(text))
-        handle(extractor.end())
-      } finally {
-        counts.invalid += extractor.invalid
-      }
+      await readDocument(walk, doc, settings, deps)
     } catch (error) {
       if (error instanceof LimitReached) break
-      const why =
-        error instanceof FetchError || error instanceof SitemapFormatError
-          ? error.message
-          : deps.signal?.aborted
-            ? 'stopped before it was read'
-            : describeStreamError(error)
-      if (isRoot) rootError = `${label}: ${why}`
-      else problems.push(`${label}: ${why}`)
-      deps.log?.(`Sitemap ${label}: ${why}`)
+      recordUnread(walk, doc, error, deps)
     }
   }
-  if (withUserinfo > 0)
-    problems.push(`${withUserinfo} URL(s) carried user:password@ and were skipped`)
-  if (notRead > 0)
-    problems.push(
-      `${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`
-    )
-  return {
-    source: sm.source.shown,
-    endpoints,
-    ...counts,
-    ...(otherOriginExample ? { otherOriginExample } : {}),
-    limited,
-    problems,
-    ...(rootError ? { error: rootError } : {})
-  }
+  return finishWalk(walk)
 }

@@ -1,13 +1,19 @@
 import type { FollowedResponse } from '../http/redirect.js'
 import { jsonText, type HttpRequest } from '../http/request.js'
-import { requestHeaders, sendWithRetries, type RequestContext } from '../http/send.js'
+import {
+  requestHeaders,
+  sendWithRetries,
+  type Attempted,
+  type RequestContext
+} from '../http/send.js'
 import type { EndpointResult } from '../result.js'
 import { StoppedError } from '../errors.js'
 import {
   diagnoseNetwork,
   diagnoseRedirect,
   diagnoseStatus,
-  type DiagnoseContext
+  type DiagnoseContext,
+  type Diagnosis
 } from './diagnose.js'
 import { checkJson, placeholderSign, saysItFailed } from './json-checks.js'
 import type { PlannedEndpoint } from './plan.js'
@@ -114,25 +120,128 @@ function statusAccepted(status: number, ep: PlannedEndpoint): boolean {
   return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300
 }
 
+/** What every result for the endpoint starts with: which endpoint, and how often it was sent. */
+type ResultBase = Pick<
+  EndpointResult,
+  'source' | 'method' | 'path' | 'priority' | 'name' | 'attempts'
+>
+
+function requestOf(ep: PlannedEndpoint, ctx: EndpointContext): HttpRequest {
+  return {
+    method: ep.method,
+    url: ep.url,
+    headers: requestHeaders(ep.url, ctx.settings, ep.headers, ctx.userAgent),
+    ...(ep.body !== undefined ? { body: ep.body } : {})
+  }
+}
+
+function diagnoseContext(
+  ep: PlannedEndpoint,
+  ctx: EndpointContext,
+  attempts: number
+): DiagnoseContext {
+  const { deployment } = ctx.settings
+  return {
+    method: ep.method,
+    path: ep.path,
+    apiKeyHeader: deployment.apiKeyHeader,
+    apiKeySent: deployment.apiKey !== undefined,
+    attempts,
+    ...(ctx.redact ? { redact: ctx.redact } : {})
+  }
+}
+
+/** No answer came: the run stopped it (deadline or cancel), or the network failed it. */
+function unanswered(
+  ep: PlannedEndpoint,
+  attempted: Attempted,
+  base: ResultBase,
+  ctx: EndpointContext
+): EndpointResult {
+  if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted'))
+    return stoppedResult(ep, attempted, base, ctx)
+  const { timeoutMs } = ctx.settings.request
+  const d = diagnoseNetwork(attempted.error!, {
+    ...diagnoseContext(ep, ctx, attempted.attempts),
+    timeoutMs: Math.min(timeoutMs, ctx.settings.run.deadlineMs)
+  })
+  return {
+    ...base,
+    outcome: 'failed',
+    reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+    cause: d.cause
+  }
+}
+
+/** Stopped before an answer: skipped when never sent, failed when cut off half way. */
+function stoppedResult(
+  ep: PlannedEndpoint,
+  attempted: Attempted,
+  base: ResultBase,
+  ctx: EndpointContext
+): EndpointResult {
+  // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
+  // reaches deadlineAt, so the reason counts as well as the clock.
+  const reason: unknown = ctx.signal?.aborted ? ctx.signal.reason : undefined
+  const byDeadline =
+    ctx.clock.now() >= ctx.deadlineAt ||
+    (reason instanceof StoppedError && reason.why === 'deadline')
+  const why = byDeadline ? 'the deadline passed' : 'the run was stopped'
+  return {
+    ...base,
+    outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
+    // Same words as the engine uses for endpoints the pool never started.
+    reason:
+      attempted.attempts === 0
+        ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
+        : `${why} before ${ep.method} ${ep.path} was answered`,
+    cause: byDeadline ? 'deadline' : 'cancelled'
+  }
+}
+
+/**
+ * Why an answer does not count as warm (a blocked redirect, a status not expected, JSON that
+ * does not match `expect` or says it failed), or undefined when it does.
+ */
+function rejection(
+  ep: PlannedEndpoint,
+  res: FollowedResponse,
+  attempted: Attempted,
+  ctx: EndpointContext
+): Diagnosis | undefined {
+  if (res.blockedRedirect)
+    return diagnoseRedirect(res, diagnoseContext(ep, ctx, attempted.attempts))
+  if (!statusAccepted(res.status, ep)) {
+    const d = diagnoseStatus(res, diagnoseContext(ep, ctx, attempted.attempts))
+    return {
+      reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+      cause: d.cause
+    }
+  }
+  const failures = checkExpect(res, ep, ctx.redact)
+  if (failures.length === 0) return undefined
+  const self = failures.length === 1 && failures[0]!.startsWith('the answer says it failed')
+  return {
+    reason: self
+      ? `${res.status} but ${failures[0]!}`
+      : `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+    cause: self ? 'said-failed' : 'assertion'
+  }
+}
+
 /** Warms one endpoint and says, honestly, whether it is warm. */
 export async function warmEndpoint(
   ep: PlannedEndpoint,
   ctx: EndpointContext
 ): Promise<EndpointResult> {
-  const { settings } = ctx
-  const req: HttpRequest = {
-    method: ep.method,
-    url: ep.url,
-    headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
-    ...(ep.body !== undefined ? { body: ep.body } : {})
-  }
+  const { request } = ctx.settings
   const attempted = await sendWithRetries(
-    req,
-    settings.request.retries,
-    settings.request.timeoutMs,
+    requestOf(ep, ctx),
+    request.retries,
+    request.timeoutMs,
     ctx
   )
-  const base = {
+  const base: ResultBase = {
     source: ep.source,
     method: ep.method,
     path: ep.path,
@@ -140,79 +249,18 @@ export async function warmEndpoint(
     ...(ep.name ? { name: ep.name } : {}),
     attempts: attempted.attempts
   }
-  const dctx: DiagnoseContext = {
-    method: ep.method,
-    path: ep.path,
-    apiKeyHeader: settings.deployment.apiKeyHeader,
-    apiKeySent: settings.deployment.apiKey !== undefined,
-    attempts: attempted.attempts,
-    ...(ctx.redact ? { redact: ctx.redact } : {})
-  }
   const res = attempted.response
-  if (!res) {
-    if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
-      // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
-      // reaches deadlineAt, so the reason counts as well as the clock.
-      const reason: unknown = ctx.signal?.aborted ? ctx.signal.reason : undefined
-      const byDeadline =
-        ctx.clock.now() >= ctx.deadlineAt ||
-        (reason instanceof StoppedError && reason.why === 'deadline')
-      const why = byDeadline ? 'the deadline passed' : 'the run was stopped'
-      return {
-        ...base,
-        outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
-        // Same words as the engine uses for endpoints the pool never started.
-        reason:
-          attempted.attempts === 0
-            ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
-            : `${why} before ${ep.method} ${ep.path} was answered`,
-        cause: byDeadline ? 'deadline' : 'cancelled'
-      }
-    }
-    const d = diagnoseNetwork(attempted.error!, {
-      ...dctx,
-      timeoutMs: Math.min(settings.request.timeoutMs, settings.run.deadlineMs)
-    })
-    return {
-      ...base,
-      outcome: 'failed',
-      reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-      cause: d.cause
-    }
-  }
+  if (!res) return unanswered(ep, attempted, base, ctx)
+  const cache = cacheHeader(res)
   const seen = {
     status: res.status,
     latencyMs: Math.round(res.durationMs),
     bytes: res.bytes,
-    ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
+    ...(cache ? { cache } : {})
   }
-  if (res.blockedRedirect) {
-    const d = diagnoseRedirect(res, dctx)
-    return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause }
-  }
-  if (!statusAccepted(res.status, ep)) {
-    const d = diagnoseStatus(res, dctx)
-    return {
-      ...base,
-      ...seen,
-      outcome: 'failed',
-      reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-      cause: d.cause
-    }
-  }
-  const failures = checkExpect(res, ep, ctx.redact)
-  if (failures.length > 0) {
-    const self = failures.length === 1 && failures[0]!.startsWith('the answer says it failed')
-    return {
-      ...base,
-      ...seen,
-      outcome: 'failed',
-      reason: self
-        ? `${res.status} but ${failures[0]!}`
-        : `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
-      cause: self ? 'said-failed' : 'assertion'
-    }
-  }
+  const rejected = rejection(ep, res, attempted, ctx)
+  if (rejected)
+    return { ...base, ...seen, outcome: 'failed', reason: rejected.reason, cause: rejected.cause }
   const suspicious = suspicion(res)
   return { ...base, ...seen, outcome: 'passed', ...(suspicious ? { suspicious } : {}) }
 }
