@@ -31575,6 +31575,41 @@ const DESCRIBE = {
     aborted: 'stopped',
     network: 'network error'
 };
+/** A request's failure before any answer, named the way the log and the diagnosis read it. */
+function networkErrorOf(error) {
+    // The proxy agent (HTTPS_PROXY / HTTP_PROXY) reports any failure to reach the proxy or
+    // open its tunnel as ECONNRESET; name the proxy and the real cause instead.
+    const tunnel = /^tunneling socket could not be established, (?:cause=|statusCode=)?(.*)$/.exec(error.message);
+    if (tunnel)
+        return new NetworkError('network', `the proxy (HTTPS_PROXY / HTTP_PROXY) could not open a tunnel to the deployment: ${tunnel[1]}`);
+    const kind = kindOf(error);
+    return new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`);
+}
+function headersToSend(req) {
+    const headers = { ...req.headers };
+    if (req.body !== undefined)
+        headers['Content-Length'] = String(Buffer.byteLength(req.body));
+    return headers;
+}
+/** The answer as HttpResponse: headers flattened, the kept chunks joined. */
+function responseOf(res, chunks, bytes, truncated, durationMs) {
+    const flat = {};
+    for (const [name, v] of Object.entries(res.headers)) {
+        if (v === undefined)
+            continue;
+        flat[name] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    return {
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: flat,
+        setCookie: res.headers['set-cookie'] !== undefined,
+        body: Buffer.concat(chunks),
+        truncated,
+        bytes,
+        durationMs
+    };
+}
 /**
  * Sends one request and reads the answer, the whole of it within `timeoutMs`. Never follows a
  * redirect: the caller decides (see redirect.ts). The body is kept up to `maxBodyBytes`; the
@@ -31585,12 +31620,12 @@ function sendOnce(req, opts) {
     const url = new URL(req.url);
     const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
     const started = now();
+    const max = opts.maxBodyBytes;
     return new Promise((resolve, reject) => {
         let settled = false;
         const chunks = [];
-        let kept = 0;
+        // Every byte read; the first min(bytes, max) of them are kept in chunks.
         let bytes = 0;
-        let truncated = false;
         const fail = (error) => {
             if (settled)
                 return;
@@ -31605,12 +31640,9 @@ function sendOnce(req, opts) {
             clearTimeout(timer);
             opts.signal?.removeEventListener('abort', onAbort);
         };
-        const headers = { ...req.headers };
-        if (req.body !== undefined)
-            headers['Content-Length'] = String(Buffer.byteLength(req.body));
         const request = lib.request(url, {
             method: req.method,
-            headers,
+            headers: headersToSend(req),
             agent: opts.agentFor?.(url)
         });
         if (opts.signal?.aborted) {
@@ -31619,33 +31651,19 @@ function sendOnce(req, opts) {
         else {
             opts.signal?.addEventListener('abort', onAbort, { once: true });
         }
-        request.on('error', (error) => {
-            // The proxy agent (HTTPS_PROXY / HTTP_PROXY) reports any failure to reach the proxy or
-            // open its tunnel as ECONNRESET; name the proxy and the real cause instead.
-            const tunnel = /^tunneling socket could not be established, (?:cause=|statusCode=)?(.*)$/.exec(error.message);
-            if (tunnel) {
-                fail(new NetworkError('network', `the proxy (HTTPS_PROXY / HTTP_PROXY) could not open a tunnel to the deployment: ${tunnel[1]}`));
-                return;
-            }
-            const kind = kindOf(error);
-            fail(new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`));
-        });
+        request.on('error', (error) => fail(networkErrorOf(error)));
         request.on('response', res => {
             res.on('data', (chunk) => {
+                const room = max - bytes;
                 bytes += chunk.length;
-                if (kept + chunk.length <= opts.maxBodyBytes) {
+                if (chunk.length <= room)
                     chunks.push(chunk);
-                    kept += chunk.length;
-                }
-                else {
-                    if (kept < opts.maxBodyBytes)
-                        chunks.push(chunk.subarray(0, opts.maxBodyBytes - kept));
-                    kept = opts.maxBodyBytes;
-                    truncated = true;
-                }
+                else if (room > 0)
+                    chunks.push(chunk.subarray(0, room));
             });
             res.on('error', (error) => {
-                fail(new NetworkError('reset', `connection reset while reading the body (${error.code ?? error.message})`));
+                const code = error.code ?? error.message;
+                fail(new NetworkError('reset', `connection reset while reading the body (${code})`));
             });
             res.on('aborted', () => fail(new NetworkError('reset', 'connection reset while reading the body')));
             res.on('end', () => {
@@ -31657,22 +31675,7 @@ function sendOnce(req, opts) {
                 }
                 settled = true;
                 cleanup();
-                const flat = {};
-                for (const [name, v] of Object.entries(res.headers)) {
-                    if (v === undefined)
-                        continue;
-                    flat[name] = Array.isArray(v) ? v.join(', ') : v;
-                }
-                resolve({
-                    status: res.statusCode ?? 0,
-                    statusText: res.statusMessage ?? '',
-                    headers: flat,
-                    setCookie: res.headers['set-cookie'] !== undefined,
-                    body: Buffer.concat(chunks),
-                    truncated,
-                    bytes,
-                    durationMs: now() - started
-                });
+                resolve(responseOf(res, chunks, bytes, bytes > max, now() - started));
             });
         });
         request.end(req.body);
@@ -42597,70 +42600,88 @@ function parseEndpoints(doc, base, sourceName) {
     }
     return out;
 }
+/** `"/path"` or `"METHOD /path"`. */
+function parseStringItem(item, where) {
+    const m = STRING_ITEM.exec(item.trim());
+    if (!m)
+        throw new EndpointsError(where, 'is not "/path" or "METHOD /path"');
+    // A plain check, not zod: a sitemap-sized list has tens of thousands of these.
+    const method = (m[1] ?? 'GET').toUpperCase();
+    if (!METHODS.includes(method))
+        throw new EndpointsError(where, `the word before the path is not a method; expected one of ${METHODS.join(', ')}`);
+    return { path: m[2], method: method };
+}
+/** A mapping with a path; an unknown key is named before zod sees it. */
+function parseMappingItem(item, at, where) {
+    const unknown = Object.keys(item).filter(k => !ITEM_KEYS.includes(k));
+    if (unknown.length > 0) {
+        throw new EndpointsError(where, `unknown key ${unknown.map(shownKey).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`);
+    }
+    const parsed = itemSchema.safeParse(item);
+    if (!parsed.success) {
+        const line = firstIssue(parsed.error, at);
+        const cut = line.indexOf(': ');
+        throw new EndpointsError(line.slice(0, cut), line.slice(cut + 2));
+    }
+    return parsed.data;
+}
+function itemHeaders(raw, where) {
+    const headers = {};
+    for (const [name, value] of Object.entries(raw ?? {})) {
+        const problem = checkHeader(name, String(value));
+        if (problem)
+            throw new EndpointsError(`${where}.headers`, problem);
+        headers[name] = String(value);
+    }
+    return headers;
+}
+/**
+ * The body as sent: a string as written, a mapping or list as JSON (adding a JSON Content-Type
+ * to `headers` unless one is given).
+ */
+function itemBody(raw, method, headers, where) {
+    if (raw.body === undefined)
+        return undefined;
+    if (!BODY_METHODS.has(method)) {
+        throw new EndpointsError(`${where}.body`, `a body is only sent with POST, PUT, PATCH or DELETE, not ${method}`);
+    }
+    if (typeof raw.body === 'string')
+        return raw.body;
+    const body = JSON.stringify(raw.body);
+    if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) {
+        headers['Content-Type'] = 'application/json';
+    }
+    return body;
+}
+/** Path and query as shown to people: relative to the base URL's path when under it. */
+function shownPath(url, base) {
+    const prefix = base.pathname.replace(/\/+$/, '');
+    // `/app` is the prefix of `/app/x` but not of `/apple`.
+    const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+    const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    return `${shown}${url.search}`;
+}
 function parseItem(item, at, tier, base, sourceName) {
     const where = formatPath(at);
     let raw;
-    if (typeof item === 'string') {
-        const m = STRING_ITEM.exec(item.trim());
-        if (!m)
-            throw new EndpointsError(where, 'is not "/path" or "METHOD /path"');
-        // A plain check, not zod: a sitemap-sized list has tens of thousands of these.
-        const method = (m[1] ?? 'GET').toUpperCase();
-        if (!METHODS.includes(method))
-            throw new EndpointsError(where, `the word before the path is not a method; expected one of ${METHODS.join(', ')}`);
-        raw = { path: m[2], method: method };
-    }
-    else if (item && typeof item === 'object' && !Array.isArray(item)) {
-        const unknown = Object.keys(item).filter(k => !ITEM_KEYS.includes(k));
-        if (unknown.length > 0) {
-            throw new EndpointsError(where, `unknown key ${unknown.map(shownKey).join(', ')}; accepted: ${ITEM_KEYS.join(', ')}`);
-        }
-        const parsed = itemSchema.safeParse(item);
-        if (!parsed.success) {
-            const line = firstIssue(parsed.error, at);
-            const cut = line.indexOf(': ');
-            throw new EndpointsError(line.slice(0, cut), line.slice(cut + 2));
-        }
-        raw = parsed.data;
-    }
-    else {
+    if (typeof item === 'string')
+        raw = parseStringItem(item, where);
+    else if (item && typeof item === 'object' && !Array.isArray(item))
+        raw = parseMappingItem(item, at, where);
+    else
         throw new EndpointsError(where, `expected "/path", "METHOD /path" or a mapping with a path, got ${endpoints_describe(item)}`);
-    }
     const method = (raw.method ?? 'GET');
     if (tier && raw.priority && raw.priority !== tier) {
         throw new EndpointsError(`${where}.priority`, `"${raw.priority}" conflicts with its tier "${tier}"`);
     }
     const priority = tier ?? raw.priority ?? 'normal';
     const url = resolvePath(raw.path, base, `${where}.path`);
-    const headers = {};
-    for (const [name, value] of Object.entries(raw.headers ?? {})) {
-        const problem = checkHeader(name, String(value));
-        if (problem)
-            throw new EndpointsError(`${where}.headers`, problem);
-        headers[name] = String(value);
-    }
-    let body;
-    if (raw.body !== undefined) {
-        if (!BODY_METHODS.has(method)) {
-            throw new EndpointsError(`${where}.body`, `a body is only sent with POST, PUT, PATCH or DELETE, not ${method}`);
-        }
-        if (typeof raw.body === 'string')
-            body = raw.body;
-        else {
-            body = JSON.stringify(raw.body);
-            if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) {
-                headers['Content-Type'] = 'application/json';
-            }
-        }
-    }
-    const prefix = base.pathname.replace(/\/+$/, '');
-    // `/app` is the prefix of `/app/x` but not of `/apple`.
-    const underPrefix = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
-    const shown = underPrefix ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    const headers = itemHeaders(raw.headers, where);
+    const body = itemBody(raw, method, headers, where);
     return {
         source: `${sourceName}${where}`,
         method,
-        path: `${shown}${url.search}`,
+        path: shownPath(url, base),
         url: url.href,
         priority,
         ...(raw.name ? { name: raw.name } : {}),
@@ -43357,16 +43378,88 @@ function suspicion(res) {
 function statusAccepted(status, ep) {
     return ep.expect.status ? ep.expect.status.includes(status) : status >= 200 && status < 300;
 }
-/** Warms one endpoint and says, honestly, whether it is warm. */
-async function warmEndpoint(ep, ctx) {
-    const { settings } = ctx;
-    const req = {
+function requestOf(ep, ctx) {
+    return {
         method: ep.method,
         url: ep.url,
-        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent),
+        headers: requestHeaders(ep.url, ctx.settings, ep.headers, ctx.userAgent),
         ...(ep.body !== undefined ? { body: ep.body } : {})
     };
-    const attempted = await sendWithRetries(req, settings.request.retries, settings.request.timeoutMs, ctx);
+}
+function diagnoseContext(ep, ctx, attempts) {
+    const { deployment } = ctx.settings;
+    return {
+        method: ep.method,
+        path: ep.path,
+        apiKeyHeader: deployment.apiKeyHeader,
+        apiKeySent: deployment.apiKey !== undefined,
+        attempts,
+        ...(ctx.redact ? { redact: ctx.redact } : {})
+    };
+}
+/** No answer came: the run stopped it (deadline or cancel), or the network failed it. */
+function unanswered(ep, attempted, base, ctx) {
+    if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted'))
+        return stoppedResult(ep, attempted, base, ctx);
+    const { timeoutMs } = ctx.settings.request;
+    const d = diagnoseNetwork(attempted.error, {
+        ...diagnoseContext(ep, ctx, attempted.attempts),
+        timeoutMs: Math.min(timeoutMs, ctx.settings.run.deadlineMs)
+    });
+    return {
+        ...base,
+        outcome: 'failed',
+        reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+        cause: d.cause
+    };
+}
+/** Stopped before an answer: skipped when never sent, failed when cut off half way. */
+function stoppedResult(ep, attempted, base, ctx) {
+    // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
+    // reaches deadlineAt, so the reason counts as well as the clock.
+    const reason = ctx.signal?.aborted ? ctx.signal.reason : undefined;
+    const byDeadline = ctx.clock.now() >= ctx.deadlineAt ||
+        (reason instanceof StoppedError && reason.why === 'deadline');
+    const why = byDeadline ? 'the deadline passed' : 'the run was stopped';
+    return {
+        ...base,
+        outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
+        // Same words as the engine uses for endpoints the pool never started.
+        reason: attempted.attempts === 0
+            ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
+            : `${why} before ${ep.method} ${ep.path} was answered`,
+        cause: byDeadline ? 'deadline' : 'cancelled'
+    };
+}
+/**
+ * Why an answer does not count as warm (a blocked redirect, a status not expected, JSON that
+ * does not match `expect` or says it failed), or undefined when it does.
+ */
+function rejection(ep, res, attempted, ctx) {
+    if (res.blockedRedirect)
+        return diagnoseRedirect(res, diagnoseContext(ep, ctx, attempted.attempts));
+    if (!statusAccepted(res.status, ep)) {
+        const d = diagnoseStatus(res, diagnoseContext(ep, ctx, attempted.attempts));
+        return {
+            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
+            cause: d.cause
+        };
+    }
+    const failures = checkExpect(res, ep, ctx.redact);
+    if (failures.length === 0)
+        return undefined;
+    const self = failures.length === 1 && failures[0].startsWith('the answer says it failed');
+    return {
+        reason: self
+            ? `${res.status} but ${failures[0]}`
+            : `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
+        cause: self ? 'said-failed' : 'assertion'
+    };
+}
+/** Warms one endpoint and says, honestly, whether it is warm. */
+async function warmEndpoint(ep, ctx) {
+    const { request } = ctx.settings;
+    const attempted = await sendWithRetries(requestOf(ep, ctx), request.retries, request.timeoutMs, ctx);
     const base = {
         source: ep.source,
         method: ep.method,
@@ -43375,77 +43468,19 @@ async function warmEndpoint(ep, ctx) {
         ...(ep.name ? { name: ep.name } : {}),
         attempts: attempted.attempts
     };
-    const dctx = {
-        method: ep.method,
-        path: ep.path,
-        apiKeyHeader: settings.deployment.apiKeyHeader,
-        apiKeySent: settings.deployment.apiKey !== undefined,
-        attempts: attempted.attempts,
-        ...(ctx.redact ? { redact: ctx.redact } : {})
-    };
     const res = attempted.response;
-    if (!res) {
-        if (attempted.stopped && (!attempted.error || attempted.error.kind === 'aborted')) {
-            // The engine aborts with StoppedError('deadline'); its timer can fire a hair before the clock
-            // reaches deadlineAt, so the reason counts as well as the clock.
-            const reason = ctx.signal?.aborted ? ctx.signal.reason : undefined;
-            const byDeadline = ctx.clock.now() >= ctx.deadlineAt ||
-                (reason instanceof StoppedError && reason.why === 'deadline');
-            const why = byDeadline ? 'the deadline passed' : 'the run was stopped';
-            return {
-                ...base,
-                outcome: attempted.attempts === 0 ? 'skipped' : 'failed',
-                // Same words as the engine uses for endpoints the pool never started.
-                reason: attempted.attempts === 0
-                    ? `not sent: ${byDeadline ? 'the deadline passed' : 'the run was cancelled'}`
-                    : `${why} before ${ep.method} ${ep.path} was answered`,
-                cause: byDeadline ? 'deadline' : 'cancelled'
-            };
-        }
-        const d = diagnoseNetwork(attempted.error, {
-            ...dctx,
-            timeoutMs: Math.min(settings.request.timeoutMs, settings.run.deadlineMs)
-        });
-        return {
-            ...base,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
+    if (!res)
+        return unanswered(ep, attempted, base, ctx);
+    const cache = cacheHeader(res);
     const seen = {
         status: res.status,
         latencyMs: Math.round(res.durationMs),
         bytes: res.bytes,
-        ...(cacheHeader(res) ? { cache: cacheHeader(res) } : {})
+        ...(cache ? { cache } : {})
     };
-    if (res.blockedRedirect) {
-        const d = diagnoseRedirect(res, dctx);
-        return { ...base, ...seen, outcome: 'failed', reason: d.reason, cause: d.cause };
-    }
-    if (!statusAccepted(res.status, ep)) {
-        const d = diagnoseStatus(res, dctx);
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: attempted.gaveUp ? `${d.reason}; ${attempted.gaveUp}` : d.reason,
-            cause: d.cause
-        };
-    }
-    const failures = checkExpect(res, ep, ctx.redact);
-    if (failures.length > 0) {
-        const self = failures.length === 1 && failures[0].startsWith('the answer says it failed');
-        return {
-            ...base,
-            ...seen,
-            outcome: 'failed',
-            reason: self
-                ? `${res.status} but ${failures[0]}`
-                : `${res.status} but the JSON did not match expect: ${failures.join('; ')}`,
-            cause: self ? 'said-failed' : 'assertion'
-        };
-    }
+    const rejected = rejection(ep, res, attempted, ctx);
+    if (rejected)
+        return { ...base, ...seen, outcome: 'failed', reason: rejected.reason, cause: rejected.cause };
     const suspicious = suspicion(res);
     return { ...base, ...seen, outcome: 'passed', ...(suspicious ? { suspicious } : {}) };
 }
@@ -44198,100 +44233,97 @@ function metrics_valueOf(r) {
 function hintsFor(thresholds, evidence, doc) {
     return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
 }
-/**
- * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
- * runs out. A field missing from the first good answer fails at once, listing the fields there are;
- * so does a refused key (401/403): it would only be refused again until poll-timeout.
- */
-async function pollMetrics(metrics, baseline, verify, ctx) {
-    const { clock } = ctx;
-    const { target, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs } = metrics;
-    const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt);
-    const progression = thresholds.map(() => []);
-    const baseDoc = baseline?.ok ? baseline.doc : undefined;
-    // The scale of a bare 1 is settled by what the run saw: this field's earlier polls, the
-    // baseline, the other rates in the answer. Only values are kept, never the documents.
-    const evidence = new ScaleEvidence(baseDoc);
-    const watched = [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField];
-    let polls = 0;
-    let last;
-    let lastGood;
-    /** The last good answer's readings, each read with the evidence there was at that poll. */
-    let lastReadings;
-    let lastHit;
-    let error;
-    let keyRefused = false;
-    let goodPolls = 0;
-    /** Whether each threshold's field was in some answer: one that vanishes later is named. */
-    const seenField = thresholds.map(() => false);
-    for (;;) {
-        polls++;
-        const read = await askMetrics(target, ctx);
-        last = read.answer;
-        if (read.refused) {
-            ctx.log(`  poll ${polls}: ${last.text}`);
-            progression.forEach(p => p.push(null));
-            error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
-            keyRefused = true;
-            break;
-        }
-        if (last.ok) {
-            const doc = last.doc;
-            const hints = hintsFor(thresholds, evidence, doc);
-            const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
-            lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc));
-            evidence.record(doc, watched);
-            lastReadings = readings;
-            const missing = thresholds.filter((_, i) => !readings[i].found);
-            if (missing.length > 0 && lastGood === undefined) {
-                const fields = leafPaths(doc);
-                const m = missing[0];
-                error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
-                lastGood = doc;
-                readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
-                break;
-            }
-            lastGood = doc;
-            goodPolls++;
-            readings.forEach((r, i) => {
-                progression[i].push(metrics_valueOf(r));
-                if (r.found)
-                    seenField[i] = true;
-            });
-            const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
-            ctx.log(`  poll ${polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
-            if (metNow)
-                break;
-        }
-        else {
-            ctx.log(`  poll ${polls}: ${last.text}`);
-            progression.forEach(p => p.push(null));
-        }
-        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
-        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
-            break;
-        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
-        if (ctx.signal?.aborted)
-            break;
-    }
-    const results = thresholds.map((t, i) => thresholdResult(t, lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, progression[i]));
-    // Metrics that were there and went away half way: say so, not just "last 20".
-    const gone = thresholds.findIndex((_, i) => seenField[i] && lastReadings?.[i]?.found === false);
-    if (!error && lastGood !== undefined && last && !last.ok && !results.every(r => r.met)) {
-        error = `${target.path} stopped answering after ${goodPolls} good poll(s): last answer ${last.text}`;
-    }
-    else if (!error && gone >= 0) {
-        error = `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
-    }
-    if (!error && lastGood === undefined) {
-        const within = thresholds.length > 0 ? ` in ${formatDuration(timeoutMs)}` : '';
-        error = `no good answer from ${target.path}${within} (${polls} poll(s)): last answer ${last?.text ?? 'none'}`;
-    }
-    const met = !error && results.every(r => r.met);
-    const size = lastGood !== undefined ? readNumber(getPath(lastGood, cacheSizeField).value) : undefined;
+function startPolling(metrics, baseDoc) {
+    const { thresholds, hitRateField } = metrics;
     return {
-        path: target.path,
-        polls,
+        metrics,
+        baseDoc,
+        evidence: new ScaleEvidence(baseDoc),
+        watched: [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField],
+        progression: thresholds.map(() => []),
+        seenField: thresholds.map(() => false),
+        polls: 0,
+        goodPolls: 0,
+        last: undefined,
+        lastGood: undefined,
+        lastReadings: undefined,
+        lastHit: undefined,
+        error: undefined,
+        keyRefused: false
+    };
+}
+/** Reads the metrics once and records what came; true when polling must stop now. */
+async function pollOnce(state, ctx) {
+    state.polls++;
+    const read = await askMetrics(state.metrics.target, ctx);
+    const answer = (state.last = read.answer);
+    if (answer.ok && !read.refused)
+        return takeGoodAnswer(state, answer.doc, ctx);
+    ctx.log(`  poll ${state.polls}: ${answer.text}`);
+    state.progression.forEach(p => p.push(null));
+    if (!read.refused)
+        return false;
+    state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
+    state.keyRefused = true;
+    return true;
+}
+/**
+ * Records a JSON answer's readings; true when polling must stop: every threshold holds, or a
+ * field is missing from the first good answer (it will not appear by waiting).
+ */
+function takeGoodAnswer(state, doc, ctx) {
+    const { metrics, evidence, progression } = state;
+    const { thresholds, hitRateField, target } = metrics;
+    const hints = hintsFor(thresholds, evidence, doc);
+    const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
+    state.lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc));
+    evidence.record(doc, state.watched);
+    state.lastReadings = readings;
+    const missing = thresholds.filter((_, i) => !readings[i].found);
+    if (missing.length > 0 && state.lastGood === undefined) {
+        const fields = leafPaths(doc);
+        const m = missing[0];
+        state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
+        state.lastGood = doc;
+        readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+        return true;
+    }
+    state.lastGood = doc;
+    state.goodPolls++;
+    readings.forEach((r, i) => {
+        progression[i].push(metrics_valueOf(r));
+        if (r.found)
+            state.seenField[i] = true;
+    });
+    const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
+    ctx.log(`  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
+    return metNow;
+}
+/**
+ * Why the polling failed when no single poll said so: the endpoint stopped answering, a field
+ * went away half way (say so, not just "last 20"), or there never was a good answer.
+ */
+function endError(state, results) {
+    const { metrics, last, lastGood, lastReadings } = state;
+    const { thresholds, target } = metrics;
+    const gone = thresholds.findIndex((_, i) => state.seenField[i] && lastReadings?.[i]?.found === false);
+    if (lastGood !== undefined && last && !last.ok && !results.every(r => r.met))
+        return `${target.path} stopped answering after ${state.goodPolls} good poll(s): last answer ${last.text}`;
+    if (gone >= 0)
+        return `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
+    if (lastGood === undefined) {
+        const within = thresholds.length > 0 ? ` in ${formatDuration(metrics.timeoutMs)}` : '';
+        return `no good answer from ${target.path}${within} (${state.polls} poll(s)): last answer ${last?.text ?? 'none'}`;
+    }
+    return undefined;
+}
+function pollResult(state, results, baseline, verify) {
+    const { metrics, last, lastGood, lastHit, error, keyRefused } = state;
+    const met = !error && results.every(r => r.met);
+    const size = lastGood !== undefined ? readNumber(getPath(lastGood, metrics.cacheSizeField).value) : undefined;
+    return {
+        path: metrics.target.path,
+        polls: state.polls,
         thresholds: results,
         met,
         ...(baseline ? { baselineAnswer: baseline.text } : {}),
@@ -44300,8 +44332,33 @@ async function pollMetrics(metrics, baseline, verify, ctx) {
         ...(keyRefused ? { keyRefused: true } : {}),
         ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
         ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-        doubts: doubts(baseDoc, lastGood, thresholds, verify, hitRateField)
+        doubts: doubts(state.baseDoc, lastGood, metrics.thresholds, verify, metrics.hitRateField)
     };
+}
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are;
+ * so does a refused key (401/403): it would only be refused again until poll-timeout.
+ */
+async function pollMetrics(metrics, baseline, verify, ctx) {
+    const { clock } = ctx;
+    const { thresholds, timeoutMs, pollIntervalMs } = metrics;
+    const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt);
+    const baseDoc = baseline?.ok ? baseline.doc : undefined;
+    const state = startPolling(metrics, baseDoc);
+    for (;;) {
+        if (await pollOnce(state, ctx))
+            break;
+        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
+        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const results = thresholds.map((t, i) => thresholdResult(t, state.lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, state.progression[i]));
+    state.error ||= endError(state, results);
+    return pollResult(state, results, baseline, verify);
 }
 function thresholdResult(t, finalReading, baseReading, progression) {
     const met = finalReading !== undefined && isMet(t, finalReading);
@@ -44559,86 +44616,97 @@ function classifyCache(res, markers) {
         return { state: 'cached', evidence: `Age: ${res.headers.age}` };
     return { state: 'unknown', evidence: 'no cache header or marker' };
 }
-/**
- * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
- * and how fast. `min-cached` and `max-warm-latency` gate on it.
- */
-async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
+/** Asks one endpoint again and says whether the answer came from cache, and how fast. */
+async function verifyOne(ep, ctx) {
     const { settings } = ctx;
-    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
-    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
-    const done = await runPool(targets, settings.warm.concurrency, async (ep) => {
-        const attempted = await sendWithRetries({
-            method: 'GET',
-            url: ep.url,
-            headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
-        }, settings.request.retries, settings.request.timeoutMs, ctx);
-        const base = { method: ep.method, path: ep.path, priority: ep.priority };
-        const res = attempted.response;
-        if (!res || res.status < 200 || res.status >= 300) {
-            return {
-                ...base,
-                ...(res ? { status: res.status } : {}),
-                state: 'not cached',
-                evidence: 'no good answer',
-                note: `verify request: ${describeAnswer(attempted)}`
-            };
-        }
-        const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers);
-        const latencyMs = Math.round(res.durationMs);
-        const tooSlow = settings.verify.maxWarmLatencyMs !== undefined &&
-            latencyMs > settings.verify.maxWarmLatencyMs;
-        const note = state === 'not cacheable'
-            ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
-            : undefined;
+    const attempted = await sendWithRetries({
+        method: 'GET',
+        url: ep.url,
+        headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
+    }, settings.request.retries, settings.request.timeoutMs, ctx);
+    const base = { method: ep.method, path: ep.path, priority: ep.priority };
+    const res = attempted.response;
+    if (!res || res.status < 200 || res.status >= 300) {
         return {
             ...base,
-            status: res.status,
-            latencyMs,
-            state,
-            evidence,
-            ...(tooSlow ? { tooSlow } : {}),
-            ...(note ? { note } : {})
+            ...(res ? { status: res.status } : {}),
+            state: 'not cached',
+            evidence: 'no good answer',
+            note: `verify request: ${describeAnswer(attempted)}`
         };
-    }, ctx.signal);
-    const entries = done.filter((e) => e !== undefined);
-    const cached = entries.filter(e => e.state === 'cached').length;
-    const cachedShare = entries.length === 0 ? 0 : cached / entries.length;
+    }
+    const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers);
+    const latencyMs = Math.round(res.durationMs);
+    const tooSlow = settings.verify.maxWarmLatencyMs !== undefined && latencyMs > settings.verify.maxWarmLatencyMs;
+    const note = state === 'not cacheable'
+        ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
+        : undefined;
+    return {
+        ...base,
+        status: res.status,
+        latencyMs,
+        state,
+        evidence,
+        ...(tooSlow ? { tooSlow } : {}),
+        ...(note ? { note } : {})
+    };
+}
+/** Warm latency over the verified entries, and how much faster than cold (p50 against p50). */
+function warmLatency(entries, coldP50Ms) {
     const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
     const warmP50Ms = percentile(latencies, 50);
     const warmP95Ms = percentile(latencies, 95);
     const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
         ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
         : undefined;
+    return {
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {})
+    };
+}
+/** The gates that did not hold (min-cached, max-warm-latency), and endpoints never verified. */
+function verifyProblems(gates, entries, cached, targetCount) {
     const problems = [];
-    if (settings.verify.minCached !== undefined) {
+    const share = entries.length === 0 ? 0 : cached / entries.length;
+    if (gates.minCached !== undefined) {
         if (entries.length === 0)
             problems.push('min-cached: no GET endpoint warmed, so nothing could be verified');
-        else if (cachedShare + 1e-9 < settings.verify.minCached) {
+        else if (share + 1e-9 < gates.minCached) {
             const notCached = entries.filter(e => e.state !== 'cached').map(e => `${e.path} (${e.state})`);
-            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(cachedShare * 100)} %), below ${Math.round(settings.verify.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
+            problems.push(`min-cached: ${cached}/${entries.length} verified endpoints came from cache (${Math.round(share * 100)} %), below ${Math.round(gates.minCached * 100)} %; not cached: ${notCached.slice(0, 5).join(', ')}${notCached.length > 5 ? ` and ${notCached.length - 5} more` : ''}`);
         }
     }
     const slow = entries.filter(e => e.tooSlow);
-    if (slow.length > 0 && settings.verify.maxWarmLatencyMs !== undefined) {
-        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(settings.verify.maxWarmLatencyMs)} when warm: ${slow
+    if (slow.length > 0 && gates.maxWarmLatencyMs !== undefined) {
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(gates.maxWarmLatencyMs)} when warm: ${slow
             .slice(0, 5)
             .map(e => `${e.path} ${e.latencyMs}ms`)
             .join(', ')}`);
     }
-    if (entries.length < targets.length)
-        problems.push(`verify stopped early: ${targets.length - entries.length} endpoint(s) not verified`);
+    if (entries.length < targetCount)
+        problems.push(`verify stopped early: ${targetCount - entries.length} endpoint(s) not verified`);
+    return problems;
+}
+/**
+ * Requests every GET endpoint that warmed once more and records whether it now comes from cache,
+ * and how fast. `min-cached` and `max-warm-latency` gate on it.
+ */
+async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
+    const gates = ctx.settings.verify;
+    const passed = new Set(warmed.filter(e => e.outcome === 'passed').map(e => e.source));
+    const targets = endpoints.filter(e => e.method === 'GET' && passed.has(e.source));
+    const done = await runPool(targets, ctx.settings.warm.concurrency, ep => verifyOne(ep, ctx), ctx.signal);
+    const entries = done.filter((e) => e !== undefined);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const problems = verifyProblems(gates, entries, cached, targets.length);
     return {
         entries,
         cached,
-        cachedShare,
-        ...(settings.verify.minCached !== undefined ? { minCached: settings.verify.minCached } : {}),
-        ...(settings.verify.maxWarmLatencyMs !== undefined
-            ? { maxWarmLatencyMs: settings.verify.maxWarmLatencyMs }
-            : {}),
-        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
-        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
-        ...(speedup !== undefined ? { speedup } : {}),
+        cachedShare: entries.length === 0 ? 0 : cached / entries.length,
+        ...(gates.minCached !== undefined ? { minCached: gates.minCached } : {}),
+        ...(gates.maxWarmLatencyMs !== undefined ? { maxWarmLatencyMs: gates.maxWarmLatencyMs } : {}),
+        ...warmLatency(entries, coldP50Ms),
         passed: problems.length === 0,
         problems
     };
@@ -52188,10 +52256,162 @@ async function* textOf(body, encoding) {
         body.destroy();
     }
 }
-function shownPath(url, base) {
+function load_shownPath(url, base) {
     const prefix = base.pathname.replace(/\/+$/, '');
     const under = url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
     return `${under ? url.pathname.slice(prefix.length) || '/' : url.pathname}${url.search}`;
+}
+function startWalk(settings) {
+    const sm = settings.sitemap;
+    return {
+        sm,
+        base: new URL(settings.deployment.baseUrl),
+        origin: settings.deployment.origin,
+        seen: new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`)),
+        queue: [{ where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }],
+        endpoints: [],
+        problems: [],
+        counts: { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 },
+        otherOriginExample: undefined,
+        limited: false,
+        rootError: undefined,
+        notRead: 0,
+        withUserinfo: 0
+    };
+}
+/** A `<loc>` as a URL, or undefined (counted as invalid) when it is not one or carries userinfo. */
+function parseLoc(walk, loc) {
+    let url;
+    try {
+        url = new URL(loc);
+    }
+    catch {
+        walk.counts.invalid++;
+        return undefined;
+    }
+    if (url.username || url.password) {
+        walk.counts.invalid++;
+        walk.withUserinfo++;
+        return undefined;
+    }
+    return url;
+}
+function countOtherOrigin(walk, url) {
+    walk.counts.otherOrigin++;
+    walk.otherOriginExample ??= url.origin;
+}
+/** One `<url>` of a urlset: kept as a GET endpoint unless skipped; throws LimitReached at the limit. */
+function takeUrl(walk, entry) {
+    const { counts, endpoints, sm } = walk;
+    counts.urls++;
+    const url = parseLoc(walk, entry.loc);
+    if (!url)
+        return;
+    if (url.origin !== walk.origin) {
+        countOtherOrigin(walk, url);
+        return;
+    }
+    url.hash = '';
+    const path = load_shownPath(url, walk.base);
+    if (isExcluded(sm.exclude, path)) {
+        counts.excluded++;
+        return;
+    }
+    const key = `GET ${url.href}`;
+    if (walk.seen.has(key)) {
+        counts.duplicates++;
+        return;
+    }
+    if (endpoints.length >= sm.limit) {
+        walk.limited = true;
+        throw new LimitReached();
+    }
+    walk.seen.add(key);
+    endpoints.push({
+        source: `sitemap[${endpoints.length}]`,
+        method: 'GET',
+        path,
+        url: url.href,
+        priority: tierOf(entry.priority),
+        headers: {}
+    });
+}
+/** One `<sitemap>` of an index: queued unless off-origin, too deep, or over the document cap. */
+function queueChild(walk, parent, entry) {
+    const child = parseLoc(walk, entry.loc);
+    if (!child)
+        return;
+    if (child.origin !== walk.origin) {
+        countOtherOrigin(walk, child);
+    }
+    else if (parent.depth + 1 > MAX_SITEMAP_DEPTH) {
+        walk.problems.push(`${parent.label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`);
+    }
+    else if (walk.counts.documents + walk.queue.length >= MAX_SITEMAP_DOCUMENTS) {
+        walk.notRead++;
+    }
+    else
+        walk.queue.push({ where: child.href, depth: parent.depth + 1 });
+}
+/** Takes the next queued document and counts it as read. */
+function nextDocument(walk) {
+    const { where, depth } = walk.queue.shift();
+    const isRoot = walk.counts.documents === 0 && depth === 0;
+    const label = isRoot ? walk.sm.source.shown : load_shownPath(new URL(where), walk.base);
+    walk.counts.documents++;
+    return { where, depth, isRoot, label };
+}
+/** Streams one document through the extractor, taking its URLs or queueing its children. */
+async function readDocument(walk, doc, settings, deps) {
+    const opened = doc.isRoot && walk.sm.source.kind === 'file'
+        ? { body: (0,external_node_fs_namespaceObject.createReadStream)(doc.where), encoding: undefined }
+        : await openStream(doc.where, settings, deps, SITEMAP_ACCEPT);
+    const extractor = new SitemapExtractor();
+    const handle = (entries) => {
+        if (extractor.kind === 'urlset')
+            for (const e of entries)
+                takeUrl(walk, e);
+        else
+            for (const e of entries)
+                queueChild(walk, doc, e);
+    };
+    try {
+        for await (const text of textOf(opened.body, opened.encoding))
+            handle(extractor.write(text));
+        handle(extractor.end());
+    }
+    finally {
+        walk.counts.invalid += extractor.invalid;
+    }
+}
+/** Records why a document could not be read: the root's failure is the load's error. */
+function recordUnread(walk, doc, error, deps) {
+    const why = error instanceof FetchError || error instanceof SitemapFormatError
+        ? error.message
+        : deps.signal?.aborted
+            ? 'stopped before it was read'
+            : describeStreamError(error);
+    if (doc.isRoot)
+        walk.rootError = `${doc.label}: ${why}`;
+    else
+        walk.problems.push(`${doc.label}: ${why}`);
+    deps.log?.(`Sitemap ${doc.label}: ${why}`);
+}
+function finishWalk(walk) {
+    const { problems, otherOriginExample, rootError } = walk;
+    if (walk.withUserinfo > 0)
+        problems.push(`${walk.withUserinfo} URL(s) carried user:password@ and were skipped`);
+    if (walk.notRead > 0)
+        problems.push(`${walk.notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`);
+    return {
+        source: walk.sm.source.shown,
+        endpoints: walk.endpoints,
+        ...walk.counts,
+        ...(otherOriginExample ? { otherOriginExample } : {}),
+        limited: walk.limited,
+        problems,
+        ...(rootError ? { error: rootError } : {})
+    };
 }
 /**
  * Reads `settings.sitemap` (a URL on the deployment, or a workspace file), following sitemap
@@ -52200,142 +52420,19 @@ function shownPath(url, base) {
  * in `settings.warm.endpoints` are left to those (their tier and expect win).
  */
 async function loadSitemap(settings, deps) {
-    const sm = settings.sitemap;
-    const base = new URL(settings.deployment.baseUrl);
-    const seen = new Set(settings.warm.endpoints.map(e => `${e.method} ${e.url}`));
-    const endpoints = [];
-    const problems = [];
-    const counts = { documents: 0, urls: 0, otherOrigin: 0, excluded: 0, duplicates: 0, invalid: 0 };
-    let otherOriginExample;
-    let limited = false;
-    let rootError;
-    let notRead = 0;
-    /** `<loc>`s with user:password@, counted under invalid: Node's http would send them as Basic auth. */
-    let withUserinfo = 0;
-    const parseLoc = (loc) => {
-        let url;
+    const walk = startWalk(settings);
+    while (walk.queue.length > 0 && !walk.limited && !deps.signal?.aborted) {
+        const doc = nextDocument(walk);
         try {
-            url = new URL(loc);
-        }
-        catch {
-            counts.invalid++;
-            return undefined;
-        }
-        if (url.username || url.password) {
-            counts.invalid++;
-            withUserinfo++;
-            return undefined;
-        }
-        return url;
-    };
-    const queue = [
-        { where: sm.source.kind === 'url' ? sm.source.url : sm.source.file, depth: 0 }
-    ];
-    const take = (entry) => {
-        counts.urls++;
-        const url = parseLoc(entry.loc);
-        if (!url)
-            return;
-        if (url.origin !== settings.deployment.origin) {
-            counts.otherOrigin++;
-            otherOriginExample ??= url.origin;
-            return;
-        }
-        url.hash = '';
-        const path = shownPath(url, base);
-        if (isExcluded(sm.exclude, path)) {
-            counts.excluded++;
-            return;
-        }
-        const key = `GET ${url.href}`;
-        if (seen.has(key)) {
-            counts.duplicates++;
-            return;
-        }
-        if (endpoints.length >= sm.limit) {
-            limited = true;
-            throw new LimitReached();
-        }
-        seen.add(key);
-        endpoints.push({
-            source: `sitemap[${endpoints.length}]`,
-            method: 'GET',
-            path,
-            url: url.href,
-            priority: tierOf(entry.priority),
-            headers: {}
-        });
-    };
-    while (queue.length > 0 && !limited && !deps.signal?.aborted) {
-        const { where, depth } = queue.shift();
-        const isRoot = counts.documents === 0 && depth === 0;
-        const label = isRoot ? sm.source.shown : shownPath(new URL(where), base);
-        counts.documents++;
-        try {
-            const opened = isRoot && sm.source.kind === 'file'
-                ? { body: (0,external_node_fs_namespaceObject.createReadStream)(where), encoding: undefined }
-                : await openStream(where, settings, deps, SITEMAP_ACCEPT);
-            const extractor = new SitemapExtractor();
-            const handle = (entries) => {
-                if (extractor.kind === 'urlset')
-                    for (const e of entries)
-                        take(e);
-                else
-                    for (const e of entries) {
-                        const child = parseLoc(e.loc);
-                        if (!child)
-                            continue;
-                        if (child.origin !== settings.deployment.origin) {
-                            counts.otherOrigin++;
-                            otherOriginExample ??= child.origin;
-                        }
-                        else if (depth + 1 > MAX_SITEMAP_DEPTH) {
-                            problems.push(`${label}: an index nested deeper than ${MAX_SITEMAP_DEPTH}; ${child.pathname} not read`);
-                        }
-                        else if (counts.documents + queue.length >= MAX_SITEMAP_DOCUMENTS) {
-                            notRead++;
-                        }
-                        else
-                            queue.push({ where: child.href, depth: depth + 1 });
-                    }
-            };
-            try {
-                for await (const text of textOf(opened.body, opened.encoding))
-                    handle(extractor.write(text));
-                handle(extractor.end());
-            }
-            finally {
-                counts.invalid += extractor.invalid;
-            }
+            await readDocument(walk, doc, settings, deps);
         }
         catch (error) {
             if (error instanceof LimitReached)
                 break;
-            const why = error instanceof FetchError || error instanceof SitemapFormatError
-                ? error.message
-                : deps.signal?.aborted
-                    ? 'stopped before it was read'
-                    : describeStreamError(error);
-            if (isRoot)
-                rootError = `${label}: ${why}`;
-            else
-                problems.push(`${label}: ${why}`);
-            deps.log?.(`Sitemap ${label}: ${why}`);
+            recordUnread(walk, doc, error, deps);
         }
     }
-    if (withUserinfo > 0)
-        problems.push(`${withUserinfo} URL(s) carried user:password@ and were skipped`);
-    if (notRead > 0)
-        problems.push(`${notRead} child sitemap(s) not read: at most ${MAX_SITEMAP_DOCUMENTS} documents are read per run`);
-    return {
-        source: sm.source.shown,
-        endpoints,
-        ...counts,
-        ...(otherOriginExample ? { otherOriginExample } : {}),
-        limited,
-        problems,
-        ...(rootError ? { error: rootError } : {})
-    };
+    return finishWalk(walk);
 }
 
 ;// CONCATENATED MODULE: ./src/sitemap/phase.ts
@@ -53594,39 +53691,39 @@ class GitHubTimeoutError extends Error {
     }
 }
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Rejects after `ms`, or at once when `stopAll` aborts; `clear` disarms it. */
+function alarm(stopAll, ms, error) {
+    let clear = () => undefined;
+    const rung = new Promise((_, reject) => {
+        let handle;
+        const ring = () => {
+            clear();
+            reject(error(stopAll.aborted));
+        };
+        clear = () => {
+            clearTimeout(handle);
+            stopAll.removeEventListener('abort', ring);
+        };
+        if (stopAll.aborted)
+            return ring();
+        // No deadline at all: only abort() ends it (setTimeout would fire at once past 2^31 - 1 ms).
+        if (ms <= MAX_TIMER_MS)
+            handle = setTimeout(ring, Math.max(0, ms));
+        stopAll.addEventListener('abort', ring, { once: true });
+    });
+    return { rung, clear: () => clear() };
+}
+async function race(work, rung, clear) {
+    try {
+        return await Promise.race([work, rung]);
+    }
+    finally {
+        clear();
+    }
+}
 function makeBudget({ endAt, now, requestTimeoutMs, limit }) {
     const stopAll = new AbortController();
     let stoppedBecause = limit;
-    /** Rejects after `ms`, or at once when the budget is aborted; `clear` disarms it. */
-    function alarm(ms, error) {
-        let clear = () => undefined;
-        const rung = new Promise((_, reject) => {
-            let handle;
-            const ring = () => {
-                clear();
-                reject(error(stopAll.signal.aborted));
-            };
-            clear = () => {
-                clearTimeout(handle);
-                stopAll.signal.removeEventListener('abort', ring);
-            };
-            if (stopAll.signal.aborted)
-                return ring();
-            // No deadline at all: only abort() ends it (setTimeout would fire at once past 2^31 - 1 ms).
-            if (ms <= MAX_TIMER_MS)
-                handle = setTimeout(ring, Math.max(0, ms));
-            stopAll.signal.addEventListener('abort', ring, { once: true });
-        });
-        return { rung, clear: () => clear() };
-    }
-    async function race(work, rung, clear) {
-        try {
-            return await Promise.race([work, rung]);
-        }
-        finally {
-            clear();
-        }
-    }
     return {
         abort(why) {
             stoppedBecause = why;
@@ -53641,7 +53738,7 @@ function makeBudget({ endAt, now, requestTimeoutMs, limit }) {
             if (ms <= 0)
                 return Promise.reject(new GitHubTimeoutError(0, what, limit));
             const signal = new AbortController();
-            const { rung, clear } = alarm(ms, aborted => {
+            const { rung, clear } = alarm(stopAll.signal, ms, aborted => {
                 const e = aborted
                     ? new GitHubTimeoutError(now() - started, what, stoppedBecause)
                     : new GitHubTimeoutError(ms, what, left < requestTimeoutMs ? limit : undefined);
@@ -53654,7 +53751,7 @@ function makeBudget({ endAt, now, requestTimeoutMs, limit }) {
         },
         within(work) {
             const started = now();
-            const { rung, clear } = alarm(endAt - started, () => {
+            const { rung, clear } = alarm(stopAll.signal, endAt - started, () => {
                 // Whatever is still waiting stops now too.
                 stopAll.abort();
                 return new GitHubTimeoutError(now() - started, stoppedBecause);
@@ -53824,21 +53921,77 @@ function settlesWithin(work, ms) {
         new Promise(resolve => (timer = setTimeout(() => resolve(false), Math.max(0, ms))))
     ]).finally(() => clearTimeout(timer));
 }
-function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
-    const { deadlineAt = Number.POSITIVE_INFINITY, now = Date.now, requestTimeoutMs = GITHUB_REQUEST_TIMEOUT_MS, graceMs = PUBLISH_GRACE_MS } = options;
+function targetOf(settings, gh, factory) {
     const { token, checkName, prComment } = settings.github;
     const repo = gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined;
-    const sha = gh.sha;
-    const enabled = Boolean(token && repo && sha);
+    const enabled = Boolean(token && repo && gh.sha);
     let client;
-    const octokit = () => (client ??= Promise.resolve().then(() => factory(token, gh.apiUrl)));
-    const checks = enabled && checkName !== '';
+    return {
+        gh,
+        token,
+        checkName,
+        repo,
+        sha: gh.sha,
+        enabled,
+        checks: enabled && checkName !== '',
+        comment: enabled && prComment,
+        octokit: () => (client ??= Promise.resolve().then(() => factory(token, gh.apiUrl)))
+    };
+}
+/** Creates the check run, in progress; resolves with its id. */
+async function createCheck(target, budget) {
+    const { gh, checkName } = target;
+    return startCheck(await target.octokit(), budget.call, target.repo, target.sha, checkName, gh.runUrl);
+}
+/**
+ * Waits for start()'s check run, but only half the grace. Past that, stops asking, so that the
+ * check run is created completed instead.
+ */
+async function settleStart(starting, startBudget, graceMs) {
+    if (!(await settlesWithin(starting, graceMs / 2)))
+        startBudget?.abort('given up when the run ended; created completed instead');
+    await starting;
+}
+/** Completes the check run `checkId`, or creates it completed when start() left none. */
+function completeTask(target, budget, checkId, result, summary) {
+    const { gh, checkName } = target;
+    return {
+        label: `could not complete the check run "${checkName}"`,
+        permission: 'checks: write',
+        work: budget.within((async () => completeCheck(await target.octokit(), budget.call, target.repo, checkId, target.sha, checkName, result, summary, gh.runUrl))())
+    };
+}
+/** Puts the summary in a comment on the event's pull request, or on each PR of the commit. */
+function commentTask(target, budget, summary) {
+    const { gh, repo, sha } = target;
+    return {
+        label: 'could not update the pull request comment',
+        permission: 'pull-requests: write',
+        work: budget.within((async () => {
+            const numbers = gh.pullRequest !== undefined
+                ? [gh.pullRequest]
+                : await pullRequestsFor(await target.octokit(), budget.call, repo, sha);
+            for (const n of numbers)
+                await upsertComment(await target.octokit(), budget.call, repo, n, target.checkName || 'Cache warm', summary);
+        })())
+    };
+}
+/** Runs the tasks side by side; each one that fails becomes one warning. */
+async function warningsOf(tasks, token) {
+    const settled = await Promise.allSettled(tasks.map(t => t.work));
+    return settled.flatMap((s, i) => s.status === 'rejected'
+        ? [`${tasks[i].label}: ${why(s.reason, tasks[i].permission, token)}`]
+        : []);
+}
+function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
+    const { deadlineAt = Number.POSITIVE_INFINITY, now = Date.now, requestTimeoutMs = GITHUB_REQUEST_TIMEOUT_MS, graceMs = PUBLISH_GRACE_MS } = options;
+    const target = targetOf(settings, gh, factory);
     let checkId;
     let starting = Promise.resolve([]);
     let startBudget;
     return {
         start() {
-            if (!checks)
+            if (!target.checks)
                 return starting;
             const budget = makeBudget({
                 endAt: deadlineAt,
@@ -53847,13 +54000,11 @@ function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
                 limit: "the run's deadline"
             });
             startBudget = budget;
-            starting = budget
-                .within((async () => startCheck(await octokit(), budget.call, repo, sha, checkName, gh.runUrl))())
-                .then(id => {
+            starting = budget.within(createCheck(target, budget)).then(id => {
                 checkId = id;
                 return [];
             }, (error) => [
-                `could not create the check run "${checkName}": ${why(error, 'checks: write', token)}`
+                `could not create the check run "${target.checkName}": ${why(error, 'checks: write', target.token)}`
             ]);
             return starting;
         },
@@ -53864,38 +54015,15 @@ function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
                 requestTimeoutMs,
                 limit: `the ${bounded_duration(graceMs)} allowed after the run`
             });
-            if (checks) {
-                // Created while warming: complete that one once it exists, but wait for it only half
-                // the grace. Past that, stop asking and create the check run completed instead.
-                if (!(await settlesWithin(starting, graceMs / 2)))
-                    startBudget?.abort('given up when the run ended; created completed instead');
-                await starting;
-            }
+            // Created while warming: complete that one once it exists.
+            if (target.checks)
+                await settleStart(starting, startBudget, graceMs);
             const tasks = [];
-            if (checks) {
-                tasks.push({
-                    label: `could not complete the check run "${checkName}"`,
-                    permission: 'checks: write',
-                    work: budget.within((async () => completeCheck(await octokit(), budget.call, repo, checkId, sha, checkName, result, summary, gh.runUrl))())
-                });
-            }
-            if (enabled && prComment) {
-                tasks.push({
-                    label: 'could not update the pull request comment',
-                    permission: 'pull-requests: write',
-                    work: budget.within((async () => {
-                        const numbers = gh.pullRequest !== undefined
-                            ? [gh.pullRequest]
-                            : await pullRequestsFor(await octokit(), budget.call, repo, sha);
-                        for (const n of numbers)
-                            await upsertComment(await octokit(), budget.call, repo, n, checkName || 'Cache warm', summary);
-                    })())
-                });
-            }
-            const settled = await Promise.allSettled(tasks.map(t => t.work));
-            return settled.flatMap((s, i) => s.status === 'rejected'
-                ? [`${tasks[i].label}: ${why(s.reason, tasks[i].permission, token)}`]
-                : []);
+            if (target.checks)
+                tasks.push(completeTask(target, budget, checkId, result, summary));
+            if (target.comment)
+                tasks.push(commentTask(target, budget, summary));
+            return warningsOf(tasks, target.token);
         }
     };
 }
