@@ -188,6 +188,66 @@ describe('cache-warm CLI', () => {
   })
 })
 
+describe('the CLI log on stderr', () => {
+  const withTty = async <T>(isTTY: boolean, fn: () => Promise<T>): Promise<T> => {
+    const before = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY')
+    Object.defineProperty(process.stderr, 'isTTY', { value: isTTY, configurable: true })
+    try {
+      return await fn()
+    } finally {
+      if (before) Object.defineProperty(process.stderr, 'isTTY', before)
+      else delete (process.stderr as { isTTY?: boolean }).isTTY
+    }
+  }
+  const argv = () => ['--url', server.origin, '--endpoints', 'critical: [/a]\nnormal: [/b, /c]']
+
+  it('is plain lines: group titles as lines, results, no workflow command', async () => {
+    expect(await withTty(false, () => main(argv(), { CACHE_WARM_API_KEY: KEY }))).toBe(0)
+
+    const lines = err.trimEnd().split('\n')
+    expect(lines[0]).toBe('Warming critical: 1 endpoint(s)')
+    expect(lines[1]).toMatch(/^ {2}ok {3}GET \/a 200 \d+ms$/)
+    expect(lines[2]).toMatch(/^critical: 1\/1 warmed in \d+ms, p50 \d+ms$/)
+    expect(lines).toContain('Verifying: each GET endpoint once more')
+    expect(err).not.toContain('::')
+    expect(err).not.toContain('\r')
+  })
+
+  it('shows a live progress line on a terminal, wiped before each line and at the end', async () => {
+    expect(await withTty(true, () => main(argv(), { CACHE_WARM_API_KEY: KEY }))).toBe(0)
+
+    expect(err).toContain('\rWarming: 0/3 done, - req/s\x1b[K')
+    // Cut at each \r: a draw is `Warming: ...` + erase-to-end, nothing after it on its row but
+    // another draw or a wipe; the run ends on a wiped row.
+    const rows = err.split('\r')
+    const draws = rows.filter(r => r.startsWith('Warming:'))
+    for (const d of draws) expect(d).toMatch(/^Warming: \d+\/3 done, [^\n]*\[K$/)
+    expect(rows.at(-1)?.startsWith('Warming:')).toBe(false)
+    const shown = rows
+      .filter(r => !r.startsWith('Warming:'))
+      .map(r => (r.startsWith('\x1b[K') ? r.slice(3) : r))
+      .join('')
+    expect(shown).not.toContain('\x1b')
+    expect(shown.split('\n')[0]).toBe('Warming critical: 1 endpoint(s)')
+  })
+
+  it('says thinning the same way the action does above 200 endpoints', async () => {
+    const endpoints = Array.from({ length: 201 }, (_, i) => `- /p/${i}`).join('\n')
+    await main(['--url', server.origin, '--endpoints', endpoints, '--verify', 'false'], {
+      CACHE_WARM_API_KEY: KEY
+    })
+    expect(err.split('\n')[0]).toBe(
+      '(201 endpoints: only failures are listed; the report has every one; set ACTIONS_STEP_DEBUG to list all)'
+    )
+    err = ''
+    await main(['--url', server.origin, '--endpoints', endpoints, '--verify', 'false'], {
+      CACHE_WARM_API_KEY: KEY,
+      ACTIONS_STEP_DEBUG: 'true'
+    })
+    expect(err.split('\n').filter(l => l.startsWith('  ok '))).toHaveLength(201)
+  })
+})
+
 describe('keyHint', () => {
   const refusedEndpoint = (status: number) =>
     anEndpoint({ outcome: 'failed', status, cause: `http-${status}` })

@@ -7,7 +7,9 @@ import { NetworkError } from '../src/http/request.js'
 import type { EndpointResult } from '../src/result.js'
 import { USER_AGENT } from '../src/version.js'
 import type { Send } from '../src/http/send.js'
+import type { WarmProgress } from '../src/engine.js'
 import { FakeClock } from './support/clock.js'
+import { answer, fakeSend } from './support/phases.js'
 import { anEndpoint } from './support/results.js'
 import { json, startServer, type Handler, type LocalServer } from './support/server.js'
 import { settingsFrom } from './support/settings.js'
@@ -491,5 +493,73 @@ describe('dryRunResult', () => {
       cause: 'dry-run'
     })
     expect(JSON.stringify(result)).not.toContain(KEY)
+  })
+})
+
+describe('runWarm: the log of a large run', () => {
+  /** 300 endpoints; every 100th answers 404; /p/7 is the slowest. */
+  const large = () => {
+    const clock = new FakeClock(T0)
+    const send = fakeSend((_req, path) => {
+      const n = Number(path.slice(3))
+      clock.advance(n === 7 ? 900 : 10)
+      return n % 100 === 99 ? answer(404) : answer(200, { durationMs: n === 7 ? 900 : 10 })
+    })
+    const endpoints = Array.from({ length: 300 }, (_, i) => `- /p/${i}`).join('\n')
+    return { clock, send, settings: settingsFrom({ url: 'https://api.example.com', endpoints }) }
+  }
+
+  it('above 200 endpoints lists only the failures and the slowest, and says so once', async () => {
+    const { clock, send, settings } = large()
+    const lines: string[] = []
+
+    const result = await runWarm(settings, { clock, send, log: l => lines.push(l) })
+
+    expect(result.totals).toMatchObject({ total: 300, passed: 297, failed: 3 })
+    expect(lines.slice(0, 5)).toEqual([
+      '(300 endpoints: only failures are listed; the report has every one; set ACTIONS_STEP_DEBUG to list all)',
+      'Warming normal: 300 endpoint(s)',
+      '  FAIL GET /p/99 404 5ms - GET /p/99 returned 404; check the path and the method',
+      '  FAIL GET /p/199 404 5ms - GET /p/199 returned 404; check the path and the method',
+      '  FAIL GET /p/299 404 5ms - GET /p/299 returned 404; check the path and the method'
+    ])
+    expect(lines.slice(5, 7)).toEqual(['  slowest 5 of 297 warmed:', '  ok   GET /p/7 200 900ms'])
+    expect(lines).toHaveLength(12)
+    expect(lines.at(-1)).toMatch(/^normal: 297\/300 warmed in \d+(\.\d)?s, 3 failed, p50 10ms$/)
+  })
+
+  it('lists every endpoint when asked to (ACTIONS_STEP_DEBUG)', async () => {
+    const { clock, send, settings } = large()
+    const lines: string[] = []
+
+    await runWarm(settings, { clock, send, log: l => lines.push(l), listEveryEndpoint: true })
+
+    expect(lines).toHaveLength(1 + 300 + 1)
+    expect(lines.some(l => l.includes('only failures are listed'))).toBe(false)
+  })
+})
+
+describe('runWarm: progress', () => {
+  it('tells one object, counted on, when warming starts and after each endpoint', async () => {
+    const send = fakeSend((_req, path) => (path === '/b' ? answer(404) : answer(200)))
+    const settings = settingsFrom({
+      url: 'https://api.example.com',
+      endpoints: 'critical: [/a]\nnormal: [/b, /c]',
+      concurrency: '1'
+    })
+    const seen: WarmProgress[] = []
+    const counts: string[] = []
+
+    await runWarm(settings, {
+      clock: new FakeClock(T0),
+      send,
+      onProgress: p => {
+        seen.push(p)
+        counts.push(`${p.done}/${p.total} ${p.failed}`)
+      }
+    })
+
+    expect(counts).toEqual(['0/3 0', '1/3 0', '2/3 1', '3/3 1'])
+    expect(new Set(seen).size).toBe(1)
   })
 })

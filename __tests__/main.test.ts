@@ -323,3 +323,166 @@ describe('run', () => {
     expect(core.logs.join('\n')).toContain('Warming critical: 2 endpoint(s)')
   })
 })
+
+describe('the step log', () => {
+  /** The log lines outside every group, and the groups' titles, in order. */
+  const shape = (logs: readonly string[]) => {
+    const outside: string[] = []
+    const groups: string[] = []
+    let open = false
+    for (const l of logs) {
+      if (l.startsWith('group: ')) {
+        expect({ l, nested: open }).toEqual({ l, nested: false })
+        open = true
+        groups.push(l.slice('group: '.length))
+      } else if (l === 'endgroup') {
+        expect({ l, open }).toEqual({ l, open: true })
+        open = false
+      } else if (!open) outside.push(l)
+    }
+    expect(open).toBe(false)
+    return { outside, groups }
+  }
+
+  it('groups each tier, prints its result outside, and ends with the verdict', async () => {
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: 'critical: [/a, /b]\nnormal: [/c]',
+      'report-file': path.join(dir, 'log-small.json')
+    })
+
+    await run({ env: { GITHUB_WORKSPACE: dir } })
+
+    expect(core.failures).toEqual([])
+    const { outside, groups } = shape(core.logs)
+    expect(groups).toEqual([
+      'Warming critical: 2 endpoint(s)',
+      'Warming normal: 1 endpoint(s)',
+      'Verifying: each GET endpoint once more'
+    ])
+    expect(outside).toEqual([
+      expect.stringMatching(/^info: critical: 2\/2 warmed in \d+ms, p50 \d+ms$/),
+      expect.stringMatching(/^info: normal: 1\/1 warmed in \d+ms, p50 \d+ms$/),
+      expect.stringMatching(/^info: verify (passed|warning) in \d+ms: 0\/3 from cache/),
+      'info: Cache warm passed: 3/3 warmed, verify 0/3 cached'
+    ])
+    expect(core.logs).toContainEqual(expect.stringMatching(/^info: {3}ok {3}GET \/b 200 \d+ms$/))
+  })
+
+  it('the verdict comes after the warnings from GitHub, too', async () => {
+    nock('https://api.github.com')
+      .post('/repos/acme/reports/check-runs')
+      .twice()
+      .reply(403, { message: 'Resource not accessible by integration' })
+    core.reset({
+      url: server.origin,
+      'api-key': KEY,
+      endpoints: '- /a',
+      'github-token': 'ghs_secret_token',
+      'check-name': 'Cache warm',
+      verify: 'false',
+      'report-file': path.join(dir, 'log-gh.json')
+    })
+
+    await run({
+      env: { GITHUB_WORKSPACE: dir, GITHUB_REPOSITORY: 'acme/reports', GITHUB_SHA: 'b'.repeat(40) }
+    })
+
+    expect(core.logs.at(-2)).toMatch(/^warning: could not (create|complete) the check run/)
+    expect(core.logs.at(-1)).toBe('info: Cache warm passed: 1/1 warmed')
+  })
+
+  it("a failing run ends with setFailed's line, after the warnings from GitHub", async () => {
+    nock('https://api.github.com')
+      .post('/repos/acme/reports/check-runs')
+      .twice()
+      .reply(403, { message: 'Resource not accessible by integration' })
+    core.reset({
+      url: server.origin,
+      'api-key': 'wrong',
+      endpoints: '- /a',
+      'github-token': 'ghs_secret_token',
+      'check-name': 'Cache warm',
+      'report-file': path.join(dir, 'log-red.json')
+    })
+
+    await run({
+      env: { GITHUB_WORKSPACE: dir, GITHUB_REPOSITORY: 'acme/reports', GITHUB_SHA: 'b'.repeat(40) }
+    })
+
+    expect(core.failures).toHaveLength(1)
+    expect(core.logs.at(-2)).toMatch(/^warning: could not (create|complete) the check run/)
+    expect(core.logs.at(-1)).toBe(`failed: ${core.failures[0]}`)
+    shape(core.logs)
+  })
+
+  describe('a run of 300 endpoints', () => {
+    let big: LocalServer
+    beforeAll(async () => {
+      big = await startServer((req, res) =>
+        /^\/p\/\d*99$/.test(req.url ?? '')
+          ? json(res, 404, { error: 'no such report' })
+          : json(res, 200, { success: true, data: [1] })
+      )
+    })
+    afterAll(() => big.close())
+
+    const inputs = (file: string) => ({
+      url: big.origin,
+      endpoints: Array.from({ length: 300 }, (_, i) => `- /p/${i}`).join('\n'),
+      concurrency: '16',
+      'fail-on': 'any',
+      verify: 'false',
+      'report-file': path.join(dir, file)
+    })
+
+    it('lists only the failures and the slowest five, and says so once', async () => {
+      core.reset(inputs('log-300.json'))
+
+      await run({ env: { GITHUB_WORKSPACE: dir } })
+
+      const report = JSON.parse(await readFile(path.join(dir, 'log-300.json'), 'utf8'))
+      expect(report.tiers[0].endpoints).toHaveLength(300)
+      expect(core.logs.filter(l => l.includes('only failures are listed'))).toEqual([
+        'info: (300 endpoints: only failures are listed; the report has every one; set ACTIONS_STEP_DEBUG to list all)'
+      ])
+      const { groups } = shape(core.logs)
+      expect(groups).toEqual(['Warming normal: 300 endpoint(s)'])
+      const listed = core.logs.filter(l => /^info: {3}(ok|FAIL)/.test(l))
+      expect(listed.filter(l => l.includes('FAIL'))).toHaveLength(3)
+      expect(listed.filter(l => l.includes('ok'))).toHaveLength(5)
+      expect(core.logs).toContain('info:   slowest 5 of 297 warmed:')
+      expect(core.logs).toContainEqual(
+        expect.stringMatching(/^info: normal: 297\/300 warmed in .+, 3 failed, p50 \d+ms$/)
+      )
+      expect(core.logs.at(-1)).toBe(`failed: ${core.failures[0]}`)
+    })
+
+    it('lists every endpoint when ACTIONS_STEP_DEBUG is on', async () => {
+      core.reset(inputs('log-300-debug.json'), { debug: true })
+
+      await run({ env: { GITHUB_WORKSPACE: dir } })
+
+      expect(core.logs.filter(l => /^info: {3}(ok|FAIL)/.test(l))).toHaveLength(300)
+      expect(core.logs.some(l => l.includes('only failures are listed'))).toBe(false)
+      shape(core.logs)
+    })
+
+    it('annotates at most ten endpoints, then says how many more', async () => {
+      const many = { ...inputs('log-300-many.json'), endpoints: '' }
+      many.endpoints = Array.from({ length: 300 }, (_, i) => `- /p/${i}${i % 2 ? '99' : ''}`).join(
+        '\n'
+      )
+      core.reset(many)
+
+      await run({ env: { GITHUB_WORKSPACE: dir } })
+
+      const annotations = core.logs.filter(l => l.startsWith('error: GET /p/'))
+      expect(annotations).toHaveLength(10)
+      expect(core.logs).toContain(
+        'error: and 140 more endpoint(s) not passed; the job summary and the report list every one'
+      )
+    })
+  })
+})

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import type { RawInputs } from '../src/config/settings.js'
 import { NetworkError, type HttpRequest } from '../src/http/request.js'
+import type { Log } from '../src/log.js'
 import { runAll } from '../src/pipeline.js'
 import { computeOutputs } from '../src/report/outputs.js'
 import { renderSummary } from '../src/report/summary.js'
@@ -695,5 +696,115 @@ describe('runAll over real HTTP (nock)', () => {
       expect(settings.deployment.origin).toBe('http://localhost:8788')
       expect(settings.deployment.httpsAdded).toBeUndefined()
     })
+  })
+})
+
+/** A Log that records the step log as the runner reads it. */
+function stepLog(): { log: Log; lines: string[] } {
+  const lines: string[] = []
+  return {
+    lines,
+    log: {
+      line: t => lines.push(t),
+      group: t => lines.push(`::group::${t}`),
+      endGroup: () => lines.push('::endgroup::'),
+      result: t => lines.push(t)
+    }
+  }
+}
+
+/** Every group opened is closed before the next opens, and by the end. */
+function expectGroupsBalanced(lines: readonly string[]): void {
+  let open = false
+  for (const line of lines) {
+    if (line.startsWith('::group::')) {
+      expect({ line, nested: open }).toEqual({ line, nested: false })
+      open = true
+    } else if (line === '::endgroup::') {
+      expect({ line, open }).toEqual({ line, open: true })
+      open = false
+    }
+  }
+  expect(open).toBe(false)
+}
+
+describe('runAll: the step log', () => {
+  it('gives each phase and each tier its own group, with its result outside it, in order', async () => {
+    const clock = new FakeClock(T0)
+    const dep = deployment(clock, { readyAfterMs: 2000, versionAfterMs: 4000 })
+    const settings = phaseSettings({
+      ...FULL,
+      endpoints: 'critical: [/a]\nnormal: [/b, /c]',
+      concurrency: '1'
+    })
+    const { log, lines } = stepLog()
+
+    const result = await runAll(settings, { clock, send: dep.send, log })
+
+    expect(result.result).toBe('passed')
+    expectGroupsBalanced(lines)
+    const outside: string[] = []
+    let inGroup = false
+    for (const l of lines) {
+      if (l.startsWith('::group::')) inGroup = true
+      else if (l === '::endgroup::') inGroup = false
+      else if (!inGroup) outside.push(l)
+    }
+    expect(lines.filter(l => l.startsWith('::group::'))).toEqual([
+      '::group::Waiting for /health to show version=v2',
+      '::group::Calling the warm-up trigger POST /warmup',
+      '::group::Warming critical: 1 endpoint(s)',
+      '::group::Warming normal: 2 endpoint(s)',
+      '::group::Verifying: each GET endpoint once more',
+      expect.stringMatching(/^::group::Polling \/metrics until /)
+    ])
+    expect(outside).toEqual([
+      expect.stringMatching(/^wait passed in \d+(\.\d)?s: /),
+      'Metrics baseline: read',
+      expect.stringMatching(/^trigger passed in \d+ms: /),
+      'critical: 1/1 warmed in 200ms, p50 200ms',
+      'normal: 2/2 warmed in 400ms, p50 200ms',
+      expect.stringMatching(/^verify passed in \d+ms: 3\/3 from cache/),
+      expect.stringMatching(/^metrics passed in .*: 2\/2 thresholds met/)
+    ])
+    expect(lines).toContain('  ok   GET /b 200 200ms')
+  })
+
+  it('closes the open group when the run is cancelled in the middle of a phase', async () => {
+    const clock = new FakeClock(T0)
+    const cancel = new AbortController()
+    const send = fakeSend((_req, path) => {
+      if (path === '/b') cancel.abort()
+      return answer(200, { body: { data: [1] } })
+    })
+    const settings = phaseSettings({
+      endpoints: 'normal: [/a, /b, /c]\nlow: [/d]',
+      concurrency: '1'
+    })
+    const { log, lines } = stepLog()
+
+    const result = await runAll(settings, { clock, send, signal: cancel.signal, log })
+
+    expect(result.stoppedBy).toBe('cancelled')
+    expectGroupsBalanced(lines)
+    expect(lines.slice(-2)).toEqual([
+      'normal: 2/3 warmed in 0ms, 1 skipped, p50 5ms',
+      'low: 0/1 warmed, 1 skipped (not sent: the run was cancelled)'
+    ])
+  })
+
+  it('closes the open group when a phase throws', async () => {
+    const send = fakeSend((_req, path) => {
+      if (path === '/b') throw new RangeError('Maximum call stack size exceeded')
+      return answer(200, { body: { data: [1] } })
+    })
+    const settings = phaseSettings({ endpoints: '- /a\n- /b', concurrency: '1' })
+    const { log, lines } = stepLog()
+
+    await expect(runAll(settings, { clock: new FakeClock(T0), send, log })).rejects.toThrow(
+      RangeError
+    )
+
+    expect(lines).toEqual(['::group::Warming normal: 2 endpoint(s)', '::endgroup::'])
   })
 })

@@ -1,9 +1,11 @@
 import { parseCliArgs } from './cli-args.js'
 import { warmRun } from './run.js'
 import { errorMessage, InputError } from './errors.js'
-import { parseSettings } from './config/settings.js'
+import { parseSettings, type Settings } from './config/settings.js'
 import { finishRun } from './finish.js'
+import { plainLog } from './log.js'
 import { logSafe } from './report/escape.js'
+import { ProgressLine } from './report/progress.js'
 import { renderText } from './report/text.js'
 import type { FullResult } from './result.js'
 import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
@@ -86,9 +88,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       (json ? process.stderr : process.stdout).write(
         `${redactor.redact(renderPlan(planTiers(settings.warm), settings))}\n`
       )
-    const result = await warmRun(settings, {
-      log: line => process.stderr.write(`${logSafe(redactor.redact(line))}\n`)
-    })
+    const result = await runLogged(settings, redactor, env)
     const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor, {
       writeReport: !!raw['report-file']
     })
@@ -116,6 +116,36 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         : `cache-warm: ${message}\n`
     )
     return 1
+  }
+}
+
+/**
+ * The run, its log on stderr as plain lines (no workflow commands: a group's title is a line),
+ * every endpoint listed up to LIST_EVERY_ENDPOINT_UP_TO or with ACTIONS_STEP_DEBUG set, as in
+ * the action. On a terminal, a live progress line while warming, wiped before every other line
+ * and at the end; not on a pipe or a file, which see no `\r`.
+ */
+async function runLogged(
+  settings: Settings,
+  redactor: Redactor,
+  env: NodeJS.ProcessEnv
+): Promise<FullResult> {
+  const stderr = process.stderr
+  const progress = stderr.isTTY
+    ? new ProgressLine(stderr, { redact: text => redactor.redact(text) })
+    : undefined
+  const write = (line: string): void => {
+    progress?.clear()
+    stderr.write(`${logSafe(redactor.redact(line))}\n`)
+  }
+  try {
+    return await warmRun(settings, {
+      log: plainLog(write),
+      listEveryEndpoint: env.ACTIONS_STEP_DEBUG === 'true' || env.RUNNER_DEBUG === '1',
+      ...(progress ? { progress: p => progress.update(p) } : {})
+    })
+  } finally {
+    progress?.clear()
   }
 }
 

@@ -2,14 +2,27 @@ import type { FailOn, Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { EndpointResult, RunResult, TierResult, Totals } from './result.js'
-import { openRun, phaseContext, type EngineDeps, type RunContext } from './run-context.js'
+import { endpointLines, thinned, thinnedNotice, tierLine } from './log.js'
+import {
+  openRun,
+  phaseContext,
+  type EngineDeps,
+  type RunContext,
+  type WarmProgress
+} from './run-context.js'
 import { VERSION } from './version.js'
 import { warmEndpoint } from './warm/endpoint.js'
-import { planTiers } from './warm/plan.js'
+import { planTiers, type PlannedEndpoint } from './warm/plan.js'
 import { runPool } from './warm/pool.js'
 import { percentile } from './warm/stats.js'
 
-export { MAX_BODY_BYTES, limitedSend, defaultAgents, type EngineDeps } from './run-context.js'
+export {
+  MAX_BODY_BYTES,
+  limitedSend,
+  defaultAgents,
+  type EngineDeps,
+  type WarmProgress
+} from './run-context.js'
 
 /** The settings shown in the result (summary, report). */
 export function resultSettings(
@@ -98,6 +111,10 @@ export async function warmTiers(
   const started = clock.now()
   const tiers = planTiers(settings.warm)
   const ctx = phaseContext(settings, run)
+  const planned = tiers.reduce((n, t) => n + t.endpoints.length, 0)
+  const thin = thinned(planned, run.listEveryEndpoint)
+  if (thin) log.line(thinnedNotice(planned))
+  const work = progressing(ep => warmEndpoint(ep, ctx), planned, run.onProgress)
 
   const results: TierResult[] = []
   let keyRefused: string | undefined
@@ -116,37 +133,61 @@ export async function warmTiers(
         reason: why,
         cause
       })
+    const notSent = (): ReturnType<typeof skip> =>
+      cancelled(cancel)
+        ? skip('not sent: the run was cancelled', 'cancelled')
+        : skip('not sent: the deadline passed', 'deadline')
     let endpoints: EndpointResult[]
+    // A tier not sent at all has no group: its result line says why.
+    const sent = !keyRefused && !signal.aborted
     if (keyRefused) {
       // Every answer so far refused the key: more requests would only be refused too.
       endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'))
+    } else if (!sent) {
+      endpoints = tier.endpoints.map(notSent())
     } else {
-      if (!signal.aborted) log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
-      const done = await runPool(
-        tier.endpoints,
-        settings.warm.concurrency,
-        ep => warmEndpoint(ep, ctx),
-        signal
-      )
-      const notSent = cancelled(cancel)
-        ? skip('not sent: the run was cancelled', 'cancelled')
-        : skip('not sent: the deadline passed', 'deadline')
-      endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]!))
+      log.group(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`)
+      try {
+        const done = await runPool(tier.endpoints, settings.warm.concurrency, work, signal)
+        const skipped = notSent()
+        endpoints = done.map((r, i) => r ?? skipped(tier.endpoints[i]!))
+        for (const line of endpointLines(endpoints, thin)) log.line(line)
+      } finally {
+        log.endGroup()
+      }
       const answered = endpoints.filter(e => e.status !== undefined)
       if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
         keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.deployment.apiKey ? ` sent as ${settings.deployment.apiKeyHeader} was refused` : ' is missing'}`
       }
     }
-    for (const e of endpoints) {
-      log(
-        `  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`
-      )
-    }
-    results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart })
+    const durationMs = clock.now() - tierStart
+    log.result(tierLine(tier.priority, endpoints, durationMs, sent))
+    results.push({ priority: tier.priority, endpoints, durationMs })
   }
 
   const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined
   return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy })
+}
+
+/**
+ * `warm`, counting each endpoint done on one progress object and telling `onProgress` (first
+ * with nothing done, when warming starts). Without a listener, `warm` itself.
+ */
+function progressing(
+  warm: (ep: PlannedEndpoint) => Promise<EndpointResult>,
+  total: number,
+  onProgress: ((progress: WarmProgress) => void) | undefined
+): (ep: PlannedEndpoint) => Promise<EndpointResult> {
+  if (!onProgress) return warm
+  const progress = { total, done: 0, failed: 0 }
+  onProgress(progress)
+  const count = (r: EndpointResult): EndpointResult => {
+    progress.done++
+    if (r.outcome === 'failed') progress.failed++
+    onProgress(progress)
+    return r
+  }
+  return ep => warm(ep).then(count)
 }
 
 /** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */

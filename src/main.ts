@@ -15,6 +15,7 @@ import { renderPlan, planTiers } from './warm/plan.js'
 import { readGitHubContext } from './github/context.js'
 import { urlFromEvent } from './github/event.js'
 import { makePublisher, type OctokitFactory, type Publisher } from './github/publish.js'
+import { thinned, verdictLine, type Log } from './log.js'
 
 export interface MainDeps {
   readonly engine?: EngineDeps
@@ -116,7 +117,8 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   const checkStarted = publisher?.start() ?? Promise.resolve([])
 
   const result = await warmRun(settings, {
-    log: line => core.info(logSafe(redactor.redact(line))),
+    log: actionLog(redactor),
+    listEveryEndpoint: core.isDebug(),
     debug: text => core.debug(redactor.redact(text)),
     ...(deps.engine ? { engine: deps.engine } : {})
   })
@@ -126,9 +128,24 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
 }
 
 /**
- * Writes the report, then the outputs, then the job summary and the verdict, and only then
+ * The step log: a group per phase (core.startGroup / endGroup), results outside them. Every
+ * text is redacted and cannot issue a workflow command, a group's title included.
+ */
+function actionLog(redactor: Redactor): Log {
+  const say = (text: string): string => logSafe(redactor.redact(text))
+  return {
+    line: text => core.info(say(text)),
+    group: title => core.startGroup(say(title)),
+    endGroup: () => core.endGroup(),
+    result: text => core.info(say(text))
+  }
+}
+
+/**
+ * Writes the report, then the outputs, then the job summary and the annotations, and only then
  * completes the check run and the PR comment: what a later step gates on is written first, so
- * a slow GitHub or a cancel while publishing cannot lose it.
+ * a slow GitHub or a cancel while publishing cannot lose it. The verdict's line comes last, so
+ * the log ends with it; publishing is bounded and cannot throw past it.
  */
 async function report(
   result: FullResult,
@@ -151,25 +168,49 @@ async function report(
       core.warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`))
   )
 
-  verdict(result, safe, redactor)
+  annotations(result, safe, redactor)
 
-  // Last: GitHub, bounded by the publisher itself (deadline + its grace).
-  for (const w of (await publisher?.finish(safe, summary)) ?? []) core.warning(redactor.redact(w))
+  // GitHub, bounded by the publisher itself (deadline + its grace).
+  const published = await (publisher?.finish(safe, summary) ?? Promise.resolve([])).catch(
+    (error: unknown) => [`could not publish the result to GitHub: ${errorMessage(error)}`]
+  )
+  for (const w of published) core.warning(redactor.redact(w))
+
+  verdict(result, redactor)
 }
 
-/** Annotations, warnings and the step's verdict: decided from the result, worded from the copy. */
-function verdict(result: FullResult, safe: FullResult, redactor: Redactor): void {
+/** In a run whose log lists only failures, this many endpoints get an annotation of their own. */
+const ANNOTATED_WHEN_THINNED = 10
+
+/** Annotations and warnings: decided from the result, worded from the redacted copy. */
+function annotations(result: FullResult, safe: FullResult, redactor: Redactor): void {
   // Decisions from the result itself; words from the redacted copy.
   const endpoints = result.tiers.flatMap(t => t.endpoints)
   const shown = safe.tiers.flatMap(t => t.endpoints)
+  const annotate = result.stepFailed ? core.error : core.warning
+  // GitHub shows 10 annotations of a kind per step: thousands would only flood the log.
+  const most = thinned(result.totals.total, core.isDebug())
+    ? ANNOTATED_WHEN_THINNED
+    : Number.POSITIVE_INFINITY
+  let annotated = 0
+  let more = 0
   endpoints.forEach((e, i) => {
     if (e.outcome === 'passed' || result.dryRun) return
+    if (annotated >= most) {
+      more++
+      return
+    }
+    annotated++
     const s = shown[i] ?? e
-    const annotate = result.stepFailed ? core.error : core.warning
     annotate(redactor.redact(`${s.method} ${s.path}: ${s.reason ?? e.outcome}`), {
       title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
     })
   })
+  if (more > 0)
+    annotate(
+      `and ${more} more endpoint(s) not passed; the job summary and the report list every one`,
+      { title: 'Cache warm: more endpoints' }
+    )
   // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
   for (const p of failedGates(safe))
     core.error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` })
@@ -178,7 +219,18 @@ function verdict(result: FullResult, safe: FullResult, redactor: Redactor): void
     core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
   const doubtful = suspiciousLine(safe)
   if (doubtful) core.warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' })
+  if (!result.stepFailed && result.result === 'failed') {
+    core.warning(
+      `result is "failed" (${result.totals.failed} failed, ${result.totals.skipped} skipped) but fail-on is ${result.failOn}, so the step stays green`
+    )
+  }
+}
 
+/**
+ * The step's verdict, the log's last line: setFailed's line for a failing run, the verdict
+ * line (`Cache warm passed: 10/10 warmed, ...`) for one that does not fail the step.
+ */
+function verdict(result: FullResult, redactor: Redactor): void {
   if (result.stepFailed) {
     const t = result.totals
     const parts = failedGates(result).map(p => `${p.name} failed`)
@@ -186,9 +238,7 @@ function verdict(result: FullResult, safe: FullResult, redactor: Redactor): void
       parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
     if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
     core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
-  } else if (result.result === 'failed') {
-    core.warning(
-      `result is "failed" (${result.totals.failed} failed, ${result.totals.skipped} skipped) but fail-on is ${result.failOn}, so the step stays green`
-    )
+  } else {
+    core.info(logSafe(redactor.redact(verdictLine(result))))
   }
 }

@@ -1,5 +1,6 @@
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
+import { phaseLine } from './log.js'
 import type { PhaseContext } from './phases/request.js'
 import { metricsPhase, pollMetrics, readBaseline } from './phases/metrics.js'
 import { callTrigger, triggerPhase, triggerWarnings } from './phases/trigger.js'
@@ -61,11 +62,30 @@ export async function runAll(settings: Settings, deps: EngineDeps = {}): Promise
   }
 }
 
-/** Runs `fn`, and gives its value with the time it took on the run's clock. */
-async function timed<T>(state: RunState, fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = state.run.clock.now()
-  const value = await fn()
-  return [value, state.run.clock.now() - t0]
+/**
+ * Runs `fn` in its own group of the log, titled `title`, and gives its value with the time it
+ * took on the run's clock. The group is closed whatever happens: a throw, a cancel.
+ */
+async function timed<T>(
+  state: RunState,
+  title: string,
+  fn: () => Promise<T>
+): Promise<[T, number]> {
+  const { log, clock } = state.run
+  const t0 = clock.now()
+  log.group(title)
+  try {
+    const value = await fn()
+    return [value, clock.now() - t0]
+  } finally {
+    log.endGroup()
+  }
+}
+
+/** A phase is done: into the result, and its one line into the log, outside its group. */
+function record(state: RunState, phase: PhaseResult): void {
+  state.phases.push(phase)
+  state.run.log.result(phaseLine(phase))
 }
 
 /**
@@ -76,8 +96,11 @@ async function waitStep(state: RunState): Promise<RunResult | undefined> {
   const { settings, deps, run } = state
   const wait = settings.wait
   if (!wait) return undefined
-  run.log(`Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`)
-  const [ready, took] = await timed(state, () => waitForReady(wait, state.ctx))
+  const [ready, took] = await timed(
+    state,
+    `Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`,
+    () => waitForReady(wait, state.ctx)
+  )
   // Cancelled while waiting: not the deployment's fault, and the words must say so.
   const cancelled = !ready.ready && deps.signal?.aborted === true
   const result = cancelled
@@ -87,9 +110,8 @@ async function waitStep(state: RunState): Promise<RunResult | undefined> {
       }
     : ready
   state.extra.wait = result
-  state.phases.push(waitPhase(result, took))
+  record(state, waitPhase(result, took))
   if (ready.ready) return undefined
-  run.log(result.message)
   const skipped = cancelled
     ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
     : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready')
@@ -101,20 +123,21 @@ async function waitStep(state: RunState): Promise<RunResult | undefined> {
 async function sitemapStep(state: RunState): Promise<Settings> {
   const { settings, run } = state
   if (!settings.sitemap || run.signal.aborted) return settings
-  run.log(`Reading the sitemap ${settings.sitemap.source.shown}`)
-  const [loaded, took] = await timed(state, () =>
-    loadSitemap(settings, {
-      ...(run.agentFor ? { agentFor: run.agentFor } : {}),
-      signal: run.signal,
-      ...(run.limiter ? { limiter: run.limiter } : {}),
-      userAgent: USER_AGENT,
-      log: run.log
-    })
+  const [loaded, took] = await timed(
+    state,
+    `Reading the sitemap ${settings.sitemap.source.shown}`,
+    () =>
+      loadSitemap(settings, {
+        ...(run.agentFor ? { agentFor: run.agentFor } : {}),
+        signal: run.signal,
+        ...(run.limiter ? { limiter: run.limiter } : {}),
+        userAgent: USER_AGENT,
+        log: state.ctx.log
+      })
   )
   state.extra.sitemap = sitemapResult(loaded)
   const phase = sitemapPhase(loaded, took, settings.deployment.origin)
-  state.phases.push(phase)
-  run.log(`Sitemap: ${phase.detail}`)
+  record(state, phase)
   // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
   if (phase.status === 'failed') state.gateFailed = true
   if (loaded.endpoints.length === 0) return settings
@@ -127,19 +150,25 @@ async function triggerStep(state: RunState): Promise<void> {
   const { settings, run } = state
   const trigger = settings.trigger
   if (!trigger || run.signal.aborted) return
-  run.log(`Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`)
-  const [result, took] = await timed(state, () => callTrigger(trigger, state.ctx))
+  const [result, took] = await timed(
+    state,
+    `Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`,
+    () => callTrigger(trigger, state.ctx)
+  )
   state.extra.trigger = result
   const phase = triggerPhase(result, took)
-  state.phases.push(phase)
-  if (!result.ok) run.log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${result.message}`)
+  record(state, phase)
   if (phase.status === 'failed') state.gateFailed = true
 }
 
-/** 3. Warm every tier, critical first. */
+/** 3. Warm every tier, critical first: each tier its own group and result line (warmTiers). */
 async function warmStep(state: RunState, toWarm: Settings): Promise<RunResult> {
-  const [warm, took] = await timed(state, () => warmTiers(toWarm, state.run, state.deps.signal))
-  state.phases.push(warmPhase(warm, took, state.settings))
+  const t0 = state.run.clock.now()
+  const warm = await warmTiers(toWarm, state.run, state.deps.signal)
+  const phase = warmPhase(warm, state.run.clock.now() - t0, state.settings)
+  // The tiers' lines are its result; with no tier, this says why nothing was warmed.
+  if (warm.tiers.length === 0) record(state, phase)
+  else state.phases.push(phase)
   return warm
 }
 
@@ -157,9 +186,9 @@ function keyRefusedStep(state: RunState, warm: RunResult, baseline: Baseline): b
     durationMs: 0,
     detail
   })
-  if (state.settings.verify.enabled) state.phases.push(skipped('verify'))
+  if (state.settings.verify.enabled) record(state, skipped('verify'))
   if (baseline.refusedAtBaseline) failMetrics(state, baseline.refusedAtBaseline)
-  else if (state.settings.metrics) state.phases.push(skipped('metrics'))
+  else if (state.settings.metrics) record(state, skipped('metrics'))
   return true
 }
 
@@ -167,14 +196,13 @@ function keyRefusedStep(state: RunState, warm: RunResult, baseline: Baseline): b
 async function verifyStep(state: RunState, warm: RunResult, toWarm: Settings): Promise<void> {
   const { settings, run } = state
   if (!settings.verify.enabled || warm.totals.total === 0 || run.signal.aborted) return
-  run.log('Verifying: each GET endpoint once more')
   const warmed = warm.tiers.flatMap(t => t.endpoints)
   const planned = planTiers(toWarm.warm).flatMap(t => t.endpoints)
-  const [verify, took] = await timed(state, () =>
+  const [verify, took] = await timed(state, 'Verifying: each GET endpoint once more', () =>
     verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx)
   )
   state.extra.verify = verify
-  state.phases.push(verifyPhase(verify, took))
+  record(state, verifyPhase(verify, took))
   if (!verify.passed) state.gateFailed = true
 }
 
@@ -185,24 +213,23 @@ async function metricsStep(state: RunState, baseline: Baseline): Promise<void> {
   const metrics = settings.metrics
   if (!metrics || run.signal.aborted) return
   const { target, thresholds } = metrics
-  run.log(
+  const title =
     thresholds.length > 0
       ? `Polling ${target.path} until ${thresholds.map(t => t.text).join(', ')}`
       : `Reading ${target.path}`
-  )
-  const [result, took] = await timed(state, () =>
+  const [result, took] = await timed(state, title, () =>
     pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx)
   )
   state.extra.metrics = result
   const phase = metricsPhase(result, took)
-  state.phases.push(phase)
+  record(state, phase)
   if (phase.status === 'failed') state.gateFailed = true
 }
 
 /** The metrics phase failed without polling: the baseline read was refused. */
 function failMetrics(state: RunState, refused: MetricsResult): void {
   state.extra.metrics = refused
-  state.phases.push(metricsPhase(refused, 0))
+  record(state, metricsPhase(refused, 0))
   state.gateFailed = true
 }
 

@@ -11,6 +11,7 @@ import type { PhaseContext } from './phases/request.js'
 import { USER_AGENT } from './version.js'
 import { TokenBucket, type RateLimiter } from './warm/rate-limit.js'
 import { Redactor, settingsSecrets } from './secrets.js'
+import { guardedLog, toLog, type Log, type LogSink } from './log.js'
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -22,13 +23,33 @@ export interface EngineDeps {
   readonly agentFor?: (url: URL) => http.Agent | undefined
   /** Cancellation (SIGTERM, SIGINT). */
   readonly signal?: AbortSignal
-  /** Progress lines for the log. */
-  readonly log?: (line: string) => void
+  /**
+   * The run's log: a Log (a group per phase, results outside them), or a function given every
+   * line as plain text.
+   */
+  readonly log?: LogSink
+  /**
+   * List every endpoint's line however many there are (ACTIONS_STEP_DEBUG); else, above
+   * LIST_EVERY_ENDPOINT_UP_TO planned endpoints, only the failures and the slowest few.
+   */
+  readonly listEveryEndpoint?: boolean
+  /**
+   * Told when warming starts and after each endpoint is done: always the same object, its
+   * counters moved on, so a listener costs the engine no allocation per endpoint.
+   */
+  readonly onProgress?: (progress: WarmProgress) => void
   /**
    * The rate limit shared by every request of the run. Default: a token bucket of `max-rps`
    * when it is set; `false`: none (the caller's `send` is already limited).
    */
   readonly limiter?: RateLimiter | false
+}
+
+/** How far the warm pass is: endpoints planned in all tiers, done so far, failed of those. */
+export interface WarmProgress {
+  readonly total: number
+  readonly done: number
+  readonly failed: number
 }
 
 /** `send`, each attempt first waiting for a token of the rate limit. */
@@ -51,7 +72,10 @@ export function defaultAgents(concurrency: number): (url: URL) => http.Agent {
 /** What a run shares: its clock, its deadline, one signal, one rate-limited `send`. */
 export interface RunContext {
   readonly clock: Clock
-  readonly log: (line: string) => void
+  /** The run's one log: its groups never nest and are closed by close(). */
+  readonly log: Log
+  readonly listEveryEndpoint: boolean
+  readonly onProgress?: (progress: WarmProgress) => void
   readonly started: number
   readonly deadlineAt: number
   /** Aborted by cancellation (the caller's signal) or by the deadline (StoppedError('deadline')). */
@@ -66,7 +90,7 @@ export interface RunContext {
    * shortens or normalises them, before the cut, so no part of a secret survives the "...".
    */
   readonly redact: (text: string) => string
-  /** Stops the deadline timer and closes the run's own keep-alive sockets. */
+  /** Stops the deadline timer, closes a group still open, and the run's own keep-alive sockets. */
   readonly close: () => void
 }
 
@@ -79,7 +103,7 @@ export function phaseContext(settings: Settings, run: RunContext): PhaseContext 
     deadlineAt: run.deadlineAt,
     signal: run.signal,
     userAgent: USER_AGENT,
-    log: run.log,
+    log: line => run.log.line(line),
     redact: run.redact
   }
 }
@@ -118,9 +142,12 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
         (settings.request.maxRps ? new TokenBucket(settings.request.maxRps, clock) : undefined))
 
   const redactor = new Redactor(settingsSecrets(settings))
+  const log = guardedLog(toLog(deps.log))
   return {
     clock,
-    log: deps.log ?? (() => {}),
+    log,
+    listEveryEndpoint: deps.listEveryEndpoint === true,
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     redact: text => redactor.redact(text),
     started,
     deadlineAt,
@@ -130,6 +157,7 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
     ...(agentFor ? { agentFor } : {}),
     ...(limiter ? { limiter } : {}),
     close: () => {
+      log.close()
       cancelDeadline()
       // Close keep-alive sockets so the process can exit at once.
       if (ownAgents)

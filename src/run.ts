@@ -2,8 +2,10 @@ import type { Settings } from './config/settings.js'
 import { dryRunResult, skippedTiers, totalsOf, type EngineDeps } from './engine.js'
 import { errorMessage, StoppedError } from './errors.js'
 import { proxyAwareAgents } from './http/agent.js'
+import type { LogSink } from './log.js'
 import { runAll } from './pipeline.js'
 import type { FullResult } from './result.js'
+import type { WarmProgress } from './run-context.js'
 
 /**
  * One run from settings to a result, the same for the action and the CLI: cancellation on
@@ -13,7 +15,12 @@ import type { FullResult } from './result.js'
 export async function warmRun(
   settings: Settings,
   opts: {
-    readonly log: (line: string) => void
+    /** A Log (groups per phase) or a function given every line. */
+    readonly log: LogSink
+    /** Every endpoint's line in the log, however many (ACTIONS_STEP_DEBUG). */
+    readonly listEveryEndpoint?: boolean
+    /** Told as the warm pass goes (the CLI's progress line on a terminal). */
+    readonly progress?: (progress: WarmProgress) => void
     /** Replaces parts of the engine (tests). */
     readonly engine?: EngineDeps
     /** Told the whole error (with its stack) when one stops the run; it is never shown as is. */
@@ -31,6 +38,8 @@ export async function warmRun(
       ...(agents ? { agentFor: agents.agentFor } : {}),
       signal: cancel.signal,
       log: opts.log,
+      ...(opts.listEveryEndpoint ? { listEveryEndpoint: true } : {}),
+      ...(opts.progress ? { onProgress: opts.progress } : {}),
       ...engine
     })
   } catch (error) {
