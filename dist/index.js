@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(975);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7575);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // The verdict is written. Whatever may still hold the event loop (a file handle stuck on a slow
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 975:
+/***/ 7575:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31263,13 +31263,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -31526,6 +31526,217 @@ function parseRetryAfter(value, nowMs) {
 function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
     const full = Math.min(cap, base * 2 ** (retry - 1));
     return Math.round(full * (0.5 + random() * 0.5));
+}
+
+;// CONCATENATED MODULE: ./src/config/duration.ts
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
+// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
+const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
+const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
+/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
+function parseDuration(raw) {
+    const text = raw.trim();
+    const m = SINGLE.exec(text);
+    if (m) {
+        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
+        return Number.isFinite(ms) ? ms : undefined;
+    }
+    const c = COMPOUND.exec(text);
+    if (!c || text === '')
+        return undefined;
+    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
+    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
+}
+/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
+function formatDuration(ms) {
+    // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
+    if (Math.round(ms) < 1000)
+        return `${Math.round(ms)}ms`;
+    const tenths = Math.round(ms / 100) / 10;
+    if (tenths < 60)
+        return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
+    const secs = Math.round(ms / 1000);
+    if (secs < 3600) {
+        const m = Math.floor(secs / 60);
+        const s = secs % 60;
+        return s === 0 ? `${m}m` : `${m}m${s}s`;
+    }
+    const mins = Math.round(ms / 60_000);
+    const h = Math.floor(mins / 60);
+    const m = mins % 60;
+    return m === 0 ? `${h}h` : `${h}h${m}m`;
+}
+
+;// CONCATENATED MODULE: ./src/warm/stats.ts
+/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
+function percentile(values, p) {
+    if (values.length === 0)
+        return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+
+
+/** Plain lines: a group's title is a line, its end is nothing. The CLI, and a function sink. */
+function plainLog(write) {
+    return { line: write, group: write, endGroup: () => { }, result: write };
+}
+function toLog(sink) {
+    if (sink === undefined)
+        return plainLog(() => { });
+    return typeof sink === 'function' ? plainLog(sink) : sink;
+}
+/**
+ * A log whose groups never nest (GitHub does not nest them: a group opened inside another
+ * closes the first) and are always closed: opening one closes the one still open, a result
+ * closes it first, endGroup without an open group does nothing, and close() ends the run's.
+ */
+function guardedLog(log) {
+    let open = false;
+    const end = () => {
+        if (!open)
+            return;
+        open = false;
+        log.endGroup();
+    };
+    return {
+        line: text => log.line(text),
+        group: title => {
+            end();
+            log.group(title);
+            open = true;
+        },
+        endGroup: end,
+        result: text => {
+            end();
+            log.result(text);
+        },
+        close: end
+    };
+}
+/** Up to this many planned endpoints, every endpoint has its line in the log. */
+const LIST_EVERY_ENDPOINT_UP_TO = 200;
+/** Whether a run of `planned` endpoints lists only its failures (unless asked to list all). */
+function thinned(planned, listEveryEndpoint) {
+    return planned > LIST_EVERY_ENDPOINT_UP_TO && !listEveryEndpoint;
+}
+/** Said once, before the first tier, in a thinned run. */
+function thinnedNotice(planned) {
+    return `(${planned} endpoints: only failures are listed; the report has every one; set ACTIONS_STEP_DEBUG to list all)`;
+}
+/** How many of a thinned tier's slowest endpoints are listed. */
+const SLOWEST_LISTED = 5;
+const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
+/** `  ok   GET /a 200 12ms`, `  FAIL GET /b 503 8ms - why`. */
+function endpointLine(e) {
+    return `  ${MARK[e.outcome]} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`;
+}
+/**
+ * A tier's endpoint lines inside its group. Thinned: each failure, the skipped counted by
+ * reason (a deadline can skip thousands, all for the same reason), then the slowest few.
+ */
+function endpointLines(endpoints, thin) {
+    if (!thin)
+        return endpoints.map(endpointLine);
+    const lines = [];
+    const skipped = new Map();
+    const passed = [];
+    for (const e of endpoints) {
+        if (e.outcome === 'failed')
+            lines.push(endpointLine(e));
+        else if (e.outcome === 'skipped') {
+            const why = e.reason ?? 'skipped';
+            const same = skipped.get(why);
+            if (same)
+                same.push(e);
+            else
+                skipped.set(why, [e]);
+        }
+        else if (e.latencyMs !== undefined)
+            passed.push(e);
+    }
+    for (const [why, list] of skipped)
+        lines.push(list.length === 1 ? endpointLine(list[0]) : `  skip ${list.length} endpoints - ${why}`);
+    const slowest = passed
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, SLOWEST_LISTED);
+    if (slowest.length > 0) {
+        lines.push(`  slowest ${slowest.length} of ${passed.length} warmed:`);
+        for (const e of slowest)
+            lines.push(endpointLine(e));
+    }
+    return lines;
+}
+/**
+ * A tier's result: `critical: 6/6 warmed in 2.1s, p50 804ms`. A tier that was not sent at all
+ * (a refused key, the deadline) says why instead of a time.
+ */
+function tierLine(priority, endpoints, durationMs, sent) {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    const latencies = [];
+    for (const e of endpoints) {
+        if (e.outcome === 'passed') {
+            passed++;
+            if (e.latencyMs !== undefined)
+                latencies.push(e.latencyMs);
+        }
+        else if (e.outcome === 'failed')
+            failed++;
+        else
+            skipped++;
+    }
+    const p50 = percentile(latencies, 50);
+    const reasons = new Set(endpoints.map(e => e.reason));
+    const why = !sent && reasons.size === 1 ? [...reasons][0] : undefined;
+    return (`${priority}: ${passed}/${endpoints.length} warmed` +
+        (sent ? ` in ${formatDuration(durationMs)}` : '') +
+        (failed ? `, ${failed} failed` : '') +
+        (skipped ? `, ${skipped} skipped` : '') +
+        (p50 !== undefined ? `, p50 ${formatDuration(p50)}` : '') +
+        (why ? ` (${why})` : ''));
+}
+/** A phase's result: `verify passed in 300ms: 10/10 from cache, warm p50 12ms`. */
+function phaseLine(phase) {
+    const took = phase.status === 'skipped' ? '' : ` in ${formatDuration(phase.durationMs)}`;
+    return `${phase.name} ${phase.status}${took}: ${phase.detail}`;
+}
+/**
+ * The last line of a run that does not fail the step:
+ * `Cache warm passed: 10/10 warmed, verify 10/10 cached, metrics 3/3 thresholds met`.
+ */
+function verdictLine(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Cache warm dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const parts = [
+        t.total === 0
+            ? 'no endpoints to warm'
+            : `${t.passed}/${t.total} warmed` +
+                (t.failed ? `, ${t.failed} failed` : '') +
+                (t.skipped ? `, ${t.skipped} skipped` : '')
+    ];
+    const v = result.verify;
+    if (v && v.entries.length > 0)
+        parts.push(`verify ${v.cached}/${v.entries.length} cached`);
+    const m = result.metrics;
+    if (m) {
+        const met = m.thresholds.filter(th => th.met).length;
+        parts.push(m.thresholds.length > 0
+            ? `metrics ${met}/${m.thresholds.length} thresholds met`
+            : m.error
+                ? 'metrics not read'
+                : 'metrics read once');
+    }
+    const green = result.result === 'failed' && !result.stepFailed
+        ? `; the step stays green (fail-on: ${result.failOn})`
+        : '';
+    return `Cache warm ${result.result}: ${parts.join(', ')}${green}`;
 }
 
 // EXTERNAL MODULE: external "node:events"
@@ -32153,6 +32364,7 @@ function clip(text, max, redact = s => s) {
 
 
 
+
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** `send`, each attempt first waiting for a token of the rate limit. */
 function limitedSend(send, limiter) {
@@ -32180,7 +32392,7 @@ function phaseContext(settings, run) {
         deadlineAt: run.deadlineAt,
         signal: run.signal,
         userAgent: USER_AGENT,
-        log: run.log,
+        log: line => run.log.line(line),
         redact: run.redact
     };
 }
@@ -32210,9 +32422,12 @@ function run_context_openRun(settings, deps) {
         : (deps.limiter ??
             (settings.request.maxRps ? new TokenBucket(settings.request.maxRps, clock) : undefined));
     const redactor = new Redactor(settingsSecrets(settings));
+    const log = guardedLog(toLog(deps.log));
     return {
         clock,
-        log: deps.log ?? (() => { }),
+        log,
+        listEveryEndpoint: deps.listEveryEndpoint === true,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         redact: text => redactor.redact(text),
         started,
         deadlineAt,
@@ -32222,6 +32437,7 @@ function run_context_openRun(settings, deps) {
         ...(agentFor ? { agentFor } : {}),
         ...(limiter ? { limiter } : {}),
         close: () => {
+            log.close();
             cancelDeadline();
             // Close keep-alive sockets so the process can exit at once.
             if (ownAgents)
@@ -42733,46 +42949,6 @@ function checkDuplicates(list) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/config/duration.ts
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
-// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
-const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
-const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
-/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
-function parseDuration(raw) {
-    const text = raw.trim();
-    const m = SINGLE.exec(text);
-    if (m) {
-        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
-        return Number.isFinite(ms) ? ms : undefined;
-    }
-    const c = COMPOUND.exec(text);
-    if (!c || text === '')
-        return undefined;
-    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
-    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
-}
-/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
-function formatDuration(ms) {
-    // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
-    if (Math.round(ms) < 1000)
-        return `${Math.round(ms)}ms`;
-    const tenths = Math.round(ms / 100) / 10;
-    if (tenths < 60)
-        return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
-    const secs = Math.round(ms / 1000);
-    if (secs < 3600) {
-        const m = Math.floor(secs / 60);
-        const s = secs % 60;
-        return s === 0 ? `${m}m` : `${m}m${s}s`;
-    }
-    const mins = Math.round(ms / 60_000);
-    const h = Math.floor(mins / 60);
-    const m = mins % 60;
-    return m === 0 ? `${h}h` : `${h}h${m}m`;
-}
-
 ;// CONCATENATED MODULE: ./src/config/read.ts
 
 
@@ -43657,17 +43833,8 @@ async function runPool(items, concurrency, work, signal) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/warm/stats.ts
-/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
-function percentile(values, p) {
-    if (values.length === 0)
-        return undefined;
-    const sorted = [...values].sort((a, b) => a - b);
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 ;// CONCATENATED MODULE: ./src/engine.ts
+
 
 
 
@@ -43750,6 +43917,11 @@ async function warmTiers(settings, run, cancel) {
     const started = clock.now();
     const tiers = planTiers(settings.warm);
     const ctx = phaseContext(settings, run);
+    const planned = tiers.reduce((n, t) => n + t.endpoints.length, 0);
+    const thin = thinned(planned, run.listEveryEndpoint);
+    if (thin)
+        log.line(thinnedNotice(planned));
+    const work = progressing(ep => warmEndpoint(ep, ctx), planned, run.onProgress);
     const results = [];
     let keyRefused;
     for (const tier of tiers) {
@@ -43765,31 +43937,60 @@ async function warmTiers(settings, run, cancel) {
             reason: why,
             cause
         });
+        const notSent = () => cancelled(cancel)
+            ? skip('not sent: the run was cancelled', 'cancelled')
+            : skip('not sent: the deadline passed', 'deadline');
         let endpoints;
+        // A tier not sent at all has no group: its result line says why.
+        const sent = !keyRefused && !signal.aborted;
         if (keyRefused) {
             // Every answer so far refused the key: more requests would only be refused too.
             endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
         }
+        else if (!sent) {
+            endpoints = tier.endpoints.map(notSent());
+        }
         else {
-            if (!signal.aborted)
-                log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-            const done = await runPool(tier.endpoints, settings.warm.concurrency, ep => warmEndpoint(ep, ctx), signal);
-            const notSent = cancelled(cancel)
-                ? skip('not sent: the run was cancelled', 'cancelled')
-                : skip('not sent: the deadline passed', 'deadline');
-            endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+            log.group(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+            try {
+                const done = await runPool(tier.endpoints, settings.warm.concurrency, work, signal);
+                const skipped = notSent();
+                endpoints = done.map((r, i) => r ?? skipped(tier.endpoints[i]));
+                for (const line of endpointLines(endpoints, thin))
+                    log.line(line);
+            }
+            finally {
+                log.endGroup();
+            }
             const answered = endpoints.filter(e => e.status !== undefined);
             if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
                 keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.deployment.apiKey ? ` sent as ${settings.deployment.apiKeyHeader} was refused` : ' is missing'}`;
             }
         }
-        for (const e of endpoints) {
-            log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
-        }
-        results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
+        const durationMs = clock.now() - tierStart;
+        log.result(tierLine(tier.priority, endpoints, durationMs, sent));
+        results.push({ priority: tier.priority, endpoints, durationMs });
     }
     const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined;
     return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy });
+}
+/**
+ * `warm`, counting each endpoint done on one progress object and telling `onProgress` (first
+ * with nothing done, when warming starts). Without a listener, `warm` itself.
+ */
+function progressing(warm, total, onProgress) {
+    if (!onProgress)
+        return warm;
+    const progress = { total, done: 0, failed: 0 };
+    onProgress(progress);
+    const count = (r) => {
+        progress.done++;
+        if (r.outcome === 'failed')
+            progress.failed++;
+        onProgress(progress);
+        return r;
+    };
+    return ep => warm(ep).then(count);
 }
 /** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */
 function warmResult(settings, tiers, at) {
@@ -52528,6 +52729,7 @@ function whyNothing(load, origin) {
 
 
 
+
 /**
  * The whole run, in order: wait → sitemap → trigger → warm → verify → metrics. Each phase that
  * is configured runs, is timed and adds its line; the verdict fails when any gate fails
@@ -52564,11 +52766,26 @@ async function runAll(settings, deps = {}) {
         run.close();
     }
 }
-/** Runs `fn`, and gives its value with the time it took on the run's clock. */
-async function timed(state, fn) {
-    const t0 = state.run.clock.now();
-    const value = await fn();
-    return [value, state.run.clock.now() - t0];
+/**
+ * Runs `fn` in its own group of the log, titled `title`, and gives its value with the time it
+ * took on the run's clock. The group is closed whatever happens: a throw, a cancel.
+ */
+async function timed(state, title, fn) {
+    const { log, clock } = state.run;
+    const t0 = clock.now();
+    log.group(title);
+    try {
+        const value = await fn();
+        return [value, clock.now() - t0];
+    }
+    finally {
+        log.endGroup();
+    }
+}
+/** A phase is done: into the result, and its one line into the log, outside its group. */
+function pipeline_record(state, phase) {
+    state.phases.push(phase);
+    state.run.log.result(phaseLine(phase));
 }
 /**
  * 1. Wait for the new version to be live. Returns the warm result to finish with when it never
@@ -52579,8 +52796,7 @@ async function waitStep(state) {
     const wait = settings.wait;
     if (!wait)
         return undefined;
-    run.log(`Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`);
-    const [ready, took] = await timed(state, () => waitForReady(wait, state.ctx));
+    const [ready, took] = await timed(state, `Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`, () => waitForReady(wait, state.ctx));
     // Cancelled while waiting: not the deployment's fault, and the words must say so.
     const cancelled = !ready.ready && deps.signal?.aborted === true;
     const result = cancelled
@@ -52590,10 +52806,9 @@ async function waitStep(state) {
         }
         : ready;
     state.extra.wait = result;
-    state.phases.push(waitPhase(result, took));
+    pipeline_record(state, waitPhase(result, took));
     if (ready.ready)
         return undefined;
-    run.log(result.message);
     const skipped = cancelled
         ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
         : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
@@ -52605,18 +52820,16 @@ async function sitemapStep(state) {
     const { settings, run } = state;
     if (!settings.sitemap || run.signal.aborted)
         return settings;
-    run.log(`Reading the sitemap ${settings.sitemap.source.shown}`);
-    const [loaded, took] = await timed(state, () => loadSitemap(settings, {
+    const [loaded, took] = await timed(state, `Reading the sitemap ${settings.sitemap.source.shown}`, () => loadSitemap(settings, {
         ...(run.agentFor ? { agentFor: run.agentFor } : {}),
         signal: run.signal,
         ...(run.limiter ? { limiter: run.limiter } : {}),
         userAgent: USER_AGENT,
-        log: run.log
+        log: state.ctx.log
     }));
     state.extra.sitemap = sitemapResult(loaded);
     const phase = sitemapPhase(loaded, took, settings.deployment.origin);
-    state.phases.push(phase);
-    run.log(`Sitemap: ${phase.detail}`);
+    pipeline_record(state, phase);
     // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
     if (phase.status === 'failed')
         state.gateFailed = true;
@@ -52631,20 +52844,23 @@ async function triggerStep(state) {
     const trigger = settings.trigger;
     if (!trigger || run.signal.aborted)
         return;
-    run.log(`Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`);
-    const [result, took] = await timed(state, () => callTrigger(trigger, state.ctx));
+    const [result, took] = await timed(state, `Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`, () => callTrigger(trigger, state.ctx));
     state.extra.trigger = result;
     const phase = triggerPhase(result, took);
-    state.phases.push(phase);
-    if (!result.ok)
-        run.log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${result.message}`);
+    pipeline_record(state, phase);
     if (phase.status === 'failed')
         state.gateFailed = true;
 }
-/** 3. Warm every tier, critical first. */
+/** 3. Warm every tier, critical first: each tier its own group and result line (warmTiers). */
 async function warmStep(state, toWarm) {
-    const [warm, took] = await timed(state, () => warmTiers(toWarm, state.run, state.deps.signal));
-    state.phases.push(warmPhase(warm, took, state.settings));
+    const t0 = state.run.clock.now();
+    const warm = await warmTiers(toWarm, state.run, state.deps.signal);
+    const phase = warmPhase(warm, state.run.clock.now() - t0, state.settings);
+    // The tiers' lines are its result; with no tier, this says why nothing was warmed.
+    if (warm.tiers.length === 0)
+        pipeline_record(state, phase);
+    else
+        state.phases.push(phase);
     return warm;
 }
 /**
@@ -52663,11 +52879,11 @@ function keyRefusedStep(state, warm, baseline) {
         detail
     });
     if (state.settings.verify.enabled)
-        state.phases.push(skipped('verify'));
+        pipeline_record(state, skipped('verify'));
     if (baseline.refusedAtBaseline)
         failMetrics(state, baseline.refusedAtBaseline);
     else if (state.settings.metrics)
-        state.phases.push(skipped('metrics'));
+        pipeline_record(state, skipped('metrics'));
     return true;
 }
 /** 4. Request every warmed GET endpoint once more: is it served from cache now? */
@@ -52675,12 +52891,11 @@ async function verifyStep(state, warm, toWarm) {
     const { settings, run } = state;
     if (!settings.verify.enabled || warm.totals.total === 0 || run.signal.aborted)
         return;
-    run.log('Verifying: each GET endpoint once more');
     const warmed = warm.tiers.flatMap(t => t.endpoints);
     const planned = planTiers(toWarm.warm).flatMap(t => t.endpoints);
-    const [verify, took] = await timed(state, () => verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx));
+    const [verify, took] = await timed(state, 'Verifying: each GET endpoint once more', () => verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx));
     state.extra.verify = verify;
-    state.phases.push(verifyPhase(verify, took));
+    pipeline_record(state, verifyPhase(verify, took));
     if (!verify.passed)
         state.gateFailed = true;
 }
@@ -52693,20 +52908,20 @@ async function metricsStep(state, baseline) {
     if (!metrics || run.signal.aborted)
         return;
     const { target, thresholds } = metrics;
-    run.log(thresholds.length > 0
+    const title = thresholds.length > 0
         ? `Polling ${target.path} until ${thresholds.map(t => t.text).join(', ')}`
-        : `Reading ${target.path}`);
-    const [result, took] = await timed(state, () => pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx));
+        : `Reading ${target.path}`;
+    const [result, took] = await timed(state, title, () => pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx));
     state.extra.metrics = result;
     const phase = metricsPhase(result, took);
-    state.phases.push(phase);
+    pipeline_record(state, phase);
     if (phase.status === 'failed')
         state.gateFailed = true;
 }
 /** The metrics phase failed without polling: the baseline read was refused. */
 function failMetrics(state, refused) {
     state.extra.metrics = refused;
-    state.phases.push(metricsPhase(refused, 0));
+    pipeline_record(state, metricsPhase(refused, 0));
     state.gateFailed = true;
 }
 /** The verdict: failed when warm failed, a gate failed, or the run was stopped. */
@@ -52775,6 +52990,8 @@ async function warmRun(settings, opts) {
             ...(agents ? { agentFor: agents.agentFor } : {}),
             signal: cancel.signal,
             log: opts.log,
+            ...(opts.listEveryEndpoint ? { listEveryEndpoint: true } : {}),
+            ...(opts.progress ? { onProgress: opts.progress } : {}),
             ...engine
         });
     }
@@ -54044,6 +54261,7 @@ function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
 
 
 
+
 async function inputError(message, redactor) {
     setOutputs(failedBeforeStartOutputs(''), redactor);
     await summary_summary
@@ -54132,7 +54350,8 @@ async function warm(deps, redactor) {
     // Created alongside the warm, not before it: loading the GitHub client must not delay warming.
     const checkStarted = publisher?.start() ?? Promise.resolve([]);
     const result = await warmRun(settings, {
-        log: line => info(logSafe(redactor.redact(line))),
+        log: actionLog(redactor),
+        listEveryEndpoint: isDebug(),
         debug: text => core_debug(redactor.redact(text)),
         ...(deps.engine ? { engine: deps.engine } : {})
     });
@@ -54141,9 +54360,23 @@ async function warm(deps, redactor) {
     await report(result, settings, redactor, publisher);
 }
 /**
- * Writes the report, then the outputs, then the job summary and the verdict, and only then
+ * The step log: a group per phase (core.startGroup / endGroup), results outside them. Every
+ * text is redacted and cannot issue a workflow command, a group's title included.
+ */
+function actionLog(redactor) {
+    const say = (text) => logSafe(redactor.redact(text));
+    return {
+        line: text => info(say(text)),
+        group: title => startGroup(say(title)),
+        endGroup: () => endGroup(),
+        result: text => info(say(text))
+    };
+}
+/**
+ * Writes the report, then the outputs, then the job summary and the annotations, and only then
  * completes the check run and the PR comment: what a later step gates on is written first, so
- * a slow GitHub or a cancel while publishing cannot lose it.
+ * a slow GitHub or a cancel while publishing cannot lose it. The verdict's line comes last, so
+ * the log ends with it; publishing is bounded and cannot throw past it.
  */
 async function report(result, settings, redactor, publisher) {
     const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor);
@@ -54159,25 +54392,42 @@ async function report(result, settings, redactor, publisher) {
     }
     // Side effects that must not sink the run: each bounded, failures become warnings.
     await bounded(summary_summary.addRaw(summary).write(), 'writing the job summary').catch((error) => warning(redactor.redact(`could not write the job summary: ${errorMessage(error)}`)));
-    verdict(result, safe, redactor);
-    // Last: GitHub, bounded by the publisher itself (deadline + its grace).
-    for (const w of (await publisher?.finish(safe, summary)) ?? [])
+    annotations(result, safe, redactor);
+    // GitHub, bounded by the publisher itself (deadline + its grace).
+    const published = await (publisher?.finish(safe, summary) ?? Promise.resolve([])).catch((error) => [`could not publish the result to GitHub: ${errorMessage(error)}`]);
+    for (const w of published)
         warning(redactor.redact(w));
+    verdict(result, redactor);
 }
-/** Annotations, warnings and the step's verdict: decided from the result, worded from the copy. */
-function verdict(result, safe, redactor) {
+/** In a run whose log lists only failures, this many endpoints get an annotation of their own. */
+const ANNOTATED_WHEN_THINNED = 10;
+/** Annotations and warnings: decided from the result, worded from the redacted copy. */
+function annotations(result, safe, redactor) {
     // Decisions from the result itself; words from the redacted copy.
     const endpoints = result.tiers.flatMap(t => t.endpoints);
     const shown = safe.tiers.flatMap(t => t.endpoints);
+    const annotate = result.stepFailed ? error : warning;
+    // GitHub shows 10 annotations of a kind per step: thousands would only flood the log.
+    const most = thinned(result.totals.total, isDebug())
+        ? ANNOTATED_WHEN_THINNED
+        : Number.POSITIVE_INFINITY;
+    let annotated = 0;
+    let more = 0;
     endpoints.forEach((e, i) => {
         if (e.outcome === 'passed' || result.dryRun)
             return;
+        if (annotated >= most) {
+            more++;
+            return;
+        }
+        annotated++;
         const s = shown[i] ?? e;
-        const annotate = result.stepFailed ? error : warning;
         annotate(redactor.redact(`${s.method} ${s.path}: ${s.reason ?? e.outcome}`), {
             title: `Cache warm: ${e.priority} endpoint ${e.outcome}`
         });
     });
+    if (more > 0)
+        annotate(`and ${more} more endpoint(s) not passed; the job summary and the report list every one`, { title: 'Cache warm: more endpoints' });
     // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
     for (const p of failedGates(safe))
         error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` });
@@ -54188,6 +54438,15 @@ function verdict(result, safe, redactor) {
     const doubtful = suspiciousLine(safe);
     if (doubtful)
         warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' });
+    if (!result.stepFailed && result.result === 'failed') {
+        warning(`result is "failed" (${result.totals.failed} failed, ${result.totals.skipped} skipped) but fail-on is ${result.failOn}, so the step stays green`);
+    }
+}
+/**
+ * The step's verdict, the log's last line: setFailed's line for a failing run, the verdict
+ * line (`Cache warm passed: 10/10 warmed, ...`) for one that does not fail the step.
+ */
+function verdict(result, redactor) {
     if (result.stepFailed) {
         const t = result.totals;
         const parts = failedGates(result).map(p => `${p.name} failed`);
@@ -54197,8 +54456,8 @@ function verdict(result, safe, redactor) {
             parts.push(`stopped: ${result.stoppedBy}`);
         setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`);
     }
-    else if (result.result === 'failed') {
-        warning(`result is "failed" (${result.totals.failed} failed, ${result.totals.skipped} skipped) but fail-on is ${result.failOn}, so the step stays green`);
+    else {
+        info(logSafe(redactor.redact(verdictLine(result))));
     }
 }
 

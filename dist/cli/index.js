@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1206);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4623);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1206:
+/***/ 4623:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47207,6 +47207,177 @@ function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) 
     return Math.round(full * (0.5 + random() * 0.5));
 }
 
+;// CONCATENATED MODULE: ./src/warm/stats.ts
+/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
+function percentile(values, p) {
+    if (values.length === 0)
+        return undefined;
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+
+
+/** Plain lines: a group's title is a line, its end is nothing. The CLI, and a function sink. */
+function plainLog(write) {
+    return { line: write, group: write, endGroup: () => { }, result: write };
+}
+function toLog(sink) {
+    if (sink === undefined)
+        return plainLog(() => { });
+    return typeof sink === 'function' ? plainLog(sink) : sink;
+}
+/**
+ * A log whose groups never nest (GitHub does not nest them: a group opened inside another
+ * closes the first) and are always closed: opening one closes the one still open, a result
+ * closes it first, endGroup without an open group does nothing, and close() ends the run's.
+ */
+function guardedLog(log) {
+    let open = false;
+    const end = () => {
+        if (!open)
+            return;
+        open = false;
+        log.endGroup();
+    };
+    return {
+        line: text => log.line(text),
+        group: title => {
+            end();
+            log.group(title);
+            open = true;
+        },
+        endGroup: end,
+        result: text => {
+            end();
+            log.result(text);
+        },
+        close: end
+    };
+}
+/** Up to this many planned endpoints, every endpoint has its line in the log. */
+const LIST_EVERY_ENDPOINT_UP_TO = 200;
+/** Whether a run of `planned` endpoints lists only its failures (unless asked to list all). */
+function thinned(planned, listEveryEndpoint) {
+    return planned > LIST_EVERY_ENDPOINT_UP_TO && !listEveryEndpoint;
+}
+/** Said once, before the first tier, in a thinned run. */
+function thinnedNotice(planned) {
+    return `(${planned} endpoints: only failures are listed; the report has every one; set ACTIONS_STEP_DEBUG to list all)`;
+}
+/** How many of a thinned tier's slowest endpoints are listed. */
+const SLOWEST_LISTED = 5;
+const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
+/** `  ok   GET /a 200 12ms`, `  FAIL GET /b 503 8ms - why`. */
+function endpointLine(e) {
+    return `  ${MARK[e.outcome]} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`;
+}
+/**
+ * A tier's endpoint lines inside its group. Thinned: each failure, the skipped counted by
+ * reason (a deadline can skip thousands, all for the same reason), then the slowest few.
+ */
+function endpointLines(endpoints, thin) {
+    if (!thin)
+        return endpoints.map(endpointLine);
+    const lines = [];
+    const skipped = new Map();
+    const passed = [];
+    for (const e of endpoints) {
+        if (e.outcome === 'failed')
+            lines.push(endpointLine(e));
+        else if (e.outcome === 'skipped') {
+            const why = e.reason ?? 'skipped';
+            const same = skipped.get(why);
+            if (same)
+                same.push(e);
+            else
+                skipped.set(why, [e]);
+        }
+        else if (e.latencyMs !== undefined)
+            passed.push(e);
+    }
+    for (const [why, list] of skipped)
+        lines.push(list.length === 1 ? endpointLine(list[0]) : `  skip ${list.length} endpoints - ${why}`);
+    const slowest = passed
+        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
+        .slice(0, SLOWEST_LISTED);
+    if (slowest.length > 0) {
+        lines.push(`  slowest ${slowest.length} of ${passed.length} warmed:`);
+        for (const e of slowest)
+            lines.push(endpointLine(e));
+    }
+    return lines;
+}
+/**
+ * A tier's result: `critical: 6/6 warmed in 2.1s, p50 804ms`. A tier that was not sent at all
+ * (a refused key, the deadline) says why instead of a time.
+ */
+function tierLine(priority, endpoints, durationMs, sent) {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    const latencies = [];
+    for (const e of endpoints) {
+        if (e.outcome === 'passed') {
+            passed++;
+            if (e.latencyMs !== undefined)
+                latencies.push(e.latencyMs);
+        }
+        else if (e.outcome === 'failed')
+            failed++;
+        else
+            skipped++;
+    }
+    const p50 = percentile(latencies, 50);
+    const reasons = new Set(endpoints.map(e => e.reason));
+    const why = !sent && reasons.size === 1 ? [...reasons][0] : undefined;
+    return (`${priority}: ${passed}/${endpoints.length} warmed` +
+        (sent ? ` in ${formatDuration(durationMs)}` : '') +
+        (failed ? `, ${failed} failed` : '') +
+        (skipped ? `, ${skipped} skipped` : '') +
+        (p50 !== undefined ? `, p50 ${formatDuration(p50)}` : '') +
+        (why ? ` (${why})` : ''));
+}
+/** A phase's result: `verify passed in 300ms: 10/10 from cache, warm p50 12ms`. */
+function phaseLine(phase) {
+    const took = phase.status === 'skipped' ? '' : ` in ${formatDuration(phase.durationMs)}`;
+    return `${phase.name} ${phase.status}${took}: ${phase.detail}`;
+}
+/**
+ * The last line of a run that does not fail the step:
+ * `Cache warm passed: 10/10 warmed, verify 10/10 cached, metrics 3/3 thresholds met`.
+ */
+function verdictLine(result) {
+    const t = result.totals;
+    if (result.dryRun)
+        return `Cache warm dry run: ${t.total} endpoint(s) planned, nothing sent`;
+    const parts = [
+        t.total === 0
+            ? 'no endpoints to warm'
+            : `${t.passed}/${t.total} warmed` +
+                (t.failed ? `, ${t.failed} failed` : '') +
+                (t.skipped ? `, ${t.skipped} skipped` : '')
+    ];
+    const v = result.verify;
+    if (v && v.entries.length > 0)
+        parts.push(`verify ${v.cached}/${v.entries.length} cached`);
+    const m = result.metrics;
+    if (m) {
+        const met = m.thresholds.filter(th => th.met).length;
+        parts.push(m.thresholds.length > 0
+            ? `metrics ${met}/${m.thresholds.length} thresholds met`
+            : m.error
+                ? 'metrics not read'
+                : 'metrics read once');
+    }
+    const green = result.result === 'failed' && !result.stepFailed
+        ? `; the step stays green (fail-on: ${result.failOn})`
+        : '';
+    return `Cache warm ${result.result}: ${parts.join(', ')}${green}`;
+}
+
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:http"
@@ -47494,6 +47665,7 @@ function defaultBurst(ratePerSecond) {
 
 
 
+
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** `send`, each attempt first waiting for a token of the rate limit. */
 function limitedSend(send, limiter) {
@@ -47521,7 +47693,7 @@ function phaseContext(settings, run) {
         deadlineAt: run.deadlineAt,
         signal: run.signal,
         userAgent: USER_AGENT,
-        log: run.log,
+        log: line => run.log.line(line),
         redact: run.redact
     };
 }
@@ -47551,9 +47723,12 @@ function run_context_openRun(settings, deps) {
         : (deps.limiter ??
             (settings.request.maxRps ? new TokenBucket(settings.request.maxRps, clock) : undefined));
     const redactor = new Redactor(settingsSecrets(settings));
+    const log = guardedLog(toLog(deps.log));
     return {
         clock,
-        log: deps.log ?? (() => { }),
+        log,
+        listEveryEndpoint: deps.listEveryEndpoint === true,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         redact: text => redactor.redact(text),
         started,
         deadlineAt,
@@ -47563,6 +47738,7 @@ function run_context_openRun(settings, deps) {
         ...(agentFor ? { agentFor } : {}),
         ...(limiter ? { limiter } : {}),
         close: () => {
+            log.close();
             cancelDeadline();
             // Close keep-alive sockets so the process can exit at once.
             if (ownAgents)
@@ -48181,17 +48357,8 @@ async function runPool(items, concurrency, work, signal) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/warm/stats.ts
-/** Nearest-rank percentile of a list of numbers; undefined for an empty list. */
-function percentile(values, p) {
-    if (values.length === 0)
-        return undefined;
-    const sorted = [...values].sort((a, b) => a - b);
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 ;// CONCATENATED MODULE: ./src/engine.ts
+
 
 
 
@@ -48274,6 +48441,11 @@ async function warmTiers(settings, run, cancel) {
     const started = clock.now();
     const tiers = planTiers(settings.warm);
     const ctx = phaseContext(settings, run);
+    const planned = tiers.reduce((n, t) => n + t.endpoints.length, 0);
+    const thin = thinned(planned, run.listEveryEndpoint);
+    if (thin)
+        log.line(thinnedNotice(planned));
+    const work = progressing(ep => warmEndpoint(ep, ctx), planned, run.onProgress);
     const results = [];
     let keyRefused;
     for (const tier of tiers) {
@@ -48289,31 +48461,60 @@ async function warmTiers(settings, run, cancel) {
             reason: why,
             cause
         });
+        const notSent = () => cancelled(cancel)
+            ? skip('not sent: the run was cancelled', 'cancelled')
+            : skip('not sent: the deadline passed', 'deadline');
         let endpoints;
+        // A tier not sent at all has no group: its result line says why.
+        const sent = !keyRefused && !signal.aborted;
         if (keyRefused) {
             // Every answer so far refused the key: more requests would only be refused too.
             endpoints = tier.endpoints.map(skip(`not sent: ${keyRefused}`, 'key-refused'));
         }
+        else if (!sent) {
+            endpoints = tier.endpoints.map(notSent());
+        }
         else {
-            if (!signal.aborted)
-                log(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
-            const done = await runPool(tier.endpoints, settings.warm.concurrency, ep => warmEndpoint(ep, ctx), signal);
-            const notSent = cancelled(cancel)
-                ? skip('not sent: the run was cancelled', 'cancelled')
-                : skip('not sent: the deadline passed', 'deadline');
-            endpoints = done.map((r, i) => r ?? notSent(tier.endpoints[i]));
+            log.group(`Warming ${tier.priority}: ${tier.endpoints.length} endpoint(s)`);
+            try {
+                const done = await runPool(tier.endpoints, settings.warm.concurrency, work, signal);
+                const skipped = notSent();
+                endpoints = done.map((r, i) => r ?? skipped(tier.endpoints[i]));
+                for (const line of endpointLines(endpoints, thin))
+                    log.line(line);
+            }
+            finally {
+                log.endGroup();
+            }
             const answered = endpoints.filter(e => e.status !== undefined);
             if (answered.length > 0 && answered.every(e => e.status === 401 || e.status === 403)) {
                 keyRefused = `every ${tier.priority} endpoint answered ${[...new Set(answered.map(e => e.status))].join('/')}, so the key${settings.deployment.apiKey ? ` sent as ${settings.deployment.apiKeyHeader} was refused` : ' is missing'}`;
             }
         }
-        for (const e of endpoints) {
-            log(`  ${e.outcome === 'passed' ? 'ok  ' : e.outcome === 'failed' ? 'FAIL' : 'skip'} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`);
-        }
-        results.push({ priority: tier.priority, endpoints, durationMs: clock.now() - tierStart });
+        const durationMs = clock.now() - tierStart;
+        log.result(tierLine(tier.priority, endpoints, durationMs, sent));
+        results.push({ priority: tier.priority, endpoints, durationMs });
     }
     const stoppedBy = cancelled(cancel) ? 'cancelled' : run.deadlineReached() ? 'deadline' : undefined;
     return warmResult(settings, results, { started, durationMs: clock.now() - started, stoppedBy });
+}
+/**
+ * `warm`, counting each endpoint done on one progress object and telling `onProgress` (first
+ * with nothing done, when warming starts). Without a listener, `warm` itself.
+ */
+function progressing(warm, total, onProgress) {
+    if (!onProgress)
+        return warm;
+    const progress = { total, done: 0, failed: 0 };
+    onProgress(progress);
+    const count = (r) => {
+        progress.done++;
+        if (r.outcome === 'failed')
+            progress.failed++;
+        onProgress(progress);
+        return r;
+    };
+    return ep => warm(ep).then(count);
 }
 /** A warm pass's result from its tiers: totals, cold latency of what warmed, the verdict. */
 function warmResult(settings, tiers, at) {
@@ -50804,6 +51005,7 @@ function whyNothing(load, origin) {
 
 
 
+
 /**
  * The whole run, in order: wait → sitemap → trigger → warm → verify → metrics. Each phase that
  * is configured runs, is timed and adds its line; the verdict fails when any gate fails
@@ -50840,11 +51042,26 @@ async function runAll(settings, deps = {}) {
         run.close();
     }
 }
-/** Runs `fn`, and gives its value with the time it took on the run's clock. */
-async function timed(state, fn) {
-    const t0 = state.run.clock.now();
-    const value = await fn();
-    return [value, state.run.clock.now() - t0];
+/**
+ * Runs `fn` in its own group of the log, titled `title`, and gives its value with the time it
+ * took on the run's clock. The group is closed whatever happens: a throw, a cancel.
+ */
+async function timed(state, title, fn) {
+    const { log, clock } = state.run;
+    const t0 = clock.now();
+    log.group(title);
+    try {
+        const value = await fn();
+        return [value, clock.now() - t0];
+    }
+    finally {
+        log.endGroup();
+    }
+}
+/** A phase is done: into the result, and its one line into the log, outside its group. */
+function pipeline_record(state, phase) {
+    state.phases.push(phase);
+    state.run.log.result(phaseLine(phase));
 }
 /**
  * 1. Wait for the new version to be live. Returns the warm result to finish with when it never
@@ -50855,8 +51072,7 @@ async function waitStep(state) {
     const wait = settings.wait;
     if (!wait)
         return undefined;
-    run.log(`Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`);
-    const [ready, took] = await timed(state, () => waitForReady(wait, state.ctx));
+    const [ready, took] = await timed(state, `Waiting for ${wait.target.path}${wait.version ? ` to show ${wait.version.text}` : ''}`, () => waitForReady(wait, state.ctx));
     // Cancelled while waiting: not the deployment's fault, and the words must say so.
     const cancelled = !ready.ready && deps.signal?.aborted === true;
     const result = cancelled
@@ -50866,10 +51082,9 @@ async function waitStep(state) {
         }
         : ready;
     state.extra.wait = result;
-    state.phases.push(waitPhase(result, took));
+    pipeline_record(state, waitPhase(result, took));
     if (ready.ready)
         return undefined;
-    run.log(result.message);
     const skipped = cancelled
         ? skippedTiers(settings, 'not sent: the run was cancelled', 'cancelled')
         : skippedTiers(settings, 'not sent: the deployment was not ready', 'not-ready');
@@ -50881,18 +51096,16 @@ async function sitemapStep(state) {
     const { settings, run } = state;
     if (!settings.sitemap || run.signal.aborted)
         return settings;
-    run.log(`Reading the sitemap ${settings.sitemap.source.shown}`);
-    const [loaded, took] = await timed(state, () => loadSitemap(settings, {
+    const [loaded, took] = await timed(state, `Reading the sitemap ${settings.sitemap.source.shown}`, () => loadSitemap(settings, {
         ...(run.agentFor ? { agentFor: run.agentFor } : {}),
         signal: run.signal,
         ...(run.limiter ? { limiter: run.limiter } : {}),
         userAgent: USER_AGENT,
-        log: run.log
+        log: state.ctx.log
     }));
     state.extra.sitemap = sitemapResult(loaded);
     const phase = sitemapPhase(loaded, took, settings.deployment.origin);
-    state.phases.push(phase);
-    run.log(`Sitemap: ${phase.detail}`);
+    pipeline_record(state, phase);
     // Unreadable, or nothing in it to warm: a run asked to warm a sitemap never passes on it.
     if (phase.status === 'failed')
         state.gateFailed = true;
@@ -50907,20 +51120,23 @@ async function triggerStep(state) {
     const trigger = settings.trigger;
     if (!trigger || run.signal.aborted)
         return;
-    run.log(`Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`);
-    const [result, took] = await timed(state, () => callTrigger(trigger, state.ctx));
+    const [result, took] = await timed(state, `Calling the warm-up trigger ${trigger.target.method} ${trigger.target.path}`, () => callTrigger(trigger, state.ctx));
     state.extra.trigger = result;
     const phase = triggerPhase(result, took);
-    state.phases.push(phase);
-    if (!result.ok)
-        run.log(`${phase.status === 'failed' ? 'Error' : 'Warning'}: ${result.message}`);
+    pipeline_record(state, phase);
     if (phase.status === 'failed')
         state.gateFailed = true;
 }
-/** 3. Warm every tier, critical first. */
+/** 3. Warm every tier, critical first: each tier its own group and result line (warmTiers). */
 async function warmStep(state, toWarm) {
-    const [warm, took] = await timed(state, () => warmTiers(toWarm, state.run, state.deps.signal));
-    state.phases.push(warmPhase(warm, took, state.settings));
+    const t0 = state.run.clock.now();
+    const warm = await warmTiers(toWarm, state.run, state.deps.signal);
+    const phase = warmPhase(warm, state.run.clock.now() - t0, state.settings);
+    // The tiers' lines are its result; with no tier, this says why nothing was warmed.
+    if (warm.tiers.length === 0)
+        pipeline_record(state, phase);
+    else
+        state.phases.push(phase);
     return warm;
 }
 /**
@@ -50939,11 +51155,11 @@ function keyRefusedStep(state, warm, baseline) {
         detail
     });
     if (state.settings.verify.enabled)
-        state.phases.push(skipped('verify'));
+        pipeline_record(state, skipped('verify'));
     if (baseline.refusedAtBaseline)
         failMetrics(state, baseline.refusedAtBaseline);
     else if (state.settings.metrics)
-        state.phases.push(skipped('metrics'));
+        pipeline_record(state, skipped('metrics'));
     return true;
 }
 /** 4. Request every warmed GET endpoint once more: is it served from cache now? */
@@ -50951,12 +51167,11 @@ async function verifyStep(state, warm, toWarm) {
     const { settings, run } = state;
     if (!settings.verify.enabled || warm.totals.total === 0 || run.signal.aborted)
         return;
-    run.log('Verifying: each GET endpoint once more');
     const warmed = warm.tiers.flatMap(t => t.endpoints);
     const planned = planTiers(toWarm.warm).flatMap(t => t.endpoints);
-    const [verify, took] = await timed(state, () => verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx));
+    const [verify, took] = await timed(state, 'Verifying: each GET endpoint once more', () => verifyPass(planned, warmed, warm.latency.coldP50Ms, state.ctx));
     state.extra.verify = verify;
-    state.phases.push(verifyPhase(verify, took));
+    pipeline_record(state, verifyPhase(verify, took));
     if (!verify.passed)
         state.gateFailed = true;
 }
@@ -50969,20 +51184,20 @@ async function metricsStep(state, baseline) {
     if (!metrics || run.signal.aborted)
         return;
     const { target, thresholds } = metrics;
-    run.log(thresholds.length > 0
+    const title = thresholds.length > 0
         ? `Polling ${target.path} until ${thresholds.map(t => t.text).join(', ')}`
-        : `Reading ${target.path}`);
-    const [result, took] = await timed(state, () => pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx));
+        : `Reading ${target.path}`;
+    const [result, took] = await timed(state, title, () => pollMetrics(metrics, baseline.baseline?.answer, state.extra.verify, state.ctx));
     state.extra.metrics = result;
     const phase = metricsPhase(result, took);
-    state.phases.push(phase);
+    pipeline_record(state, phase);
     if (phase.status === 'failed')
         state.gateFailed = true;
 }
 /** The metrics phase failed without polling: the baseline read was refused. */
 function failMetrics(state, refused) {
     state.extra.metrics = refused;
-    state.phases.push(metricsPhase(refused, 0));
+    pipeline_record(state, metricsPhase(refused, 0));
     state.gateFailed = true;
 }
 /** The verdict: failed when warm failed, a gate failed, or the run was stopped. */
@@ -51051,6 +51266,8 @@ async function warmRun(settings, opts) {
             ...(agents ? { agentFor: agents.agentFor } : {}),
             signal: cancel.signal,
             log: opts.log,
+            ...(opts.listEveryEndpoint ? { listEveryEndpoint: true } : {}),
+            ...(opts.progress ? { onProgress: opts.progress } : {}),
             ...engine
         });
     }
@@ -51263,9 +51480,62 @@ function logSafe(line) {
         .join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/progress.ts
+
+/** `Warming: 1200/20000 done, 85 req/s, 3 failed, about 3m28s left`. */
+function progressText(p, elapsedMs) {
+    const rate = p.done > 0 && elapsedMs > 0 ? p.done / (elapsedMs / 1000) : undefined;
+    const left = p.total - p.done;
+    return (`Warming: ${p.done}/${p.total} done, ` +
+        (rate === undefined ? '- req/s' : `${rate < 10 ? rate.toFixed(1) : Math.round(rate)} req/s`) +
+        (p.failed ? `, ${p.failed} failed` : '') +
+        (rate !== undefined && left > 0 ? `, about ${formatDuration((left / rate) * 1000)} left` : ''));
+}
+/**
+ * The CLI's live progress line on a terminal: rewritten in place with `\r`, at most every
+ * `everyMs`, and cleared before any other line is printed (clear()) and at the end.
+ */
+class ProgressLine {
+    out;
+    now;
+    everyMs;
+    redact;
+    startedAt;
+    drawnAt = Number.NEGATIVE_INFINITY;
+    shown = false;
+    constructor(out, opts = {}) {
+        this.out = out;
+        this.now = opts.now ?? Date.now;
+        this.everyMs = opts.everyMs ?? 100;
+        this.redact = opts.redact ?? (text => text);
+    }
+    /** Told after each finished endpoint; draws when the last draw is old enough, or at the end. */
+    update(p) {
+        const now = this.now();
+        this.startedAt ??= now;
+        if (now - this.drawnAt < this.everyMs && p.done < p.total)
+            return;
+        this.drawnAt = now;
+        let text = this.redact(progressText(p, now - this.startedAt));
+        const width = this.out.columns;
+        if (width !== undefined && width > 1 && text.length >= width)
+            text = text.slice(0, width - 1);
+        this.out.write(`\r${text}\x1b[K`);
+        this.shown = true;
+    }
+    /** Wipes the line, if it is shown; the next update draws it again at once. */
+    clear() {
+        if (!this.shown)
+            return;
+        this.out.write('\r\x1b[K');
+        this.shown = false;
+        this.drawnAt = Number.NEGATIVE_INFINITY;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/text.ts
 
-const MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
+const text_MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
 /** The result as plain text for a terminal (the CLI and the demo). */
 function renderText(result) {
     const out = [
@@ -51304,7 +51574,7 @@ function renderText(result) {
         out.push('', `${tier.priority} (${endpoints.length}, ${ms(tier.durationMs)})`);
         for (const e of endpoints) {
             const status = e.status === undefined ? '---' : String(e.status);
-            out.push(`  ${MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
+            out.push(`  ${text_MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
             if (e.reason)
                 out.push(`       ${e.reason}`);
         }
@@ -51316,6 +51586,8 @@ function renderText(result) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
+
+
 
 
 
@@ -51398,9 +51670,7 @@ async function main(argv, env = process.env) {
             redactor.add(secret);
         if (settings.run.dryRun)
             (json ? process.stderr : process.stdout).write(`${redactor.redact(renderPlan(planTiers(settings.warm), settings))}\n`);
-        const result = await warmRun(settings, {
-            log: line => process.stderr.write(`${logSafe(redactor.redact(line))}\n`)
-        });
+        const result = await runLogged(settings, redactor, env);
         const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor, {
             writeReport: !!raw['report-file']
         });
@@ -51425,6 +51695,32 @@ async function main(argv, env = process.env) {
             ? `cache-warm: bad input: ${message}\n`
             : `cache-warm: ${message}\n`);
         return 1;
+    }
+}
+/**
+ * The run, its log on stderr as plain lines (no workflow commands: a group's title is a line),
+ * every endpoint listed up to LIST_EVERY_ENDPOINT_UP_TO or with ACTIONS_STEP_DEBUG set, as in
+ * the action. On a terminal, a live progress line while warming, wiped before every other line
+ * and at the end; not on a pipe or a file, which see no `\r`.
+ */
+async function runLogged(settings, redactor, env) {
+    const stderr = process.stderr;
+    const progress = stderr.isTTY
+        ? new ProgressLine(stderr, { redact: text => redactor.redact(text) })
+        : undefined;
+    const write = (line) => {
+        progress?.clear();
+        stderr.write(`${logSafe(redactor.redact(line))}\n`);
+    };
+    try {
+        return await warmRun(settings, {
+            log: plainLog(write),
+            listEveryEndpoint: env.ACTIONS_STEP_DEBUG === 'true' || env.RUNNER_DEBUG === '1',
+            ...(progress ? { progress: p => progress.update(p) } : {})
+        });
+    }
+    finally {
+        progress?.clear();
     }
 }
 /**
