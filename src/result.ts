@@ -194,20 +194,31 @@ export interface MetricsResult {
   readonly doubts: readonly string[]
 }
 
-/** What the sitemap gave: counts only (the URLs themselves are the warmed endpoints). */
-export interface SitemapResult {
+/** What reading a sitemap counted; the report's sitemap section and the loader share it. */
+export interface SitemapCounts {
   readonly source: string
+  /** Sitemap documents read (the root and the children of an index). */
   readonly documents: number
+  /** `<loc>`s seen in urlsets. */
   readonly urls: number
-  /** Endpoints added to the list (before sharding). */
-  readonly added: number
   readonly otherOrigin: number
   readonly excluded: number
+  /** Already listed in endpoints, or twice in the sitemap. */
   readonly duplicates: number
+  /** Empty, too long, not a URL, or carrying user:password@. */
   readonly invalid: number
+  /** True when reading stopped at sitemap-limit with more URLs left. */
   readonly limited: boolean
+  /** Child sitemaps that could not be read; the others were still used. */
   readonly problems: readonly string[]
+  /** Set when the root sitemap could not be read: nothing came of it. */
   readonly error?: string
+}
+
+/** What the sitemap gave: counts only (the URLs themselves are the warmed endpoints). */
+export interface SitemapResult extends SitemapCounts {
+  /** Endpoints added to the list (before sharding). */
+  readonly added: number
 }
 
 /** Results of the phases around warming; absent when the phase did not run. */

@@ -10,21 +10,14 @@ import {
   ensureBuilt,
   fakeApi,
   runAction,
+  TRADING_ENDPOINTS,
+  TRADING_ENDPOINT_COUNT,
   type Run,
   type ReportEndpoint
 } from '../support/run-action.js'
 
-const ENDPOINTS = `critical:
-  - /api/v1/reports/pre-market
-  - /api/v1/symbols
-high:
-  - /api/v1/reports/intraday
-  - /api/v1/reports/end-of-day
-normal:
-  - /api/v1/sentiment/AAPL
-  - /api/v1/sentiment/NVDA
-`
-const COUNT = 6
+const ENDPOINTS = TRADING_ENDPOINTS
+const COUNT = TRADING_ENDPOINT_COUNT
 const EXPECT = 'json: {success: true, data: non-empty, real_data: true}'
 
 afterEach(cleanUp)

@@ -5,19 +5,18 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import type { FakeApi } from '../../scripts/fake-api.js'
-import { cleanUp, ensureBuilt, fakeApi, runAction, type Run } from '../support/run-action.js'
+import {
+  cleanUp,
+  ensureBuilt,
+  fakeApi,
+  runAction,
+  TRADING_ENDPOINTS,
+  TRADING_ENDPOINT_COUNT,
+  type Run
+} from '../support/run-action.js'
 
-const ENDPOINTS = `critical:
-  - /api/v1/reports/pre-market
-  - /api/v1/symbols
-high:
-  - /api/v1/reports/intraday
-  - /api/v1/reports/end-of-day
-normal:
-  - /api/v1/sentiment/AAPL
-  - /api/v1/sentiment/NVDA
-`
-const COUNT = 6
+const ENDPOINTS = TRADING_ENDPOINTS
+const COUNT = TRADING_ENDPOINT_COUNT
 const METRICS = '/api/v1/cache/metrics'
 const FAST: [number, number] = [20, 40]
 

@@ -151,6 +151,38 @@ export async function runnerEnv(
   return { env, outputPath, summaryPath }
 }
 
+/** What a run left behind: the output file (and its outputs), the summary and the report. */
+export async function readArtifacts(
+  dir: string,
+  outputPath: string,
+  summaryPath: string
+): Promise<Pick<Run, 'outputFile' | 'outputs' | 'summary' | 'reportFile' | 'report'>> {
+  const outputFile = await readFile(outputPath, 'utf8')
+  const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
+    () => ''
+  )
+  return {
+    outputFile,
+    outputs: parseOutputs(outputFile),
+    summary: await readFile(summaryPath, 'utf8'),
+    reportFile,
+    ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
+  }
+}
+
+/** The fake trading-reports API's endpoints by tier, as the e2e tests warm them. */
+export const TRADING_ENDPOINTS = `critical:
+  - /api/v1/reports/pre-market
+  - /api/v1/symbols
+high:
+  - /api/v1/reports/intraday
+  - /api/v1/reports/end-of-day
+normal:
+  - /api/v1/sentiment/AAPL
+  - /api/v1/sentiment/NVDA
+`
+export const TRADING_ENDPOINT_COUNT = 6
+
 /**
  * Runs dist/index.js with inputs as INPUT_<NAME>: @actions/core upper-cases the name, turns
  * spaces into `_` and keeps hyphens (INPUT_API-KEY). A clean env, as on a fresh runner.
@@ -172,21 +204,7 @@ export async function runAction(inputs: Record<string, string | undefined>): Pro
     )
   )
   const ms = Date.now() - started
-  const outputFile = await readFile(outputPath, 'utf8')
-  const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
-    () => ''
-  )
-  return {
-    code,
-    ms,
-    stdout,
-    stderr,
-    outputFile,
-    outputs: parseOutputs(outputFile),
-    summary: await readFile(summaryPath, 'utf8'),
-    reportFile,
-    ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
-  }
+  return { code, ms, stdout, stderr, ...(await readArtifacts(dir, outputPath, summaryPath)) }
 }
 
 /**

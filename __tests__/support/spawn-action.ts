@@ -4,10 +4,10 @@
  * artifacts when it exits. See run-action.ts for the plain run-to-completion helper.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ACTION, parseOutputs, runnerEnv, type Report, type Run } from './run-action.js'
+import { ACTION, readArtifacts, runnerEnv, type Run } from './run-action.js'
 
 export interface Spawned {
   readonly child: ChildProcess
@@ -61,21 +61,13 @@ export async function spawnAction(
       clearTimeout(kill)
       // Let the pipes drain.
       await new Promise(r => setTimeout(r, 20))
-      const outputFile = await readFile(outputPath, 'utf8')
-      const reportFile = await readFile(path.join(dir, 'cache-warm-report.json'), 'utf8').catch(
-        () => ''
-      )
       return {
         code: code ?? 128,
         signal,
         ms: at - since,
         stdout,
         stderr,
-        outputFile,
-        outputs: parseOutputs(outputFile),
-        summary: await readFile(summaryPath, 'utf8'),
-        reportFile,
-        ...(reportFile ? { report: JSON.parse(reportFile) as Report } : {})
+        ...(await readArtifacts(dir, outputPath, summaryPath))
       }
     },
     cleanUp: async () => {

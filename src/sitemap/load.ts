@@ -7,6 +7,7 @@ import { isExcluded, type SitemapSettings } from '../config/scale.js'
 import type { Settings } from '../config/settings.js'
 import { describeStreamError, FetchError, openStream } from '../http/stream.js'
 import type { RateLimiter } from '../warm/rate-limit.js'
+import type { SitemapCounts } from '../result.js'
 import { SitemapExtractor, SitemapFormatError, type SitemapEntry } from './extract.js'
 
 /** Index nesting followed: index → urlset is depth 1; one index inside another is depth 2. */
@@ -30,27 +31,11 @@ export function tierOf(priority: number | undefined): Priority {
   return 'low'
 }
 
-export interface SitemapLoad {
-  readonly source: string
+/** What loading gave: the endpoints, and the counts the report keeps (result.ts). */
+export interface SitemapLoad extends SitemapCounts {
   readonly endpoints: EndpointSpec[]
-  /** Sitemap documents read (the root and the children of an index). */
-  readonly documents: number
-  /** `<loc>`s seen in urlsets. */
-  readonly urls: number
-  readonly otherOrigin: number
   /** An example of another origin, for the message when every URL was skipped. */
   readonly otherOriginExample?: string
-  readonly excluded: number
-  /** Already listed in endpoints, or twice in the sitemap. */
-  readonly duplicates: number
-  /** Empty, too long, not a URL, or carrying user:password@. */
-  readonly invalid: number
-  /** True when reading stopped at sitemap-limit with more URLs left. */
-  readonly limited: boolean
-  /** Child sitemaps that could not be read; the others were still used. */
-  readonly problems: readonly string[]
-  /** Set when the root sitemap could not be read: nothing came of it. */
-  readonly error?: string
 }
 
 export interface SitemapDeps {

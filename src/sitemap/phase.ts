@@ -2,19 +2,9 @@ import type { PhaseResult, PhaseResults } from '../result.js'
 import type { SitemapLoad } from './load.js'
 
 export function sitemapResult(load: SitemapLoad): NonNullable<PhaseResults['sitemap']> {
-  return {
-    source: load.source,
-    documents: load.documents,
-    urls: load.urls,
-    added: load.endpoints.length,
-    otherOrigin: load.otherOrigin,
-    excluded: load.excluded,
-    duplicates: load.duplicates,
-    invalid: load.invalid,
-    limited: load.limited,
-    problems: load.problems,
-    ...(load.error ? { error: load.error } : {})
-  }
+  // The counts as they are; the endpoints become `added`, the example stays in the message.
+  const { endpoints, otherOriginExample: _example, ...counts } = load
+  return { ...counts, added: endpoints.length }
 }
 
 /**
