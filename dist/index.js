@@ -52638,19 +52638,9 @@ async function loadSitemap(settings, deps) {
 
 ;// CONCATENATED MODULE: ./src/sitemap/phase.ts
 function sitemapResult(load) {
-    return {
-        source: load.source,
-        documents: load.documents,
-        urls: load.urls,
-        added: load.endpoints.length,
-        otherOrigin: load.otherOrigin,
-        excluded: load.excluded,
-        duplicates: load.duplicates,
-        invalid: load.invalid,
-        limited: load.limited,
-        problems: load.problems,
-        ...(load.error ? { error: load.error } : {})
-    };
+    // The counts as they are; the endpoints become `added`, the example stays in the message.
+    const { endpoints, otherOriginExample: _example, ...counts } = load;
+    return { ...counts, added: endpoints.length };
 }
 /**
  * The sitemap's line in the phase table: what it gave, and what it left out and why. A sitemap
