@@ -101,9 +101,9 @@ describe('the built action: metrics thresholds', () => {
     })
     const metricsPhase = phase(run, 'metrics')
     expect(metricsPhase?.status).toBe('failed')
-    // Not before poll-timeout, and not later than poll-timeout + one interval.
+    // Not before poll-timeout, and not much later: one interval, plus slack for a busy machine.
     expect(metricsPhase?.durationMs).toBeGreaterThanOrEqual(2000)
-    expect(metricsPhase?.durationMs).toBeLessThan(2500)
+    expect(metricsPhase?.durationMs).toBeLessThan(3500)
     expect(run.report?.metrics?.thresholds[0]).toMatchObject({
       met: false,
       final: COUNT,
