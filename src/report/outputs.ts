@@ -14,6 +14,7 @@ const OUTPUT_NAMES = [
   'hit-rate',
   'cache-size',
   'thresholds-met',
+  'colos',
   'report'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -38,6 +39,8 @@ export function computeOutputs(result: FullResult, reportPath: string): Record<O
       metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
     'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
     'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
+    // Codes that passed coloOf's rule only (three capital letters): nothing a server wrote.
+    colos: (result.colos ?? []).map(c => c.colo).join(','),
     report: reportPath
   }
 }
