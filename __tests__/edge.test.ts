@@ -404,3 +404,32 @@ describe('expect-version', () => {
     expect(edge.requests).toHaveLength(0)
   })
 })
+
+describe('against the example Worker (workerd)', () => {
+  it('warms it from colo LCL and proves every answer came from its version', async () => {
+    const { startWorker } = await import('../scripts/worker.js')
+    const worker = await startWorker({ vars: { API_KEY: KEY, VERSION: '1.2.3' } })
+    try {
+      const file = path.join(dir, 'worker.json')
+      core.reset({
+        url: worker.url,
+        'api-key': KEY,
+        'report-file': file,
+        endpoints: 'critical:\n  - /api/v1/reports/pre-market\n  - /api/v1/symbols',
+        'expect-version': 'header:X-Worker-Version=1.2.3'
+      })
+      await run({ env: { GITHUB_WORKSPACE: dir } })
+      const report = JSON.parse(await readFile(file, 'utf8')) as Report
+      expect(core.failures).toEqual([])
+      expect(report.tiers[0]!.endpoints.map(e => [e.colo, e.version])).toEqual([
+        ['LCL', '1.2.3'],
+        ['LCL', '1.2.3']
+      ])
+      expect(report.colos).toEqual([{ colo: 'LCL', answers: 4 }])
+      expect(core.outputs.colos).toBe('LCL')
+      expect(core.summaries.join('\n')).toContain(`Warmed in LCL: ${COLD}`)
+    } finally {
+      await worker.close()
+    }
+  })
+})
