@@ -110,3 +110,14 @@ describe('failedBeforeStartOutputs', () => {
     })
   })
 })
+
+describe('computeOutputs: colos', () => {
+  it('sets only codes that are colos, whatever the result holds', () => {
+    const colos = [
+      { colo: 'IAD', answers: 3 },
+      { colo: 'x,y\nz', answers: 2 },
+      { colo: 'SJC', answers: 1 }
+    ]
+    expect(computeOutputs(result({ colos }), '').colos).toBe('IAD,SJC')
+  })
+})

@@ -19,6 +19,14 @@ export const MAX_COLOS_LISTED = 50
  */
 const RAY = /^[0-9A-Za-z]{1,56}-([A-Z]{3})$/
 
+/**
+ * Whether `code` is a colo as coloOf reads one. For codes that did not come through coloOf (a
+ * report read back from a file): only these are shown or set as an output.
+ */
+export function isColoCode(code: unknown): code is string {
+  return typeof code === 'string' && /^[A-Z]{3}$/.test(code)
+}
+
 /** The colo of an answer from its `cf-ray` header, or undefined when it has no well-formed one. */
 export function coloOf(ray: string | undefined): string | undefined {
   if (ray === undefined || ray.length > MAX_RAY_LENGTH) return undefined
@@ -66,11 +74,16 @@ export function coloSentence(
   colos: readonly ColoCount[] | undefined,
   more?: { readonly colos: number; readonly answers: number }
 ): string | undefined {
-  if (!colos || colos.length === 0) return undefined
+  const shown = colos?.filter(c => isColoCode(c.colo) && Number.isSafeInteger(c.answers))
+  if (!shown || shown.length === 0) return undefined
+  const rest =
+    more && Number.isSafeInteger(more.colos) && Number.isSafeInteger(more.answers)
+      ? more
+      : undefined
   const where =
-    colos.length === 1 && !more
-      ? colos[0]!.colo
-      : colos.map(c => `${c.colo} (${c.answers})`).join(', ') +
-        (more ? ` and ${more.colos} more colo(s) (${more.answers})` : '')
+    shown.length === 1 && !rest
+      ? shown[0]!.colo
+      : shown.map(c => `${c.colo} (${c.answers})`).join(', ') +
+        (rest ? ` and ${rest.colos} more colo(s) (${rest.answers})` : '')
   return `Warmed in ${where}: users served by other colos start cold for the Cache API and KV cacheTtl; L1 memory is per isolate, so only the isolates these requests reached are warm.`
 }

@@ -1,3 +1,4 @@
+import { isColoCode } from '../http/edge.js'
 import type { FullResult } from '../result.js'
 
 const OUTPUT_NAMES = [
@@ -39,8 +40,11 @@ export function computeOutputs(result: FullResult, reportPath: string): Record<O
       metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
     'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
     'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
-    // Codes that passed coloOf's rule only (three capital letters): nothing a server wrote.
-    colos: (result.colos ?? []).map(c => c.colo).join(','),
+    // Codes that pass coloOf's rule only (three capital letters): nothing a server wrote.
+    colos: (result.colos ?? [])
+      .map(c => c.colo)
+      .filter(isColoCode)
+      .join(','),
     report: reportPath
   }
 }
