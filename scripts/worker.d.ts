@@ -19,5 +19,8 @@ export interface RunningWorker {
 /** The vars the Worker reads; `node scripts/worker.js` copies these from the environment. */
 export const VAR_NAMES: readonly string[]
 
+/** The colo the local Worker names in its cf-ray (`<hex>-LCL`); LOCAL_COLO="" sends none. */
+export const LOCAL_COLO: string
+
 /** Starts the example Worker in workerd (miniflare): a fresh isolate, empty L1, L2 and counters. */
 export function startWorker(options?: WorkerOptions): Promise<RunningWorker>

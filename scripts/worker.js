@@ -25,8 +25,15 @@ export const VAR_NAMES = [
   'RATE_LIMIT_PER_SEC',
   'SELF_INFLATING_WARMUP',
   'UNCACHED_ROUTES',
-  'L1_CAPACITY'
+  'L1_CAPACITY',
+  'LOCAL_COLO'
 ]
+
+/**
+ * The "colo" the local Worker names in its cf-ray (`<hex>-LCL`), as Cloudflare's edge names the
+ * data center; LOCAL_COLO="" turns it off (a deployment not behind Cloudflare).
+ */
+export const LOCAL_COLO = 'LCL'
 
 /** wrangler.toml is the one place the compatibility date is set. */
 function compatibilityDate() {
@@ -55,7 +62,9 @@ function compatibilityDate() {
  * @returns {Promise<RunningWorker>}
  */
 export async function startWorker({ vars = {}, port = 0 } = {}) {
-  const bindings = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]))
+  const bindings = Object.fromEntries(
+    Object.entries({ LOCAL_COLO, ...vars }).map(([k, v]) => [k, String(v)])
+  )
   const mf = new Miniflare({
     modules: true,
     scriptPath: SCRIPT,

@@ -1,6 +1,7 @@
 import { parseCliArgs } from './cli-args.js'
 import { warmRun } from './run.js'
 import { errorMessage, InputError } from './errors.js'
+import { expectVersionHint } from './config/phases.js'
 import { parseSettings, type Settings } from './config/settings.js'
 import { finishRun } from './finish.js'
 import { plainLog } from './log.js'
@@ -43,6 +44,7 @@ Phases around warming (see docs/phases.md):
   --wait-timeout DURATION   default 2m
   --poll-interval DURATION  default 5s
   --version-override VALUE  sent as Cloudflare-Workers-Version-Overrides
+  --expect-version CHECK    every warm and verify answer must show it (wait-for-version's forms)
   --warmup-trigger "POST /path"   call the deployment's warm-up route first
   --warmup-trigger-required true|false
   --verify true|false       request every warmed GET endpoint again (default true)
@@ -84,6 +86,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     })
     // Endpoint-level secret headers are known only now.
     for (const secret of settingsSecrets(settings)) redactor.add(secret)
+    const notice = expectVersionHint(settings.deployment)
+    if (notice) process.stderr.write(`cache-warm: notice: ${logSafe(redactor.redact(notice))}\n`)
     if (settings.run.dryRun)
       (json ? process.stderr : process.stdout).write(
         `${redactor.redact(renderPlan(planTiers(settings.warm), settings))}\n`

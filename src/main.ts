@@ -9,6 +9,7 @@ import { suspiciousLine } from './report/format.js'
 import { logSafe, markdownText } from './report/escape.js'
 import { renderSummary } from './report/summary.js'
 import { Redactor, settingsSecrets } from './secrets.js'
+import { expectVersionHint } from './config/phases.js'
 import type { Settings } from './config/settings.js'
 import { failedGates, type FullResult } from './result.js'
 import { renderPlan, planTiers } from './warm/plan.js'
@@ -103,6 +104,8 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   }
   // Endpoint-level secret headers are known only now.
   for (const secret of settingsSecrets(settings)) mask(secret, redactor)
+  const hint = expectVersionHint(settings.deployment)
+  if (hint) core.notice(logSafe(redactor.redact(hint)), { title: 'Cache warm: expect-version' })
 
   if (settings.run.dryRun) {
     core.info(logSafe(redactor.redact(renderPlan(planTiers(settings.warm), settings))))

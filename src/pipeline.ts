@@ -1,5 +1,6 @@
 import type { Settings } from './config/settings.js'
 import { skippedTiers, warmResult, warmTiers, type EngineDeps } from './engine.js'
+import { coloSentence, tallyColos } from './http/edge.js'
 import { phaseLine } from './log.js'
 import type { PhaseContext } from './phases/request.js'
 import { metricsPhase, pollMetrics, readBaseline } from './phases/metrics.js'
@@ -250,6 +251,12 @@ function finish(state: RunState, warm: RunResult): FullResult {
     ...verifyWarnings(extra.verify),
     ...guessedSchemeWarning(state, warm)
   ]
+  const colos = tallyColos([
+    ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
+    ...(extra.verify?.entries.map(e => e.colo) ?? [])
+  ])
+  const where = coloSentence(colos?.colos, colos?.more)
+  if (where) run.log.result(where)
   return {
     ...warm,
     startedAt: new Date(run.started).toISOString(),
@@ -258,6 +265,8 @@ function finish(state: RunState, warm: RunResult): FullResult {
     stepFailed,
     ...(stoppedBy ? { stoppedBy } : {}),
     warnings,
+    ...(colos ? { colos: colos.colos } : {}),
+    ...(colos?.more ? { colosMore: colos.more } : {}),
     ...extra,
     phases: state.phases
   }

@@ -28,6 +28,10 @@ export interface EndpointResult {
    * (`real_data: false`, `placeholder: true`, empty `data`, nothing but `success: true`).
    */
   readonly suspicious?: string
+  /** The IATA colo of the final answer, from its `cf-ray` (`…-SJC` → `SJC`); absent without one. */
+  readonly colo?: string
+  /** The version the answer showed, when `expect-version` is set and it showed one. */
+  readonly version?: string
 }
 
 export interface TierResult {
@@ -75,6 +79,14 @@ export interface RunResult {
   readonly totals: Totals
   readonly latency: { readonly coldP50Ms?: number; readonly coldP95Ms?: number }
   readonly warnings: readonly string[]
+  /**
+   * Every colo that answered a warm or verify request, with how many answers it gave: most
+   * first, then by code; at most MAX_COLOS_LISTED (src/http/edge.ts). Absent when no answer
+   * carried a cf-ray (not behind Cloudflare, or local).
+   */
+  readonly colos?: readonly { readonly colo: string; readonly answers: number }[]
+  /** The colos past the listed ones, and their answers, when there were more. */
+  readonly colosMore?: { readonly colos: number; readonly answers: number }
 }
 
 export const PHASE_NAMES = ['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'] as const
@@ -141,6 +153,12 @@ export interface VerifyEntry {
   readonly evidence: string
   readonly tooSlow?: boolean
   readonly note?: string
+  /** The IATA colo of the verify answer, from its `cf-ray`; absent without one. */
+  readonly colo?: string
+  /** The version the verify answer showed, when `expect-version` is set and it showed one. */
+  readonly version?: string
+  /** The answer came from another version than `expect-version`: it does not count as cached. */
+  readonly wrongVersion?: boolean
 }
 
 export interface VerifyResult {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import {
+  expectVersionHint,
   parsePhaseSettings,
   parseVersionCheck,
   PHASE_DEFAULTS,
-  PHASE_INPUTS
+  PHASE_INPUTS,
+  versionNeedsBody
 } from '../../src/config/phases.js'
 import { INPUT_NAMES } from '../../src/config/settings.js'
 import { settingsFrom } from '../support/settings.js'
@@ -412,5 +414,59 @@ describe('through parseSettings, as the action reads them', () => {
     expect(() =>
       settingsFrom({ url: 'https://api.example.com', endpoints: '- /a', 'poll-interval': 'often' })
     ).toThrow(/^poll-interval: "often" is not a duration/)
+  })
+})
+
+describe('expect-version', () => {
+  it('takes the forms of wait-for-version, and needs no wait-for', () => {
+    expect(parse({ 'expect-version': 'header:X-Worker-Version=v42' }).expectVersion).toEqual({
+      kind: 'header',
+      name: 'X-Worker-Version',
+      value: 'v42',
+      text: 'header:X-Worker-Version=v42'
+    })
+    expect(parse({ 'expect-version': 'version=1.4.2' }).expectVersion).toMatchObject({
+      kind: 'json',
+      path: 'version',
+      value: '1.4.2'
+    })
+    expect(parse({ 'expect-version': 'build-7f3a' }).expectVersion).toMatchObject({
+      kind: 'text',
+      value: 'build-7f3a'
+    })
+    expect(parse({}).expectVersion).toBeUndefined()
+  })
+
+  it.each(['header:X-Version', 'header:=v1', 'json:version', 'text:'])(
+    'rejects %j in one line naming expect-version and what is accepted',
+    text => {
+      const f = failure({ 'expect-version': text })
+      expect(f.input).toBe('expect-version')
+      expect(f.message).toMatch(/^expect-version: /)
+      expect(f.message).toMatch(
+        /accepted: path=value or json\.path=value \(a JSON field\), header:Name=value, or plain text$/
+      )
+    }
+  )
+
+  it('says which forms need the body: only the header form does not', () => {
+    const read = (text: string) => parse({ 'expect-version': text }).expectVersion
+    expect(versionNeedsBody(read('header:X-Worker-Version=v1'))).toBe(false)
+    expect(versionNeedsBody(read('version=1'))).toBe(true)
+    expect(versionNeedsBody(read('text:v1'))).toBe(true)
+    expect(versionNeedsBody(undefined)).toBe(false)
+  })
+
+  it('is suggested when version-override is set without it, with the override id', () => {
+    const hint = expectVersionHint({ versionOverride: 'my-worker="0193-abcd"' })
+    expect(hint).toContain('expect-version: header:X-Worker-Version=0193-abcd')
+    expect(expectVersionHint({ versionOverride: 'odd' })).toContain(
+      'header:X-Worker-Version=<version-id>'
+    )
+    const check = parse({ 'expect-version': 'header:X-Worker-Version=0193-abcd' }).expectVersion
+    expect(
+      expectVersionHint({ versionOverride: 'my-worker="0193-abcd"', expectVersion: check! })
+    ).toBeUndefined()
+    expect(expectVersionHint({})).toBeUndefined()
   })
 })

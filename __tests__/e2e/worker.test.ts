@@ -54,6 +54,16 @@ function useWorker(vars: Record<string, string> = {}): () => RunningWorker {
   }
 }
 
+describe('example Worker with LOCAL_COLO off', () => {
+  const worker = useWorker({ LOCAL_COLO: '' })
+
+  it('sends no cf-ray, like a deployment not behind Cloudflare, and still its version', async () => {
+    const answer = await call(worker(), SYMBOLS)
+    expect(answer.headers.get('cf-ray')).toBeNull()
+    expect(answer.headers.get('x-worker-version')).toBe('1.2.3')
+  })
+})
+
 describe('example Worker, default settings', () => {
   const worker = useWorker()
 
@@ -61,6 +71,20 @@ describe('example Worker, default settings', () => {
     const health = await call(worker(), '/health', { key: null })
     expect(health.status).toBe(200)
     expect(health.body).toEqual({ status: 'ok', version: '1.2.3' })
+  })
+
+  it('says on every answer which version served it and, locally, a cf-ray naming its colo', async () => {
+    for (const [path, key] of [
+      ['/health', null],
+      // Routes that cache nothing, so the metrics test below starts where it expects.
+      ['/api/v1/no-such-route', KEY],
+      [SYMBOLS, 'wrong-key']
+    ] as const) {
+      const answer = await call(worker(), path, { key })
+      // No version-metadata binding in miniflare: the VERSION var stands in for its id.
+      expect(answer.headers.get('x-worker-version')).toBe('1.2.3')
+      expect(answer.headers.get('cf-ray')).toMatch(/^[0-9a-f]{16}-LCL$/)
+    }
   })
 
   it('refuses /api/* without a key or with a wrong one: 401, JSON, WWW-Authenticate', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseVersionCheck, type VersionCheck } from '../../src/config/phases.js'
 import { NetworkError } from '../../src/http/request.js'
-import { versionMatches, waitForReady } from '../../src/phases/wait.js'
+import { readVersion, versionMatches, waitForReady } from '../../src/phases/wait.js'
 import { FakeClock } from '../support/clock.js'
 import {
   answer,
@@ -43,6 +43,32 @@ describe('versionMatches', () => {
       ok: false,
       seen: 'an answer that is not JSON'
     })
+  })
+})
+
+describe('readVersion', () => {
+  it('says the version an answer showed and why it is not the one asked for', () => {
+    const res = answer(200, { headers: { 'x-worker-version': 'v1' }, body: { version: 'v1' } })
+    expect(readVersion(res, check('header:X-WORKER-version=v2'))).toEqual({
+      ok: false,
+      seen: 'X-WORKER-version: v1',
+      version: 'v1',
+      why: 'answered from version v1, expected v2 (X-WORKER-version)'
+    })
+    expect(readVersion(res, check('version=v1'))).toMatchObject({ ok: true, version: 'v1' })
+  })
+
+  it('does not take one of several joined header values as the version', () => {
+    const res = answer(200, { headers: { 'x-worker-version': 'v2, v1' } })
+    expect(readVersion(res, check('header:X-Worker-Version=v2')).ok).toBe(false)
+  })
+
+  it('redacts and cuts the version it shows', () => {
+    const res = answer(200, { headers: { 'x-worker-version': `s3cret-${'x'.repeat(200)}` } })
+    const v = readVersion(res, check('header:X-Worker-Version=v2'), t => t.replace('s3cret', '***'))
+    expect(v.version).toMatch(/^\*\*\*-x+\.\.\.$/)
+    expect(v.version!.length).toBe(60)
+    expect(v.why).not.toContain('s3cret')
   })
 })
 

@@ -40,8 +40,18 @@ describe('computeOutputs', () => {
       'hit-rate': '',
       'cache-size': '',
       'thresholds-met': '',
+      colos: '',
       report: '/tmp/report.json'
     })
+  })
+
+  it('sets colos to the codes that answered, most answers first, and nothing without cf-ray', () => {
+    const colos = [
+      { colo: 'IAD', answers: 7 },
+      { colo: 'SJC', answers: 2 }
+    ]
+    expect(computeOutputs(result({ colos }), '').colos).toBe('IAD,SJC')
+    expect(computeOutputs(result(), '').colos).toBe('')
   })
 
   it('sets warm-p50-ms, warm-p95-ms and speedup from the verify pass', () => {
@@ -98,5 +108,16 @@ describe('failedBeforeStartOutputs', () => {
       'thresholds-met': '',
       speedup: ''
     })
+  })
+})
+
+describe('computeOutputs: colos', () => {
+  it('sets only codes that are colos, whatever the result holds', () => {
+    const colos = [
+      { colo: 'IAD', answers: 3 },
+      { colo: 'x,y\nz', answers: 2 },
+      { colo: 'SJC', answers: 1 }
+    ]
+    expect(computeOutputs(result({ colos }), '').colos).toBe('IAD,SJC')
   })
 })

@@ -257,3 +257,37 @@ describe('renderText', () => {
     expect(text).not.toMatch(/^\|/m)
   })
 })
+
+describe('renderSummary: where the warm landed', () => {
+  const COLD = 'users served by other colos start cold for the Cache API and KV cacheTtl'
+
+  it('says which colos answered, with their counts, and nothing without them', () => {
+    const md = renderSummary(
+      aResult({
+        colos: [
+          { colo: 'IAD', answers: 5 },
+          { colo: 'EWR', answers: 1 }
+        ]
+      })
+    )
+    expect(md).toContain(`🌍 Warmed in IAD (5), EWR (1): ${COLD}`)
+    expect(renderText(aResult({ colos: [{ colo: 'IAD', answers: 5 }] }))).toContain(
+      `Warmed in IAD: ${COLD}`
+    )
+    expect(renderSummary(aResult())).not.toContain('Warmed in')
+  })
+
+  it('shows no code that is not a colo, from a report written by hand or tampered with', () => {
+    const md = renderSummary(
+      aResult({
+        colos: [
+          { colo: '<img src=x>', answers: 9 },
+          { colo: '[a](https://evil.example)', answers: 3 },
+          { colo: 'SJC', answers: 2 }
+        ]
+      })
+    )
+    expect(md).toContain(`Warmed in SJC: ${COLD}`)
+    expect(md).not.toMatch(/<img|evil\.example/)
+  })
+})

@@ -47,6 +47,7 @@ export const INPUTS = {
   'wait-timeout': { default: '2m', maxMs: 6 * HOUR },
   'poll-interval': { default: '5s', maxMs: 10 * MINUTE },
   'version-override': { default: '' },
+  'expect-version': { default: '' },
   'warmup-trigger': { default: '' },
   'warmup-trigger-required': { default: 'false' },
   verify: { default: 'true' },

@@ -75,6 +75,8 @@ export interface PhaseSettings {
   readonly verify: VerifySettings
   readonly metrics?: MetricsSettings
   readonly versionOverride?: string
+  /** `expect-version`: what every warm and verify answer must show. */
+  readonly expectVersion?: VersionCheck
 }
 
 export const PHASE_INPUTS = [
@@ -83,6 +85,7 @@ export const PHASE_INPUTS = [
   'wait-timeout',
   'poll-interval',
   'version-override',
+  'expect-version',
   'warmup-trigger',
   'warmup-trigger-required',
   'verify',
@@ -126,6 +129,18 @@ function target(raw: Raw, name: PhaseInput, base: URL, allowMethod: boolean): Ta
   return { method: method as Method, path: `${shown}${url.search}`, url: url.href }
 }
 
+/**
+ * Whether checking `check` needs the answer's body: a header form does not, so a run whose only
+ * reason to read bodies would be the version check can skip them.
+ */
+export function versionNeedsBody(check: VersionCheck | undefined): boolean {
+  return check !== undefined && check.kind !== 'header'
+}
+
+/** What wait-for-version and expect-version accept, for their error lines. */
+const VERSION_FORMS =
+  'accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text'
+
 export function parseVersionCheck(text: string): VersionCheck | string {
   const t = text.trim()
   const header = /^header:\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(.+)$/i.exec(t)
@@ -166,13 +181,27 @@ export function parsePhaseSettings(raw: Raw, base: URL): PhaseSettings {
   const required = bool(raw, 'warmup-trigger-required')
   const metrics = parseMetrics(raw, base)
   const versionOverride = parseVersionOverride(raw)
+  const expectVersion = parseExpectVersion(raw)
   return {
     ...(wait ? { wait } : {}),
     ...(trigger ? { trigger: { target: trigger, required } } : {}),
     verify: parseVerify(raw),
     ...(metrics ? { metrics } : {}),
-    ...(versionOverride ? { versionOverride } : {})
+    ...(versionOverride ? { versionOverride } : {}),
+    ...(expectVersion ? { expectVersion } : {})
   }
+}
+
+/** `expect-version`: the same forms as wait-for-version, checked on every warm and verify answer. */
+function parseExpectVersion(raw: Raw): VersionCheck | undefined {
+  const text = read(raw, 'expect-version')
+  if (text === '') return undefined
+  const parsed = parseVersionCheck(text)
+  if (typeof parsed === 'string')
+    throw new InputError('expect-version', `${parsed}; ${VERSION_FORMS}`)
+  if (parsed.value === '')
+    throw new InputError('expect-version', `"${text}" names no version; ${VERSION_FORMS}`)
+  return parsed
 }
 
 function parseWait(raw: Raw, base: URL): WaitSettings | undefined {
@@ -191,10 +220,7 @@ function parseWait(raw: Raw, base: URL): WaitSettings | undefined {
   if (versionText !== '') {
     const parsed = parseVersionCheck(versionText)
     if (typeof parsed === 'string')
-      throw new InputError(
-        'wait-for-version',
-        `${parsed}; accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text`
-      )
+      throw new InputError('wait-for-version', `${parsed}; ${VERSION_FORMS}`)
     version = parsed
   }
   return {
@@ -203,6 +229,21 @@ function parseWait(raw: Raw, base: URL): WaitSettings | undefined {
     timeoutMs,
     pollIntervalMs
   }
+}
+
+/**
+ * The notice for a run that warms a staged version (version-override) without checking that the
+ * answers come from it: the override is only a request, and an answer says which version served
+ * it only if expect-version asks. The header is the one the example Worker sends from its
+ * version-metadata binding.
+ */
+export function expectVersionHint(phases: {
+  readonly versionOverride?: string
+  readonly expectVersion?: VersionCheck
+}): string | undefined {
+  if (!phases.versionOverride || phases.expectVersion) return undefined
+  const id = /="?([^"]+)"?\s*$/.exec(phases.versionOverride)?.[1] ?? '<version-id>'
+  return `version-override asks for version ${id}, but nothing checks that the answers come from it; set expect-version: header:X-Worker-Version=${id} (the header the example Worker sends from its version-metadata binding) to fail every answer from another version`
 }
 
 function parseVersionOverride(raw: Raw): string {

@@ -23,6 +23,7 @@ import {
   type MetricsSettings,
   type TriggerSettings,
   type VerifySettings,
+  type VersionCheck,
   type WaitSettings
 } from './phases.js'
 import { bool, duration, integer, oneOf, read, withInputName } from './read.js'
@@ -69,6 +70,8 @@ export interface DeploymentSettings {
   readonly headers: Readonly<Record<string, string>>
   /** Sent as Cloudflare-Workers-Version-Overrides on every request. */
   readonly versionOverride?: string
+  /** `expect-version`: every warm and verify answer must show it, or it is not warm. */
+  readonly expectVersion?: VersionCheck
   /** `url` had no scheme and https:// was added: a TLS failure then says it was a guess. */
   readonly httpsAdded?: boolean
 }
@@ -366,7 +369,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
   const { apiKey, apiKeyHeader, headers } = parseCredentials(raw, base)
   const warm = parseWarm(raw, base, ctx)
   const { sitemap, maxRps, shard } = parseScaleSettings(raw, base, ctx)
-  const { versionOverride, ...phases } = parsePhaseSettings(raw, base)
+  const { versionOverride, expectVersion, ...phases } = parsePhaseSettings(raw, base)
   const overridden = Object.keys(headers).find(
     h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase()
   )
@@ -391,6 +394,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
       apiKeyHeader,
       headers,
       ...(versionOverride ? { versionOverride } : {}),
+      ...(expectVersion ? { expectVersion } : {}),
       ...(addedScheme(read(raw, 'url')) === 'https' ? { httpsAdded: true } : {})
     },
     request: {

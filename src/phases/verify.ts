@@ -9,12 +9,14 @@ import type {
   VerifyEntry,
   VerifyResult
 } from '../result.js'
+import { coloOf } from '../http/edge.js'
 import { requestHeaders, sendWithRetries } from '../http/send.js'
 import { getPath } from '../warm/json-checks.js'
 import type { PlannedEndpoint } from '../warm/plan.js'
 import { runPool } from '../warm/pool.js'
 import { percentile } from '../warm/stats.js'
 import { describeAnswer, parseJson, type PhaseContext } from './request.js'
+import { readVersion } from './wait.js'
 
 // CloudFront's RefreshHit is a hit after revalidating, like nginx's REVALIDATED.
 const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED', 'REFRESHHIT', 'PRERENDER'])
@@ -104,8 +106,14 @@ async function verifyOne(ep: PlannedEndpoint, ctx: PhaseContext): Promise<Verify
     settings.request.timeoutMs,
     ctx
   )
-  const base = { method: ep.method, path: ep.path, priority: ep.priority }
   const res = attempted.response
+  const colo = res ? coloOf(res.headers['cf-ray']) : undefined
+  const base = {
+    method: ep.method,
+    path: ep.path,
+    priority: ep.priority,
+    ...(colo ? { colo } : {})
+  }
   if (!res || res.status < 200 || res.status >= 300) {
     return {
       ...base,
@@ -115,8 +123,23 @@ async function verifyOne(ep: PlannedEndpoint, ctx: PhaseContext): Promise<Verify
       note: `verify request: ${describeAnswer(attempted)}`
     }
   }
-  const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers)
   const latencyMs = Math.round(res.durationMs)
+  const expected = settings.deployment.expectVersion
+  const version = expected ? readVersion(res, expected, ctx.redact) : undefined
+  const shown = version?.version !== undefined ? { version: version.version } : {}
+  if (version && !version.ok) {
+    // Another version's answer, cached or not, is not the new version warm.
+    return {
+      ...base,
+      status: res.status,
+      latencyMs,
+      state: 'not cached',
+      evidence: version.why!,
+      ...shown,
+      wrongVersion: true
+    }
+  }
+  const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers)
   const tooSlow =
     settings.verify.maxWarmLatencyMs !== undefined && latencyMs > settings.verify.maxWarmLatencyMs
   const note =
@@ -129,6 +152,7 @@ async function verifyOne(ep: PlannedEndpoint, ctx: PhaseContext): Promise<Verify
     latencyMs,
     state,
     evidence,
+    ...shown,
     ...(tooSlow ? { tooSlow } : {}),
     ...(note ? { note } : {})
   }
@@ -181,6 +205,14 @@ function verifyProblems(
         .join(', ')}`
     )
   }
+  const wrong = entries.filter(e => e.wrongVersion)
+  if (wrong.length > 0)
+    problems.push(
+      `expect-version: ${wrong.length} verify answer(s) came from another version: ${wrong
+        .slice(0, 5)
+        .map(e => `${e.path} (${e.evidence})`)
+        .join(', ')}${wrong.length > 5 ? ` and ${wrong.length - 5} more` : ''}`
+    )
   if (entries.length < targetCount)
     problems.push(`verify stopped early: ${targetCount - entries.length} endpoint(s) not verified`)
   return problems
@@ -225,7 +257,11 @@ export async function verifyPass(
  * max-warm-latency) did not hold, a warning when it found answers not served from cache.
  */
 export function verifyPhase(verify: VerifyResult, took: number): PhaseResult {
-  const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined
+  // An answer from another version fails the phase like a gate: expect-version asked for it.
+  const gate =
+    verify.minCached !== undefined ||
+    verify.maxWarmLatencyMs !== undefined ||
+    verify.entries.some(e => e.wrongVersion)
   return {
     name: 'verify',
     status: !verify.passed
@@ -252,7 +288,8 @@ export function verifyWarnings(verify: VerifyResult | undefined): string[] {
   if (!verify) return []
   const warnings: string[] = []
   for (const e of verify.entries) if (e.note) warnings.push(`${e.method} ${e.path}: ${e.note}`)
-  const missed = verify.entries.filter(e => e.state === 'not cached')
+  // An answer from another version is a problem of its own (verifyProblems), not a miss.
+  const missed = verify.entries.filter(e => e.state === 'not cached' && !e.wrongVersion)
   if (verify.minCached === undefined && missed.length > 0) {
     warnings.push(
       `${missed.length}/${verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed

@@ -1,3 +1,4 @@
+import { isColoCode } from '../http/edge.js'
 import type { FullResult } from '../result.js'
 
 const OUTPUT_NAMES = [
@@ -14,6 +15,7 @@ const OUTPUT_NAMES = [
   'hit-rate',
   'cache-size',
   'thresholds-met',
+  'colos',
   'report'
 ] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -38,6 +40,11 @@ export function computeOutputs(result: FullResult, reportPath: string): Record<O
       metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
     'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
     'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
+    // Codes that pass coloOf's rule only (three capital letters): nothing a server wrote.
+    colos: (result.colos ?? [])
+      .map(c => c.colo)
+      .filter(isColoCode)
+      .join(','),
     report: reportPath
   }
 }

@@ -5,6 +5,7 @@ import {
   type TierResult,
   type VerifyEntry
 } from '../result.js'
+import { coloSentence } from '../http/edge.js'
 import { forMarkdown } from './escape.js'
 import {
   doubtLine,
@@ -56,6 +57,7 @@ export function renderSummary(raw: FullResult): string {
     callouts(result, warnings),
     phaseTable(result),
     totalsTable(result),
+    whereItLanded(result),
     whyItFailed(result),
     suspiciousAnswers(result),
     metricsSection(result),
@@ -130,6 +132,12 @@ function totalsTable(result: FullResult): string[] {
     `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
     ''
   ]
+}
+
+/** Which colos answered: only codes that passed coloOf's rule, so nothing a server wrote. */
+function whereItLanded(result: FullResult): string[] {
+  const where = coloSentence(result.colos, result.colosMore)
+  return where ? [`🌍 ${where}`, ''] : []
 }
 
 function whyItFailed(result: FullResult): string[] {
@@ -263,7 +271,8 @@ function tierSection(tier: TierResult): string[] {
   const align = ['---', '---', '---:', '---:', '---:', '---', ...(why ? ['---'] : [])]
   const row = (e: EndpointResult): string => {
     const cells = [ICON[e.outcome], e.method, cell(code(e.path)), cell(e.status)]
-    cells.push(ms(e.latencyMs), String(e.attempts), cell(e.cache), ...(why ? [cell(e.reason)] : []))
+    const cache = [e.cache, e.colo].filter(Boolean).join(' · ')
+    cells.push(ms(e.latencyMs), String(e.attempts), cell(cache), ...(why ? [cell(e.reason)] : []))
     return `| ${cells.join(' | ')} |`
   }
   const more = endpoints.length - shown.length

@@ -1,3 +1,4 @@
+import { coloSentence } from '../http/edge.js'
 import type { FullResult } from '../result.js'
 import {
   headline,
@@ -30,6 +31,8 @@ export function renderText(result: FullResult): string {
     out.push(`Note: ${result.warnings[i]}`)
   const doubtful = suspiciousLine(result)
   if (doubtful) out.push(`Suspicious: ${doubtful}`)
+  const where = coloSentence(result.colos, result.colosMore)
+  if (where) out.push(where)
   if (result.phases?.length) {
     out.push('', 'Phases:')
     for (const p of result.phases)

@@ -1,3 +1,4 @@
+import { coloOf } from '../http/edge.js'
 import type { FollowedResponse } from '../http/redirect.js'
 import { jsonText, type HttpRequest } from '../http/request.js'
 import {
@@ -8,6 +9,7 @@ import {
 } from '../http/send.js'
 import type { EndpointResult } from '../result.js'
 import { StoppedError } from '../errors.js'
+import { readVersion, type VersionReading } from '../phases/wait.js'
 import {
   diagnoseNetwork,
   diagnoseRedirect,
@@ -200,14 +202,16 @@ function stoppedResult(
 }
 
 /**
- * Why an answer does not count as warm (a blocked redirect, a status not expected, JSON that
- * does not match `expect` or says it failed), or undefined when it does.
+ * Why an answer does not count as warm (a blocked redirect, a status not expected, an answer
+ * from another version than expect-version, JSON that does not match `expect` or says it
+ * failed), or undefined when it does.
  */
 function rejection(
   ep: PlannedEndpoint,
   res: FollowedResponse,
   attempted: Attempted,
-  ctx: EndpointContext
+  ctx: EndpointContext,
+  version: VersionReading | undefined
 ): Diagnosis | undefined {
   if (res.blockedRedirect)
     return diagnoseRedirect(res, diagnoseContext(ep, ctx, attempted.attempts))
@@ -218,6 +222,8 @@ function rejection(
       cause: d.cause
     }
   }
+  // Before the JSON checks: another version's answer fails them for that reason, if at all.
+  if (version && !version.ok) return { reason: version.why!, cause: 'version-mismatch' }
   const failures = checkExpect(res, ep, ctx.redact)
   if (failures.length === 0) return undefined
   const self = failures.length === 1 && failures[0]!.startsWith('the answer says it failed')
@@ -252,13 +258,22 @@ export async function warmEndpoint(
   const res = attempted.response
   if (!res) return unanswered(ep, attempted, base, ctx)
   const cache = cacheHeader(res)
+  const colo = coloOf(res.headers['cf-ray'])
+  const expected = ctx.settings.deployment.expectVersion
+  // Only an answer that could count as warm is asked its version (a 401 has none to show).
+  const version =
+    expected && !res.blockedRedirect && statusAccepted(res.status, ep)
+      ? readVersion(res, expected, ctx.redact)
+      : undefined
   const seen = {
     status: res.status,
     latencyMs: Math.round(res.durationMs),
     bytes: res.bytes,
-    ...(cache ? { cache } : {})
+    ...(cache ? { cache } : {}),
+    ...(colo ? { colo } : {}),
+    ...(version?.version !== undefined ? { version: version.version } : {})
   }
-  const rejected = rejection(ep, res, attempted, ctx)
+  const rejected = rejection(ep, res, attempted, ctx, version)
   if (rejected)
     return { ...base, ...seen, outcome: 'failed', reason: rejected.reason, cause: rejected.cause }
   const suspicious = suspicion(res)

@@ -43,12 +43,38 @@ export default {
    * @param {Record<string, any>} env
    */
   async fetch(request, env) {
+    let response
     try {
-      return await handle(request, env)
+      response = await handle(request, env)
     } catch (error) {
-      return json(500, { success: false, error: `Internal error: ${String(error)}` })
+      response = json(500, { success: false, error: `Internal error: ${String(error)}` })
     }
+    return withEdgeHeaders(response, env)
   }
+}
+
+/**
+ * Every answer says which version served it (X-Worker-Version: the version-metadata binding's
+ * id on Cloudflare, the VERSION var where the binding is absent, as in miniflare), so
+ * `expect-version: header:X-Worker-Version=<id>` can fail an answer from another version during
+ * a gradual deployment. Run locally with LOCAL_COLO set, it also sends a cf-ray naming that
+ * "colo" (`<hex>-LCL`), as Cloudflare's edge does with the real one; deployed, the edge's own
+ * cf-ray is the one that counts, so the Worker sends none.
+ */
+function withEdgeHeaders(response, env) {
+  const headers = new Headers(response.headers)
+  headers.set('X-Worker-Version', workerVersion(env))
+  if (/^[A-Z]{3}$/.test(String(env.LOCAL_COLO ?? ''))) {
+    const id = [...crypto.getRandomValues(new Uint8Array(8))]
+      .map(b => b.toString(16).padStart(2, '0'))
+      .join('')
+    headers.set('cf-ray', `${id}-${env.LOCAL_COLO}`)
+  }
+  return new Response(response.body, { status: response.status, headers })
+}
+
+function workerVersion(env) {
+  return env.CF_VERSION_METADATA?.id || env.VERSION || VERSION_FALLBACK
 }
 
 async function handle(request, env) {
