@@ -57,8 +57,10 @@ export function renderUsage(actionYml) {
     if (spec.required) yaml.push('    # Required.')
     else {
       const lines = String(spec.default ?? '').split('\n')
-      if (lines.length === 1) yaml.push(`    # Default: ${shown(lines[0])}`)
-      else {
+      // No default is said by saying none, as actions/checkout's README does.
+      if (lines.length === 1) {
+        if (lines[0] !== '') yaml.push(`    # Default: ${shown(lines[0])}`)
+      } else {
         yaml.push('    # Default:')
         for (const line of lines) yaml.push(`    #   ${line}`)
       }

@@ -140,10 +140,11 @@ describe('the built action: readiness', () => {
 
     expect(run.code).toBe(0)
     expect(run.report?.wait).toMatchObject({ ready: true, versionSeen: 'version="v2"' })
-    expect(run.report?.wait?.polls).toBeGreaterThanOrEqual(3)
-    // Three polls or more are two poll-intervals of waiting or more, however loaded the machine
-    // (when the old version stopped answering depends on how long the child took to start).
-    expect(phase(run, 'wait')?.durationMs).toBeGreaterThanOrEqual(2 * 250)
+    // Poll 1 saw the old version (the log line below), so it polled again at least once, a
+    // poll-interval later. How many more depends on how long the child took to start: the old
+    // version stops answering 1 s after the server started, and a busy machine eats most of that.
+    expect(run.report?.wait?.polls).toBeGreaterThanOrEqual(2)
+    expect(phase(run, 'wait')?.durationMs).toBeGreaterThanOrEqual(250)
     // Nothing was warmed while the old version still answered.
     expect(api.stats.firstDataVersion).toBe('v2')
     expect(api.stats.withVersionOverride).toBe(api.stats.requests)
