@@ -370,14 +370,14 @@ function unstableError(state: PollState): string | undefined {
   const { stablePolls, thresholds, timeoutMs } = metrics
   if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls) return undefined
   const need = `${stablePolls} polls in a row (stable-polls)`
-  const within = `in ${formatDuration(timeoutMs)} (poll-timeout, or the deadline)`
+  const ranOut = `poll-timeout (${formatDuration(timeoutMs)}) or the deadline ran out`
   const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`
   if (!fellBack)
-    return `${tally}: met from poll ${polls - streak + 1} on, and time ran out ${within} before the run of polls was long enough to show the counters agree`
+    return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`
   const cause = fellBack.noAnswer
     ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
     : `${fellBack.why}): isolates disagreeing, not a warm cache`
-  const last = streak > 0 ? `; met again from poll ${polls - streak + 1}, too late ${within}` : ''
+  const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : ''
   return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`
 }
 
