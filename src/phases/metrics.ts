@@ -24,7 +24,7 @@ import type {
   ThresholdResult,
   VerifyResult
 } from '../result.js'
-import { diagnoseStatus } from '../warm/diagnose.js'
+import { diagnoseStatus, vercelProtection } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
 
@@ -49,7 +49,7 @@ export async function askMetrics(target: Target, ctx: PhaseContext): Promise<Met
   if (!res) return { answer: { ok: false, text: describeAnswer(answer) } }
   if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
     const auth =
-      res.status === 401 || res.status === 403
+      (res.status === 401 || res.status === 403) && !vercelProtection(res)
         ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
         : ''
     const text = `${describeAnswer(answer)}${auth}`
