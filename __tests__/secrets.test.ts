@@ -313,3 +313,36 @@ describe('Redactor, a secret split by whitespace', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 })
+
+describe('headers for protected deployments', () => {
+  it('treats the Access service token and the Vercel bypass as secrets in any case', () => {
+    for (const name of [
+      'cf-access-client-id',
+      'CF-ACCESS-CLIENT-ID',
+      ' Cf-Access-Client-Id ',
+      'cf-access-client-secret',
+      'X-VERCEL-PROTECTION-BYPASS',
+      'X-Vercel-Protection-Bypass'
+    ])
+      expect(isSecretHeader(name, 'x')).toBe(true)
+  })
+
+  it('does not mask the public flag of x-vercel-set-bypass-cookie (masking "true" blanks every "true")', () => {
+    expect(isSecretHeader('x-vercel-set-bypass-cookie', 'true')).toBe(false)
+    expect(isSecretHeader('X-Vercel-Set-Bypass-Cookie', 'SameSiteNone')).toBe(false)
+    // Any other value in it is treated as a secret, as its name says.
+    expect(isSecretHeader('x-vercel-set-bypass-cookie', 'abc')).toBe(true)
+  })
+
+  it('finds every protection secret in raw headers, whatever the case of the name', () => {
+    const raw = {
+      headers: [
+        'cf-access-client-id: 0123abcd.access',
+        'CF-ACCESS-CLIENT-SECRET: s3cr3t-value',
+        'x-Vercel-Protection-Bypass: byp4ss',
+        'x-vercel-set-bypass-cookie: true'
+      ].join('\n')
+    }
+    expect(rawSecrets(raw)).toEqual(['0123abcd.access', 's3cr3t-value', 'byp4ss'])
+  })
+})

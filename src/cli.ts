@@ -56,6 +56,7 @@ Phases around warming (see docs/phases.md):
   --min-hit-rate RATE       with --hit-rate-field (default cacheStats.overallHitRate)
   --min-cache-size N        with --cache-size-field (default cacheStats.l2Size)
   --poll-timeout DURATION   default 2m
+  --stable-polls N          polls in a row that must meet every threshold, default 2
 
 Other:
   --api-key-env NAME        environment variable holding the key (default CACHE_WARM_API_KEY)

@@ -194,9 +194,25 @@ export interface ThresholdResult {
   readonly note?: string
 }
 
+/** One poll of the metrics endpoint, as the report and the summary show it. */
+export interface PollRecord {
+  /** 1 for the first poll after warming. */
+  readonly poll: number
+  /** Each threshold's value, in the order of `thresholds` (0-1 for rates; null: not read). */
+  readonly values: readonly (number | null)[]
+  /** Every threshold held on this poll. */
+  readonly met: boolean
+  /** What came instead of a JSON answer (`503 Service Unavailable`), when that happened. */
+  readonly answer?: string
+}
+
 export interface MetricsResult {
   readonly path: string
   readonly polls: number
+  /** `stable-polls`: how many polls in a row had to meet every threshold. */
+  readonly stablePolls?: number
+  /** The polls, each with its values: all of them up to 40, else the first and the last 20. */
+  readonly pollLog?: readonly PollRecord[]
   readonly thresholds: readonly ThresholdResult[]
   readonly met: boolean
   readonly baselineAnswer?: string

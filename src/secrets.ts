@@ -32,11 +32,23 @@ function looksLikeSecret(value: string): boolean {
 }
 
 /**
+ * Secret-named headers whose documented values are public words: Vercel's
+ * `x-vercel-set-bypass-cookie: true` (or `samesitenone`) carries no secret, and masking `true`
+ * would blank that word in every log line of the job. Any other value is still a secret.
+ */
+const FLAG_HEADERS: Readonly<Record<string, readonly string[]>> = {
+  'x-vercel-set-bypass-cookie': ['true', 'samesitenone']
+}
+
+/**
  * Whether a header's value is treated as a secret: masked with core.setSecret and redacted
  * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
  */
 export function isSecretHeader(name: string, value: string): boolean {
-  return value !== '' && (SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value))
+  if (value === '') return false
+  const flags = FLAG_HEADERS[name.trim().toLowerCase()]
+  if (flags?.includes(value.trim().toLowerCase())) return false
+  return SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value)
 }
 
 /** The secret values among headers. */

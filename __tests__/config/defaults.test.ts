@@ -83,7 +83,7 @@ describe('the defaults table', () => {
       stated[name] = `${range[1]}-${range[2]}`
       table[name] = `${row(name).min}-${row(name).max}`
     }
-    expect(Object.keys(stated)).toEqual(['sitemap-limit', 'concurrency', 'retries'])
+    expect(Object.keys(stated)).toEqual(['sitemap-limit', 'concurrency', 'retries', 'stable-polls'])
     expect(table).toEqual(stated)
   })
 

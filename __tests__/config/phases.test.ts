@@ -470,3 +470,26 @@ describe('expect-version', () => {
     expect(expectVersionHint({})).toBeUndefined()
   })
 })
+
+describe('stable-polls', () => {
+  it('defaults to 2 and takes a whole number from 1 to 100', () => {
+    expect(parse({ 'metrics-path': '/m' }).metrics?.stablePolls).toBe(2)
+    expect(parse({ 'metrics-path': '/m', 'stable-polls': '1' }).metrics?.stablePolls).toBe(1)
+    expect(parse({ 'metrics-path': '/m', 'stable-polls': ' 100 ' }).metrics?.stablePolls).toBe(100)
+  })
+
+  it.each([
+    ['0', 'stable-polls: 0 is out of range; accepted: 1 to 100'],
+    ['101', 'stable-polls: 101 is out of range; accepted: 1 to 100'],
+    ['two', 'stable-polls: "two" is not a whole number; accepted: 1 to 100'],
+    ['1.5', 'stable-polls: "1.5" is not a whole number; accepted: 1 to 100'],
+    ['-2', 'stable-polls: "-2" is not a whole number; accepted: 1 to 100']
+  ])('rejects %j in one line naming the input and what it accepts', (value, message) => {
+    // Said even without metrics-path, so a bad value is not found only when it is added.
+    const inputs: Record<string, string>[] = [
+      { 'stable-polls': value },
+      { 'metrics-path': '/m', 'stable-polls': value }
+    ]
+    for (const raw of inputs) expect(failure(raw)).toEqual({ input: 'stable-polls', message })
+  })
+})

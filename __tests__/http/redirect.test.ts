@@ -285,3 +285,47 @@ describe('sendFollowing: where a refused redirect pointed is shown as its origin
     expect(res.blockedRedirect).toEqual({ why, location: shown })
   })
 })
+
+describe('sendFollowing: a redirect to an access gate login', () => {
+  const ACCESS = {
+    'CF-Access-Client-Id': 'a1b2c3d4.access',
+    'CF-Access-Client-Secret': 'cf-secret-0123456789abcdef',
+    ...KEY
+  }
+
+  it.each([
+    [
+      'https://myteam.cloudflareaccess.com/cdn-cgi/access/login/api.example.com?kid=k1&redirect_url=%2Fx',
+      'https://myteam.cloudflareaccess.com',
+      'cloudflare-access'
+    ],
+    ['https://MyTeam.CloudflareAccess.com./cdn-cgi/access/login/x', null, 'cloudflare-access'],
+    [
+      'https://vercel.com/sso-api?url=https%3A%2F%2Fapi.example.com%2Fx&nonce=n1',
+      'https://vercel.com',
+      'vercel'
+    ]
+  ])(
+    'is not followed (nothing is sent there) and names the gate: %s',
+    async (location, origin, protection) => {
+      // No interceptor for the gate: a request to it would fail this test as unexpected.
+      nock(API).get('/x').reply(302, '', { Location: location })
+      const res = await sendFollowing({ method: 'GET', url: `${API}/x`, headers: ACCESS }, OPTS)
+      expect(res.status).toBe(302)
+      expect(res.blockedRedirect).toMatchObject({ why: 'other-origin', protection })
+      if (origin) expect(res.blockedRedirect!.location).toBe(origin)
+    }
+  )
+
+  it.each([
+    'https://cloudflareaccess.com.evil.example/cdn-cgi/access/login/x',
+    'https://evilcloudflareaccess.com/x',
+    'https://vercel.com/docs',
+    'https://other.example/sso-api'
+  ])('does not mistake %s for a gate login', async location => {
+    nock(API).get('/x').reply(302, '', { Location: location })
+    const res = await sendFollowing({ method: 'GET', url: `${API}/x`, headers: KEY }, OPTS)
+    expect(res.blockedRedirect?.why).toBe('other-origin')
+    expect(res.blockedRedirect?.protection).toBeUndefined()
+  })
+})

@@ -263,3 +263,92 @@ describe('diagnoseNetwork', () => {
     expect(d.reason).toBe('GET /api/v1/reports network error (EHOSTUNREACH), after 1 attempt')
   })
 })
+
+describe('a deployment behind an access gate', () => {
+  it('explains a redirect to a Cloudflare Access login as a missing service token', () => {
+    const d = diagnoseRedirect(
+      answer(
+        302,
+        '',
+        {},
+        {
+          blockedRedirect: {
+            location: 'https://myteam.cloudflareaccess.com',
+            why: 'other-origin',
+            protection: 'cloudflare-access'
+          }
+        }
+      ),
+      CTX
+    )
+    expect(d).toEqual({
+      reason:
+        'GET /api/v1/reports redirected (302) to https://myteam.cloudflareaccess.com: behind Cloudflare Access: add a service token (CF-Access-Client-Id and CF-Access-Client-Secret in headers); if they are set, the token is wrong, expired or not allowed by a Service Auth policy; not followed (the key and headers withheld)',
+      cause: 'redirect-other-origin'
+    })
+  })
+
+  it('explains a redirect to the Vercel login as deployment protection', () => {
+    const d = diagnoseRedirect(
+      answer(
+        307,
+        '',
+        {},
+        {
+          blockedRedirect: {
+            location: 'https://vercel.com',
+            why: 'other-origin',
+            protection: 'vercel'
+          }
+        }
+      ),
+      CTX
+    )
+    expect(d.reason).toContain(
+      'to https://vercel.com: behind Vercel deployment protection: add x-vercel-protection-bypass in headers'
+    )
+  })
+
+  it('still words an ordinary cross-origin redirect as before', () => {
+    const d = diagnoseRedirect(
+      answer(
+        302,
+        '',
+        {},
+        {
+          blockedRedirect: { location: 'https://elsewhere.example', why: 'other-origin' }
+        }
+      ),
+      CTX
+    )
+    expect(d.reason).toBe(
+      "GET /api/v1/reports redirected (302) to https://elsewhere.example; not followed because it leaves the deployment's origin (key withheld)"
+    )
+  })
+
+  const VERCEL_PAGE =
+    '<!doctype html><title>Authentication Required</title><a href="https://vercel.com/sso-api?url=x&nonce=1">Log in</a>'
+
+  it.each([
+    ['its SSO page', answer(401, VERCEL_PAGE, { server: 'Vercel', 'content-type': 'text/html' })],
+    [
+      'its SSO nonce cookie',
+      answer(401, 'Unauthorized', { 'set-cookie': '_vercel_sso_nonce=abc; Path=/; HttpOnly' })
+    ],
+    ['a 403 with its SSO page', answer(403, VERCEL_PAGE, { 'x-vercel-id': 'fra1::abc' })]
+  ])('says a 401/403 from Vercel protection (%s) is not a refused key', (_name, res) => {
+    const d = diagnoseStatus(res, CTX)
+    expect(d.reason).toMatch(
+      /^GET \/api\/v1\/reports returned 40[13] \((unauthorized|forbidden)\): behind Vercel deployment protection: add x-vercel-protection-bypass in headers/
+    )
+    expect(d.reason).not.toContain('X-API-Key was refused')
+  })
+
+  it("keeps a Vercel-hosted deployment's own 401 a refused key", () => {
+    const d = diagnoseStatus(
+      answer(401, { error: 'Invalid API key' }, { server: 'Vercel', 'x-vercel-id': 'fra1::abc' }),
+      CTX
+    )
+    expect(d.reason).toContain('the key sent in header X-API-Key was refused')
+  })
+})

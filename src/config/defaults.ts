@@ -61,6 +61,8 @@ export const INPUTS = {
   'min-cache-size': { default: '' },
   'cache-size-field': { default: 'cacheStats.l2Size' },
   'poll-timeout': { default: '2m', maxMs: 6 * HOUR },
+  // Consecutive polls that must each meet every threshold (docs/phases.md, Stable polls).
+  'stable-polls': { default: '2', min: 1, max: 100 },
   // The runner fills in the job's token; run anywhere else (the CLI, tests), there is none.
   'github-token': { default: '', actionDefault: '${{ github.token }}' },
   'check-name': { default: 'Cache warm' },

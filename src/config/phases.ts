@@ -8,7 +8,7 @@ import {
   VERSION_OVERRIDE_HEADER,
   type Method
 } from './endpoints.js'
-import { bool, duration, read, withInputName } from './read.js'
+import { bool, duration, integer, read, withInputName } from './read.js'
 
 // Kept in endpoints.ts with the other headers the action sets; re-exported for the senders.
 export { VERSION_OVERRIDE_HEADER }
@@ -66,6 +66,8 @@ export interface MetricsSettings {
   readonly cacheSizeField: string
   readonly timeoutMs: number
   readonly pollIntervalMs: number
+  /** How many polls in a row must each meet every threshold (`stable-polls`). */
+  readonly stablePolls: number
 }
 
 /** Settings of the phases around warming; a phase that is not configured is absent. */
@@ -98,7 +100,8 @@ export const PHASE_INPUTS = [
   'hit-rate-field',
   'min-cache-size',
   'cache-size-field',
-  'poll-timeout'
+  'poll-timeout',
+  'stable-polls'
 ] as const
 export type PhaseInput = (typeof PHASE_INPUTS)[number]
 
@@ -314,8 +317,17 @@ function parseMetrics(raw: Raw, base: URL): MetricsSettings | undefined {
   }
   const timeoutMs = duration(raw, 'poll-timeout', INPUTS['poll-timeout'])
   const pollIntervalMs = duration(raw, 'poll-interval', INPUTS['poll-interval'])
+  const stablePolls = integer(raw, 'stable-polls', INPUTS['stable-polls'])
   if (!metrics) return undefined
-  return { target: metrics, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs }
+  return {
+    target: metrics,
+    thresholds,
+    hitRateField,
+    cacheSizeField,
+    timeoutMs,
+    pollIntervalMs,
+    stablePolls
+  }
 }
 
 /** `thresholds` lines, then `min-hit-rate` and `min-cache-size` as the thresholds they mean. */

@@ -11,7 +11,29 @@ export interface FollowedResponse extends HttpResponse {
   readonly blockedRedirect?: {
     readonly location: string
     readonly why: 'other-origin' | 'scheme' | 'too-many' | 'bad-location' | 'userinfo'
+    /** The other origin is the login of an access gate in front of the deployment. */
+    readonly protection?: Protection
   }
+}
+
+/** An access gate in front of a preview or staging deployment, known by its login page. */
+export type Protection = 'cloudflare-access' | 'vercel'
+
+/**
+ * The gate whose login a redirect points at: Cloudflare Access (`<team>.cloudflareaccess.com`)
+ * or Vercel deployment protection (`vercel.com/sso-api`, `vercel.com/login`). Judged here from
+ * the whole URL because only its origin is kept (the rest can carry the key).
+ */
+export function protectionOf(url: URL): Protection | undefined {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '')
+  if (host === 'cloudflareaccess.com' || host.endsWith('.cloudflareaccess.com'))
+    return 'cloudflare-access'
+  if (
+    (host === 'vercel.com' || host.endsWith('.vercel.com')) &&
+    /^\/(sso-api|login|sso)\b/.test(url.pathname)
+  )
+    return 'vercel'
+  return undefined
 }
 
 /**
@@ -36,13 +58,14 @@ export async function sendFollowing(
     }
     const done = (
       why: NonNullable<FollowedResponse['blockedRedirect']>['why'],
-      where: string
+      where: string,
+      protection?: Protection
     ): FollowedResponse => ({
       ...res,
       durationMs: now() - started,
       finalUrl: current.url,
       redirects: hop,
-      blockedRedirect: { location: where, why }
+      blockedRedirect: { location: where, why, ...(protection ? { protection } : {}) }
     })
     let next: URL
     try {
@@ -54,7 +77,7 @@ export async function sendFollowing(
       return done('scheme', `${next.protocol}…`)
     // Where it pointed is shown as its origin only: a hostile Location carries the key in its
     // path or query, and the URL parser cuts a key at "?" or "#" into pieces no redaction sees.
-    if (next.origin !== origin) return done('other-origin', next.origin)
+    if (next.origin !== origin) return done('other-origin', next.origin, protectionOf(next))
     // Node turns user:password@ into an Authorization header: never send the server's own
     // credentials back, and never show them.
     if (next.username || next.password) return done('userinfo', next.origin)

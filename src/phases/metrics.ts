@@ -17,8 +17,14 @@ import {
 import { holds, type Threshold } from '../metrics/thresholds.js'
 import type { Settings } from '../config/settings.js'
 import { thresholdValue } from '../report/format.js'
-import type { MetricsResult, PhaseResult, ThresholdResult, VerifyResult } from '../result.js'
-import { diagnoseStatus } from '../warm/diagnose.js'
+import type {
+  MetricsResult,
+  PhaseResult,
+  PollRecord,
+  ThresholdResult,
+  VerifyResult
+} from '../result.js'
+import { diagnoseStatus, vercelProtection } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
 
@@ -43,7 +49,7 @@ export async function askMetrics(target: Target, ctx: PhaseContext): Promise<Met
   if (!res) return { answer: { ok: false, text: describeAnswer(answer) } }
   if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
     const auth =
-      res.status === 401 || res.status === 403
+      (res.status === 401 || res.status === 403) && !vercelProtection(res)
         ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
         : ''
     const text = `${describeAnswer(answer)}${auth}`
@@ -186,7 +192,26 @@ interface PollState {
   lastHit: Reading | undefined
   error: string | undefined
   keyRefused: boolean
+  /** Polls in a row, up to the last, that met every threshold; a poll that did not resets it. */
+  streak: number
+  /** Polls that met every threshold, in a row or not. */
+  metPolls: number
+  /** The last time a run of met polls ended: the poll that met, the one that did not, and why. */
+  fellBack:
+    | {
+        readonly metOn: number
+        readonly on: number
+        readonly why: string
+        readonly noAnswer: boolean
+      }
+    | undefined
+  /** The first POLL_LOG_END polls and the last POLL_LOG_END (the report keeps no more). */
+  readonly firstLog: PollRecord[]
+  readonly lastLog: PollRecord[]
 }
+
+/** Polls kept in the report at each end of a long run (the middle is counted, not kept). */
+export const POLL_LOG_END = 20
 
 function startPolling(metrics: MetricsSettings, baseDoc: unknown): PollState {
   const { thresholds, hitRateField } = metrics
@@ -204,8 +229,74 @@ function startPolling(metrics: MetricsSettings, baseDoc: unknown): PollState {
     lastReadings: undefined,
     lastHit: undefined,
     error: undefined,
-    keyRefused: false
+    keyRefused: false,
+    streak: 0,
+    metPolls: 0,
+    fellBack: undefined,
+    firstLog: [],
+    lastLog: []
   }
+}
+
+/**
+ * Records one poll: its values and whether it met every threshold. A poll that did not meet
+ * them ends the run of met polls, and `why` (the values that fell short, or the answer that
+ * came instead) is kept to explain a flap.
+ */
+function recordPoll(
+  state: PollState,
+  values: (number | null)[],
+  met: boolean,
+  why: string,
+  answer?: string
+): void {
+  const record: PollRecord = {
+    poll: state.polls,
+    values,
+    met,
+    ...(answer !== undefined ? { answer } : {})
+  }
+  if (state.firstLog.length < POLL_LOG_END) state.firstLog.push(record)
+  else {
+    state.lastLog.push(record)
+    if (state.lastLog.length > POLL_LOG_END) state.lastLog.shift()
+  }
+  if (met) {
+    state.streak++
+    state.metPolls++
+    return
+  }
+  if (state.streak > 0)
+    state.fellBack = {
+      metOn: state.polls - 1,
+      on: state.polls,
+      why,
+      noAnswer: answer !== undefined
+    }
+  state.streak = 0
+}
+
+const FAILED_AS: Record<Threshold['op'], string> = {
+  '>=': '<',
+  '>': '<=',
+  '<=': '>',
+  '<': '>=',
+  '==': '!='
+}
+
+/** The thresholds a poll missed, in words: `l1Stats.hitRate 41 % < 70 %`. */
+function shortfall(thresholds: readonly Threshold[], readings: readonly Reading[]): string {
+  const missed = thresholds
+    .map((t, i) => ({ t, r: readings[i]! }))
+    .filter(({ t, r }) => !isMet(t, r))
+    .map(({ t, r }) => {
+      const rate = t.rate || r.scale === 'percent-string'
+      if (r.value === undefined) return `${t.path} ${r.note ?? 'not read'}`
+      return `${t.path} ${thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${thresholdValue(effectiveTarget(t, r), rate)}`
+    })
+  return missed.length > 3
+    ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
+    : missed.join(', ')
 }
 
 /** Reads the metrics once and records what came; true when polling must stop now. */
@@ -216,6 +307,13 @@ async function pollOnce(state: PollState, ctx: PhaseContext): Promise<boolean> {
   if (answer.ok && !read.refused) return takeGoodAnswer(state, answer.doc, ctx)
   ctx.log(`  poll ${state.polls}: ${answer.text}`)
   state.progression.forEach(p => p.push(null))
+  recordPoll(
+    state,
+    state.metrics.thresholds.map(() => null),
+    false,
+    read.refused ? 'the key was refused' : `the answer was ${answer.text}`,
+    answer.text
+  )
   if (!read.refused) return false
   state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`
   state.keyRefused = true
@@ -223,8 +321,9 @@ async function pollOnce(state: PollState, ctx: PhaseContext): Promise<boolean> {
 }
 
 /**
- * Records a JSON answer's readings; true when polling must stop: every threshold holds, or a
- * field is missing from the first good answer (it will not appear by waiting).
+ * Records a JSON answer's readings; true when polling must stop: every threshold has held for
+ * `stable-polls` polls in a row, or a field is missing from the first good answer (it will not
+ * appear by waiting).
  */
 function takeGoodAnswer(state: PollState, doc: unknown, ctx: PhaseContext): boolean {
   const { metrics, evidence, progression } = state
@@ -241,6 +340,7 @@ function takeGoodAnswer(state: PollState, doc: unknown, ctx: PhaseContext): bool
     state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`
     state.lastGood = doc
     readings.forEach((r, i) => progression[i]!.push(valueOf(r)))
+    recordPoll(state, readings.map(valueOf), false, `${m.path} missing`)
     return true
   }
   state.lastGood = doc
@@ -250,10 +350,35 @@ function takeGoodAnswer(state: PollState, doc: unknown, ctx: PhaseContext): bool
     if (r.found) state.seenField[i] = true
   })
   const metNow = thresholds.every((t, i) => isMet(t, readings[i]!))
+  recordPoll(state, readings.map(valueOf), metNow, metNow ? '' : shortfall(thresholds, readings))
+  const { stablePolls } = metrics
+  const inRow =
+    stablePolls > 1 ? `, ${Math.min(state.streak, stablePolls)} of ${stablePolls} in a row` : ''
   ctx.log(
-    `  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? describeValue(readings[i]!.raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`
+    `  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i]!.value ?? describeValue(readings[i]!.raw)}`).join(', ')}${metNow ? ` (all met${inRow})` : ''}`
   )
-  return metNow
+  return metNow && state.streak >= stablePolls
+}
+
+/**
+ * Why the thresholds were met but the metrics still fail: they did not hold for `stable-polls`
+ * polls in a row before poll-timeout. Polls that meet every threshold and then fall back are
+ * isolates (or versions) answering with different counters, not a warm cache.
+ */
+function unstableError(state: PollState): string | undefined {
+  const { metrics, streak, metPolls, fellBack, polls } = state
+  const { stablePolls, thresholds, timeoutMs } = metrics
+  if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls) return undefined
+  const need = `${stablePolls} polls in a row (stable-polls)`
+  const ranOut = `poll-timeout (${formatDuration(timeoutMs)}) or the deadline ran out`
+  const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`
+  if (!fellBack)
+    return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`
+  const cause = fellBack.noAnswer
+    ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
+    : `${fellBack.why}): isolates disagreeing, not a warm cache`
+  const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : ''
+  return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`
 }
 
 /**
@@ -290,6 +415,8 @@ function pollResult(
   return {
     path: metrics.target.path,
     polls: state.polls,
+    stablePolls: metrics.stablePolls,
+    pollLog: [...state.firstLog, ...state.lastLog],
     thresholds: results,
     met,
     ...(baseline ? { baselineAnswer: baseline.text } : {}),
@@ -333,7 +460,7 @@ export async function pollMetrics(
       state.progression[i]!
     )
   )
-  state.error ||= endError(state, results)
+  state.error ||= unstableError(state) ?? endError(state, results)
   return pollResult(state, results, baseline, verify)
 }
 
@@ -403,7 +530,7 @@ export function metricsPhase(metrics: MetricsResult, took: number): PhaseResult 
       : !gates
         ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
         : metrics.met
-          ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+          ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
           : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
   }
 }

@@ -1,5 +1,6 @@
 import type { Target } from '../config/phases.js'
 import type { FollowedResponse } from '../http/redirect.js'
+import { PROTECTION_HINT, vercelProtection } from '../warm/diagnose.js'
 import { describeNetworkError, jsonText, NetworkError } from '../http/request.js'
 import { requestHeaders, type RequestContext } from '../http/send.js'
 
@@ -46,9 +47,12 @@ export function describeAnswer(answer: Answer): string {
   // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
   // deadline before the signal fires), and reading `res` here crashed the whole run.
   if (!res) return 'not sent: the run was stopped'
-  if (res.blockedRedirect)
-    return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`
-  return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+  if (res.blockedRedirect) {
+    const gate = res.blockedRedirect.protection
+    return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)${gate ? `: ${PROTECTION_HINT[gate]}` : ''}`
+  }
+  const said = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+  return vercelProtection(res) ? `${said}: ${PROTECTION_HINT.vercel}` : said
 }
 
 export function parseJson(res: FollowedResponse): { ok: true; doc: unknown } | { ok: false } {

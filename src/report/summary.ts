@@ -2,6 +2,7 @@ import {
   failedGates,
   type EndpointResult,
   type FullResult,
+  type MetricsResult,
   type TierResult,
   type VerifyEntry
 } from '../result.js'
@@ -187,9 +188,41 @@ function metricsSection(result: FullResult): string[] {
       out.push(
         `| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`
       )
-    out.push('')
+    out.push('', ...pollTable(metrics))
   }
   for (const d of metrics?.doubts ?? []) out.push(`> [!CAUTION]`, `> ${doubtLine(d)}`, '')
+  return out
+}
+
+/**
+ * Each poll, one row: its number, each threshold's value, whether all were met. It shows at a
+ * glance whether polls agreed (stable-polls in a row) or flapped between isolates.
+ */
+function pollTable(metrics: MetricsResult): string[] {
+  const log = metrics.pollLog
+  if (!log || log.length === 0) return []
+  const need = metrics.stablePolls ?? 1
+  const out = [
+    `Each poll (${need > 1 ? `${need} in a row must meet every threshold` : 'the first that meets every threshold passes'}):`,
+    '',
+    `| Poll | ${metrics.thresholds.map(t => cell(code(t.path))).join(' | ')} | All met |`,
+    `|---:|${metrics.thresholds.map(() => '---:|').join('')}---|`
+  ]
+  log.forEach((p, i) => {
+    const gap = i > 0 ? p.poll - log[i - 1]!.poll - 1 : 0
+    if (gap > 0)
+      out.push(
+        `| … | ${cell(`${gap} poll(s) not kept`)} |${metrics.thresholds
+          .slice(1)
+          .map(() => ' |')
+          .join('')} |`
+      )
+    const values = p.values.map((v, j) => thresholdValue(v, metrics.thresholds[j]?.rate ?? false))
+    out.push(
+      `| ${p.poll} | ${values.join(' | ')} | ${p.met ? '✅' : '❌'}${p.answer ? ` ${cell(p.answer)}` : ''} |`
+    )
+  })
+  out.push('')
   return out
 }
 

@@ -1,4 +1,4 @@
-import { MAX_REDIRECTS, type FollowedResponse } from '../http/redirect.js'
+import { MAX_REDIRECTS, type FollowedResponse, type Protection } from '../http/redirect.js'
 import { describeNetworkError, type NetworkError } from '../http/request.js'
 import { formatDuration } from '../config/duration.js'
 import { clip } from '../secrets.js'
@@ -21,6 +21,30 @@ export interface DiagnoseContext {
 /** Routes that do something rather than serve data usually want POST. */
 const ACTION_ROUTE =
   /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i
+
+/** What to do when an access gate stands in front of the deployment (docs/protected.md). */
+export const PROTECTION_HINT: Readonly<Record<Protection, string>> = {
+  'cloudflare-access':
+    'behind Cloudflare Access: add a service token (CF-Access-Client-Id and CF-Access-Client-Secret in headers); if they are set, the token is wrong, expired or not allowed by a Service Auth policy',
+  vercel:
+    "behind Vercel deployment protection: add x-vercel-protection-bypass in headers (the project's Protection Bypass for Automation secret); if it is set, the secret is wrong or was regenerated"
+}
+
+/** Marks of Vercel's own login answer, not the deployment's: its SSO nonce, its SSO link. */
+const VERCEL_LOGIN = /_vercel_sso_nonce|vercel\.com\/sso-api|vercel\.com\/login/i
+
+/**
+ * A 401/403 from Vercel deployment protection (its login page, before the deployment runs)
+ * rather than from the deployment refusing the key: Vercel's SSO nonce cookie or SSO link,
+ * from a Vercel server.
+ */
+export function vercelProtection(res: FollowedResponse): boolean {
+  if (res.status !== 401 && res.status !== 403) return false
+  if (/(^|[\s,;])_vercel_sso_nonce=/i.test(res.headers['set-cookie'] ?? '')) return true
+  const fromVercel = /vercel/i.test(res.headers.server ?? '') || 'x-vercel-id' in res.headers
+  if (!fromVercel) return false
+  return VERCEL_LOGIN.test(res.body.toString('latin1', 0, Math.min(res.body.length, 16_384)))
+}
 
 function attemptsText(n: number): string {
   return n === 1 ? '1 attempt' : `${n} attempts`
@@ -67,6 +91,8 @@ export function diagnoseStatus(res: FollowedResponse, ctx: DiagnoseContext): Dia
 
   if (status === 401 || status === 403) {
     const verb = status === 401 ? 'unauthorized' : 'forbidden'
+    if (vercelProtection(res))
+      return { reason: `${line} (${verb}): ${PROTECTION_HINT.vercel}`, cause: `http-${status}` }
     if (!ctx.apiKeySent) {
       return {
         reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
@@ -117,6 +143,11 @@ export function diagnoseRedirect(res: FollowedResponse, ctx: DiagnoseContext): D
   const line = `${ctx.method} ${ctx.path} redirected (${res.status})`
   switch (blocked?.why) {
     case 'other-origin':
+      if (blocked.protection)
+        return {
+          reason: `${line} to ${blocked.location}: ${PROTECTION_HINT[blocked.protection]}; not followed (the key and headers withheld)`,
+          cause: 'redirect-other-origin'
+        }
       return {
         reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
         cause: 'redirect-other-origin'
