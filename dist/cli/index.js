@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4623);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(457);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4623:
+/***/ 457:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28469,6 +28469,7 @@ const INPUTS = {
     'wait-timeout': { default: '2m', maxMs: 6 * HOUR },
     'poll-interval': { default: '5s', maxMs: 10 * MINUTE },
     'version-override': { default: '' },
+    'expect-version': { default: '' },
     'warmup-trigger': { default: '' },
     'warmup-trigger-required': { default: 'false' },
     verify: { default: 'true' },
@@ -28482,6 +28483,8 @@ const INPUTS = {
     'min-cache-size': { default: '' },
     'cache-size-field': { default: 'cacheStats.l2Size' },
     'poll-timeout': { default: '2m', maxMs: 6 * HOUR },
+    // Consecutive polls that must each meet every threshold (docs/phases.md, Stable polls).
+    'stable-polls': { default: '2', min: 1, max: 100 },
     // The runner fills in the job's token; run anywhere else (the CLI, tests), there is none.
     'github-token': { default: '', actionDefault: '${{ github.token }}' },
     'check-name': { default: 'Cache warm' },
@@ -38209,11 +38212,24 @@ function looksLikeSecret(value) {
     return value.length >= 20 && !/\s/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value);
 }
 /**
+ * Secret-named headers whose documented values are public words: Vercel's
+ * `x-vercel-set-bypass-cookie: true` (or `samesitenone`) carries no secret, and masking `true`
+ * would blank that word in every log line of the job. Any other value is still a secret.
+ */
+const FLAG_HEADERS = {
+    'x-vercel-set-bypass-cookie': ['true', 'samesitenone']
+};
+/**
  * Whether a header's value is treated as a secret: masked with core.setSecret and redacted
  * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
  */
 function isSecretHeader(name, value) {
-    return value !== '' && (SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value));
+    if (value === '')
+        return false;
+    const flags = FLAG_HEADERS[name.trim().toLowerCase()];
+    if (flags?.includes(value.trim().toLowerCase()))
+        return false;
+    return SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value);
 }
 /** The secret values among headers. */
 function secretHeaderValues(headers) {
@@ -39459,6 +39475,7 @@ const PHASE_INPUTS = [
     'wait-timeout',
     'poll-interval',
     'version-override',
+    'expect-version',
     'warmup-trigger',
     'warmup-trigger-required',
     'verify',
@@ -39471,7 +39488,8 @@ const PHASE_INPUTS = [
     'hit-rate-field',
     'min-cache-size',
     'cache-size-field',
-    'poll-timeout'
+    'poll-timeout',
+    'stable-polls'
 ];
 /** The phase inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
 const PHASE_DEFAULTS = defaultsOf(PHASE_INPUTS);
@@ -39494,6 +39512,15 @@ function target(raw, name, base, allowMethod) {
         : url.pathname;
     return { method: method, path: `${shown}${url.search}`, url: url.href };
 }
+/**
+ * Whether checking `check` needs the answer's body: a header form does not, so a run whose only
+ * reason to read bodies would be the version check can skip them.
+ */
+function versionNeedsBody(check) {
+    return check !== undefined && check.kind !== 'header';
+}
+/** What wait-for-version and expect-version accept, for their error lines. */
+const VERSION_FORMS = 'accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text';
 function parseVersionCheck(text) {
     const t = text.trim();
     const header = /^header:\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(.+)$/i.exec(t);
@@ -39538,13 +39565,27 @@ function parsePhaseSettings(raw, base) {
     const required = bool(raw, 'warmup-trigger-required');
     const metrics = parseMetrics(raw, base);
     const versionOverride = parseVersionOverride(raw);
+    const expectVersion = parseExpectVersion(raw);
     return {
         ...(wait ? { wait } : {}),
         ...(trigger ? { trigger: { target: trigger, required } } : {}),
         verify: parseVerify(raw),
         ...(metrics ? { metrics } : {}),
-        ...(versionOverride ? { versionOverride } : {})
+        ...(versionOverride ? { versionOverride } : {}),
+        ...(expectVersion ? { expectVersion } : {})
     };
+}
+/** `expect-version`: the same forms as wait-for-version, checked on every warm and verify answer. */
+function parseExpectVersion(raw) {
+    const text = read(raw, 'expect-version');
+    if (text === '')
+        return undefined;
+    const parsed = parseVersionCheck(text);
+    if (typeof parsed === 'string')
+        throw new InputError('expect-version', `${parsed}; ${VERSION_FORMS}`);
+    if (parsed.value === '')
+        throw new InputError('expect-version', `"${text}" names no version; ${VERSION_FORMS}`);
+    return parsed;
 }
 function parseWait(raw, base) {
     const waitFor = target(raw, 'wait-for', base, false);
@@ -39560,7 +39601,7 @@ function parseWait(raw, base) {
     if (versionText !== '') {
         const parsed = parseVersionCheck(versionText);
         if (typeof parsed === 'string')
-            throw new InputError('wait-for-version', `${parsed}; accepted: path=value or json.path=value (a JSON field), header:Name=value, or plain text`);
+            throw new InputError('wait-for-version', `${parsed}; ${VERSION_FORMS}`);
         version = parsed;
     }
     return {
@@ -39569,6 +39610,18 @@ function parseWait(raw, base) {
         timeoutMs,
         pollIntervalMs
     };
+}
+/**
+ * The notice for a run that warms a staged version (version-override) without checking that the
+ * answers come from it: the override is only a request, and an answer says which version served
+ * it only if expect-version asks. The header is the one the example Worker sends from its
+ * version-metadata binding.
+ */
+function expectVersionHint(phases) {
+    if (!phases.versionOverride || phases.expectVersion)
+        return undefined;
+    const id = /="?([^"]+)"?\s*$/.exec(phases.versionOverride)?.[1] ?? '<version-id>';
+    return `version-override asks for version ${id}, but nothing checks that the answers come from it; set expect-version: header:X-Worker-Version=${id} (the header the example Worker sends from its version-metadata binding) to fail every answer from another version`;
 }
 function parseVersionOverride(raw) {
     const versionOverride = read(raw, 'version-override');
@@ -39621,9 +39674,18 @@ function parseMetrics(raw, base) {
     }
     const timeoutMs = read_duration(raw, 'poll-timeout', INPUTS['poll-timeout']);
     const pollIntervalMs = read_duration(raw, 'poll-interval', INPUTS['poll-interval']);
+    const stablePolls = read_integer(raw, 'stable-polls', INPUTS['stable-polls']);
     if (!metrics)
         return undefined;
-    return { target: metrics, thresholds, hitRateField, cacheSizeField, timeoutMs, pollIntervalMs };
+    return {
+        target: metrics,
+        thresholds,
+        hitRateField,
+        cacheSizeField,
+        timeoutMs,
+        pollIntervalMs,
+        stablePolls
+    };
 }
 /** `thresholds` lines, then `min-hit-rate` and `min-cache-size` as the thresholds they mean. */
 function parseThresholds(raw, hitRateField, cacheSizeField) {
@@ -46894,7 +46956,7 @@ function parseSettings(raw, ctx) {
     const { apiKey, apiKeyHeader, headers } = parseCredentials(raw, base);
     const warm = parseWarm(raw, base, ctx);
     const { sitemap, maxRps, shard } = parseScaleSettings(raw, base, ctx);
-    const { versionOverride, ...phases } = parsePhaseSettings(raw, base);
+    const { versionOverride, expectVersion, ...phases } = parsePhaseSettings(raw, base);
     const overridden = Object.keys(headers).find(h => h.toLowerCase() === VERSION_OVERRIDE_HEADER.toLowerCase());
     if (versionOverride && overridden)
         throw new InputError('headers', `sets ${overridden}, which also carries version-override; set one of them`);
@@ -46911,6 +46973,7 @@ function parseSettings(raw, ctx) {
             apiKeyHeader,
             headers,
             ...(versionOverride ? { versionOverride } : {}),
+            ...(expectVersion ? { expectVersion } : {}),
             ...(addedScheme(read(raw, 'url')) === 'https' ? { httpsAdded: true } : {})
         },
         request: {
@@ -47545,6 +47608,20 @@ function jsonText(body) {
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /**
+ * The gate whose login a redirect points at: Cloudflare Access (`<team>.cloudflareaccess.com`)
+ * or Vercel deployment protection (`vercel.com/sso-api`, `vercel.com/login`). Judged here from
+ * the whole URL because only its origin is kept (the rest can carry the key).
+ */
+function protectionOf(url) {
+    const host = url.hostname.toLowerCase().replace(/\.$/, '');
+    if (host === 'cloudflareaccess.com' || host.endsWith('.cloudflareaccess.com'))
+        return 'cloudflare-access';
+    if ((host === 'vercel.com' || host.endsWith('.vercel.com')) &&
+        /^\/(sso-api|login|sso)\b/.test(url.pathname))
+        return 'vercel';
+    return undefined;
+}
+/**
  * Sends a request and follows redirects itself: at most MAX_REDIRECTS, and only to the same
  * origin. A redirect elsewhere is returned unfollowed, so the key never leaves the deployment.
  * The timeout covers the whole chain.
@@ -47561,12 +47638,12 @@ async function sendFollowing(req, opts) {
         if (!REDIRECTS.has(res.status) || location === undefined) {
             return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop };
         }
-        const done = (why, where) => ({
+        const done = (why, where, protection) => ({
             ...res,
             durationMs: now() - started,
             finalUrl: current.url,
             redirects: hop,
-            blockedRedirect: { location: where, why }
+            blockedRedirect: { location: where, why, ...(protection ? { protection } : {}) }
         });
         let next;
         try {
@@ -47580,7 +47657,7 @@ async function sendFollowing(req, opts) {
         // Where it pointed is shown as its origin only: a hostile Location carries the key in its
         // path or query, and the URL parser cuts a key at "?" or "#" into pieces no redaction sees.
         if (next.origin !== origin)
-            return done('other-origin', next.origin);
+            return done('other-origin', next.origin, protectionOf(next));
         // Node turns user:password@ into an Authorization header: never send the server's own
         // credentials back, and never show them.
         if (next.username || next.password)
@@ -47748,6 +47825,78 @@ function run_context_openRun(settings, deps) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/http/edge.ts
+/**
+ * Where an answer came from on Cloudflare's network. The `cf-ray` header ends in the IATA code
+ * of the data center that served it (`8f1c2a3b4d5e6f70-SJC`), and a warm only warms the colos
+ * (and isolates) it reached: the Cache API does not replicate outside its data center, and a KV
+ * cacheTtl caches a value where it was read.
+ */
+/** The longest cf-ray taken as one ray id; Cloudflare's are 20 characters (16 hex, `-`, colo). */
+const MAX_RAY_LENGTH = 64;
+/** Colos listed in the result, the summary and the `colos` output; the rest are counted. */
+const MAX_COLOS_LISTED = 50;
+/**
+ * A ray id: letters and digits, one `-`, then three capital letters. Anything else (several
+ * values joined by ", ", spaces, markup, a lower-case or longer suffix, an over-long value) is
+ * not a colo: it is never counted, and never shown, so no server can write into the summary
+ * through it.
+ */
+const RAY = /^[0-9A-Za-z]{1,56}-([A-Z]{3})$/;
+/**
+ * Whether `code` is a colo as coloOf reads one. For codes that did not come through coloOf (a
+ * report read back from a file): only these are shown or set as an output.
+ */
+function isColoCode(code) {
+    return typeof code === 'string' && /^[A-Z]{3}$/.test(code);
+}
+/** The colo of an answer from its `cf-ray` header, or undefined when it has no well-formed one. */
+function coloOf(ray) {
+    if (ray === undefined || ray.length > MAX_RAY_LENGTH)
+        return undefined;
+    return RAY.exec(ray.trim())?.[1];
+}
+/**
+ * How many answers each colo gave. Undefined when no answer carried a cf-ray: a deployment not
+ * behind Cloudflare says nothing about colos, not "none".
+ */
+function tallyColos(colos) {
+    const counts = new Map();
+    for (const colo of colos)
+        if (colo !== undefined)
+            counts.set(colo, (counts.get(colo) ?? 0) + 1);
+    if (counts.size === 0)
+        return undefined;
+    const all = [...counts]
+        .map(([colo, answers]) => ({ colo, answers }))
+        .sort((a, b) => b.answers - a.answers || (a.colo < b.colo ? -1 : a.colo > b.colo ? 1 : 0));
+    const listed = all.slice(0, MAX_COLOS_LISTED);
+    const rest = all.slice(MAX_COLOS_LISTED);
+    return {
+        colos: listed,
+        ...(rest.length > 0
+            ? { more: { colos: rest.length, answers: rest.reduce((n, c) => n + c.answers, 0) } }
+            : {})
+    };
+}
+/**
+ * The honest sentence about where the warm landed: `Warmed in IAD: users served by other colos
+ * start cold ...`; several colos with their counts. Undefined when no answer named a colo.
+ */
+function coloSentence(colos, more) {
+    const shown = colos?.filter(c => isColoCode(c.colo) && Number.isSafeInteger(c.answers));
+    if (!shown || shown.length === 0)
+        return undefined;
+    const rest = more && Number.isSafeInteger(more.colos) && Number.isSafeInteger(more.answers)
+        ? more
+        : undefined;
+    const where = shown.length === 1 && !rest
+        ? shown[0].colo
+        : shown.map(c => `${c.colo} (${c.answers})`).join(', ') +
+            (rest ? ` and ${rest.colos} more colo(s) (${rest.answers})` : '');
+    return `Warmed in ${where}: users served by other colos start cold for the Cache API and KV cacheTtl; L1 memory is per isolate, so only the isolates these requests reached are warm.`;
+}
+
 ;// CONCATENATED MODULE: ./src/http/send.ts
 
 
@@ -47841,6 +47990,28 @@ async function sendWithRetries(req, retries, timeoutMs, ctx) {
 
 /** Routes that do something rather than serve data usually want POST. */
 const ACTION_ROUTE = /(warm-?up|prewarm|warm|refresh|purge|invalidate|trigger|seed|rebuild|flush)(\/|$|\?)/i;
+/** What to do when an access gate stands in front of the deployment (docs/protected.md). */
+const PROTECTION_HINT = {
+    'cloudflare-access': 'behind Cloudflare Access: add a service token (CF-Access-Client-Id and CF-Access-Client-Secret in headers); if they are set, the token is wrong, expired or not allowed by a Service Auth policy',
+    vercel: "behind Vercel deployment protection: add x-vercel-protection-bypass in headers (the project's Protection Bypass for Automation secret); if it is set, the secret is wrong or was regenerated"
+};
+/** Marks of Vercel's own login answer, not the deployment's: its SSO nonce, its SSO link. */
+const VERCEL_LOGIN = /_vercel_sso_nonce|vercel\.com\/sso-api|vercel\.com\/login/i;
+/**
+ * A 401/403 from Vercel deployment protection (its login page, before the deployment runs)
+ * rather than from the deployment refusing the key: Vercel's SSO nonce cookie or SSO link,
+ * from a Vercel server.
+ */
+function vercelProtection(res) {
+    if (res.status !== 401 && res.status !== 403)
+        return false;
+    if (/(^|[\s,;])_vercel_sso_nonce=/i.test(res.headers['set-cookie'] ?? ''))
+        return true;
+    const fromVercel = /vercel/i.test(res.headers.server ?? '') || 'x-vercel-id' in res.headers;
+    if (!fromVercel)
+        return false;
+    return VERCEL_LOGIN.test(res.body.toString('latin1', 0, Math.min(res.body.length, 16_384)));
+}
 function attemptsText(n) {
     return n === 1 ? '1 attempt' : `${n} attempts`;
 }
@@ -47885,6 +48056,8 @@ function diagnoseStatus(res, ctx) {
     const status = res.status;
     if (status === 401 || status === 403) {
         const verb = status === 401 ? 'unauthorized' : 'forbidden';
+        if (vercelProtection(res))
+            return { reason: `${line} (${verb}): ${PROTECTION_HINT.vercel}`, cause: `http-${status}` };
         if (!ctx.apiKeySent) {
             return {
                 reason: `${line} (${verb}): no api-key was given, so no ${ctx.apiKeyHeader} header was sent; set api-key to the deployment's key${quote}`,
@@ -47935,6 +48108,11 @@ function diagnoseRedirect(res, ctx) {
     const line = `${ctx.method} ${ctx.path} redirected (${res.status})`;
     switch (blocked?.why) {
         case 'other-origin':
+            if (blocked.protection)
+                return {
+                    reason: `${line} to ${blocked.location}: ${PROTECTION_HINT[blocked.protection]}; not followed (the key and headers withheld)`,
+                    cause: 'redirect-other-origin'
+                };
             return {
                 reason: `${line} to ${blocked.location}; not followed because it leaves the deployment's origin (key withheld)`,
                 cause: 'redirect-other-origin'
@@ -47974,7 +48152,222 @@ function diagnoseNetwork(error, ctx) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/phases/request.ts
+
+
+
+/** One request to a phase's target (no retries: the phases poll instead). */
+async function ask(target, ctx, timeoutMs = ctx.settings.request.timeoutMs) {
+    const left = ctx.deadlineAt - ctx.clock.now();
+    try {
+        const response = await ctx.send({
+            method: target.method,
+            url: target.url,
+            headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
+        }, {
+            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
+            ...(ctx.signal ? { signal: ctx.signal } : {})
+        });
+        return { response };
+    }
+    catch (error) {
+        if (error instanceof NetworkError)
+            return { error };
+        throw error;
+    }
+}
+/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
+function describeAnswer(answer) {
+    if (answer.error)
+        return describeNetworkError(answer.error.kind);
+    const res = answer.response;
+    // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
+    // deadline before the signal fires), and reading `res` here crashed the whole run.
+    if (!res)
+        return 'not sent: the run was stopped';
+    if (res.blockedRedirect) {
+        const gate = res.blockedRedirect.protection;
+        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)${gate ? `: ${PROTECTION_HINT[gate]}` : ''}`;
+    }
+    const said = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    return vercelProtection(res) ? `${said}: ${PROTECTION_HINT.vercel}` : said;
+}
+function parseJson(res) {
+    if (res.truncated)
+        return { ok: false };
+    try {
+        return { ok: true, doc: JSON.parse(jsonText(res.body)) };
+    }
+    catch {
+        return { ok: false };
+    }
+}
+function stopped(ctx) {
+    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
+}
+
+;// CONCATENATED MODULE: ./src/phases/wait.ts
+
+
+
+
+/** Versions an answer showed are cut to this many characters, after redaction. */
+const VERSION_SHOWN_MAX = 60;
+/**
+ * Reads the version an answer shows. The header form reads only headers (the name matched in
+ * any case), so it never needs the body (versionNeedsBody); the others read the body as kept,
+ * and say so when it was cut at the body cap.
+ */
+function readVersion(res, check, redact) {
+    const expected = `expected ${check.value}`;
+    switch (check.kind) {
+        case 'header': {
+            const got = res.headers[check.name.toLowerCase()];
+            if (got === undefined)
+                return { ok: false, why: `the answer has no ${check.name} header (${expected})` };
+            const ok = got.trim() === check.value;
+            const version = clip(got.trim(), VERSION_SHOWN_MAX, redact);
+            return {
+                ok,
+                seen: `${check.name}: ${got}`,
+                version,
+                ...(ok ? {} : { why: `answered from version ${version}, ${expected} (${check.name})` })
+            };
+        }
+        case 'json': {
+            if (res.truncated)
+                return {
+                    ok: false,
+                    seen: 'an answer too large to read whole',
+                    why: `the body is larger than the part read, so its ${check.path} field cannot be read (${expected})`
+                };
+            const parsed = parseJson(res);
+            if (!parsed.ok)
+                return {
+                    ok: false,
+                    seen: 'an answer that is not JSON',
+                    why: `the answer is not JSON, so its ${check.path} field cannot be read (${expected})`
+                };
+            const { found, value } = getPath(parsed.doc, check.path);
+            if (!found)
+                return {
+                    ok: false,
+                    seen: `no ${check.path} field`,
+                    why: `the answer has no ${check.path} field (${expected})`
+                };
+            const text = typeof value === 'string' ? value : wait_jsonText(value);
+            const ok = text === check.value;
+            const version = typeof value === 'string' ? clip(value, VERSION_SHOWN_MAX, redact) : show(value, redact);
+            return {
+                ok,
+                seen: `${check.path}=${show(value, redact)}`,
+                version,
+                ...(ok ? {} : { why: `answered from version ${version}, ${expected} (${check.path})` })
+            };
+        }
+        case 'text': {
+            // Buffer.includes: no string copy of a body of up to the cap for every answer.
+            if (res.body.includes(check.value))
+                return { ok: true };
+            return {
+                ok: false,
+                why: res.truncated
+                    ? `the body is larger than the part read, and that part did not contain "${check.value}"`
+                    : `the body did not contain "${check.value}"`
+            };
+        }
+    }
+}
+/** Whether the readiness answer shows the new version; with what was seen instead. */
+function versionMatches(res, check, redact) {
+    const { ok, seen } = readVersion(res, check, redact);
+    return { ok, ...(seen !== undefined ? { seen } : {}) };
+}
+/**
+ * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
+ * Warming the old version's cache is the classic false green.
+ */
+async function waitForReady(wait, ctx) {
+    const { settings, clock } = ctx;
+    const { target, version: check, timeoutMs, pollIntervalMs } = wait;
+    const startedAt = clock.now();
+    const endAt = Math.min(startedAt + timeoutMs, ctx.deadlineAt);
+    let polls = 0;
+    let lastAnswer;
+    let versionSeen;
+    let logged;
+    for (;;) {
+        polls++;
+        const answer = await ask(target, ctx, Math.min(settings.request.timeoutMs, pollIntervalMs * 2));
+        const res = answer.response;
+        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+            if (!check)
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    message: `ready after ${polls} poll(s)`
+                };
+            const v = versionMatches(res, check, ctx.redact);
+            versionSeen = v.seen;
+            if (v.ok) {
+                return {
+                    ready: true,
+                    polls,
+                    url: target.url,
+                    lastAnswer: describeAnswer(answer),
+                    ...(v.seen ? { versionSeen: v.seen } : {}),
+                    message: `version ${check.value} live after ${polls} poll(s)`
+                };
+            }
+            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
+        }
+        else {
+            lastAnswer = describeAnswer(answer);
+        }
+        // Say it when the answer changes, not on every poll.
+        if (lastAnswer !== logged)
+            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
+        logged = lastAnswer;
+        if (stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const waited = formatDuration(Math.min(timeoutMs, clock.now() - startedAt));
+    return {
+        ready: false,
+        polls,
+        url: target.url,
+        ...(lastAnswer ? { lastAnswer } : {}),
+        ...(versionSeen ? { versionSeen } : {}),
+        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
+    };
+}
+/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
+function wait_jsonText(value) {
+    try {
+        return JSON.stringify(value) ?? String(value);
+    }
+    catch {
+        return '\u0000unserializable';
+    }
+}
+/** The wait line in the phase table: ready, or why not. */
+function waitPhase(wait, took) {
+    return {
+        name: 'wait',
+        status: wait.ready ? 'passed' : 'failed',
+        durationMs: took,
+        detail: wait.message
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/warm/endpoint.ts
+
+
 
 
 
@@ -48132,10 +48525,11 @@ function stoppedResult(ep, attempted, base, ctx) {
     };
 }
 /**
- * Why an answer does not count as warm (a blocked redirect, a status not expected, JSON that
- * does not match `expect` or says it failed), or undefined when it does.
+ * Why an answer does not count as warm (a blocked redirect, a status not expected, an answer
+ * from another version than expect-version, JSON that does not match `expect` or says it
+ * failed), or undefined when it does.
  */
-function rejection(ep, res, attempted, ctx) {
+function rejection(ep, res, attempted, ctx, version) {
     if (res.blockedRedirect)
         return diagnoseRedirect(res, diagnoseContext(ep, ctx, attempted.attempts));
     if (!statusAccepted(res.status, ep)) {
@@ -48145,6 +48539,9 @@ function rejection(ep, res, attempted, ctx) {
             cause: d.cause
         };
     }
+    // Before the JSON checks: another version's answer fails them for that reason, if at all.
+    if (version && !version.ok)
+        return { reason: version.why, cause: 'version-mismatch' };
     const failures = checkExpect(res, ep, ctx.redact);
     if (failures.length === 0)
         return undefined;
@@ -48172,13 +48569,21 @@ async function warmEndpoint(ep, ctx) {
     if (!res)
         return unanswered(ep, attempted, base, ctx);
     const cache = cacheHeader(res);
+    const colo = coloOf(res.headers['cf-ray']);
+    const expected = ctx.settings.deployment.expectVersion;
+    // Only an answer that could count as warm is asked its version (a 401 has none to show).
+    const version = expected && !res.blockedRedirect && statusAccepted(res.status, ep)
+        ? readVersion(res, expected, ctx.redact)
+        : undefined;
     const seen = {
         status: res.status,
         latencyMs: Math.round(res.durationMs),
         bytes: res.bytes,
-        ...(cache ? { cache } : {})
+        ...(cache ? { cache } : {}),
+        ...(colo ? { colo } : {}),
+        ...(version?.version !== undefined ? { version: version.version } : {})
     };
-    const rejected = rejection(ep, res, attempted, ctx);
+    const rejected = rejection(ep, res, attempted, ctx, version);
     if (rejected)
         return { ...base, ...seen, outcome: 'failed', reason: rejected.reason, cause: rejected.cause };
     const suspicious = suspicion(res);
@@ -49590,56 +49995,6 @@ function speedupText(speedup) {
         : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
 }
 
-;// CONCATENATED MODULE: ./src/phases/request.ts
-
-
-/** One request to a phase's target (no retries: the phases poll instead). */
-async function ask(target, ctx, timeoutMs = ctx.settings.request.timeoutMs) {
-    const left = ctx.deadlineAt - ctx.clock.now();
-    try {
-        const response = await ctx.send({
-            method: target.method,
-            url: target.url,
-            headers: requestHeaders(target.url, ctx.settings, {}, ctx.userAgent)
-        }, {
-            timeoutMs: Math.max(1, Math.min(timeoutMs, left)),
-            ...(ctx.signal ? { signal: ctx.signal } : {})
-        });
-        return { response };
-    }
-    catch (error) {
-        if (error instanceof NetworkError)
-            return { error };
-        throw error;
-    }
-}
-/** A short description of an answer for messages: `503 Service Unavailable`, `connection refused`. */
-function describeAnswer(answer) {
-    if (answer.error)
-        return describeNetworkError(answer.error.kind);
-    const res = answer.response;
-    // Neither: the deadline or a cancel came first (a late timer can let the clock pass the
-    // deadline before the signal fires), and reading `res` here crashed the whole run.
-    if (!res)
-        return 'not sent: the run was stopped';
-    if (res.blockedRedirect)
-        return `${res.status} redirect to ${res.blockedRedirect.location} (not followed)`;
-    return `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-}
-function parseJson(res) {
-    if (res.truncated)
-        return { ok: false };
-    try {
-        return { ok: true, doc: JSON.parse(jsonText(res.body)) };
-    }
-    catch {
-        return { ok: false };
-    }
-}
-function stopped(ctx) {
-    return ctx.signal?.aborted === true || ctx.clock.now() >= ctx.deadlineAt;
-}
-
 ;// CONCATENATED MODULE: ./src/phases/metrics.ts
 
 
@@ -49660,7 +50015,7 @@ async function askMetrics(target, ctx) {
     if (!res)
         return { answer: { ok: false, text: describeAnswer(answer) } };
     if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
-        const auth = res.status === 401 || res.status === 403
+        const auth = (res.status === 401 || res.status === 403) && !vercelProtection(res)
             ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
             : '';
         const text = `${describeAnswer(answer)}${auth}`;
@@ -49756,6 +50111,8 @@ function metrics_valueOf(r) {
 function hintsFor(thresholds, evidence, doc) {
     return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
 }
+/** Polls kept in the report at each end of a long run (the middle is counted, not kept). */
+const POLL_LOG_END = 20;
 function startPolling(metrics, baseDoc) {
     const { thresholds, hitRateField } = metrics;
     return {
@@ -49772,8 +50129,68 @@ function startPolling(metrics, baseDoc) {
         lastReadings: undefined,
         lastHit: undefined,
         error: undefined,
-        keyRefused: false
+        keyRefused: false,
+        streak: 0,
+        metPolls: 0,
+        fellBack: undefined,
+        firstLog: [],
+        lastLog: []
     };
+}
+/**
+ * Records one poll: its values and whether it met every threshold. A poll that did not meet
+ * them ends the run of met polls, and `why` (the values that fell short, or the answer that
+ * came instead) is kept to explain a flap.
+ */
+function recordPoll(state, values, met, why, answer) {
+    const record = {
+        poll: state.polls,
+        values,
+        met,
+        ...(answer !== undefined ? { answer } : {})
+    };
+    if (state.firstLog.length < POLL_LOG_END)
+        state.firstLog.push(record);
+    else {
+        state.lastLog.push(record);
+        if (state.lastLog.length > POLL_LOG_END)
+            state.lastLog.shift();
+    }
+    if (met) {
+        state.streak++;
+        state.metPolls++;
+        return;
+    }
+    if (state.streak > 0)
+        state.fellBack = {
+            metOn: state.polls - 1,
+            on: state.polls,
+            why,
+            noAnswer: answer !== undefined
+        };
+    state.streak = 0;
+}
+const FAILED_AS = {
+    '>=': '<',
+    '>': '<=',
+    '<=': '>',
+    '<': '>=',
+    '==': '!='
+};
+/** The thresholds a poll missed, in words: `l1Stats.hitRate 41 % < 70 %`. */
+function shortfall(thresholds, readings) {
+    const missed = thresholds
+        .map((t, i) => ({ t, r: readings[i] }))
+        .filter(({ t, r }) => !isMet(t, r))
+        .map(({ t, r }) => {
+        const rate = t.rate || r.scale === 'percent-string';
+        if (r.value === undefined)
+            return `${t.path} ${r.note ?? 'not read'}`;
+        return `${t.path} ${thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${thresholdValue(effectiveTarget(t, r), rate)}`;
+    });
+    return missed.length > 3
+        ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
+        : missed.join(', ');
 }
 /** Reads the metrics once and records what came; true when polling must stop now. */
 async function pollOnce(state, ctx) {
@@ -49784,6 +50201,7 @@ async function pollOnce(state, ctx) {
         return takeGoodAnswer(state, answer.doc, ctx);
     ctx.log(`  poll ${state.polls}: ${answer.text}`);
     state.progression.forEach(p => p.push(null));
+    recordPoll(state, state.metrics.thresholds.map(() => null), false, read.refused ? 'the key was refused' : `the answer was ${answer.text}`, answer.text);
     if (!read.refused)
         return false;
     state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
@@ -49791,8 +50209,9 @@ async function pollOnce(state, ctx) {
     return true;
 }
 /**
- * Records a JSON answer's readings; true when polling must stop: every threshold holds, or a
- * field is missing from the first good answer (it will not appear by waiting).
+ * Records a JSON answer's readings; true when polling must stop: every threshold has held for
+ * `stable-polls` polls in a row, or a field is missing from the first good answer (it will not
+ * appear by waiting).
  */
 function takeGoodAnswer(state, doc, ctx) {
     const { metrics, evidence, progression } = state;
@@ -49809,6 +50228,7 @@ function takeGoodAnswer(state, doc, ctx) {
         state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
         state.lastGood = doc;
         readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+        recordPoll(state, readings.map(metrics_valueOf), false, `${m.path} missing`);
         return true;
     }
     state.lastGood = doc;
@@ -49819,8 +50239,32 @@ function takeGoodAnswer(state, doc, ctx) {
             state.seenField[i] = true;
     });
     const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
-    ctx.log(`  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ' (all met)' : ''}`);
-    return metNow;
+    recordPoll(state, readings.map(metrics_valueOf), metNow, metNow ? '' : shortfall(thresholds, readings));
+    const { stablePolls } = metrics;
+    const inRow = stablePolls > 1 ? `, ${Math.min(state.streak, stablePolls)} of ${stablePolls} in a row` : '';
+    ctx.log(`  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ` (all met${inRow})` : ''}`);
+    return metNow && state.streak >= stablePolls;
+}
+/**
+ * Why the thresholds were met but the metrics still fail: they did not hold for `stable-polls`
+ * polls in a row before poll-timeout. Polls that meet every threshold and then fall back are
+ * isolates (or versions) answering with different counters, not a warm cache.
+ */
+function unstableError(state) {
+    const { metrics, streak, metPolls, fellBack, polls } = state;
+    const { stablePolls, thresholds, timeoutMs } = metrics;
+    if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls)
+        return undefined;
+    const need = `${stablePolls} polls in a row (stable-polls)`;
+    const ranOut = `poll-timeout (${formatDuration(timeoutMs)}) or the deadline ran out`;
+    const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`;
+    if (!fellBack)
+        return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`;
+    const cause = fellBack.noAnswer
+        ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
+        : `${fellBack.why}): isolates disagreeing, not a warm cache`;
+    const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : '';
+    return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`;
 }
 /**
  * Why the polling failed when no single poll said so: the endpoint stopped answering, a field
@@ -49847,6 +50291,8 @@ function pollResult(state, results, baseline, verify) {
     return {
         path: metrics.target.path,
         polls: state.polls,
+        stablePolls: metrics.stablePolls,
+        pollLog: [...state.firstLog, ...state.lastLog],
         thresholds: results,
         met,
         ...(baseline ? { baselineAnswer: baseline.text } : {}),
@@ -49880,7 +50326,7 @@ async function pollMetrics(metrics, baseline, verify, ctx) {
             break;
     }
     const results = thresholds.map((t, i) => thresholdResult(t, state.lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, state.progression[i]));
-    state.error ||= endError(state, results);
+    state.error ||= unstableError(state) ?? endError(state, results);
     return pollResult(state, results, baseline, verify);
 }
 function thresholdResult(t, finalReading, baseReading, progression) {
@@ -49938,7 +50384,7 @@ function metricsPhase(metrics, took) {
             : !gates
                 ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                 : metrics.met
-                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                     : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
     };
 }
@@ -50066,6 +50512,8 @@ function triggerWarnings(trigger) {
 
 
 
+
+
 // CloudFront's RefreshHit is a hit after revalidating, like nginx's REVALIDATED.
 const CACHED = new Set(['HIT', 'STALE', 'UPDATING', 'REVALIDATED', 'REFRESHHIT', 'PRERENDER']);
 const NOT_YET = new Set(['MISS', 'EXPIRED']);
@@ -50147,8 +50595,14 @@ async function verifyOne(ep, ctx) {
         url: ep.url,
         headers: requestHeaders(ep.url, settings, ep.headers, ctx.userAgent)
     }, settings.request.retries, settings.request.timeoutMs, ctx);
-    const base = { method: ep.method, path: ep.path, priority: ep.priority };
     const res = attempted.response;
+    const colo = res ? coloOf(res.headers['cf-ray']) : undefined;
+    const base = {
+        method: ep.method,
+        path: ep.path,
+        priority: ep.priority,
+        ...(colo ? { colo } : {})
+    };
     if (!res || res.status < 200 || res.status >= 300) {
         return {
             ...base,
@@ -50158,8 +50612,23 @@ async function verifyOne(ep, ctx) {
             note: `verify request: ${describeAnswer(attempted)}`
         };
     }
-    const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers);
     const latencyMs = Math.round(res.durationMs);
+    const expected = settings.deployment.expectVersion;
+    const version = expected ? readVersion(res, expected, ctx.redact) : undefined;
+    const shown = version?.version !== undefined ? { version: version.version } : {};
+    if (version && !version.ok) {
+        // Another version's answer, cached or not, is not the new version warm.
+        return {
+            ...base,
+            status: res.status,
+            latencyMs,
+            state: 'not cached',
+            evidence: version.why,
+            ...shown,
+            wrongVersion: true
+        };
+    }
+    const { state, evidence } = classifyCache(res, settings.verify.cacheMarkers);
     const tooSlow = settings.verify.maxWarmLatencyMs !== undefined && latencyMs > settings.verify.maxWarmLatencyMs;
     const note = state === 'not cacheable'
         ? `not cacheable${res.setCookie ? ': it sets a cookie (Set-Cookie), the likely cause' : ''}`
@@ -50170,6 +50639,7 @@ async function verifyOne(ep, ctx) {
         latencyMs,
         state,
         evidence,
+        ...shown,
         ...(tooSlow ? { tooSlow } : {}),
         ...(note ? { note } : {})
     };
@@ -50207,6 +50677,12 @@ function verifyProblems(gates, entries, cached, targetCount) {
             .map(e => `${e.path} ${e.latencyMs}ms`)
             .join(', ')}`);
     }
+    const wrong = entries.filter(e => e.wrongVersion);
+    if (wrong.length > 0)
+        problems.push(`expect-version: ${wrong.length} verify answer(s) came from another version: ${wrong
+            .slice(0, 5)
+            .map(e => `${e.path} (${e.evidence})`)
+            .join(', ')}${wrong.length > 5 ? ` and ${wrong.length - 5} more` : ''}`);
     if (entries.length < targetCount)
         problems.push(`verify stopped early: ${targetCount - entries.length} endpoint(s) not verified`);
     return problems;
@@ -50239,7 +50715,10 @@ async function verifyPass(endpoints, warmed, coldP50Ms, ctx) {
  * max-warm-latency) did not hold, a warning when it found answers not served from cache.
  */
 function verifyPhase(verify, took) {
-    const gate = verify.minCached !== undefined || verify.maxWarmLatencyMs !== undefined;
+    // An answer from another version fails the phase like a gate: expect-version asked for it.
+    const gate = verify.minCached !== undefined ||
+        verify.maxWarmLatencyMs !== undefined ||
+        verify.entries.some(e => e.wrongVersion);
     return {
         name: 'verify',
         status: !verify.passed
@@ -50267,7 +50746,8 @@ function verifyWarnings(verify) {
     for (const e of verify.entries)
         if (e.note)
             warnings.push(`${e.method} ${e.path}: ${e.note}`);
-    const missed = verify.entries.filter(e => e.state === 'not cached');
+    // An answer from another version is a problem of its own (verifyProblems), not a miss.
+    const missed = verify.entries.filter(e => e.state === 'not cached' && !e.wrongVersion);
     if (verify.minCached === undefined && missed.length > 0) {
         warnings.push(`${missed.length}/${verify.entries.length} endpoint(s) were still not served from cache when asked again (${missed
             .slice(0, 3)
@@ -50275,116 +50755,6 @@ function verifyWarnings(verify) {
             .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
     }
     return warnings;
-}
-
-;// CONCATENATED MODULE: ./src/phases/wait.ts
-
-
-
-/** Whether the readiness answer shows the new version; with what was seen instead. */
-function versionMatches(res, check, redact) {
-    switch (check.kind) {
-        case 'header': {
-            const got = res.headers[check.name.toLowerCase()];
-            return {
-                ok: got !== undefined && got.trim() === check.value,
-                ...(got !== undefined ? { seen: `${check.name}: ${got}` } : {})
-            };
-        }
-        case 'json': {
-            const parsed = parseJson(res);
-            if (!parsed.ok)
-                return { ok: false, seen: 'an answer that is not JSON' };
-            const { found, value } = getPath(parsed.doc, check.path);
-            if (!found)
-                return { ok: false, seen: `no ${check.path} field` };
-            const text = typeof value === 'string' ? value : wait_jsonText(value);
-            return { ok: text === check.value, seen: `${check.path}=${show(value, redact)}` };
-        }
-        case 'text':
-            return { ok: res.body.toString('utf8').includes(check.value) };
-    }
-}
-/**
- * Polls `wait-for` until it answers 2xx (and shows `wait-for-version`), up to `wait-timeout`.
- * Warming the old version's cache is the classic false green.
- */
-async function waitForReady(wait, ctx) {
-    const { settings, clock } = ctx;
-    const { target, version: check, timeoutMs, pollIntervalMs } = wait;
-    const startedAt = clock.now();
-    const endAt = Math.min(startedAt + timeoutMs, ctx.deadlineAt);
-    let polls = 0;
-    let lastAnswer;
-    let versionSeen;
-    let logged;
-    for (;;) {
-        polls++;
-        const answer = await ask(target, ctx, Math.min(settings.request.timeoutMs, pollIntervalMs * 2));
-        const res = answer.response;
-        if (res && res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
-            if (!check)
-                return {
-                    ready: true,
-                    polls,
-                    url: target.url,
-                    lastAnswer: describeAnswer(answer),
-                    message: `ready after ${polls} poll(s)`
-                };
-            const v = versionMatches(res, check, ctx.redact);
-            versionSeen = v.seen;
-            if (v.ok) {
-                return {
-                    ready: true,
-                    polls,
-                    url: target.url,
-                    lastAnswer: describeAnswer(answer),
-                    ...(v.seen ? { versionSeen: v.seen } : {}),
-                    message: `version ${check.value} live after ${polls} poll(s)`
-                };
-            }
-            lastAnswer = `${res.status}, but not the new version (${v.seen ?? `"${check.value}" not in the answer`}; waiting for ${check.text})`;
-        }
-        else {
-            lastAnswer = describeAnswer(answer);
-        }
-        // Say it when the answer changes, not on every poll.
-        if (lastAnswer !== logged)
-            ctx.log(`  not ready yet (poll ${polls}: ${lastAnswer})`);
-        logged = lastAnswer;
-        if (stopped(ctx) || clock.now() >= endAt)
-            break;
-        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
-        if (ctx.signal?.aborted)
-            break;
-    }
-    const waited = formatDuration(Math.min(timeoutMs, clock.now() - startedAt));
-    return {
-        ready: false,
-        polls,
-        url: target.url,
-        ...(lastAnswer ? { lastAnswer } : {}),
-        ...(versionSeen ? { versionSeen } : {}),
-        message: `deployment at ${target.url} not ready after ${waited}: last answer ${lastAnswer ?? 'none'}`
-    };
-}
-/** A value as JSON text; a value nested too deep to serialize (a hostile answer) matches nothing. */
-function wait_jsonText(value) {
-    try {
-        return JSON.stringify(value) ?? String(value);
-    }
-    catch {
-        return '\u0000unserializable';
-    }
-}
-/** The wait line in the phase table: ready, or why not. */
-function waitPhase(wait, took) {
-    return {
-        name: 'wait',
-        status: wait.ready ? 'passed' : 'failed',
-        durationMs: took,
-        detail: wait.message
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/phases/warm.ts
@@ -50996,6 +51366,7 @@ function whyNothing(load, origin) {
 
 
 
+
 /**
  * The whole run, in order: wait → sitemap → trigger → warm → verify → metrics. Each phase that
  * is configured runs, is timed and adds its line; the verdict fails when any gate fails
@@ -51206,6 +51577,13 @@ function finish(state, warm) {
         ...verifyWarnings(extra.verify),
         ...guessedSchemeWarning(state, warm)
     ];
+    const colos = tallyColos([
+        ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
+        ...(extra.verify?.entries.map(e => e.colo) ?? [])
+    ]);
+    const where = coloSentence(colos?.colos, colos?.more);
+    if (where)
+        run.log.result(where);
     return {
         ...warm,
         startedAt: new Date(run.started).toISOString(),
@@ -51214,6 +51592,8 @@ function finish(state, warm) {
         stepFailed,
         ...(stoppedBy ? { stoppedBy } : {}),
         warnings,
+        ...(colos ? { colos: colos.colos } : {}),
+        ...(colos?.more ? { colosMore: colos.more } : {}),
         ...extra,
         phases: state.phases
     };
@@ -51318,6 +51698,7 @@ async function writeReport(file, result) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
+
 const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'result',
     'warmed',
@@ -51332,6 +51713,7 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'hit-rate',
     'cache-size',
     'thresholds-met',
+    'colos',
     'report'
 ]));
 const whole = (v) => (v === undefined ? '' : String(Math.round(v)));
@@ -51352,6 +51734,11 @@ function computeOutputs(result, reportPath) {
         'hit-rate': metrics?.hitRate === undefined ? '' : String(Math.round(metrics.hitRate * 10_000) / 10_000),
         'cache-size': metrics?.cacheSize === undefined ? '' : String(metrics.cacheSize),
         'thresholds-met': metrics && metrics.thresholds.length > 0 ? String(metrics.met) : '',
+        // Codes that pass coloOf's rule only (three capital letters): nothing a server wrote.
+        colos: (result.colos ?? [])
+            .map(c => c.colo)
+            .filter(isColoCode)
+            .join(','),
         report: reportPath
     };
 }
@@ -51525,6 +51912,7 @@ class ProgressLine {
 
 ;// CONCATENATED MODULE: ./src/report/text.ts
 
+
 const text_MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
 /** The result as plain text for a terminal (the CLI and the demo). */
 function renderText(result) {
@@ -51541,6 +51929,9 @@ function renderText(result) {
     const doubtful = suspiciousLine(result);
     if (doubtful)
         out.push(`Suspicious: ${doubtful}`);
+    const where = coloSentence(result.colos, result.colosMore);
+    if (where)
+        out.push(where);
     if (result.phases?.length) {
         out.push('', 'Phases:');
         for (const p of result.phases)
@@ -51587,6 +51978,7 @@ function renderText(result) {
 
 
 
+
 const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
 
 Warms a deployment's cache by priority and says honestly whether it is warm.
@@ -51619,6 +52011,7 @@ Phases around warming (see docs/phases.md):
   --wait-timeout DURATION   default 2m
   --poll-interval DURATION  default 5s
   --version-override VALUE  sent as Cloudflare-Workers-Version-Overrides
+  --expect-version CHECK    every warm and verify answer must show it (wait-for-version's forms)
   --warmup-trigger "POST /path"   call the deployment's warm-up route first
   --warmup-trigger-required true|false
   --verify true|false       request every warmed GET endpoint again (default true)
@@ -51630,6 +52023,7 @@ Phases around warming (see docs/phases.md):
   --min-hit-rate RATE       with --hit-rate-field (default cacheStats.overallHitRate)
   --min-cache-size N        with --cache-size-field (default cacheStats.l2Size)
   --poll-timeout DURATION   default 2m
+  --stable-polls N          polls in a row that must meet every threshold, default 2
 
 Other:
   --api-key-env NAME        environment variable holding the key (default CACHE_WARM_API_KEY)
@@ -51658,6 +52052,9 @@ async function main(argv, env = process.env) {
         // Endpoint-level secret headers are known only now.
         for (const secret of settingsSecrets(settings))
             redactor.add(secret);
+        const notice = expectVersionHint(settings.deployment);
+        if (notice)
+            process.stderr.write(`cache-warm: notice: ${logSafe(redactor.redact(notice))}\n`);
         if (settings.run.dryRun)
             (json ? process.stderr : process.stdout).write(`${redactor.redact(renderPlan(planTiers(settings.warm), settings))}\n`);
         const result = await runLogged(settings, redactor, env);
