@@ -4,9 +4,13 @@
  * (dist/index.js) against it the way a GitHub runner does. Prints what a user would see: the step
  * log, the phases, the thresholds, cold against warm latency and the outputs. Then the same run
  * with a wrong key, which fails, says why, and keeps the key out of every artifact.
+ *
+ * It runs the committed dist/ as it is and builds first only when asked (`npm run demo --
+ * --build`) or when dist/index.js cannot hold what is in src/ (see distIsStale).
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,7 +18,8 @@ import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { startWorker } from './worker.js'
 
-const ACTION = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ACTION = path.join(ROOT, 'dist/index.js')
 const VERSION = '1.4.2'
 
 const ENDPOINTS = `critical:
@@ -58,6 +63,62 @@ const WITH = {
   // Short, for a demo: a real workflow keeps the defaults (5s, 2m).
   'poll-interval': '250ms',
   'poll-timeout': '3s'
+}
+
+/** `git <args>` in the repository, its output trimmed; undefined when git or the repo is missing. */
+function git(...args) {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+/** Every file under `dir` (absolute), recursively. */
+const filesUnder = dir =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => path.join(entry.parentPath ?? entry.path, entry.name))
+
+/**
+ * Why dist/index.js may not be what src/ builds to, or undefined when it is. Modification times
+ * alone cannot tell: a fresh clone gives every file its checkout time, src/ and dist/ alike. So:
+ * - dist/ as committed (no local change to it): stale when src/ has local changes (edited,
+ *   added, deleted; git status) or was changed by a commit after the last one that touched
+ *   dist/ (a branch whose dist was not rebuilt yet).
+ * - dist/ built here (a local change to it): stale when a file under src/ was modified after
+ *   dist/index.js was written, as a build after the edit would have written it later.
+ * - no git: the modification times, the one thing left.
+ * Only src/ counts: a change of dependencies (package-lock.json) needs `--build`.
+ */
+function distIsStale() {
+  if (!existsSync(ACTION)) return 'dist/index.js is missing'
+  const distChanged = git('status', '--porcelain', '--', 'dist')
+  const newerThanDist = () => {
+    const built = statSync(ACTION).mtimeMs
+    const newer = filesUnder(path.join(ROOT, 'src')).find(file => statSync(file).mtimeMs > built)
+    return newer && `${path.relative(ROOT, newer)} is newer than dist/index.js`
+  }
+  if (distChanged === undefined) return newerThanDist()
+  if (distChanged !== '') return newerThanDist()
+  if (git('status', '--porcelain', '--', 'src') !== '') return 'src/ has uncommitted changes'
+  const lastDist = git('log', '-1', '--format=%H', '--', 'dist')
+  if (lastDist && git('rev-list', '-1', `${lastDist}..HEAD`, '--', 'src'))
+    return 'src/ was changed by a commit after dist/ was last rebuilt'
+  return undefined
+}
+
+/** Builds dist/ (npm run build) when asked with --build or when it is stale. */
+function buildIfNeeded() {
+  const why = process.argv.includes('--build') ? 'asked with --build' : distIsStale()
+  if (!why) return
+  console.log(`Building dist/ first (${why}) ...`)
+  const started = Date.now()
+  execFileSync('npm', ['run', 'build', '--silent'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  console.log(`(built in ${((Date.now() - started) / 1000).toFixed(1)} s)`)
 }
 
 const bold = text => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
@@ -129,11 +190,15 @@ async function runAction(dir, inputs) {
   }
 }
 
-/** The runner hides ::add-mask:: and turns ::error:: / ::warning:: into annotations. */
+/**
+ * The runner hides ::add-mask::, turns ::error:: / ::warning:: into annotations, and shows a
+ * ::group:: as a foldable `▸ Title` (here unfolded: its lines follow); ::endgroup:: shows nothing.
+ */
 function asRunnerShows(text) {
   return text
     .split('\n')
-    .filter(line => !line.startsWith('::add-mask::'))
+    .filter(line => !line.startsWith('::add-mask::') && !line.startsWith('::endgroup::'))
+    .map(line => line.replace(/^::group::/, '▸ '))
     .map(line => line.replace(/^::(error|warning|notice)[^:]*::/, (_, kind) => `${kind}: `))
     .map(line => line.replace(/%25/g, '%').replace(/%3A/g, ':'))
     .join('\n')
@@ -275,4 +340,5 @@ async function main() {
   }
 }
 
+buildIfNeeded()
 process.exitCode = await main()
