@@ -28,6 +28,56 @@ export interface EndpointResult {
    * (`real_data: false`, `placeholder: true`, empty `data`, nothing but `success: true`).
    */
   readonly suspicious?: string
+  /** The IATA colo of the final answer, from its `cf-ray` (`8f1c2a3b4d5e6f70-SJC` -> `SJC`). */
+  readonly colo?: string
+  /** The version the answer showed, when `expect-version` is set. */
+  readonly version?: string
+  /**
+   * A merged report only: each report's answer for an endpoint that more than one report
+   * warmed (two regions), by label. The endpoint itself carries the worst of them.
+   */
+  readonly answers?: readonly EndpointAnswer[]
+}
+
+/** One report's answer for an endpoint in a merged report (see EndpointResult.answers). */
+export interface EndpointAnswer {
+  readonly label: string
+  readonly outcome: Outcome
+  readonly status?: number
+  readonly latencyMs?: number
+  readonly cache?: string
+  readonly colo?: string
+  readonly reason?: string
+}
+
+/** How many warm and verify answers came from one Cloudflare colo. */
+export interface ColoCount {
+  readonly colo: string
+  readonly answers: number
+}
+
+/** One input report of a merged report, as the `merged` section lists it. */
+export interface MergedReport {
+  readonly file: string
+  readonly label: string
+  readonly target: string
+  readonly result: 'passed' | 'failed' | 'dry-run'
+  readonly stepFailed: boolean
+  readonly stoppedBy?: 'deadline' | 'cancelled'
+  readonly startedAt: string
+  readonly durationMs: number
+  readonly totals: Totals
+  readonly shard?: { readonly index: number; readonly count: number; readonly of: number }
+  readonly colos?: readonly ColoCount[]
+  /** The gates (phases but warm) that failed in this report. */
+  readonly failedPhases: readonly string[]
+}
+
+/** What a merged report was made of (`cache-warm merge`, `merge-reports`). */
+export interface MergedSection {
+  readonly reports: readonly MergedReport[]
+  /** Endpoints (method and path) that more than one report warmed; counted once in totals. */
+  readonly duplicates: number
 }
 
 export interface TierResult {
@@ -75,6 +125,12 @@ export interface RunResult {
   readonly totals: Totals
   readonly latency: { readonly coldP50Ms?: number; readonly coldP95Ms?: number }
   readonly warnings: readonly string[]
+  /** What this report is in a matrix: the shard `2/4`, a region (`report-label`). */
+  readonly label?: string
+  /** Every colo seen in warm and verify answers; absent when no answer carried a cf-ray. */
+  readonly colos?: readonly ColoCount[]
+  /** Set on a merged report: the reports it was made of. */
+  readonly merged?: MergedSection
 }
 
 export const PHASE_NAMES = ['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'] as const
@@ -141,6 +197,8 @@ export interface VerifyEntry {
   readonly evidence: string
   readonly tooSlow?: boolean
   readonly note?: string
+  /** The IATA colo of the verify answer, from its `cf-ray`. */
+  readonly colo?: string
 }
 
 export interface VerifyResult {
