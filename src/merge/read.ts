@@ -23,7 +23,11 @@ export interface ReadReport {
  * file that is missing, too large, not JSON, of another schemaVersion, or not a report. Never
  * repeats the file's content: a report made elsewhere may hold anything.
  */
-export async function readReports(files: readonly string[]): Promise<ReadReport[]> {
+export async function readReports(
+  files: readonly string[],
+  /** How a file is named in a message (relative to the workspace). */
+  shown: (file: string) => string = file => file
+): Promise<ReadReport[]> {
   if (files.length === 0)
     throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote')
   if (files.length > MAX_REPORTS)
@@ -33,23 +37,24 @@ export async function readReports(files: readonly string[]): Promise<ReadReport[
   const out: ReadReport[] = []
   let total = 0
   for (const file of files) {
-    const bytes = await readBounded(file)
+    const name = shown(file)
+    const bytes = await readBounded(file, name)
     total += bytes.length
     if (total > MAX_TOTAL_BYTES)
       throw new MergeRefused(
-        `${file}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`
+        `${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`
       )
-    out.push({ file, report: reportOf(file, bytes) })
+    out.push({ file, report: reportOf(name, bytes) })
   }
   return out
 }
 
 /** A regular file's bytes, at most MAX_REPORT_BYTES; a FIFO or a device is never opened to read. */
-async function readBounded(file: string): Promise<Buffer> {
+async function readBounded(path: string, file: string): Promise<Buffer> {
   let handle
   try {
     // O_NONBLOCK: opening a FIFO to check it must not wait for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     throw new MergeRefused(`${file}: cannot be read (${codeOf(error)})`)
   }

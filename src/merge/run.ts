@@ -6,5 +6,5 @@ export async function mergeFiles(
   files: readonly string[],
   opts: MergeOptions
 ): Promise<MergedResult> {
-  return mergeReports(await readReports(files), opts)
+  return mergeReports(await readReports(files, opts.shownFile), opts)
 }
