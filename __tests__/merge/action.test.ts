@@ -2,7 +2,7 @@
  * The merge job through the action's own entry (src/main.ts): shard jobs warm a real 127.0.0.1
  * server and write their reports, then a job with merge-reports merges them.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,6 +30,8 @@ beforeEach(async () => {
   core.reset()
   dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-merge-action-'))
 })
+
+afterEach(() => rm(dir, { recursive: true, force: true }))
 
 const env = (): NodeJS.ProcessEnv => ({ GITHUB_WORKSPACE: dir, RUNNER_TEMP: dir })
 const everything = (): string =>
