@@ -285,6 +285,8 @@ function verdict(result: FullResult, redactor: Redactor): void {
     if (t.failed + t.skipped > 0)
       parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
     if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
+    const missing = result.merged?.missing?.length ?? 0
+    if (missing > 0) parts.push(`${missing} shard(s) left no report`)
     core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
   } else {
     core.info(logSafe(redactor.redact(verdictLine(result))))

@@ -78,6 +78,8 @@ export interface MergedSection {
   readonly reports: readonly MergedReport[]
   /** Endpoints (method and path) that more than one report warmed; counted once in totals. */
   readonly duplicates: number
+  /** Shards of a matrix that left no report (`shard 3/4 has no report`): the merge fails. */
+  readonly missing?: readonly string[]
 }
 
 export interface TierResult {

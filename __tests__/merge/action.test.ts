@@ -2,7 +2,16 @@
  * The merge job through the action's own entry (src/main.ts): shard jobs warm a real 127.0.0.1
  * server and write their reports, then a job with merge-reports merges them.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -152,5 +161,17 @@ describe('merge-reports', () => {
     await mergeJob({ 'merge-reports': 'reports/**/*.json\n!reports/none/**' })
     const summary = core.summaries.join('')
     expect(summary).toMatch(/\| ❌ \| eu-west \| 2 \| 8 \| 7 \| 1 \| 0 \|/)
+  })
+})
+
+describe('merge-reports: a shard without a report', () => {
+  it('fails the merge, saying which shard left no report', async () => {
+    await shardJobs(3)
+    await rm(path.join(dir, 'reports/shard-2'), { recursive: true })
+    await mergeJob({ 'merge-reports': 'reports/**/*.json', 'fail-on': 'critical' })
+    expect(core.failures).toEqual([
+      'cache not proven warm: 1 shard(s) left no report; see the job summary'
+    ])
+    expect(core.summaries.join('')).toContain('**❌ Missing: shard 2/3 has no report.**')
   })
 })

@@ -309,3 +309,36 @@ describe('mergeReports: one deployment', () => {
     )
   })
 })
+
+describe('mergeReports: missing shards', () => {
+  const shardReport = (index: number, count: number, label?: string): FullResult => {
+    const base = report([{ path: `/s${index}` }])
+    return {
+      ...base,
+      ...(label ? { label } : {}),
+      settings: { ...base.settings, shard: { index, count, of: count } }
+    }
+  }
+
+  it('fails when a shard of the matrix left no report, though every report passed', () => {
+    const merged = mergeReports(inputs(shardReport(1, 3), shardReport(3, 3)), {
+      failOn: 'critical'
+    })
+    expect(merged).toMatchObject({ result: 'failed', stepFailed: true })
+    expect(merged.merged.missing).toEqual(['shard 2/3 has no report'])
+    expect(merged.warnings[0]).toBe('shard 2/3 has no report: its share counts as not warm')
+  })
+
+  it('checks each labelled region of shards on its own', () => {
+    const merged = mergeReports(
+      inputs(shardReport(1, 2, 'eu'), shardReport(2, 2, 'eu'), shardReport(1, 2, 'us')),
+      { failOn: 'critical' }
+    )
+    expect(merged.merged.missing).toEqual(['us shard 2/2 has no report'])
+    const whole = mergeReports(inputs(shardReport(1, 2, 'eu'), shardReport(2, 2, 'eu')), {
+      failOn: 'critical'
+    })
+    expect(whole).toMatchObject({ result: 'passed', stepFailed: false })
+    expect(whole.merged).not.toHaveProperty('missing')
+  })
+})

@@ -74,7 +74,8 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
       ? 'deadline'
       : undefined
   const phases = mergePhases(inputs, labels)
-  const gateFailed = failedGates({ phases }).length > 0
+  const missing = missingShards(inputs, labels)
+  const gateFailed = failedGates({ phases }).length > 0 || missing.length > 0
   const selfFailed = inputs.some(i => i.report.stepFailed)
   const totals = totalsOf(all)
   const anyBad =
@@ -113,14 +114,44 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
     tiers,
     totals,
     latency,
-    warnings: mergeWarnings(inputs, labels),
+    warnings: [
+      ...missing.map(m => `${m}: its share counts as not warm`),
+      ...mergeWarnings(inputs, labels)
+    ],
     ...(opts.label ? { label: opts.label } : {}),
     ...(colos ? { colos } : {}),
     phases,
     ...(verify ? { verify } : {}),
     ...(metrics ? { metrics } : {}),
-    merged: { reports, duplicates }
+    merged: { reports, duplicates, ...(missing.length > 0 ? { missing } : {}) }
   }
+}
+
+/**
+ * The shards of a matrix with no report: a shard job that failed before writing one, an
+ * artifact not downloaded. Reports with the default label (`2/4`) are one matrix; reports a
+ * report-label names (a region of 4 shards) one matrix per label. Without this, 3 of 4 shards
+ * would merge green.
+ */
+function missingShards(inputs: readonly ReadReport[], labels: readonly string[]): string[] {
+  const groups = new Map<string, { count: number; seen: Set<number> }>()
+  inputs.forEach((input, i) => {
+    const shard = input.report.settings.shard
+    if (!shard) return
+    const label = labels[i]!
+    const group = label === `${shard.index}/${shard.count}` ? '' : label
+    const key = `${group}\n${shard.count}`
+    const g = groups.get(key) ?? { count: shard.count, seen: new Set<number>() }
+    g.seen.add(shard.index)
+    groups.set(key, g)
+  })
+  const out: string[] = []
+  for (const [key, g] of groups) {
+    const group = key.split('\n')[0]!
+    for (let i = 1; i <= g.count && out.length < 50; i++)
+      if (!g.seen.has(i)) out.push(`${group ? `${group} ` : ''}shard ${i}/${g.count} has no report`)
+  }
+  return out
 }
 
 /** Refuses reports of different deployments, naming both files and both targets. */

@@ -81,6 +81,9 @@ function mergeSections(result: FullResult): string[] {
   const merged = result.merged
   if (!merged) return []
   return [
+    ...(merged.missing?.length
+      ? [`**❌ Missing: ${merged.missing.join('; ')}.** Their share counts as not warm.`, '']
+      : []),
     ...labelTable(merged.reports, merged.duplicates),
     ...coloTable(result.colos),
     ...answersTable(result)

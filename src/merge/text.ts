@@ -19,6 +19,7 @@ export function mergeLines(result: FullResult): string[] {
         ? `; ${merged.duplicates} endpoint(s) warmed by more than one, counted once with the worst outcome`
         : '')
   ]
+  for (const m of merged.missing ?? []) out.push(`  MISSING ${m}`)
   for (const r of labelRows(merged.reports)) {
     const t = r.totals
     const extra = [
