@@ -13,7 +13,9 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'cache-warm-merge-cli-'))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
-afterEach(() => jest.restoreAllMocks())
+afterEach(() => {
+  jest.restoreAllMocks()
+})
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = ''
