@@ -15,10 +15,15 @@ export type CliArgs =
     }
   | { readonly ok: false; readonly message: string }
 
-type InputFlag = Exclude<InputName, 'api-key' | 'dry-run'>
+type InputFlag = Exclude<InputName, 'api-key' | 'dry-run' | 'merge-reports'>
 
-/** Every input but the key (never a flag) and dry-run (a switch) takes a value. */
-const INPUT_FLAGS = INPUT_NAMES.filter((n): n is InputFlag => n !== 'api-key' && n !== 'dry-run')
+/**
+ * Every input but the key (never a flag) and dry-run (a switch) takes a value; merge-reports
+ * is the `cache-warm merge FILE...` command instead.
+ */
+const INPUT_FLAGS = INPUT_NAMES.filter(
+  (n): n is InputFlag => n !== 'api-key' && n !== 'dry-run' && n !== 'merge-reports'
+)
 const VALUE_FLAGS: ReadonlySet<string> = new Set([...INPUT_FLAGS, 'api-key-env'])
 const SWITCHES: ReadonlySet<string> = new Set(['dry-run', 'json', 'help'])
 /** What a near-miss is compared with: every flag, and api-key (`--apikey` learns where it goes). */
@@ -71,6 +76,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         problem ??= () => `--${name} takes no value (leave it out for false); ${HELP_HINT}`
       switches.add(name)
       lastSwitch = `--${name}`
+    } else if (long && name === 'merge-reports') {
+      problem ??= () =>
+        `--merge-reports is the action's input; on the command line run cache-warm merge REPORT.json... (cache-warm merge --help)`
     } else {
       problem ??= unknownOption(dashes + name, i + 1)
     }
@@ -94,20 +102,25 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
 }
 
 /** The message for a flag the CLI does not know, with the known flag it is closest to. */
-function unknownOption(typed: string, position: number): (keyVar: string) => string {
+function unknownOption(
+  typed: string,
+  position: number,
+  known: readonly string[] = KNOWN,
+  hint = HELP_HINT
+): (keyVar: string) => string {
   // A flag name is shown; anything that does not look like one might be a pasted secret.
   if (!/^--?[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(typed))
     return () =>
-      `argument ${position} is an unknown option (not shown, in case it is a secret); ${HELP_HINT}`
+      `argument ${position} is an unknown option (not shown, in case it is a secret); ${hint}`
   const name = typed.replace(/^--?/, '')
-  const meant = KEY_WORDS.test(name) ? 'api-key' : closestFlag(name)
+  const meant = KEY_WORDS.test(name) ? 'api-key' : closestFlag(name, known)
   if (meant === 'api-key')
     return keyVar =>
       `${typed} is not a flag, so the key stays out of shell history and process lists; set ${keyVar} (or name another variable with --api-key-env NAME)`
   return () =>
     meant
-      ? `unknown option ${typed}; did you mean --${meant}? Run cache-warm --help for the options`
-      : `unknown option ${typed}; ${HELP_HINT}`
+      ? `unknown option ${typed}; did you mean --${meant}? R${hint.slice(1)}`
+      : `unknown option ${typed}; ${hint}`
 }
 
 /**
@@ -116,13 +129,13 @@ function unknownOption(typed: string, position: number): (keyVar: string) => str
  * (`--endpoint` -> `--endpoints`, `--rps` -> `--max-rps`). Case and `_` for `-` are forgiven.
  * Undefined when nothing is close.
  */
-export function closestFlag(typed: string): string | undefined {
+export function closestFlag(typed: string, known: readonly string[] = KNOWN): string | undefined {
   const name = typed.toLowerCase().replace(/_/g, '-')
   if (name.length < 2 || name.length > 64) return undefined
   const limit = Math.min(3, Math.max(1, Math.floor(name.length / 4)))
   let best: string | undefined
   let bestDistance = Infinity
-  for (const flag of KNOWN) {
+  for (const flag of known) {
     const d = editDistance(name, flag)
     const part = name.length >= 3 && (flag.startsWith(name) || flag.endsWith(name))
     const near = d <= limit || part
@@ -150,6 +163,78 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return rows[a.length]![b.length]!
+}
+
+/** `cache-warm merge REPORT.json...`: the files, and the few inputs a merge reads. */
+export type MergeArgs =
+  | {
+      readonly ok: true
+      readonly files: readonly string[]
+      readonly raw: RawInputs
+      readonly json: boolean
+      readonly help: boolean
+      readonly keyVar: string
+    }
+  | { readonly ok: false; readonly message: string }
+
+const MERGE_VALUE_FLAGS = ['fail-on', 'report-file', 'report-label', 'url', 'api-key-env'] as const
+const MERGE_SWITCHES = ['json', 'help'] as const
+const MERGE_HINT = 'run cache-warm merge --help for the options'
+
+/**
+ * Reads `cache-warm merge` arguments (after the word merge): every argument that is not a flag
+ * or a flag's value is a report file, in order; `--` ends the flags. The key, if any, is still
+ * read from the environment, only to be redacted: the reports may hold it.
+ */
+export function parseMergeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): MergeArgs {
+  const values = new Map<string, string>()
+  const switches = new Set<string>()
+  const files: string[] = []
+  let problem: string | undefined
+  let flags = true
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (!flags || arg === '-' || !arg.startsWith('-')) {
+      files.push(arg)
+      continue
+    }
+    if (arg === '--') {
+      flags = false
+      continue
+    }
+    if (arg === '-h') {
+      switches.add('help')
+      continue
+    }
+    const flag = /^--([^=]+)(=?)/.exec(arg)
+    const name = flag?.[1] ?? ''
+    if (flag && (MERGE_VALUE_FLAGS as readonly string[]).includes(name)) {
+      const value = flag[2] ? arg.slice(name.length + 3) : argv[++i]
+      if (value === undefined) problem ??= `--${name} needs a value; ${MERGE_HINT}`
+      else values.set(name, value)
+    } else if (flag && (MERGE_SWITCHES as readonly string[]).includes(name) && !flag[2]) {
+      switches.add(name)
+    } else {
+      problem ??= unknownOption(
+        flag ? `--${name}` : arg,
+        i + 1,
+        [...MERGE_VALUE_FLAGS, ...MERGE_SWITCHES],
+        MERGE_HINT
+      )(DEFAULT_KEY_VAR)
+    }
+  }
+  const named = values.get('api-key-env')
+  if (named !== undefined && !isVariableName(named))
+    problem ??= `--api-key-env takes the name of an environment variable (letters, digits and _), not the key itself`
+  if (problem) return { ok: false, message: `cache-warm merge: ${problem}` }
+  const keyVar = named ?? DEFAULT_KEY_VAR
+  const raw: RawInputs = {}
+  for (const name of ['fail-on', 'report-file', 'report-label', 'url'] as const) {
+    const value = values.get(name)
+    if (value !== undefined) raw[name] = value
+  }
+  if (env[keyVar]) raw['api-key'] = env[keyVar]
+  return { ok: true, files, raw, json: switches.has('json'), help: switches.has('help'), keyVar }
 }
 
 function isVariableName(name: string): boolean {

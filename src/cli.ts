@@ -1,8 +1,11 @@
-import { parseCliArgs } from './cli-args.js'
+import { parseCliArgs, parseMergeArgs } from './cli-args.js'
 import { warmRun } from './run.js'
-import { errorMessage, InputError } from './errors.js'
+import { errorMessage, InputError, MergeRefused } from './errors.js'
 import { expectVersionHint } from './config/phases.js'
-import { parseSettings, type Settings } from './config/settings.js'
+import { labelOf, parseRun, parseSettings, type Settings } from './config/settings.js'
+import { normalizeBaseUrl } from './config/url.js'
+import { mergeFiles } from './merge/run.js'
+import { renderMergeText } from './merge/text.js'
 import { finishRun } from './finish.js'
 import { plainLog } from './log.js'
 import { logSafe } from './report/escape.js'
@@ -13,6 +16,7 @@ import { rawSecrets, Redactor, settingsSecrets } from './secrets.js'
 import { planTiers, renderPlan } from './warm/plan.js'
 
 const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
+       cache-warm merge REPORT.json... [options]   (see cache-warm merge --help)
 
 Warms a deployment's cache by priority and says honestly whether it is warm.
 The API key is read from the environment variable CACHE_WARM_API_KEY (or --api-key-env NAME),
@@ -37,6 +41,7 @@ Options (the action's inputs, same names and defaults; --name VALUE or --name=VA
   --fail-on critical|any|never
   --dry-run                 print the plan, send nothing
   --report-file FILE        write the JSON report here
+  --report-label TEXT       what this report is in a matrix; empty: the shard i/n, else RUNNER_NAME
 
 Phases around warming (see docs/phases.md):
   --wait-for PATH           poll PATH until 2xx before warming (e.g. /health)
@@ -65,7 +70,27 @@ Other:
 
 Exit status: 0 when the step would pass, 1 when it would fail or an input is bad.`
 
+const MERGE_HELP = `Usage: cache-warm merge REPORT.json... [options]
+
+Merges the JSON reports of a matrix (shards, regions) into one verdict, by the rules of one run:
+fail-on over every endpoint (each counted once, with its worst outcome), any gate that failed in
+any report, any report stopped by its deadline or a cancel. Sends no request. Refuses, in one
+line naming the file, a report that is unreadable, not valid JSON, of another schemaVersion, or
+for another deployment. At most 256 reports, each at most 64 MiB. Globs are your shell's.
+
+Options:
+  --fail-on critical|any|never   (default critical)
+  --report-file FILE        write the merged JSON report here
+  --report-label TEXT       the merged report's own label
+  --url URL                 refuse reports of any other deployment
+  --api-key-env NAME        a key to redact from the output (default CACHE_WARM_API_KEY)
+  --json                    print the merged JSON report instead of the text summary
+  -h, --help
+
+Exit status: 0 when the merged verdict passes, 1 when it fails or a report is refused.`
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === 'merge') return merge(argv.slice(1), env)
   const args = parseCliArgs(argv, env)
   if (!args.ok) {
     process.stderr.write(`${args.message}\n`)
@@ -119,6 +144,58 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       error instanceof InputError
         ? `cache-warm: bad input: ${message}\n`
         : `cache-warm: ${message}\n`
+    )
+    return 1
+  }
+}
+
+/** `cache-warm merge REPORT.json...`: read, check and merge, then end as a run does. */
+async function merge(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const args = parseMergeArgs(argv, env)
+  if (!args.ok) {
+    process.stderr.write(`${args.message}\n`)
+    return 1
+  }
+  if (args.help) {
+    process.stdout.write(`${MERGE_HELP}\n`)
+    return 0
+  }
+  const { raw, json } = args
+  const redactor = new Redactor(rawSecrets(raw))
+  try {
+    const ctx = {
+      workspace: process.cwd(),
+      ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+      ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
+    }
+    const run = { ...parseRun(raw, ctx), ...labelOf(raw, undefined, ctx) }
+    const url = raw.url?.trim() ? normalizeBaseUrl(raw.url) : undefined
+    if (typeof url === 'string') throw new InputError('url', url)
+    const result = await mergeFiles(args.files, {
+      failOn: run.failOn,
+      ...(run.label ? { label: run.label } : {}),
+      ...(url ? { target: url.href } : {})
+    })
+    const { safe, outputs, reportProblem } = await finishRun(result, { run }, redactor, {
+      writeReport: !!raw['report-file']
+    })
+    if (reportProblem !== undefined) process.stderr.write(`cache-warm: warning: ${reportProblem}\n`)
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(safe, null, 2)}\n`
+        : `${logSafe(redactor.redact(renderMergeText(safe)))}\n\n${Object.entries(outputs)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('  ')}\n`
+    )
+    return result.stepFailed ? 1 : 0
+  } catch (error) {
+    const message = redactor.redact(errorMessage(error))
+    process.stderr.write(
+      error instanceof MergeRefused
+        ? `cache-warm merge: ${message}\n`
+        : error instanceof InputError
+          ? `cache-warm merge: bad input: ${message}\n`
+          : `cache-warm merge: ${message}\n`
     )
     return 1
   }

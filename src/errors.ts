@@ -29,3 +29,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)
 }
+
+/**
+ * Reports that cannot be merged (none found, unreadable, not a report, another schemaVersion,
+ * another deployment). The message names the file and what is wrong; the action prefixes the
+ * input (`merge-reports: ...`), the CLI its command.
+ */
+export class MergeRefused extends Error {
+  override readonly name = 'MergeRefused'
+}

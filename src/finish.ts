@@ -1,4 +1,4 @@
-import type { Settings } from './config/settings.js'
+import type { RunSettings } from './config/settings.js'
 import { errorMessage } from './errors.js'
 import { writeReport } from './report/json.js'
 import { computeOutputs } from './report/outputs.js'
@@ -34,11 +34,13 @@ export interface Finished {
  */
 export async function finishRun(
   result: FullResult,
-  settings: Settings,
+  settings: { readonly run: Pick<RunSettings, 'reportFile' | 'label'> },
   redactor: Redactor,
   opts: { readonly writeReport: boolean } = { writeReport: true }
 ): Promise<Finished> {
-  const safe = redactor.redactDeep(result)
+  // The label says what this report is in a matrix; the merge groups by it.
+  const label = settings.run.label
+  const safe = redactor.redactDeep(label && !result.label ? { ...result, label } : result)
   const file = settings.run.reportFile
   let reportProblem: string | undefined
   if (opts.writeReport) {

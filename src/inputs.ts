@@ -15,6 +15,7 @@ export { rawSecrets } from './secrets.js'
 export function settingsFromInputs(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Settings {
   return parseSettings(raw, {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
+    ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+    ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
   })
 }

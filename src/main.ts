@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { EngineDeps } from './engine.js'
-import { errorMessage, InputError } from './errors.js'
+import { errorMessage, InputError, MergeRefused } from './errors.js'
 import { bounded, finishRun } from './finish.js'
 import { warmRun } from './run.js'
 import { rawSecrets, readInputs, settingsFromInputs } from './inputs.js'
@@ -17,6 +17,11 @@ import { readGitHubContext } from './github/context.js'
 import { urlFromEvent } from './github/event.js'
 import { makePublisher, type OctokitFactory, type Publisher } from './github/publish.js'
 import { thinned, verdictLine, type Log } from './log.js'
+import { findReports, shownPath } from './merge/glob.js'
+import { mergeFiles } from './merge/run.js'
+import { isMergeJob, parseMergeSettings, type MergeSettings } from './merge/settings.js'
+import { renderMergeSummary } from './merge/summary.js'
+import { mergeLines } from './merge/text.js'
 
 export interface MainDeps {
   readonly engine?: EngineDeps
@@ -76,6 +81,7 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
   for (const secret of rawSecrets(raw)) mask(secret, redactor)
 
   const gh = readGitHubContext(env)
+  if (isMergeJob(raw)) return mergeJob(raw, env, deps, redactor)
   if (!raw.url?.trim()) {
     // No url: only a successful deployment_status event can supply one.
     const fromEvent = urlFromEvent(gh.eventName, gh.payload)
@@ -131,6 +137,47 @@ async function warm(deps: MainDeps, redactor: Redactor): Promise<void> {
 }
 
 /**
+ * A merge job (`merge-reports`): no request to the deployment; the reports of a matrix read,
+ * checked and merged into one result, which then ends like any run: report, outputs, summary,
+ * annotations, check run, verdict. A report that cannot be merged fails the step in one line.
+ */
+async function mergeJob(
+  raw: ReturnType<typeof readInputs>,
+  env: NodeJS.ProcessEnv,
+  deps: MainDeps,
+  redactor: Redactor
+): Promise<void> {
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  let settings: MergeSettings
+  let result: Awaited<ReturnType<typeof mergeFiles>>
+  try {
+    settings = parseMergeSettings(raw, {
+      workspace,
+      ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+      ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
+    })
+    const files = await findReports(settings.patterns, workspace)
+    result = await mergeFiles(files, {
+      failOn: settings.run.failOn,
+      ...(settings.run.label ? { label: settings.run.label } : {}),
+      ...(settings.target ? { target: settings.target } : {}),
+      shownFile: file => shownPath(file, workspace)
+    })
+  } catch (error) {
+    if (error instanceof MergeRefused)
+      return inputError(redactor.redact(`merge-reports: ${error.message}`), redactor)
+    if (error instanceof InputError) return inputError(redactor.redact(error.message), redactor)
+    throw error
+  }
+  for (const line of mergeLines(result)) core.info(logSafe(redactor.redact(line)))
+  const publisher = makePublisher(settings, readGitHubContext(env), deps.octokit, {
+    deadlineAt: Date.now() + settings.run.deadlineMs
+  })
+  for (const w of await publisher.start()) core.warning(redactor.redact(w))
+  await report(result, settings, redactor, publisher, renderMergeSummary)
+}
+
+/**
  * The step log: a group per phase (core.startGroup / endGroup), results outside them. Every
  * text is redacted and cannot issue a workflow command, a group's title included.
  */
@@ -152,16 +199,17 @@ function actionLog(redactor: Redactor): Log {
  */
 async function report(
   result: FullResult,
-  settings: Settings,
+  settings: Pick<Settings, 'run'>,
   redactor: Redactor,
-  publisher: Publisher | undefined
+  publisher: Publisher | undefined,
+  render: (result: FullResult) => string = renderSummary
 ): Promise<void> {
   const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor)
   setOutputs(outputs, redactor)
   if (reportProblem !== undefined) core.warning(reportProblem)
   let summary: string
   try {
-    summary = redactor.redact(renderSummary(safe))
+    summary = redactor.redact(render(safe))
   } catch (error) {
     summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`
   }
@@ -240,6 +288,8 @@ function verdict(result: FullResult, redactor: Redactor): void {
     if (t.failed + t.skipped > 0)
       parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`)
     if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
+    const missing = result.merged?.missing?.length ?? 0
+    if (missing > 0) parts.push(`${missing} shard(s) left no report`)
     core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
   } else {
     core.info(logSafe(redactor.redact(verdictLine(result))))

@@ -32,6 +32,54 @@ export interface EndpointResult {
   readonly colo?: string
   /** The version the answer showed, when `expect-version` is set and it showed one. */
   readonly version?: string
+  /**
+   * A merged report only: each report's answer for an endpoint that more than one report
+   * warmed (two regions), by label. The endpoint itself carries the worst of them.
+   */
+  readonly answers?: readonly EndpointAnswer[]
+}
+
+/** One report's answer for an endpoint in a merged report (see EndpointResult.answers). */
+export interface EndpointAnswer {
+  readonly label: string
+  readonly outcome: Outcome
+  readonly status?: number
+  readonly latencyMs?: number
+  readonly cache?: string
+  readonly colo?: string
+  readonly reason?: string
+}
+
+/** How many warm and verify answers came from one Cloudflare colo. */
+export interface ColoCount {
+  readonly colo: string
+  readonly answers: number
+}
+
+/** One input report of a merged report, as the `merged` section lists it. */
+export interface MergedReport {
+  readonly file: string
+  readonly label: string
+  readonly target: string
+  readonly result: 'passed' | 'failed' | 'dry-run'
+  readonly stepFailed: boolean
+  readonly stoppedBy?: 'deadline' | 'cancelled'
+  readonly startedAt: string
+  readonly durationMs: number
+  readonly totals: Totals
+  readonly shard?: { readonly index: number; readonly count: number; readonly of: number }
+  readonly colos?: readonly ColoCount[]
+  /** The gates (phases but warm) that failed in this report. */
+  readonly failedPhases: readonly string[]
+}
+
+/** What a merged report was made of (`cache-warm merge`, `merge-reports`). */
+export interface MergedSection {
+  readonly reports: readonly MergedReport[]
+  /** Endpoints (method and path) that more than one report warmed; counted once in totals. */
+  readonly duplicates: number
+  /** Shards of a matrix that left no report (`shard 3/4 has no report`): the merge fails. */
+  readonly missing?: readonly string[]
 }
 
 export interface TierResult {
@@ -79,14 +127,18 @@ export interface RunResult {
   readonly totals: Totals
   readonly latency: { readonly coldP50Ms?: number; readonly coldP95Ms?: number }
   readonly warnings: readonly string[]
+  /** What this report is in a matrix: the shard `2/4`, a region (`report-label`). */
+  readonly label?: string
   /**
    * Every colo that answered a warm or verify request, with how many answers it gave: most
    * first, then by code; at most MAX_COLOS_LISTED (src/http/edge.ts). Absent when no answer
    * carried a cf-ray (not behind Cloudflare, or local).
    */
-  readonly colos?: readonly { readonly colo: string; readonly answers: number }[]
+  readonly colos?: readonly ColoCount[]
   /** The colos past the listed ones, and their answers, when there were more. */
   readonly colosMore?: { readonly colos: number; readonly answers: number }
+  /** Set on a merged report: the reports it was made of. */
+  readonly merged?: MergedSection
 }
 
 export const PHASE_NAMES = ['wait', 'sitemap', 'trigger', 'warm', 'verify', 'metrics'] as const

@@ -42,6 +42,8 @@ export const INPUTS = {
   'fail-on': { default: 'critical' },
   'dry-run': { default: 'false' },
   'report-file': { default: '' },
+  'report-label': { default: '' },
+  'merge-reports': { default: '' },
   'wait-for': { default: '' },
   'wait-for-version': { default: '' },
   'wait-timeout': { default: '2m', maxMs: 6 * HOUR },

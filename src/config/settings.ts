@@ -53,6 +53,8 @@ export const INPUT_NAMES = [
   'fail-on',
   'dry-run',
   'report-file',
+  'report-label',
+  'merge-reports',
   ...PHASE_INPUTS,
   'github-token',
   'check-name',
@@ -98,6 +100,8 @@ export interface RunSettings {
   readonly failOn: FailOn
   readonly dryRun: boolean
   readonly reportFile: string
+  /** What this report is in a matrix (`report-label`; default the shard `i/n`, else RUNNER_NAME). */
+  readonly label?: string
 }
 
 export interface GithubSettings {
@@ -130,6 +134,8 @@ export interface SettingsContext {
   readonly workspace: string
   /** RUNNER_TEMP, for the default report file. */
   readonly runnerTemp?: string
+  /** RUNNER_NAME, the report's label when neither report-label nor shard gives one. */
+  readonly runnerName?: string
 }
 
 /** The inputs' defaults, by name (those that have one); the table is INPUTS in defaults.ts. */
@@ -402,7 +408,7 @@ export function parseSettings(raw: RawInputs, ctx: SettingsContext): Settings {
       retries: integer(raw, 'retries', INPUTS.retries),
       ...(maxRps !== undefined ? { maxRps } : {})
     },
-    run: parseRun(raw, ctx),
+    run: { ...parseRun(raw, ctx), ...labelOf(raw, shard, ctx) },
     ...phases,
     warm: { ...warm, ...(shard ? { shard } : {}) },
     ...(sitemap ? { sitemap } : {}),
@@ -490,7 +496,32 @@ function parseWarm(raw: RawInputs, base: URL, ctx: SettingsContext): Omit<WarmSe
   }
 }
 
-function parseRun(raw: RawInputs, ctx: SettingsContext): RunSettings {
+/** The longest report-label accepted. */
+const MAX_LABEL = 100
+/** A line break or another control character (C0, DEL, C1). */
+const CONTROL = /\p{Cc}/u
+
+/** `report-label`, else the shard (`2/4`), else the runner's name, else none. */
+export function labelOf(
+  raw: RawInputs,
+  shard: Shard | undefined,
+  ctx: SettingsContext
+): { label?: string } {
+  const text = raw['report-label']?.trim() ?? ''
+  if (CONTROL.test(text))
+    throw new InputError(
+      'report-label',
+      'contains a line break or a control character; give one line'
+    )
+  if (text.length > MAX_LABEL)
+    throw new InputError('report-label', `is longer than ${MAX_LABEL} characters`)
+  if (text !== '') return { label: text }
+  if (shard) return { label: `${shard.index}/${shard.count}` }
+  const runner = ctx.runnerName?.trim().slice(0, MAX_LABEL)
+  return runner && !CONTROL.test(runner) ? { label: runner } : {}
+}
+
+export function parseRun(raw: RawInputs, ctx: SettingsContext): RunSettings {
   const reportText = raw['report-file']?.trim() ?? ''
   return {
     deadlineMs: duration(raw, 'deadline', INPUTS.deadline),
@@ -503,7 +534,7 @@ function parseRun(raw: RawInputs, ctx: SettingsContext): RunSettings {
   }
 }
 
-function parseGithub(raw: RawInputs): GithubSettings {
+export function parseGithub(raw: RawInputs): GithubSettings {
   const token = raw['github-token']?.trim() || undefined
   const checkName =
     raw['check-name'] === undefined ? INPUTS['check-name'].default : raw['check-name'].trim()

@@ -84,7 +84,11 @@ interface PublishTask {
   readonly work: Promise<unknown>
 }
 
-function targetOf(settings: Settings, gh: GitHubContext, factory: OctokitFactory): Target {
+function targetOf(
+  settings: Pick<Settings, 'github'>,
+  gh: GitHubContext,
+  factory: OctokitFactory
+): Target {
   const { token, checkName, prComment } = settings.github
   const repo: Repo | undefined =
     gh.owner && gh.repo ? { owner: gh.owner, repo: gh.repo } : undefined
@@ -196,7 +200,7 @@ async function warningsOf(tasks: PublishTask[], token: string | undefined): Prom
 }
 
 export function makePublisher(
-  settings: Settings,
+  settings: Pick<Settings, 'github'>,
   gh: GitHubContext,
   factory: OctokitFactory = defaultFactory,
   options: PublisherOptions = {}

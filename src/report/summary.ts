@@ -48,7 +48,11 @@ function code(text: string): string {
  * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
  * heading, a link, an image or an HTML tag. Each section is one function, in reading order.
  */
-export function renderSummary(raw: FullResult): string {
+export function renderSummary(
+  raw: FullResult,
+  /** Sections after the totals, from the escaped result (a merged report's per-label tables). */
+  more: (escaped: FullResult) => string[] = () => []
+): string {
   const result = forMarkdown(raw)
   // Decided on the raw result (escaping changes the text a warning is compared by); the
   // escaped copy keeps every array's order, so the same indexes pick the same warnings.
@@ -59,6 +63,7 @@ export function renderSummary(raw: FullResult): string {
     phaseTable(result),
     totalsTable(result),
     whereItLanded(result),
+    more(result),
     whyItFailed(result),
     suspiciousAnswers(result),
     metricsSection(result),
