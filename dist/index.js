@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5345);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4781);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // The verdict is written. Whatever may still hold the event loop (a file handle stuck on a slow
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5345:
+/***/ 4781:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31371,6 +31371,14 @@ function errorMessage(error) {
         return error.message;
     return String(error);
 }
+/**
+ * Reports that cannot be merged (none found, unreadable, not a report, another schemaVersion,
+ * another deployment). The message names the file and what is wrong; the action prefixes the
+ * input (`merge-reports: ...`), the CLI its command.
+ */
+class MergeRefused extends Error {
+    name = 'MergeRefused';
+}
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
@@ -31444,7 +31452,7 @@ function tallyColos(colos) {
  * The honest sentence about where the warm landed: `Warmed in IAD: users served by other colos
  * start cold ...`; several colos with their counts. Undefined when no answer named a colo.
  */
-function coloSentence(colos, more) {
+function edge_coloSentence(colos, more) {
     const shown = colos?.filter(c => isColoCode(c.colo) && Number.isSafeInteger(c.answers));
     if (!shown || shown.length === 0)
         return undefined;
@@ -31538,7 +31546,9 @@ function bounded(work, what, ms = FILE_WRITE_TIMEOUT_MS) {
  * report only when it was written. The caller shows them its own way (job summary, terminal).
  */
 async function finishRun(result, settings, redactor, opts = { writeReport: true }) {
-    const safe = redactor.redactDeep(result);
+    // The label says what this report is in a matrix; the merge groups by it.
+    const label = settings.run.label;
+    const safe = redactor.redactDeep(label && !result.label ? { ...result, label } : result);
     const file = settings.run.reportFile;
     let reportProblem;
     if (opts.writeReport) {
@@ -33032,6 +33042,8 @@ const INPUTS = {
     'fail-on': { default: 'critical' },
     'dry-run': { default: 'false' },
     'report-file': { default: '' },
+    'report-label': { default: '' },
+    'merge-reports': { default: '' },
     'wait-for': { default: '' },
     'wait-for-version': { default: '' },
     'wait-timeout': { default: '2m', maxMs: 6 * HOUR },
@@ -37148,16 +37160,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -37174,7 +37186,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -41387,13 +41399,13 @@ const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
         return this.check(_isoDateTime(ZodISODateTime, params));
     },
     date(params) {
-        return this.check(_isoDate(ZodISODate, params));
+        return this.check(_isoDate(schemas_ZodISODate, params));
     },
     time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
+        return this.check(_isoTime(schemas_ZodISOTime, params));
     },
     duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
+        return this.check(_isoDuration(schemas_ZodISODuration, params));
     },
 });
 function schemas_string(params) {
@@ -41407,15 +41419,15 @@ const ZodISODateTime = /*@__PURE__*/ $constructor("ZodISODateTime", (inst, def) 
     $ZodISODateTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
+const schemas_ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
     $ZodISODate.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
+const schemas_ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
     $ZodISOTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
+const schemas_ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
     $ZodISODuration.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
@@ -41965,7 +41977,7 @@ function object(shape, params) {
     const def = {
         type: "object",
         shape: shape ?? {},
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     };
     return new ZodObject(def);
 }
@@ -42221,10 +42233,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -42234,12 +42246,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -44539,10 +44551,10 @@ function closeMatches(wanted, available) {
 
 
 
-function ms(v) {
+function format_ms(v) {
     return v === undefined ? '–' : formatDuration(v);
 }
-function headline(result) {
+function format_headline(result) {
     const t = result.totals;
     if (result.dryRun)
         return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
@@ -44564,7 +44576,7 @@ function headline(result) {
  * twice (a retried entry), the record `rank` puts higher replaces the earlier one: a table
  * never hides a failure behind a pass.
  */
-function oncePerEndpoint(list, rank = () => 0) {
+function format_oncePerEndpoint(list, rank = () => 0) {
     const out = [];
     const at = new Map();
     for (const entry of list) {
@@ -44580,16 +44592,16 @@ function oncePerEndpoint(list, rank = () => 0) {
 }
 const OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 };
 /** How bad an endpoint's outcome is, for oncePerEndpoint: failed over skipped over passed. */
-function outcomeRank(e) {
+function format_outcomeRank(e) {
     return OUTCOME_RANK[e.outcome];
 }
 /** Endpoints that passed with an answer that looks like placeholder data; each once. */
 function suspicious(result) {
-    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined));
+    return format_oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined));
 }
 /** The failed endpoints of every tier, each once, in the order they ran. */
 function failedEndpoints(result) {
-    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'));
+    return format_oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'));
 }
 /** The words of a caution about the metrics, in the summary and the log. */
 function doubtLine(doubt) {
@@ -44600,7 +44612,7 @@ function doubtLine(doubt) {
  * renderer already says elsewhere (`said`: a phase row, a verify row, a caution). Indexes, so
  * a renderer can decide on the raw result and print the same entries of its escaped copy.
  */
-function warningsToList(warnings, said) {
+function format_warningsToList(warnings, said) {
     const seen = new Set([...said].map(sameText));
     const keep = [];
     warnings.forEach((w, i) => {
@@ -44613,27 +44625,27 @@ function warningsToList(warnings, said) {
     return keep;
 }
 /** What the summary and the text both say outside their warnings list. */
-function saidOutsideWarnings(result) {
+function format_saidOutsideWarnings(result) {
     const doubts = result.metrics?.doubts ?? [];
     return [
         ...(result.phases ?? []).map(p => p.detail),
         ...doubts,
         ...doubts.map(doubtLine),
-        stoppedLine(result) ?? ''
+        format_stoppedLine(result) ?? ''
     ].filter(t => t !== '');
 }
 function sameText(text) {
     return text.trim().replace(/\s+/g, ' ');
 }
 /** One line naming the suspicious answers, for the log and the summary. */
-function suspiciousLine(result) {
+function format_suspiciousLine(result) {
     const list = suspicious(result);
     if (list.length === 0)
         return undefined;
     const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
     return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
 }
-function stepLine(result) {
+function format_stepLine(result) {
     if (result.dryRun)
         return 'The step passes: dry-run sends nothing.';
     if (result.stepFailed)
@@ -44642,7 +44654,7 @@ function stepLine(result) {
         return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
     return 'The step passes.';
 }
-function stoppedLine(result) {
+function format_stoppedLine(result) {
     if (result.stoppedBy === 'deadline')
         return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
     if (result.stoppedBy === 'cancelled')
@@ -44650,30 +44662,30 @@ function stoppedLine(result) {
     return undefined;
 }
 /** The `n` slowest endpoints, each once (at its slowest). */
-function slowest(result, n = 5) {
+function format_slowest(result, n = 5) {
     const timed = result.tiers
         .flatMap(t => t.endpoints)
         .filter(e => e.latencyMs !== undefined)
         .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
-    return oncePerEndpoint(timed).slice(0, n);
+    return format_oncePerEndpoint(timed).slice(0, n);
 }
 function phaseIcon(status) {
     return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
 }
 /** A threshold value for people: rates as percentages, sizes as numbers. */
-function thresholdValue(v, rate) {
+function format_thresholdValue(v, rate) {
     if (v === undefined || v === null)
         return '–';
     return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
 }
 /** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
-function progression(values, rate) {
-    const shown = values.map(v => thresholdValue(v, rate));
+function format_progression(values, rate) {
+    const shown = values.map(v => format_thresholdValue(v, rate));
     const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
     return list.join(' → ');
 }
 /** The verify pass against the warming pass; not "faster" when it was not. */
-function speedupText(speedup) {
+function format_speedupText(speedup) {
     return speedup >= 1.1
         ? `${speedup}× faster than the warming pass`
         : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
@@ -44870,7 +44882,7 @@ function shortfall(thresholds, readings) {
         const rate = t.rate || r.scale === 'percent-string';
         if (r.value === undefined)
             return `${t.path} ${r.note ?? 'not read'}`;
-        return `${t.path} ${thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${thresholdValue(effectiveTarget(t, r), rate)}`;
+        return `${t.path} ${format_thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${format_thresholdValue(effectiveTarget(t, r), rate)}`;
     });
     return missed.length > 3
         ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
@@ -45069,7 +45081,7 @@ function metricsPhase(metrics, took) {
                 ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                 : metrics.met
                     ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${format_thresholdValue(t.final, t.rate)})`).join(', ')}`
     };
 }
 /**
@@ -45415,7 +45427,7 @@ function verifyPhase(verify, took) {
         durationMs: took,
         detail: `${verify.cached}/${verify.entries.length} from cache` +
             (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-            (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
+            (verify.speedup !== undefined ? `, ${format_speedupText(verify.speedup)}` : '') +
             (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
     };
 }
@@ -53311,7 +53323,7 @@ function finish(state, warm) {
         ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
         ...(extra.verify?.entries.map(e => e.colo) ?? [])
     ]);
-    const where = coloSentence(colos?.colos, colos?.more);
+    const where = edge_coloSentence(colos?.colos, colos?.more);
     if (where)
         run.log.result(where);
     return {
@@ -53455,6 +53467,8 @@ const INPUT_NAMES = [
     'fail-on',
     'dry-run',
     'report-file',
+    'report-label',
+    'merge-reports',
     ...PHASE_INPUTS,
     'github-token',
     'check-name',
@@ -53705,7 +53719,7 @@ function parseSettings(raw, ctx) {
             retries: read_integer(raw, 'retries', INPUTS.retries),
             ...(maxRps !== undefined ? { maxRps } : {})
         },
-        run: parseRun(raw, ctx),
+        run: { ...parseRun(raw, ctx), ...labelOf(raw, shard, ctx) },
         ...phases,
         warm: { ...warm, ...(shard ? { shard } : {}) },
         ...(sitemap ? { sitemap } : {}),
@@ -53773,6 +53787,24 @@ function parseWarm(raw, base, ctx) {
         concurrency: read_integer(raw, 'concurrency', INPUTS.concurrency)
     };
 }
+/** The longest report-label accepted. */
+const MAX_LABEL = 100;
+/** A line break or another control character (C0, DEL, C1). */
+const CONTROL = /\p{Cc}/u;
+/** `report-label`, else the shard (`2/4`), else the runner's name, else none. */
+function labelOf(raw, shard, ctx) {
+    const text = raw['report-label']?.trim() ?? '';
+    if (CONTROL.test(text))
+        throw new InputError('report-label', 'contains a line break or a control character; give one line');
+    if (text.length > MAX_LABEL)
+        throw new InputError('report-label', `is longer than ${MAX_LABEL} characters`);
+    if (text !== '')
+        return { label: text };
+    if (shard)
+        return { label: `${shard.index}/${shard.count}` };
+    const runner = ctx.runnerName?.trim().slice(0, MAX_LABEL);
+    return runner && !CONTROL.test(runner) ? { label: runner } : {};
+}
 function parseRun(raw, ctx) {
     const reportText = raw['report-file']?.trim() ?? '';
     return {
@@ -53817,7 +53849,8 @@ function readInputs() {
 function settingsFromInputs(raw, env = process.env) {
     return parseSettings(raw, {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {})
+        ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+        ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
     });
 }
 
@@ -53911,17 +53944,20 @@ function code(text) {
  * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
  * heading, a link, an image or an HTML tag. Each section is one function, in reading order.
  */
-function renderSummary(raw) {
+function renderSummary(raw, 
+/** Sections after the totals, from the escaped result (a merged report's per-label tables). */
+more = () => []) {
     const result = forMarkdown(raw);
     // Decided on the raw result (escaping changes the text a warning is compared by); the
     // escaped copy keeps every array's order, so the same indexes pick the same warnings.
-    const warnings = warningsToList(raw.warnings, saidInSummary(raw)).map(i => result.warnings[i]);
+    const warnings = format_warningsToList(raw.warnings, saidInSummary(raw)).map(i => result.warnings[i]);
     const sections = [
         header(result),
         callouts(result, warnings),
         phaseTable(result),
         totalsTable(result),
         whereItLanded(result),
+        more(result),
         whyItFailed(result),
         suspiciousAnswers(result),
         metricsSection(result),
@@ -53935,7 +53971,7 @@ function renderSummary(raw) {
 function saidInSummary(result) {
     const rows = verifyRows(result.verify?.entries ?? []).slice(0, MAX_TIER_ROWS);
     return [
-        ...saidOutsideWarnings(result),
+        ...format_saidOutsideWarnings(result),
         // A verify note is on its endpoint's row already (the warning is "METHOD path: note").
         ...rows.filter(e => e.note).map(e => `${e.method} ${e.path}: ${e.note}`)
     ];
@@ -53944,21 +53980,21 @@ function header(result) {
     const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌';
     const { shard, maxRps } = result.settings;
     return [
-        `## ${icon} ${headline(result)}`,
+        `## ${icon} ${format_headline(result)}`,
         '',
-        `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+        `Target \`${result.target}\` · ${format_ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
             (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
             (shard
                 ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
                 : '') +
-            ` · ${stepLine(result)}`,
+            ` · ${format_stepLine(result)}`,
         ''
     ];
 }
 /** Why the run stopped early, then the warnings: the first few, then a count. */
 function callouts(result, warnings) {
     const out = [];
-    const stopped = stoppedLine(result);
+    const stopped = format_stoppedLine(result);
     if (stopped)
         out.push(`> [!WARNING]`, `> ${stopped}`, '');
     // Warnings can be one per endpoint (verify notes): the first few, then a count.
@@ -53974,7 +54010,7 @@ function phaseTable(result) {
     return [
         '| Phase | Took | Result |',
         '|---|---:|---|',
-        ...result.phases.map(p => `| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${cell(p.detail)} |`),
+        ...result.phases.map(p => `| ${phaseIcon(p.status)} ${p.name} | ${format_ms(p.durationMs)} | ${cell(p.detail)} |`),
         ''
     ];
 }
@@ -53986,13 +54022,13 @@ function totalsTable(result) {
     return [
         '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
         '|---:|---:|---:|---:|---:|---:|',
-        `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
+        `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${format_ms(result.latency.coldP50Ms)} | ${format_ms(result.latency.coldP95Ms)} |`,
         ''
     ];
 }
 /** Which colos answered: only codes that passed coloOf's rule, so nothing a server wrote. */
 function whereItLanded(result) {
-    const where = coloSentence(result.colos, result.colosMore);
+    const where = edge_coloSentence(result.colos, result.colosMore);
     return where ? [`🌍 ${where}`, ''] : [];
 }
 function whyItFailed(result) {
@@ -54038,7 +54074,7 @@ function metricsSection(result) {
             out.push(`**${metrics.error}**`, '');
         out.push('| | Threshold | Baseline | Polls | Final | Target | Read as |', '|---|---|---:|---|---:|---:|---|');
         for (const th of metrics.thresholds)
-            out.push(`| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`);
+            out.push(`| ${th.met ? '✅' : '❌'} | ${cell(code(th.text))} | ${format_thresholdValue(th.baseline, th.rate)} | ${cell(format_progression(th.progression, th.rate))} | ${format_thresholdValue(th.final, th.rate)} | ${th.op} ${format_thresholdValue(th.target, th.rate)} | ${cell(th.scale ?? '')}${th.note ? ` · ${cell(th.note)}` : ''} |`);
         out.push('', ...pollTable(metrics));
     }
     for (const d of metrics?.doubts ?? [])
@@ -54067,7 +54103,7 @@ function pollTable(metrics) {
                 .slice(1)
                 .map(() => ' |')
                 .join('')} |`);
-        const values = p.values.map((v, j) => thresholdValue(v, metrics.thresholds[j]?.rate ?? false));
+        const values = p.values.map((v, j) => format_thresholdValue(v, metrics.thresholds[j]?.rate ?? false));
         out.push(`| ${p.poll} | ${values.join(' | ')} | ${p.met ? '✅' : '❌'}${p.answer ? ` ${cell(p.answer)}` : ''} |`);
     });
     out.push('');
@@ -54080,7 +54116,7 @@ function verifyRank(e) {
     return { 'not cached': 3, 'not cacheable': 2, unknown: 1, cached: 0 }[e.state];
 }
 function verifyRows(entries) {
-    return oncePerEndpoint(entries, verifyRank);
+    return format_oncePerEndpoint(entries, verifyRank);
 }
 function verifyIcon(e) {
     if (e.tooSlow)
@@ -54093,7 +54129,7 @@ function verifySection(result) {
         return [];
     const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
     const out = [
-        `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`,
+        `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${format_ms(verify.warmP50Ms)} · p95 ${format_ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${format_speedupText(verify.speedup)}` : ''}`,
         ''
     ];
     for (const p of verify.problems)
@@ -54103,7 +54139,7 @@ function verifySection(result) {
     out.push('| | Method | Path | Status | Warm latency | Cache | Evidence |', '|---|---|---|---:|---:|---|---|');
     const rows = verifyRows(verify.entries);
     for (const e of rows.slice(0, MAX_TIER_ROWS))
-        out.push(`| ${verifyIcon(e)} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`);
+        out.push(`| ${verifyIcon(e)} | ${e.method} | ${cell(code(e.path))} | ${cell(e.status)} | ${format_ms(e.latencyMs)} | ${e.state} | ${cell(e.evidence)}${e.note ? ` · ${cell(e.note)}` : ''} |`);
     if (rows.length > MAX_TIER_ROWS)
         out.push(`| | | … ${rows.length - MAX_TIER_ROWS} more endpoint(s); the JSON report has all of them | | | | |`);
     out.push('');
@@ -54128,7 +54164,7 @@ function tierRows(endpoints) {
  * green tier has no empty column.
  */
 function tierSection(tier) {
-    const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank);
+    const endpoints = format_oncePerEndpoint(tier.endpoints, format_outcomeRank);
     const passed = endpoints.filter(e => e.outcome === 'passed').length;
     const shown = tierRows(endpoints);
     const why = shown.some(e => e.outcome !== 'passed' || e.reason);
@@ -54145,13 +54181,13 @@ function tierSection(tier) {
     const row = (e) => {
         const cells = [ICON[e.outcome], e.method, cell(code(e.path)), cell(e.status)];
         const cache = [e.cache, e.colo].filter(Boolean).join(' · ');
-        cells.push(ms(e.latencyMs), String(e.attempts), cell(cache), ...(why ? [cell(e.reason)] : []));
+        cells.push(format_ms(e.latencyMs), String(e.attempts), cell(cache), ...(why ? [cell(e.reason)] : []));
         return `| ${cells.join(' | ')} |`;
     };
     const more = endpoints.length - shown.length;
     const moreRow = `| | | … ${more} more endpoint(s), listed in the JSON report |${' |'.repeat(names.length - 2)}`;
     return [
-        `### ${tier.priority} · ${passed}/${endpoints.length} warmed · ${ms(tier.durationMs)}`,
+        `### ${tier.priority} · ${passed}/${endpoints.length} warmed · ${format_ms(tier.durationMs)}`,
         '',
         `| | ${names.join(' | ')} |`,
         `|---|${align.join('|')}|`,
@@ -54161,7 +54197,7 @@ function tierSection(tier) {
     ];
 }
 function slowestTable(result) {
-    const slow = slowest(result);
+    const slow = format_slowest(result);
     if (slow.length <= 1)
         return [];
     return [
@@ -54169,7 +54205,7 @@ function slowestTable(result) {
         '',
         '| Method | Path | Latency |',
         '|---|---|---:|',
-        ...slow.map(e => `| ${e.method} | ${cell(code(e.path))} | ${ms(e.latencyMs)} |`),
+        ...slow.map(e => `| ${e.method} | ${cell(code(e.path))} | ${format_ms(e.latencyMs)} |`),
         ''
     ];
 }
@@ -54658,7 +54694,4654 @@ function makePublisher(settings, gh, factory = defaultFactory, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
+
+/**
+ * Returns a copy with defaults filled in.
+ */
+function getOptions(copy) {
+    const result = {
+        followSymbolicLinks: true,
+        implicitDescendants: true,
+        matchDirectories: true,
+        omitBrokenSymbolicLinks: true,
+        excludeHiddenFiles: false
+    };
+    if (copy) {
+        if (typeof copy.followSymbolicLinks === 'boolean') {
+            result.followSymbolicLinks = copy.followSymbolicLinks;
+            core_debug(`followSymbolicLinks '${result.followSymbolicLinks}'`);
+        }
+        if (typeof copy.implicitDescendants === 'boolean') {
+            result.implicitDescendants = copy.implicitDescendants;
+            core_debug(`implicitDescendants '${result.implicitDescendants}'`);
+        }
+        if (typeof copy.matchDirectories === 'boolean') {
+            result.matchDirectories = copy.matchDirectories;
+            core_debug(`matchDirectories '${result.matchDirectories}'`);
+        }
+        if (typeof copy.omitBrokenSymbolicLinks === 'boolean') {
+            result.omitBrokenSymbolicLinks = copy.omitBrokenSymbolicLinks;
+            core_debug(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
+        }
+        if (typeof copy.excludeHiddenFiles === 'boolean') {
+            result.excludeHiddenFiles = copy.excludeHiddenFiles;
+            core_debug(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
+        }
+    }
+    return result;
+}
+//# sourceMappingURL=internal-glob-options-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path-helper.js
+
+
+const internal_path_helper_IS_WINDOWS = process.platform === 'win32';
+/**
+ * Similar to path.dirname except normalizes the path separators and slightly better handling for Windows UNC paths.
+ *
+ * For example, on Linux/macOS:
+ * - `/               => /`
+ * - `/hello          => /`
+ *
+ * For example, on Windows:
+ * - `C:\             => C:\`
+ * - `C:\hello        => C:\`
+ * - `C:              => C:`
+ * - `C:hello         => C:`
+ * - `\               => \`
+ * - `\hello          => \`
+ * - `\\hello         => \\hello`
+ * - `\\hello\world   => \\hello\world`
+ */
+function dirname(p) {
+    // Normalize slashes and trim unnecessary trailing slash
+    p = safeTrimTrailingSeparator(p);
+    // Windows UNC root, e.g. \\hello or \\hello\world
+    if (internal_path_helper_IS_WINDOWS && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
+        return p;
+    }
+    // Get dirname
+    let result = external_path_namespaceObject.dirname(p);
+    // Trim trailing slash for Windows UNC root, e.g. \\hello\world\
+    if (internal_path_helper_IS_WINDOWS && /^\\\\[^\\]+\\[^\\]+\\$/.test(result)) {
+        result = safeTrimTrailingSeparator(result);
+    }
+    return result;
+}
+/**
+ * Roots the path if not already rooted. On Windows, relative roots like `\`
+ * or `C:` are expanded based on the current working directory.
+ */
+function ensureAbsoluteRoot(root, itemPath) {
+    external_assert_(root, `ensureAbsoluteRoot parameter 'root' must not be empty`);
+    external_assert_(itemPath, `ensureAbsoluteRoot parameter 'itemPath' must not be empty`);
+    // Already rooted
+    if (hasAbsoluteRoot(itemPath)) {
+        return itemPath;
+    }
+    // Windows
+    if (internal_path_helper_IS_WINDOWS) {
+        // Check for itemPath like C: or C:foo
+        if (itemPath.match(/^[A-Z]:[^\\/]|^[A-Z]:$/i)) {
+            let cwd = process.cwd();
+            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
+            // Drive letter matches cwd? Expand to cwd
+            if (itemPath[0].toUpperCase() === cwd[0].toUpperCase()) {
+                // Drive only, e.g. C:
+                if (itemPath.length === 2) {
+                    // Preserve specified drive letter case (upper or lower)
+                    return `${itemPath[0]}:\\${cwd.substr(3)}`;
+                }
+                // Drive + path, e.g. C:foo
+                else {
+                    if (!cwd.endsWith('\\')) {
+                        cwd += '\\';
+                    }
+                    // Preserve specified drive letter case (upper or lower)
+                    return `${itemPath[0]}:\\${cwd.substr(3)}${itemPath.substr(2)}`;
+                }
+            }
+            // Different drive
+            else {
+                return `${itemPath[0]}:\\${itemPath.substr(2)}`;
+            }
+        }
+        // Check for itemPath like \ or \foo
+        else if (internal_path_helper_normalizeSeparators(itemPath).match(/^\\$|^\\[^\\]/)) {
+            const cwd = process.cwd();
+            external_assert_(cwd.match(/^[A-Z]:\\/i), `Expected current directory to start with an absolute drive root. Actual '${cwd}'`);
+            return `${cwd[0]}:\\${itemPath.substr(1)}`;
+        }
+    }
+    external_assert_(hasAbsoluteRoot(root), `ensureAbsoluteRoot parameter 'root' must have an absolute root`);
+    // Otherwise ensure root ends with a separator
+    if (root.endsWith('/') || (internal_path_helper_IS_WINDOWS && root.endsWith('\\'))) {
+        // Intentionally empty
+    }
+    else {
+        // Append separator
+        root += external_path_namespaceObject.sep;
+    }
+    return root + itemPath;
+}
+/**
+ * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
+ * `\\hello\share` and `C:\hello` (and using alternate separator).
+ */
+function hasAbsoluteRoot(itemPath) {
+    external_assert_(itemPath, `hasAbsoluteRoot parameter 'itemPath' must not be empty`);
+    // Normalize separators
+    itemPath = internal_path_helper_normalizeSeparators(itemPath);
+    // Windows
+    if (internal_path_helper_IS_WINDOWS) {
+        // E.g. \\hello\share or C:\hello
+        return itemPath.startsWith('\\\\') || /^[A-Z]:\\/i.test(itemPath);
+    }
+    // E.g. /hello
+    return itemPath.startsWith('/');
+}
+/**
+ * On Linux/macOS, true if path starts with `/`. On Windows, true for paths like:
+ * `\`, `\hello`, `\\hello\share`, `C:`, and `C:\hello` (and using alternate separator).
+ */
+function hasRoot(itemPath) {
+    external_assert_(itemPath, `isRooted parameter 'itemPath' must not be empty`);
+    // Normalize separators
+    itemPath = internal_path_helper_normalizeSeparators(itemPath);
+    // Windows
+    if (internal_path_helper_IS_WINDOWS) {
+        // E.g. \ or \hello or \\hello
+        // E.g. C: or C:\hello
+        return itemPath.startsWith('\\') || /^[A-Z]:/i.test(itemPath);
+    }
+    // E.g. /hello
+    return itemPath.startsWith('/');
+}
+/**
+ * Removes redundant slashes and converts `/` to `\` on Windows
+ */
+function internal_path_helper_normalizeSeparators(p) {
+    p = p || '';
+    // Windows
+    if (internal_path_helper_IS_WINDOWS) {
+        // Convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // Remove redundant slashes
+        const isUnc = /^\\\\+[^\\]/.test(p); // e.g. \\hello
+        return (isUnc ? '\\' : '') + p.replace(/\\\\+/g, '\\'); // preserve leading \\ for UNC
+    }
+    // Remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+/**
+ * Normalizes the path separators and trims the trailing separator (when safe).
+ * For example, `/foo/ => /foo` but `/ => /`
+ */
+function safeTrimTrailingSeparator(p) {
+    // Short-circuit if empty
+    if (!p) {
+        return '';
+    }
+    // Normalize separators
+    p = internal_path_helper_normalizeSeparators(p);
+    // No trailing slash
+    if (!p.endsWith(external_path_namespaceObject.sep)) {
+        return p;
+    }
+    // Check '/' on Linux/macOS and '\' on Windows
+    if (p === external_path_namespaceObject.sep) {
+        return p;
+    }
+    // On Windows check if drive root. E.g. C:\
+    if (internal_path_helper_IS_WINDOWS && /^[A-Z]:\\$/i.test(p)) {
+        return p;
+    }
+    // Otherwise trim trailing slash
+    return p.substr(0, p.length - 1);
+}
+//# sourceMappingURL=internal-path-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-match-kind.js
+/**
+ * Indicates whether a pattern matches a path
+ */
+var MatchKind;
+(function (MatchKind) {
+    /** Not matched */
+    MatchKind[MatchKind["None"] = 0] = "None";
+    /** Matched if the path is a directory */
+    MatchKind[MatchKind["Directory"] = 1] = "Directory";
+    /** Matched if the path is a regular file */
+    MatchKind[MatchKind["File"] = 2] = "File";
+    /** Matched */
+    MatchKind[MatchKind["All"] = 3] = "All";
+})(MatchKind || (MatchKind = {}));
+//# sourceMappingURL=internal-match-kind.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern-helper.js
+
+
+const internal_pattern_helper_IS_WINDOWS = process.platform === 'win32';
+/**
+ * Given an array of patterns, returns an array of paths to search.
+ * Duplicates and paths under other included paths are filtered out.
+ */
+function getSearchPaths(patterns) {
+    // Ignore negate patterns
+    patterns = patterns.filter(x => !x.negate);
+    // Create a map of all search paths
+    const searchPathMap = {};
+    for (const pattern of patterns) {
+        const key = internal_pattern_helper_IS_WINDOWS
+            ? pattern.searchPath.toUpperCase()
+            : pattern.searchPath;
+        searchPathMap[key] = 'candidate';
+    }
+    const result = [];
+    for (const pattern of patterns) {
+        // Check if already included
+        const key = internal_pattern_helper_IS_WINDOWS
+            ? pattern.searchPath.toUpperCase()
+            : pattern.searchPath;
+        if (searchPathMap[key] === 'included') {
+            continue;
+        }
+        // Check for an ancestor search path
+        let foundAncestor = false;
+        let tempKey = key;
+        let parent = dirname(tempKey);
+        while (parent !== tempKey) {
+            if (searchPathMap[parent]) {
+                foundAncestor = true;
+                break;
+            }
+            tempKey = parent;
+            parent = dirname(tempKey);
+        }
+        // Include the search pattern in the result
+        if (!foundAncestor) {
+            result.push(pattern.searchPath);
+            searchPathMap[key] = 'included';
+        }
+    }
+    return result;
+}
+/**
+ * Matches the patterns against the path
+ */
+function internal_pattern_helper_match(patterns, itemPath) {
+    let result = MatchKind.None;
+    for (const pattern of patterns) {
+        if (pattern.negate) {
+            result &= ~pattern.match(itemPath);
+        }
+        else {
+            result |= pattern.match(itemPath);
+        }
+    }
+    return result;
+}
+/**
+ * Checks whether to descend further into the directory
+ */
+function internal_pattern_helper_partialMatch(patterns, itemPath) {
+    return patterns.some(x => !x.negate && x.partialMatch(itemPath));
+}
+//# sourceMappingURL=internal-pattern-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/balanced-match/dist/esm/index.js
+const balanced = (a, b, str) => {
+    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
+    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
+    const r = ma !== null && mb != null && range(ma, mb, str);
+    return (r && {
+        start: r[0],
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + ma.length, r[1]),
+        post: str.slice(r[1] + mb.length),
+    });
+};
+const maybeMatch = (reg, str) => {
+    const m = str.match(reg);
+    return m ? m[0] : null;
+};
+const range = (a, b, str) => {
+    let begs, beg, left, right = undefined, result;
+    let ai = str.indexOf(a);
+    let bi = str.indexOf(b, ai + 1);
+    let i = ai;
+    if (ai >= 0 && bi > 0) {
+        if (a === b) {
+            return [ai, bi];
+        }
+        begs = [];
+        left = str.length;
+        while (i >= 0 && !result) {
+            if (i === ai) {
+                begs.push(i);
+                ai = str.indexOf(a, i + 1);
+            }
+            else if (begs.length === 1) {
+                const r = begs.pop();
+                if (r !== undefined)
+                    result = [r, bi];
+            }
+            else {
+                beg = begs.pop();
+                if (beg !== undefined && beg < left) {
+                    left = beg;
+                    right = bi;
+                }
+                bi = str.indexOf(b, i + 1);
+            }
+            i = ai < bi && ai >= 0 ? ai : bi;
+        }
+        if (begs.length && right !== undefined) {
+            result = [left, right];
+        }
+    }
+    return result;
+};
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/brace-expansion/dist/esm/index.js
+
+const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
+const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
+const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
+const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
+const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
+const escSlashPattern = new RegExp(escSlash, 'g');
+const escOpenPattern = new RegExp(escOpen, 'g');
+const escClosePattern = new RegExp(escClose, 'g');
+const escCommaPattern = new RegExp(escComma, 'g');
+const escPeriodPattern = new RegExp(escPeriod, 'g');
+const slashPattern = /\\\\/g;
+const openPattern = /\\{/g;
+const closePattern = /\\}/g;
+const commaPattern = /\\,/g;
+const periodPattern = /\\\./g;
+const EXPANSION_MAX = 100_000;
+// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
+// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
+// truncated to 100k results - while making every result ~1500 characters
+// long. The result set, and the intermediate arrays built while combining
+// brace sets, then grow large enough to exhaust memory and crash the process
+// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
+// characters the accumulator may hold at any point, so memory stays flat no
+// matter how many brace groups are chained. The limit sits well above any
+// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
+// characters) so legitimate input is unaffected.
+const EXPANSION_MAX_LENGTH = 4_000_000;
+// `expand_` recurses once per level of brace *nesting* - both when expanding a
+// set's comma members and when re-wrapping a set whose body is a single part.
+// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
+// level per chained group), which left nesting depth unbounded: about 3,100
+// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
+// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
+// will follow nesting. It sits far above any realistic pattern and well below
+// the depth at which the stack runs out.
+const EXPANSION_MAX_DEPTH = 1_000;
+// Bash keeps a quirk where a brace group followed by a comma set still expands
+// (`{a},b}`). The parser implements it by rewriting the string and restarting
+// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
+// full passes over a string that itself grows by one `escClose` sentinel each
+// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
+// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
+// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
+// times the scan may restart. Real `{a},b}` input needs a handful.
+const EXPANSION_MAX_REWRITES = 1_000;
+// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
+// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
+// and chained groups each rebuild up to `max` results, so 2KB of input could
+// block the event loop for over 30 seconds. Each character scanned, result
+// built and sequence value generated is a step, and each `expand_` call costs
+// `CALL_STEPS` more. Past the budget, the set being expanded and everything
+// after it stay literal. A glob needs a few hundred steps, and nesting all the
+// way to `EXPANSION_MAX_DEPTH` about 4M.
+const EXPANSION_MAX_STEPS = 20_000_000;
+// What one `expand_` call costs on top of what it scans and builds. Setting
+// one up takes about as long as scanning 16 characters, and a set whose
+// results are wrapped to be expanded again makes one call per result, each
+// scanning and building next to nothing: 64KB of
+// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
+// 4M such calls, which spent the budget three times as slowly as anything
+// else.
+const CALL_STEPS = 16;
+function numeric(str) {
+    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
+}
+function escapeBraces(str) {
+    return str
+        .replace(slashPattern, escSlash)
+        .replace(openPattern, escOpen)
+        .replace(closePattern, escClose)
+        .replace(commaPattern, escComma)
+        .replace(periodPattern, escPeriod);
+}
+function unescapeBraces(str) {
+    return str
+        .replace(escSlashPattern, '\\')
+        .replace(escOpenPattern, '{')
+        .replace(escClosePattern, '}')
+        .replace(escCommaPattern, ',')
+        .replace(escPeriodPattern, '.');
+}
+// Like `target.push(...items)` but doesn't overflow the stack
+function pushAll(target, items) {
+    for (let i = 0; i < items.length; i++) {
+        target.push(items[i]);
+    }
+}
+// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
+// and charged for the characters it walks: up to the group's `}`, or the
+// whole string when there is no match or unmatched `{` come first, which
+// `unmatched` then flags for masking. Once a call overdraws the budget, it
+// and every later one return undefined, so the rest stays literal.
+function balancedWithBudget(str, masked, budget) {
+    if (budget.remaining < 0) {
+        return undefined;
+    }
+    const r = range('{', '}', masked);
+    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
+    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
+    if (!r || budget.remaining < 0) {
+        return undefined;
+    }
+    return {
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + 1, r[1]),
+        post: str.slice(r[1] + 1),
+        unmatched,
+    };
+}
+// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
+// keeps the length, so a scan of it still lines up with the string it was
+// made from. Such a `{` is literal either way, but `balanced` only learns that
+// one is unmatched by reading to the end of the string, so with one at the
+// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
+// input. That was quadratic, and once the step budget charged for it, it ran
+// out partway through and left the rest literal. A scan of the masked copy
+// stops at the group's `}`. It is one pass, charged as such.
+function maskUnmatchedOpens(masked, budget) {
+    budget.remaining -= masked.length;
+    const open = [];
+    for (let i = 0; i < masked.length; i++) {
+        const c = masked.charCodeAt(i);
+        if (c === 0x7b) {
+            open.push(i);
+        }
+        else if (c === 0x7d && open.length) {
+            open.pop();
+        }
+    }
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < open.length; i++) {
+        const at = open[i];
+        out += masked.slice(last, at) + '\0';
+        last = at + 1;
+    }
+    return out + masked.slice(last);
+}
+// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
+// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
+// the end. The regex tries every `,` and backtracks through the rest of its
+// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
+// every pass. Like a scan, it is charged for the whole string and refused if
+// that overdraws the budget.
+function commaSetFollows(str, budget) {
+    budget.remaining -= str.length;
+    if (budget.remaining < 0) {
+        return false;
+    }
+    // Whether a `}` follows the current position before the line ends
+    let close = false;
+    for (let i = str.length - 1; i >= 0; i--) {
+        const c = str.charCodeAt(i);
+        if (c === 0x7d) {
+            close = true;
+        }
+        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
+            // A line terminator, which `.` does not match
+            close = false;
+        }
+        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * Basically just str.split(","), but handling cases
+ * where we have nested braced sections, which should be
+ * treated as individual members, like {a,{b,c},d}
+ *
+ * Returns `undefined` if the step budget runs out before the whole set is
+ * split, since splitting what is left on every comma would tear apart the
+ * nested sets it still holds.
+ */
+function parseCommaParts(str, budget) {
+    const parts = [];
+    // Walk the brace groups iteratively. Recursing on `post` once per group let a
+    // chain of them exhaust the stack - the parsing-side counterpart to
+    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
+    // `maxLength` can bound, since it happens before expansion.
+    //
+    // The part the next chunk continues
+    let carry = '';
+    for (;;) {
+        // A set's body holds no unmatched `{`, so there is nothing to mask.
+        const m = balancedWithBudget(str, str, budget);
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        if (!m) {
+            const tail = str.split(',');
+            tail[0] = carry + tail[0];
+            pushAll(parts, tail);
+            return parts;
+        }
+        const { pre, body, post } = m;
+        const p = pre.split(',');
+        p[0] = carry + p[0];
+        p[p.length - 1] += '{' + body + '}';
+        if (!post.length) {
+            pushAll(parts, p);
+            return parts;
+        }
+        carry = p.pop();
+        pushAll(parts, p);
+        str = post;
+    }
+}
+// An option that is left out, or that is NaN, gets its default. Every
+// comparison against NaN is false, so a NaN bound would never be reached:
+// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
+// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
+// `Infinity` to lift a bound.
+function bound(value, fallback) {
+    return value === undefined || isNaN(value) ? fallback : value;
+}
+function expand(str, options = {}) {
+    if (!str) {
+        return [];
+    }
+    const max = bound(options.max, EXPANSION_MAX);
+    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
+    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
+    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
+    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
+    // I don't know why Bash 4.3 does this, but it does.
+    // Anything starting with {} will have the first two bytes preserved
+    // but *only* at the top level, so {},a}b will not expand to anything,
+    // but a{},b}c will be expanded to [a}c,abc].
+    // One could argue that this is a bug in Bash, but since the goal of
+    // this module is to match Bash's rules, we escape a leading {}
+    if (str.slice(0, 2) === '{}') {
+        str = '\\{\\}' + str.slice(2);
+    }
+    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
+}
+function embrace(str) {
+    return '{' + str + '}';
+}
+function isPadded(el) {
+    return /^-?0\d/.test(el);
+}
+function lte(i, y) {
+    return i <= y;
+}
+function gte(i, y) {
+    return i >= y;
+}
+// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
+// number of results at `max` and the total number of characters at `maxLength`.
+// This is the one place output grows, so bounding it here keeps the single
+// accumulator - and therefore memory - flat regardless of how many brace groups
+// are combined (CVE-2026-14257). Each result built is a step, since `max` and
+// `maxLength` bound one combination, not how many brace groups are combined.
+function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
+    const out = [];
+    let length = 0;
+    // Bash drops empty results at the top level, and they don't count against
+    // `max`, so `max` bounds the number of *kept* results. Only an empty
+    // `acc[a] + pre` can make one, so for those the empty values are skipped
+    // without being visited. Visiting them one at a time let a set of empties
+    // cost `acc.length * values.length` while keeping nothing.
+    let nonEmpty;
+    outer: for (let a = 0; a < acc.length; a++) {
+        const prefix = acc[a] + pre;
+        let vs = values;
+        if (dropEmpties && !prefix) {
+            if (!nonEmpty)
+                nonEmpty = values.filter(v => v);
+            vs = nonEmpty;
+        }
+        for (let v = 0; v < vs.length; v++) {
+            if (out.length >= max)
+                break outer;
+            const expansion = prefix + vs[v];
+            if (length + expansion.length > maxLength)
+                break outer;
+            out.push(expansion);
+            length += expansion.length;
+        }
+    }
+    budget.remaining -= out.length;
+    return out;
+}
+// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
+// sequence body, or `undefined` if the step budget runs out generating them.
+function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
+    const n = body.split(/\.\./);
+    const N = [];
+    // A sequence body always splits into two or three parts, but the compiler
+    // can't know that.
+    /* c8 ignore start */
+    if (n[0] === undefined || n[1] === undefined) {
+        return N;
+    }
+    /* c8 ignore stop */
+    const x = numeric(n[0]);
+    const y = numeric(n[1]);
+    const width = Math.max(n[0].length, n[1].length);
+    let incr = n.length === 3 && n[2] !== undefined ?
+        Math.max(Math.abs(numeric(n[2])), 1)
+        : 1;
+    let test = lte;
+    const reverse = y < x;
+    if (reverse) {
+        incr *= -1;
+        test = gte;
+    }
+    const pad = n.some(isPadded);
+    // A padded value is built a character at a time to `width`, which the input
+    // sets, so it costs one step per character: 64KB of
+    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
+    // one step per value.
+    const cost = pad ? width : 1;
+    let length = 0;
+    for (let i = x; test(i, y) && N.length < max; i += incr) {
+        // Each value is a step. `max` and `maxLength` bound one sequence, but a
+        // chain of them still generated up to `max` values each, however few
+        // combining could keep.
+        budget.remaining -= cost;
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        let c;
+        if (isAlphaSequence) {
+            c = String.fromCharCode(i);
+            if (c === '\\') {
+                c = '';
+            }
+        }
+        else {
+            c = String(i);
+            if (pad) {
+                const need = width - c.length;
+                if (need > 0) {
+                    const z = new Array(need + 1).join('0');
+                    if (i < 0) {
+                        c = '-' + z + c.slice(1);
+                    }
+                    else {
+                        c = z + c;
+                    }
+                }
+            }
+        }
+        if (length + c.length > maxLength)
+            break;
+        N.push(c);
+        length += c.length;
+    }
+    return N;
+}
+function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
+    // An overdraft here makes the first scan refuse, so `str` stays literal.
+    budget.remaining -= CALL_STEPS;
+    // Too deeply nested to keep following: treat the rest as literal, the same
+    // way a group that cannot expand is already handled. Truncating rather than
+    // throwing keeps `expand` total, matching `max` and `maxLength`.
+    if (depth > maxDepth) {
+        return [str];
+    }
+    // Consume the string's top-level brace groups left to right, threading a
+    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
+    // rather than recursing on `m.post` once per group - keeps the native stack
+    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
+    // longer overflow the stack, and leaves a single accumulator whose size
+    // `maxLength` bounds directly (CVE-2026-14257).
+    let acc = [''];
+    // Bash drops empty results, but only when the *first* top-level group is a
+    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
+    // is on the final strings, so it is applied to whichever `combine` produces
+    // them (the one with no brace set left in the tail).
+    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
+    // re-reads the whole string, so leaving this unbounded is quadratic.
+    let rewrites = 0;
+    let dropEmpties = false;
+    let firstGroup = true;
+    // `str` with its unmatched `{` masked, once a scan has run into them
+    let masked = str;
+    for (;;) {
+        const m = balancedWithBudget(str, masked, budget);
+        // No brace set left, or no step budget left to look for one: the rest of
+        // the string is literal.
+        if (!m) {
+            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
+        }
+        if (m.unmatched) {
+            masked = maskUnmatchedOpens(masked, budget);
+        }
+        // no need to expand pre, since it is guaranteed to be free of brace-sets
+        const pre = m.pre;
+        // This set and the rest of the string, literal: for a set that cannot
+        // expand, and for one the step budget runs out on. Once it is overdrawn,
+        // every set still being expanded, at every level, stays literal like this -
+        // otherwise each level above would go on combining, and wrapping and
+        // expanding again, results the budget was too small for.
+        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
+        if (/\$$/.test(pre)) {
+            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
+            firstGroup = false;
+            if (!m.post.length)
+                break;
+            str = m.post;
+            masked = masked.slice(m.end + 1);
+            continue;
+        }
+        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
+        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
+        const isSequence = isNumericSequence || isAlphaSequence;
+        const isOptions = m.body.indexOf(',') >= 0;
+        if (!isSequence && !isOptions) {
+            // {a},b}
+            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
+                rewrites++;
+                str = m.pre + '{' + m.body + escClose + m.post;
+                // Taking a `}` away never gives an unmatched `{` a partner, so what
+                // is masked stays unmatched. The `{` it closed can be left without
+                // one, and the next scan masks it.
+                masked =
+                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
+                isTop = true;
+                continue;
+            }
+            // Nothing here expands, so the whole remaining string is literal.
+            return literal();
+        }
+        if (firstGroup) {
+            dropEmpties = isTop && !isSequence;
+            firstGroup = false;
+        }
+        let values;
+        if (isSequence) {
+            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
+            if (!values) {
+                return literal();
+            }
+        }
+        else {
+            let n = parseCommaParts(m.body, budget);
+            // The step budget ran out partway through the set.
+            if (!n) {
+                return literal();
+            }
+            if (n.length === 1 && n[0] !== undefined) {
+                // x{{a,b}}y ==> x{a}y x{b}y
+                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
+                // The step budget ran out expanding the set's only part.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                //XXX is this necessary? Can't seem to hit it in tests.
+                /* c8 ignore start */
+                if (n.length === 1) {
+                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
+                    if (budget.remaining < 0) {
+                        return literal();
+                    }
+                    acc = next;
+                    if (!m.post.length)
+                        break;
+                    str = m.post;
+                    masked = masked.slice(m.end + 1);
+                    continue;
+                }
+                /* c8 ignore stop */
+            }
+            // Values that `combine` is going to drop as empty produce no result, so
+            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
+            // would stop at `['a', '']` and yield one result instead of two. Skipping
+            // them outright keeps `values` bounded while leaving `max` a bound on
+            // *kept* results.
+            let dropsEmpties = dropEmpties && !m.post.length && !pre;
+            for (let d = 0; dropsEmpties && d < acc.length; d++) {
+                if (acc[d]) {
+                    dropsEmpties = false;
+                }
+            }
+            values = [];
+            let valuesLength = 0;
+            outer: for (let j = 0; j < n.length; j++) {
+                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+                // The step budget ran out expanding a member.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                for (let k = 0; k < expanded.length; k++) {
+                    const v = expanded[k];
+                    if (dropsEmpties && !v)
+                        continue;
+                    if (values.length >= max ||
+                        valuesLength + v.length > maxLength) {
+                        break outer;
+                    }
+                    values.push(v);
+                    valuesLength += v.length;
+                }
+            }
+        }
+        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+        // The step budget ran out combining the set's values in.
+        if (budget.remaining < 0) {
+            return literal();
+        }
+        acc = next;
+        if (!m.post.length)
+            break;
+        str = m.post;
+        masked = masked.slice(m.end + 1);
+    }
+    return acc;
+}
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/assert-valid-pattern.js
+const MAX_PATTERN_LENGTH = 1024 * 64;
+const assertValidPattern = (pattern) => {
+    if (typeof pattern !== 'string') {
+        throw new TypeError('invalid pattern');
+    }
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+        throw new TypeError('pattern is too long');
+    }
+};
+//# sourceMappingURL=assert-valid-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/brace-expressions.js
+// translate the various posix character classes into unicode properties
+// this works across all unicode locales
+// { <posix class>: [<translation>, /u flag required, negated]
+const posixClasses = {
+    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}', true],
+    '[:alpha:]': ['\\p{L}\\p{Nl}', true],
+    '[:ascii:]': ['\\x' + '00-\\x' + '7f', false],
+    '[:blank:]': ['\\p{Zs}\\t', true],
+    '[:cntrl:]': ['\\p{Cc}', true],
+    '[:digit:]': ['\\p{Nd}', true],
+    '[:graph:]': ['\\p{Z}\\p{C}', true, true],
+    '[:lower:]': ['\\p{Ll}', true],
+    '[:print:]': ['\\p{C}', true],
+    '[:punct:]': ['\\p{P}', true],
+    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f', true],
+    '[:upper:]': ['\\p{Lu}', true],
+    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}', true],
+    '[:xdigit:]': ['A-Fa-f0-9', false],
+};
+// only need to escape a few things inside of brace expressions
+// escapes: [ \ ] -
+const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
+// escape all regexp magic characters
+const regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// everything has already been escaped, we just have to join
+const rangesToString = (ranges) => ranges.join('');
+// takes a glob string at a posix brace expression, and returns
+// an equivalent regular expression source, and boolean indicating
+// whether the /u flag needs to be applied, and the number of chars
+// consumed to parse the character class.
+// This also removes out of order ranges, and returns ($.) if the
+// entire class just no good.
+const parseClass = (glob, position) => {
+    const pos = position;
+    /* c8 ignore start */
+    if (glob.charAt(pos) !== '[') {
+        throw new Error('not in a brace expression');
+    }
+    /* c8 ignore stop */
+    const ranges = [];
+    const negs = [];
+    let i = pos + 1;
+    let sawStart = false;
+    let uflag = false;
+    let escaping = false;
+    let negate = false;
+    let endPos = pos;
+    let rangeStart = '';
+    WHILE: while (i < glob.length) {
+        const c = glob.charAt(i);
+        if ((c === '!' || c === '^') && i === pos + 1) {
+            negate = true;
+            i++;
+            continue;
+        }
+        if (c === ']' && sawStart && !escaping) {
+            endPos = i + 1;
+            break;
+        }
+        sawStart = true;
+        if (c === '\\') {
+            if (!escaping) {
+                escaping = true;
+                i++;
+                continue;
+            }
+            // escaped \ char, fall through and treat like normal char
+        }
+        if (c === '[' && !escaping) {
+            // either a posix class, a collation equivalent, or just a [
+            for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
+                if (glob.startsWith(cls, i)) {
+                    // invalid, [a-[] is fine, but not [a-[:alpha]]
+                    if (rangeStart) {
+                        return ['$.', false, glob.length - pos, true];
+                    }
+                    i += cls.length;
+                    if (neg)
+                        negs.push(unip);
+                    else
+                        ranges.push(unip);
+                    uflag = uflag || u;
+                    continue WHILE;
+                }
+            }
+        }
+        // now it's just a normal character, effectively
+        escaping = false;
+        if (rangeStart) {
+            // throw this range away if it's not valid, but others
+            // can still match.
+            if (c > rangeStart) {
+                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(c));
+            }
+            else if (c === rangeStart) {
+                ranges.push(braceEscape(c));
+            }
+            rangeStart = '';
+            i++;
+            continue;
+        }
+        // now might be the start of a range.
+        // can be either c-d or c-] or c<more...>] or c] at this point
+        if (glob.startsWith('-]', i + 1)) {
+            ranges.push(braceEscape(c + '-'));
+            i += 2;
+            continue;
+        }
+        if (glob.startsWith('-', i + 1)) {
+            rangeStart = c;
+            i += 2;
+            continue;
+        }
+        // not the start of a range, just a single character
+        ranges.push(braceEscape(c));
+        i++;
+    }
+    if (endPos < i) {
+        // didn't see the end of the class, not a valid class,
+        // but might still be valid as a literal match.
+        return ['', false, 0, false];
+    }
+    // if we got no ranges and no negates, then we have a range that
+    // cannot possibly match anything, and that poisons the whole glob
+    if (!ranges.length && !negs.length) {
+        return ['$.', false, glob.length - pos, true];
+    }
+    // if we got one positive range, and it's a single character, then that's
+    // not actually a magic pattern, it's just that one literal character.
+    // we should not treat that as "magic", we should just return the literal
+    // character. [_] is a perfectly valid way to escape glob magic chars.
+    if (negs.length === 0 &&
+        ranges.length === 1 &&
+        /^\\?.$/.test(ranges[0]) &&
+        !negate) {
+        const r = ranges[0].length === 2 ? ranges[0].slice(-1) : ranges[0];
+        return [regexpEscape(r), false, endPos - pos, false];
+    }
+    const sranges = '[' + (negate ? '^' : '') + rangesToString(ranges) + ']';
+    const snegs = '[' + (negate ? '' : '^') + rangesToString(negs) + ']';
+    const comb = ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
+        : ranges.length ? sranges
+            : snegs;
+    return [comb, uflag, endPos - pos, true];
+};
+//# sourceMappingURL=brace-expressions.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/unescape.js
+/**
+ * Un-escape a string that has been escaped with {@link escape}.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
+ * square-bracket escapes are removed, but not backslash escapes.
+ *
+ * For example, it will turn the string `'[*]'` into `*`, but it will not
+ * turn `'\\*'` into `'*'`, because `\` is a path separator in
+ * `windowsPathsNoEscape` mode.
+ *
+ * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
+ * backslash escapes are removed.
+ *
+ * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
+ * or unescaped.
+ *
+ * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
+ * unescaped.
+ */
+const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/\[([^/\\])\]/g, '$1')
+            : s
+                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
+                .replace(/\\([^/])/g, '$1');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/\[([^/\\{}])\]/g, '$1')
+        : s
+            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
+            .replace(/\\([^/{}])/g, '$1');
+};
+//# sourceMappingURL=unescape.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/ast.js
+// parse a single path portion
+var ast_a;
+
+
+const types = new Set(['!', '?', '+', '*', '@']);
+const isExtglobType = (c) => types.has(c);
+const isExtglobAST = (c) => isExtglobType(c.type);
+// Map of which extglob types can adopt the children of a nested extglob
+//
+// anything but ! can adopt a matching type:
+// +(a|+(b|c)|d) => +(a|b|c|d)
+// *(a|*(b|c)|d) => *(a|b|c|d)
+// @(a|@(b|c)|d) => @(a|b|c|d)
+// ?(a|?(b|c)|d) => ?(a|b|c|d)
+//
+// * can adopt anything, because 0 or repetition is allowed
+// *(a|?(b|c)|d) => *(a|b|c|d)
+// *(a|+(b|c)|d) => *(a|b|c|d)
+// *(a|@(b|c)|d) => *(a|b|c|d)
+//
+// + can adopt @, because 1 or repetition is allowed
+// +(a|@(b|c)|d) => +(a|b|c|d)
+//
+// + and @ CANNOT adopt *, because 0 would be allowed
+// +(a|*(b|c)|d) => would match "", on *(b|c)
+// @(a|*(b|c)|d) => would match "", on *(b|c)
+//
+// + and @ CANNOT adopt ?, because 0 would be allowed
+// +(a|?(b|c)|d) => would match "", on ?(b|c)
+// @(a|?(b|c)|d) => would match "", on ?(b|c)
+//
+// ? can adopt @, because 0 or 1 is allowed
+// ?(a|@(b|c)|d) => ?(a|b|c|d)
+//
+// ? and @ CANNOT adopt * or +, because >1 would be allowed
+// ?(a|*(b|c)|d) => would match bbb on *(b|c)
+// @(a|*(b|c)|d) => would match bbb on *(b|c)
+// ?(a|+(b|c)|d) => would match bbb on +(b|c)
+// @(a|+(b|c)|d) => would match bbb on +(b|c)
+//
+// ! CANNOT adopt ! (nothing else can either)
+// !(a|!(b|c)|d) => !(a|b|c|d) would fail to match on b (not not b|c)
+//
+// ! can adopt @
+// !(a|@(b|c)|d) => !(a|b|c|d)
+//
+// ! CANNOT adopt *
+// !(a|*(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt +
+// !(a|+(b|c)|d) => !(a|b|c|d) would match on bbb, not allowed
+//
+// ! CANNOT adopt ?
+// x!(a|?(b|c)|d) => x!(a|b|c|d) would fail to match "x"
+const adoptionMap = new Map([
+    ['!', ['@']],
+    ['?', ['?', '@']],
+    ['@', ['@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@']],
+]);
+// nested extglobs that can be adopted in, but with the addition of
+// a blank '' element.
+const adoptionWithSpaceMap = new Map([
+    ['!', ['?']],
+    ['@', ['?']],
+    ['+', ['?', '*']],
+]);
+// union of the previous two maps
+const adoptionAnyMap = new Map([
+    ['!', ['?', '@']],
+    ['?', ['?', '@']],
+    ['@', ['?', '@']],
+    ['*', ['*', '+', '?', '@']],
+    ['+', ['+', '@', '?', '*']],
+]);
+// Extglobs that can take over their parent if they are the only child
+// the key is parent, value maps child to resulting extglob parent type
+// '@' is omitted because it's a special case. An `@` extglob with a single
+// member can always be usurped by that subpattern.
+const usurpMap = new Map([
+    ['!', new Map([['!', '@']])],
+    [
+        '?',
+        new Map([
+            ['*', '*'],
+            ['+', '*'],
+        ]),
+    ],
+    [
+        '@',
+        new Map([
+            ['!', '!'],
+            ['?', '?'],
+            ['@', '@'],
+            ['*', '*'],
+            ['+', '+'],
+        ]),
+    ],
+    [
+        '+',
+        new Map([
+            ['?', '*'],
+            ['*', '*'],
+        ]),
+    ],
+]);
+// Patterns that get prepended to bind to the start of either the
+// entire string, or just a single path portion, to prevent dots
+// and/or traversal patterns, when needed.
+// Exts don't need the ^ or / bit, because the root binds that already.
+const startNoTraversal = '(?!(?:^|/)\\.\\.?(?:$|/))';
+const startNoDot = '(?!\\.)';
+// characters that indicate a start of pattern needs the "no dots" bit,
+// because a dot *might* be matched. ( is not in the list, because in
+// the case of a child extglob, it will handle the prevention itself.
+const addPatternStart = new Set(['[', '.']);
+// cases where traversal is A-OK, no dot prevention needed
+const justDots = new Set(['..', '.']);
+const reSpecials = new Set('().*{}+?[]^$\\!');
+const regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+// any single thing other than /
+const qmark = '[^/]';
+// * => any number of characters
+const star = qmark + '*?';
+// use + when we need to ensure that *something* matches, because the * is
+// the only thing in the path portion.
+const starNoEmpty = qmark + '+?';
+// remove the \ chars that we added if we end up doing a nonmagic compare
+// const deslash = (s: string) => s.replace(/\\(.)/g, '$1')
+let ID = 0;
+class AST {
+    type;
+    #root;
+    #hasMagic;
+    #uflag = false;
+    #parts = [];
+    #parent;
+    #parentIndex;
+    #negs;
+    #filledNegs = false;
+    #options;
+    #toString;
+    // set to true if it's an extglob with no children
+    // (which really means one child of '')
+    #emptyExt = false;
+    id = ++ID;
+    get depth() {
+        return (this.#parent?.depth ?? -1) + 1;
+    }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+        return {
+            '@@type': 'AST',
+            id: this.id,
+            type: this.type,
+            root: this.#root.id,
+            parent: this.#parent?.id,
+            depth: this.depth,
+            partsLength: this.#parts.length,
+            parts: this.#parts,
+        };
+    }
+    constructor(type, parent, options = {}) {
+        this.type = type;
+        // extglobs are inherently magical
+        if (type)
+            this.#hasMagic = true;
+        this.#parent = parent;
+        this.#root = this.#parent ? this.#parent.#root : this;
+        this.#options = this.#root === this ? options : this.#root.#options;
+        this.#negs = this.#root === this ? [] : this.#root.#negs;
+        if (type === '!' && !this.#root.#filledNegs)
+            this.#negs.push(this);
+        this.#parentIndex = this.#parent ? this.#parent.#parts.length : 0;
+    }
+    get hasMagic() {
+        /* c8 ignore start */
+        if (this.#hasMagic !== undefined)
+            return this.#hasMagic;
+        /* c8 ignore stop */
+        for (const p of this.#parts) {
+            if (typeof p === 'string')
+                continue;
+            if (p.type || p.hasMagic)
+                return (this.#hasMagic = true);
+        }
+        // note: will be undefined until we generate the regexp src and find out
+        return this.#hasMagic;
+    }
+    // reconstructs the pattern
+    toString() {
+        return (this.#toString !== undefined ? this.#toString
+            : !this.type ?
+                (this.#toString = this.#parts.map(p => String(p)).join(''))
+                : (this.#toString =
+                    this.type +
+                        '(' +
+                        this.#parts.map(p => String(p)).join('|') +
+                        ')'));
+    }
+    #fillNegs() {
+        /* c8 ignore start */
+        if (this !== this.#root)
+            throw new Error('should only call on root');
+        if (this.#filledNegs)
+            return this;
+        /* c8 ignore stop */
+        // call toString() once to fill this out
+        this.toString();
+        this.#filledNegs = true;
+        let n;
+        while ((n = this.#negs.pop())) {
+            if (n.type !== '!')
+                continue;
+            // walk up the tree, appending everthing that comes AFTER parentIndex
+            let p = n;
+            let pp = p.#parent;
+            while (pp) {
+                for (let i = p.#parentIndex + 1; !pp.type && i < pp.#parts.length; i++) {
+                    for (const part of n.#parts) {
+                        /* c8 ignore start */
+                        if (typeof part === 'string') {
+                            throw new Error('string part in extglob AST??');
+                        }
+                        /* c8 ignore stop */
+                        part.copyIn(pp.#parts[i]);
+                    }
+                }
+                p = pp;
+                pp = p.#parent;
+            }
+        }
+        return this;
+    }
+    push(...parts) {
+        for (const p of parts) {
+            if (p === '')
+                continue;
+            /* c8 ignore start */
+            if (typeof p !== 'string' &&
+                !(p instanceof ast_a && p.#parent === this)) {
+                throw new Error('invalid part: ' + p);
+            }
+            /* c8 ignore stop */
+            this.#parts.push(p);
+        }
+    }
+    toJSON() {
+        const ret = this.type === null ?
+            this.#parts
+                .slice()
+                .map(p => (typeof p === 'string' ? p : p.toJSON()))
+            : [this.type, ...this.#parts.map(p => p.toJSON())];
+        if (this.isStart() && !this.type)
+            ret.unshift([]);
+        if (this.isEnd() &&
+            (this === this.#root ||
+                (this.#root.#filledNegs && this.#parent?.type === '!'))) {
+            ret.push({});
+        }
+        return ret;
+    }
+    isStart() {
+        if (this.#root === this)
+            return true;
+        // if (this.type) return !!this.#parent?.isStart()
+        if (!this.#parent?.isStart())
+            return false;
+        if (this.#parentIndex === 0)
+            return true;
+        // if everything AHEAD of this is a negation, then it's still the "start"
+        const p = this.#parent;
+        for (let i = 0; i < this.#parentIndex; i++) {
+            const pp = p.#parts[i];
+            if (!(pp instanceof ast_a && pp.type === '!')) {
+                return false;
+            }
+        }
+        return true;
+    }
+    isEnd() {
+        if (this.#root === this)
+            return true;
+        if (this.#parent?.type === '!')
+            return true;
+        if (!this.#parent?.isEnd())
+            return false;
+        if (!this.type)
+            return this.#parent?.isEnd();
+        // if not root, it'll always have a parent
+        /* c8 ignore start */
+        const pl = this.#parent ? this.#parent.#parts.length : 0;
+        /* c8 ignore stop */
+        return this.#parentIndex === pl - 1;
+    }
+    copyIn(part) {
+        if (typeof part === 'string')
+            this.push(part);
+        else
+            this.push(part.clone(this));
+    }
+    clone(parent) {
+        const c = new ast_a(this.type, parent);
+        for (const p of this.#parts) {
+            c.copyIn(p);
+        }
+        return c;
+    }
+    static #parseAST(str, ast, pos, opt, extDepth) {
+        const maxDepth = opt.maxExtglobRecursion ?? 2;
+        let escaping = false;
+        let inBrace = false;
+        let braceStart = -1;
+        let braceNeg = false;
+        if (ast.type === null) {
+            // outside of a extglob, append until we find a start
+            let i = pos;
+            let acc = '';
+            while (i < str.length) {
+                const c = str.charAt(i++);
+                // still accumulate escapes at this point, but we do ignore
+                // starts that are escaped
+                if (escaping || c === '\\') {
+                    escaping = !escaping;
+                    acc += c;
+                    continue;
+                }
+                if (inBrace) {
+                    if (i === braceStart + 1) {
+                        if (c === '^' || c === '!') {
+                            braceNeg = true;
+                        }
+                    }
+                    else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                        inBrace = false;
+                    }
+                    acc += c;
+                    continue;
+                }
+                else if (c === '[') {
+                    inBrace = true;
+                    braceStart = i;
+                    braceNeg = false;
+                    acc += c;
+                    continue;
+                }
+                // we don't have to check for adoption here, because that's
+                // done at the other recursion point.
+                const doRecurse = !opt.noext &&
+                    isExtglobType(c) &&
+                    str.charAt(i) === '(' &&
+                    extDepth <= maxDepth;
+                if (doRecurse) {
+                    ast.push(acc);
+                    acc = '';
+                    const ext = new ast_a(c, ast);
+                    i = ast_a.#parseAST(str, ext, i, opt, extDepth + 1);
+                    ast.push(ext);
+                    continue;
+                }
+                acc += c;
+            }
+            ast.push(acc);
+            return i;
+        }
+        // some kind of extglob, pos is at the (
+        // find the next | or )
+        let i = pos + 1;
+        let part = new ast_a(null, ast);
+        const parts = [];
+        let acc = '';
+        while (i < str.length) {
+            const c = str.charAt(i++);
+            // still accumulate escapes at this point, but we do ignore
+            // starts that are escaped
+            if (escaping || c === '\\') {
+                escaping = !escaping;
+                acc += c;
+                continue;
+            }
+            if (inBrace) {
+                if (i === braceStart + 1) {
+                    if (c === '^' || c === '!') {
+                        braceNeg = true;
+                    }
+                }
+                else if (c === ']' && !(i === braceStart + 2 && braceNeg)) {
+                    inBrace = false;
+                }
+                acc += c;
+                continue;
+            }
+            else if (c === '[') {
+                inBrace = true;
+                braceStart = i;
+                braceNeg = false;
+                acc += c;
+                continue;
+            }
+            const doRecurse = !opt.noext &&
+                isExtglobType(c) &&
+                str.charAt(i) === '(' &&
+                /* c8 ignore start - the maxDepth is sufficient here */
+                (extDepth <= maxDepth || (ast && ast.#canAdoptType(c)));
+            /* c8 ignore stop */
+            if (doRecurse) {
+                const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
+                part.push(acc);
+                acc = '';
+                const ext = new ast_a(c, part);
+                part.push(ext);
+                i = ast_a.#parseAST(str, ext, i, opt, extDepth + depthAdd);
+                continue;
+            }
+            if (c === '|') {
+                part.push(acc);
+                acc = '';
+                parts.push(part);
+                part = new ast_a(null, ast);
+                continue;
+            }
+            if (c === ')') {
+                if (acc === '' && ast.#parts.length === 0) {
+                    ast.#emptyExt = true;
+                }
+                part.push(acc);
+                acc = '';
+                ast.push(...parts, part);
+                return i;
+            }
+            acc += c;
+        }
+        // unfinished extglob
+        // if we got here, it was a malformed extglob! not an extglob, but
+        // maybe something else in there.
+        ast.type = null;
+        ast.#hasMagic = undefined;
+        ast.#parts = [str.substring(pos - 1)];
+        return i;
+    }
+    #canAdoptWithSpace(child) {
+        return this.#canAdopt(child, adoptionWithSpaceMap);
+    }
+    #canAdopt(child, map = adoptionMap) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canAdoptType(gc.type, map);
+    }
+    #canAdoptType(c, map = adoptionAnyMap) {
+        return !!map.get(this.type)?.includes(c);
+    }
+    #adoptWithSpace(child, index) {
+        const gc = child.#parts[0];
+        const blank = new ast_a(null, gc, this.options);
+        blank.#parts.push('');
+        gc.push(blank);
+        this.#adopt(child, index);
+    }
+    #adopt(child, index) {
+        const gc = child.#parts[0];
+        this.#parts.splice(index, 1, ...gc.#parts);
+        for (const p of gc.#parts) {
+            if (typeof p === 'object')
+                p.#parent = this;
+        }
+        this.#toString = undefined;
+    }
+    #canUsurpType(c) {
+        const m = usurpMap.get(this.type);
+        return !!m?.has(c);
+    }
+    #canUsurp(child) {
+        if (!child ||
+            typeof child !== 'object' ||
+            child.type !== null ||
+            child.#parts.length !== 1 ||
+            this.type === null ||
+            this.#parts.length !== 1) {
+            return false;
+        }
+        const gc = child.#parts[0];
+        if (!gc || typeof gc !== 'object' || gc.type === null) {
+            return false;
+        }
+        return this.#canUsurpType(gc.type);
+    }
+    #usurp(child) {
+        const m = usurpMap.get(this.type);
+        const gc = child.#parts[0];
+        const nt = m?.get(gc.type);
+        /* c8 ignore start - impossible */
+        if (!nt)
+            return false;
+        /* c8 ignore stop */
+        this.#parts = gc.#parts;
+        for (const p of this.#parts) {
+            if (typeof p === 'object') {
+                p.#parent = this;
+            }
+        }
+        this.type = nt;
+        this.#toString = undefined;
+        this.#emptyExt = false;
+    }
+    static fromGlob(pattern, options = {}) {
+        const ast = new ast_a(null, undefined, options);
+        ast_a.#parseAST(pattern, ast, 0, options, 0);
+        return ast;
+    }
+    // returns the regular expression if there's magic, or the unescaped
+    // string if not.
+    toMMPattern() {
+        // should only be called on root
+        /* c8 ignore start */
+        if (this !== this.#root)
+            return this.#root.toMMPattern();
+        /* c8 ignore stop */
+        const glob = this.toString();
+        const [re, body, hasMagic, uflag] = this.toRegExpSource();
+        // if we're in nocase mode, and not nocaseMagicOnly, then we do
+        // still need a regular expression if we have to case-insensitively
+        // match capital/lowercase characters.
+        const anyMagic = hasMagic ||
+            this.#hasMagic ||
+            (this.#options.nocase &&
+                !this.#options.nocaseMagicOnly &&
+                glob.toUpperCase() !== glob.toLowerCase());
+        if (!anyMagic) {
+            return body;
+        }
+        const flags = (this.#options.nocase ? 'i' : '') + (uflag ? 'u' : '');
+        return Object.assign(new RegExp(`^${re}$`, flags), {
+            _src: re,
+            _glob: glob,
+        });
+    }
+    get options() {
+        return this.#options;
+    }
+    // returns the string match, the regexp source, whether there's magic
+    // in the regexp (so a regular expression is required) and whether or
+    // not the uflag is needed for the regular expression (for posix classes)
+    // TODO: instead of injecting the start/end at this point, just return
+    // the BODY of the regexp, along with the start/end portions suitable
+    // for binding the start/end in either a joined full-path makeRe context
+    // (where we bind to (^|/), or a standalone matchPart context (where
+    // we bind to ^, and not /).  Otherwise slashes get duped!
+    //
+    // In part-matching mode, the start is:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: ^(?!\.\.?$)
+    // - if dots allowed or not possible: ^
+    // - if dots possible and not allowed: ^(?!\.)
+    // end is:
+    // - if not isEnd(): nothing
+    // - else: $
+    //
+    // In full-path matching mode, we put the slash at the START of the
+    // pattern, so start is:
+    // - if first pattern: same as part-matching mode
+    // - if not isStart(): nothing
+    // - if traversal possible, but not allowed: /(?!\.\.?(?:$|/))
+    // - if dots allowed or not possible: /
+    // - if dots possible and not allowed: /(?!\.)
+    // end is:
+    // - if last pattern, same as part-matching mode
+    // - else nothing
+    //
+    // Always put the (?:$|/) on negated tails, though, because that has to be
+    // there to bind the end of the negated pattern portion, and it's easier to
+    // just stick it in now rather than try to inject it later in the middle of
+    // the pattern.
+    //
+    // We can just always return the same end, and leave it up to the caller
+    // to know whether it's going to be used joined or in parts.
+    // And, if the start is adjusted slightly, can do the same there:
+    // - if not isStart: nothing
+    // - if traversal possible, but not allowed: (?:/|^)(?!\.\.?$)
+    // - if dots allowed or not possible: (?:/|^)
+    // - if dots possible and not allowed: (?:/|^)(?!\.)
+    //
+    // But it's better to have a simpler binding without a conditional, for
+    // performance, so probably better to return both start options.
+    //
+    // Then the caller just ignores the end if it's not the first pattern,
+    // and the start always gets applied.
+    //
+    // But that's always going to be $ if it's the ending pattern, or nothing,
+    // so the caller can just attach $ at the end of the pattern when building.
+    //
+    // So the todo is:
+    // - better detect what kind of start is needed
+    // - return both flavors of starting pattern
+    // - attach $ at the end of the pattern when creating the actual RegExp
+    //
+    // Ah, but wait, no, that all only applies to the root when the first pattern
+    // is not an extglob. If the first pattern IS an extglob, then we need all
+    // that dot prevention biz to live in the extglob portions, because eg
+    // +(*|.x*) can match .xy but not .yx.
+    //
+    // So, return the two flavors if it's #root and the first child is not an
+    // AST, otherwise leave it to the child AST to handle it, and there,
+    // use the (?:^|/) style of start binding.
+    //
+    // Even simplified further:
+    // - Since the start for a join is eg /(?!\.) and the start for a part
+    // is ^(?!\.), we can just prepend (?!\.) to the pattern (either root
+    // or start or whatever) and prepend ^ or / at the Regexp construction.
+    toRegExpSource(allowDot) {
+        const dot = allowDot ?? !!this.#options.dot;
+        if (this.#root === this) {
+            this.#flatten();
+            this.#fillNegs();
+        }
+        if (!isExtglobAST(this)) {
+            const noEmpty = this.isStart() &&
+                this.isEnd() &&
+                !this.#parts.some(s => typeof s !== 'string');
+            const src = this.#parts
+                .map(p => {
+                const [re, _, hasMagic, uflag] = typeof p === 'string' ?
+                    ast_a.#parseGlob(p, this.#hasMagic, noEmpty)
+                    : p.toRegExpSource(allowDot);
+                this.#hasMagic = this.#hasMagic || hasMagic;
+                this.#uflag = this.#uflag || uflag;
+                return re;
+            })
+                .join('');
+            let start = '';
+            if (this.isStart()) {
+                if (typeof this.#parts[0] === 'string') {
+                    // this is the string that will match the start of the pattern,
+                    // so we need to protect against dots and such.
+                    // '.' and '..' cannot match unless the pattern is that exactly,
+                    // even if it starts with . or dot:true is set.
+                    const dotTravAllowed = this.#parts.length === 1 && justDots.has(this.#parts[0]);
+                    if (!dotTravAllowed) {
+                        const aps = addPatternStart;
+                        // check if we have a possibility of matching . or ..,
+                        // and prevent that.
+                        const needNoTrav = 
+                        // dots are allowed, and the pattern starts with [ or .
+                        (dot && aps.has(src.charAt(0))) ||
+                            // the pattern starts with \., and then [ or .
+                            (src.startsWith('\\.') && aps.has(src.charAt(2))) ||
+                            // the pattern starts with \.\., and then [ or .
+                            (src.startsWith('\\.\\.') && aps.has(src.charAt(4)));
+                        // no need to prevent dots if it can't match a dot, or if a
+                        // sub-pattern will be preventing it anyway.
+                        const needNoDot = !dot && !allowDot && aps.has(src.charAt(0));
+                        start =
+                            needNoTrav ? startNoTraversal
+                                : needNoDot ? startNoDot
+                                    : '';
+                    }
+                }
+            }
+            // append the "end of path portion" pattern to negation tails
+            let end = '';
+            if (this.isEnd() &&
+                this.#root.#filledNegs &&
+                this.#parent?.type === '!') {
+                end = '(?:$|\\/)';
+            }
+            const final = start + src + end;
+            return [
+                final,
+                unescape_unescape(src),
+                (this.#hasMagic = !!this.#hasMagic),
+                this.#uflag,
+            ];
+        }
+        // We need to calculate the body *twice* if it's a repeat pattern
+        // at the start, once in nodot mode, then again in dot mode, so a
+        // pattern like *(?) can match 'x.y'
+        const repeated = this.type === '*' || this.type === '+';
+        // some kind of extglob
+        const start = this.type === '!' ? '(?:(?!(?:' : '(?:';
+        let body = this.#partsToRegExp(dot);
+        if (this.isStart() && this.isEnd() && !body && this.type !== '!') {
+            // invalid extglob, has to at least be *something* present, if it's
+            // the entire path portion.
+            const s = this.toString();
+            const me = this;
+            me.#parts = [s];
+            me.type = null;
+            me.#hasMagic = undefined;
+            return [s, unescape_unescape(this.toString()), false, false];
+        }
+        let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ?
+            ''
+            : this.#partsToRegExp(true);
+        if (bodyDotAllowed === body) {
+            bodyDotAllowed = '';
+        }
+        if (bodyDotAllowed) {
+            body = `(?:${body})(?:${bodyDotAllowed})*?`;
+        }
+        // an empty !() is exactly equivalent to a starNoEmpty
+        let final = '';
+        if (this.type === '!' && this.#emptyExt) {
+            final = (this.isStart() && !dot ? startNoDot : '') + starNoEmpty;
+        }
+        else {
+            const close = this.type === '!' ?
+                // !() must match something,but !(x) can match ''
+                '))' +
+                    (this.isStart() && !dot && !allowDot ? startNoDot : '') +
+                    star +
+                    ')'
+                : this.type === '@' ? ')'
+                    : this.type === '?' ? ')?'
+                        : this.type === '+' && bodyDotAllowed ? ')'
+                            : this.type === '*' && bodyDotAllowed ? `)?`
+                                : `)${this.type}`;
+            final = start + body + close;
+        }
+        return [
+            final,
+            unescape_unescape(body),
+            (this.#hasMagic = !!this.#hasMagic),
+            this.#uflag,
+        ];
+    }
+    #flatten() {
+        if (!isExtglobAST(this)) {
+            for (const p of this.#parts) {
+                if (typeof p === 'object') {
+                    p.#flatten();
+                }
+            }
+        }
+        else {
+            // do up to 10 passes to flatten as much as possible
+            let iterations = 0;
+            let done = false;
+            do {
+                done = true;
+                for (let i = 0; i < this.#parts.length; i++) {
+                    const c = this.#parts[i];
+                    if (typeof c === 'object') {
+                        c.#flatten();
+                        if (this.#canAdopt(c)) {
+                            done = false;
+                            this.#adopt(c, i);
+                        }
+                        else if (this.#canAdoptWithSpace(c)) {
+                            done = false;
+                            this.#adoptWithSpace(c, i);
+                        }
+                        else if (this.#canUsurp(c)) {
+                            done = false;
+                            this.#usurp(c);
+                        }
+                    }
+                }
+            } while (!done && ++iterations < 10);
+        }
+        this.#toString = undefined;
+    }
+    #partsToRegExp(dot) {
+        return this.#parts
+            .map(p => {
+            // extglob ASTs should only contain parent ASTs
+            /* c8 ignore start */
+            if (typeof p === 'string') {
+                throw new Error('string type in extglob ast??');
+            }
+            /* c8 ignore stop */
+            // can ignore hasMagic, because extglobs are already always magic
+            const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
+            this.#uflag = this.#uflag || uflag;
+            return re;
+        })
+            .filter(p => !(this.isStart() && this.isEnd()) || !!p)
+            .join('|');
+    }
+    static #parseGlob(glob, hasMagic, noEmpty = false) {
+        let escaping = false;
+        let re = '';
+        let uflag = false;
+        // multiple stars that aren't globstars coalesce into one *
+        let inStar = false;
+        for (let i = 0; i < glob.length; i++) {
+            const c = glob.charAt(i);
+            if (escaping) {
+                escaping = false;
+                re += (reSpecials.has(c) ? '\\' : '') + c;
+                continue;
+            }
+            if (c === '*') {
+                if (inStar)
+                    continue;
+                inStar = true;
+                re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
+                hasMagic = true;
+                continue;
+            }
+            else {
+                inStar = false;
+            }
+            if (c === '\\') {
+                if (i === glob.length - 1) {
+                    re += '\\\\';
+                }
+                else {
+                    escaping = true;
+                }
+                continue;
+            }
+            if (c === '[') {
+                const [src, needUflag, consumed, magic] = parseClass(glob, i);
+                if (consumed) {
+                    re += src;
+                    uflag = uflag || needUflag;
+                    i += consumed - 1;
+                    hasMagic = hasMagic || magic;
+                    continue;
+                }
+            }
+            if (c === '?') {
+                re += qmark;
+                hasMagic = true;
+                continue;
+            }
+            re += regExpEscape(c);
+        }
+        return [re, unescape_unescape(glob), !!hasMagic, uflag];
+    }
+}
+ast_a = AST;
+//# sourceMappingURL=ast.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/escape.js
+/**
+ * Escape all magic characters in a glob pattern.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape}
+ * option is used, then characters are escaped by wrapping in `[]`, because
+ * a magic character wrapped in a character class can only be satisfied by
+ * that exact character.  In this mode, `\` is _not_ escaped, because it is
+ * not interpreted as a magic character, but instead as a path separator.
+ *
+ * If the {@link MinimatchOptions.magicalBraces} option is used,
+ * then braces (`{` and `}`) will be escaped.
+ */
+const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
+    // don't need to escape +@! because we escape the parens
+    // that make those magic, and escaping ! as [!] isn't valid,
+    // because [!]] is a valid glob class meaning not ']'.
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/[?*()[\]{}]/g, '[$&]')
+            : s.replace(/[?*()[\]\\{}]/g, '\\$&');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/[?*()[\]]/g, '[$&]')
+        : s.replace(/[?*()[\]\\]/g, '\\$&');
+};
+//# sourceMappingURL=escape.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/node_modules/minimatch/dist/esm/index.js
+
+
+
+
+
+const minimatch = (p, pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // shortcut: comments match nothing.
+    if (!options.nocomment && pattern.charAt(0) === '#') {
+        return false;
+    }
+    return new Minimatch(pattern, options).match(p);
+};
+// Optimized checking for the most common glob patterns.
+const starDotExtRE = /^\*+([^+@!?*[(]*)$/;
+const starDotExtTest = (ext) => (f) => !f.startsWith('.') && f.endsWith(ext);
+const starDotExtTestDot = (ext) => (f) => f.endsWith(ext);
+const starDotExtTestNocase = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => !f.startsWith('.') && f.toLowerCase().endsWith(ext);
+};
+const starDotExtTestNocaseDot = (ext) => {
+    ext = ext.toLowerCase();
+    return (f) => f.toLowerCase().endsWith(ext);
+};
+const starDotStarRE = /^\*+\.\*+$/;
+const starDotStarTest = (f) => !f.startsWith('.') && f.includes('.');
+const starDotStarTestDot = (f) => f !== '.' && f !== '..' && f.includes('.');
+const dotStarRE = /^\.\*+$/;
+const dotStarTest = (f) => f !== '.' && f !== '..' && f.startsWith('.');
+const starRE = /^\*+$/;
+const starTest = (f) => f.length !== 0 && !f.startsWith('.');
+const starTestDot = (f) => f.length !== 0 && f !== '.' && f !== '..';
+const qmarksRE = /^\?+([^+@!?*[(]*)?$/;
+const qmarksTestNocase = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestNocaseDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    if (!ext)
+        return noext;
+    ext = ext.toLowerCase();
+    return (f) => noext(f) && f.toLowerCase().endsWith(ext);
+};
+const qmarksTestDot = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExtDot([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTest = ([$0, ext = '']) => {
+    const noext = qmarksTestNoExt([$0]);
+    return !ext ? noext : (f) => noext(f) && f.endsWith(ext);
+};
+const qmarksTestNoExt = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && !f.startsWith('.');
+};
+const qmarksTestNoExtDot = ([$0]) => {
+    const len = $0.length;
+    return (f) => f.length === len && f !== '.' && f !== '..';
+};
+/* c8 ignore start */
+const defaultPlatform = (typeof process === 'object' && process ?
+    (typeof process.env === 'object' &&
+        process.env &&
+        process.env.__MINIMATCH_TESTING_PLATFORM__) ||
+        process.platform
+    : 'posix');
+const esm_path = {
+    win32: { sep: '\\' },
+    posix: { sep: '/' },
+};
+/* c8 ignore stop */
+const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
+minimatch.sep = sep;
+const GLOBSTAR = Symbol('globstar **');
+minimatch.GLOBSTAR = GLOBSTAR;
+// any single thing other than /
+// don't need to escape / when using new RegExp()
+const esm_qmark = '[^/]';
+// * => any number of characters
+const esm_star = esm_qmark + '*?';
+// ** when dots are allowed.  Anything goes, except .. and .
+// not (^ or / followed by one or two dots followed by $ or /),
+// followed by anything, any number of times.
+const twoStarDot = '(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?';
+// not a ^ or / followed by a dot,
+// followed by anything, any number of times.
+const twoStarNoDot = '(?:(?!(?:\\/|^)\\.).)*?';
+const filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
+minimatch.filter = filter;
+const ext = (a, b = {}) => Object.assign({}, a, b);
+const defaults = (def) => {
+    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
+        return minimatch;
+    }
+    const orig = minimatch;
+    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
+    return Object.assign(m, {
+        Minimatch: class Minimatch extends orig.Minimatch {
+            constructor(pattern, options = {}) {
+                super(pattern, ext(def, options));
+            }
+            static defaults(options) {
+                return orig.defaults(ext(def, options)).Minimatch;
+            }
+        },
+        AST: class AST extends orig.AST {
+            /* c8 ignore start */
+            constructor(type, parent, options = {}) {
+                super(type, parent, ext(def, options));
+            }
+            /* c8 ignore stop */
+            static fromGlob(pattern, options = {}) {
+                return orig.AST.fromGlob(pattern, ext(def, options));
+            }
+        },
+        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
+        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
+        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
+        defaults: (options) => orig.defaults(ext(def, options)),
+        makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
+        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
+        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
+        sep: orig.sep,
+        GLOBSTAR: GLOBSTAR,
+    });
+};
+minimatch.defaults = defaults;
+// Brace expansion:
+// a{b,c}d -> abd acd
+// a{b,}c -> abc ac
+// a{0..3}d -> a0d a1d a2d a3d
+// a{b,c{d,e}f}g -> abg acdfg acefg
+// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
+//
+// Invalid sets are not expanded.
+// a{2..}b -> a{2..}b
+// a{b}c -> a{b}c
+const braceExpand = (pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // Thanks to Yeting Li <https://github.com/yetingli> for
+    // improving this regexp to avoid a ReDOS vulnerability.
+    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
+        // shortcut. no need to expand.
+        return [pattern];
+    }
+    return expand(pattern, { max: options.braceExpandMax });
+};
+minimatch.braceExpand = braceExpand;
+// parse a component of the expanded set.
+// At this point, no pattern may contain "/" in it
+// so we're going to return a 2d array, where each entry is the full
+// pattern, split on '/', and then turned into a regular expression.
+// A regexp is made at the end which joins each array with an
+// escaped /, and another full one which joins each regexp with |.
+//
+// Following the lead of Bash 4.1, note that "**" only has special meaning
+// when it is the *only* thing in a path portion.  Otherwise, any series
+// of * is equivalent to a single *.  Globstar behavior is enabled by
+// default, and can be disabled by setting options.noglobstar.
+const makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe();
+minimatch.makeRe = makeRe;
+const match = (list, pattern, options = {}) => {
+    const mm = new Minimatch(pattern, options);
+    list = list.filter(f => mm.match(f));
+    if (mm.options.nonull && !list.length) {
+        list.push(pattern);
+    }
+    return list;
+};
+minimatch.match = match;
+// replace stuff like \* with *
+const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
+const esm_regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, '\\$&');
+class Minimatch {
+    options;
+    set;
+    pattern;
+    windowsPathsNoEscape;
+    nonegate;
+    negate;
+    comment;
+    empty;
+    preserveMultipleSlashes;
+    partial;
+    globSet;
+    globParts;
+    nocase;
+    isWindows;
+    platform;
+    windowsNoMagicRoot;
+    maxGlobstarRecursion;
+    regexp;
+    constructor(pattern, options = {}) {
+        assertValidPattern(pattern);
+        options = options || {};
+        this.options = options;
+        this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? 200;
+        this.pattern = pattern;
+        this.platform = options.platform || defaultPlatform;
+        this.isWindows = this.platform === 'win32';
+        // avoid the annoying deprecation flag lol
+        const awe = ('allowWindow' + 'sEscape');
+        this.windowsPathsNoEscape =
+            !!options.windowsPathsNoEscape || options[awe] === false;
+        if (this.windowsPathsNoEscape) {
+            this.pattern = this.pattern.replace(/\\/g, '/');
+        }
+        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
+        this.regexp = null;
+        this.negate = false;
+        this.nonegate = !!options.nonegate;
+        this.comment = false;
+        this.empty = false;
+        this.partial = !!options.partial;
+        this.nocase = !!this.options.nocase;
+        this.windowsNoMagicRoot =
+            options.windowsNoMagicRoot !== undefined ?
+                options.windowsNoMagicRoot
+                : !!(this.isWindows && this.nocase);
+        this.globSet = [];
+        this.globParts = [];
+        this.set = [];
+        // make the set of regexps etc.
+        this.make();
+    }
+    hasMagic() {
+        if (this.options.magicalBraces && this.set.length > 1) {
+            return true;
+        }
+        for (const pattern of this.set) {
+            for (const part of pattern) {
+                if (typeof part !== 'string')
+                    return true;
+            }
+        }
+        return false;
+    }
+    debug(..._) { }
+    make() {
+        const pattern = this.pattern;
+        const options = this.options;
+        // empty patterns and comments match nothing.
+        if (!options.nocomment && pattern.charAt(0) === '#') {
+            this.comment = true;
+            return;
+        }
+        if (!pattern) {
+            this.empty = true;
+            return;
+        }
+        // step 1: figure out negation, etc.
+        this.parseNegate();
+        // step 2: expand braces
+        this.globSet = [...new Set(this.braceExpand())];
+        if (options.debug) {
+            //oxlint-disable-next-line no-console
+            this.debug = (...args) => console.error(...args);
+        }
+        this.debug(this.pattern, this.globSet);
+        // step 3: now we have a set, so turn each one into a series of
+        // path-portion matching patterns.
+        // These will be regexps, except in the case of "**", which is
+        // set to the GLOBSTAR object for globstar behavior,
+        // and will not contain any / characters
+        //
+        // First, we preprocess to make the glob pattern sets a bit simpler
+        // and deduped.  There are some perf-killing patterns that can cause
+        // problems with a glob walk, but we can simplify them down a bit.
+        const rawGlobParts = this.globSet.map(s => this.slashSplit(s));
+        this.globParts = this.preprocess(rawGlobParts);
+        this.debug(this.pattern, this.globParts);
+        // glob --> regexps
+        let set = this.globParts.map((s, _, __) => {
+            if (this.isWindows && this.windowsNoMagicRoot) {
+                // check if it's a drive or unc path.
+                const isUNC = s[0] === '' &&
+                    s[1] === '' &&
+                    (s[2] === '?' || !globMagic.test(s[2])) &&
+                    !globMagic.test(s[3]);
+                const isDrive = /^[a-z]:/i.test(s[0]);
+                if (isUNC) {
+                    return [
+                        ...s.slice(0, 4),
+                        ...s.slice(4).map(ss => this.parse(ss)),
+                    ];
+                }
+                else if (isDrive) {
+                    return [s[0], ...s.slice(1).map(ss => this.parse(ss))];
+                }
+            }
+            return s.map(ss => this.parse(ss));
+        });
+        this.debug(this.pattern, set);
+        // filter out everything that didn't compile properly.
+        this.set = set.filter(s => s.indexOf(false) === -1);
+        // do not treat the ? in UNC paths as magic
+        if (this.isWindows) {
+            for (let i = 0; i < this.set.length; i++) {
+                const p = this.set[i];
+                if (p[0] === '' &&
+                    p[1] === '' &&
+                    this.globParts[i][2] === '?' &&
+                    typeof p[3] === 'string' &&
+                    /^[a-z]:$/i.test(p[3])) {
+                    p[2] = '?';
+                }
+            }
+        }
+        this.debug(this.pattern, this.set);
+    }
+    // various transforms to equivalent pattern sets that are
+    // faster to process in a filesystem walk.  The goal is to
+    // eliminate what we can, and push all ** patterns as far
+    // to the right as possible, even if it increases the number
+    // of patterns that we have to process.
+    preprocess(globParts) {
+        // if we're not in globstar mode, then turn ** into *
+        if (this.options.noglobstar) {
+            for (const partset of globParts) {
+                for (let j = 0; j < partset.length; j++) {
+                    if (partset[j] === '**') {
+                        partset[j] = '*';
+                    }
+                }
+            }
+        }
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            // aggressive optimization for the purpose of fs walking
+            globParts = this.firstPhasePreProcess(globParts);
+            globParts = this.secondPhasePreProcess(globParts);
+        }
+        else if (optimizationLevel >= 1) {
+            // just basic optimizations to remove some .. parts
+            globParts = this.levelOneOptimize(globParts);
+        }
+        else {
+            // just collapse multiple ** portions into one
+            globParts = this.adjascentGlobstarOptimize(globParts);
+        }
+        return globParts;
+    }
+    // just get rid of adjascent ** portions
+    adjascentGlobstarOptimize(globParts) {
+        return globParts.map(parts => {
+            let gs = -1;
+            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                let i = gs;
+                while (parts[i + 1] === '**') {
+                    i++;
+                }
+                if (i !== gs) {
+                    parts.splice(gs, i - gs);
+                }
+            }
+            return parts;
+        });
+    }
+    // get rid of adjascent ** and resolve .. portions
+    levelOneOptimize(globParts) {
+        return globParts.map(parts => {
+            parts = parts.reduce((set, part) => {
+                const prev = set[set.length - 1];
+                if (part === '**' && prev === '**') {
+                    return set;
+                }
+                if (part === '..') {
+                    if (prev && prev !== '..' && prev !== '.' && prev !== '**') {
+                        set.pop();
+                        return set;
+                    }
+                }
+                set.push(part);
+                return set;
+            }, []);
+            return parts.length === 0 ? [''] : parts;
+        });
+    }
+    levelTwoFileOptimize(parts) {
+        if (!Array.isArray(parts)) {
+            parts = this.slashSplit(parts);
+        }
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/<e>/<rest> -> <pre>/<rest>
+            if (!this.preserveMultipleSlashes) {
+                for (let i = 1; i < parts.length - 1; i++) {
+                    const p = parts[i];
+                    // don't squeeze out UNC patterns
+                    if (i === 1 && p === '' && parts[0] === '')
+                        continue;
+                    if (p === '.' || p === '') {
+                        didSomething = true;
+                        parts.splice(i, 1);
+                        i--;
+                    }
+                }
+                if (parts[0] === '.' &&
+                    parts.length === 2 &&
+                    (parts[1] === '.' || parts[1] === '')) {
+                    didSomething = true;
+                    parts.pop();
+                }
+            }
+            // <pre>/<p>/../<rest> -> <pre>/<rest>
+            let dd = 0;
+            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                const p = parts[dd - 1];
+                if (p &&
+                    p !== '.' &&
+                    p !== '..' &&
+                    p !== '**' &&
+                    !(this.isWindows && /^[a-z]:$/i.test(p))) {
+                    didSomething = true;
+                    parts.splice(dd - 1, 2);
+                    dd -= 2;
+                }
+            }
+        } while (didSomething);
+        return parts.length === 0 ? [''] : parts;
+    }
+    // First phase: single-pattern processing
+    // <pre> is 1 or more portions
+    // <rest> is 1 or more portions
+    // <p> is any portion other than ., .., '', or **
+    // <e> is . or ''
+    //
+    // **/.. is *brutal* for filesystem walking performance, because
+    // it effectively resets the recursive walk each time it occurs,
+    // and ** cannot be reduced out by a .. pattern part like a regexp
+    // or most strings (other than .., ., and '') can be.
+    //
+    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+    // <pre>/<e>/<rest> -> <pre>/<rest>
+    // <pre>/<p>/../<rest> -> <pre>/<rest>
+    // **/**/<rest> -> **/<rest>
+    //
+    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
+    // this WOULD be allowed if ** did follow symlinks, or * didn't
+    firstPhasePreProcess(globParts) {
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+            for (let parts of globParts) {
+                let gs = -1;
+                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                    let gss = gs;
+                    while (parts[gss + 1] === '**') {
+                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
+                        gss++;
+                    }
+                    // eg, if gs is 2 and gss is 4, that means we have 3 **
+                    // parts, and can remove 2 of them.
+                    if (gss > gs) {
+                        parts.splice(gs + 1, gss - gs);
+                    }
+                    let next = parts[gs + 1];
+                    const p = parts[gs + 2];
+                    const p2 = parts[gs + 3];
+                    if (next !== '..')
+                        continue;
+                    if (!p ||
+                        p === '.' ||
+                        p === '..' ||
+                        !p2 ||
+                        p2 === '.' ||
+                        p2 === '..') {
+                        continue;
+                    }
+                    didSomething = true;
+                    // edit parts in place, and push the new one
+                    parts.splice(gs, 1);
+                    const other = parts.slice(0);
+                    other[gs] = '**';
+                    globParts.push(other);
+                    gs--;
+                }
+                // <pre>/<e>/<rest> -> <pre>/<rest>
+                if (!this.preserveMultipleSlashes) {
+                    for (let i = 1; i < parts.length - 1; i++) {
+                        const p = parts[i];
+                        // don't squeeze out UNC patterns
+                        if (i === 1 && p === '' && parts[0] === '')
+                            continue;
+                        if (p === '.' || p === '') {
+                            didSomething = true;
+                            parts.splice(i, 1);
+                            i--;
+                        }
+                    }
+                    if (parts[0] === '.' &&
+                        parts.length === 2 &&
+                        (parts[1] === '.' || parts[1] === '')) {
+                        didSomething = true;
+                        parts.pop();
+                    }
+                }
+                // <pre>/<p>/../<rest> -> <pre>/<rest>
+                let dd = 0;
+                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                    const p = parts[dd - 1];
+                    if (p && p !== '.' && p !== '..' && p !== '**') {
+                        didSomething = true;
+                        const needDot = dd === 1 && parts[dd + 1] === '**';
+                        const splin = needDot ? ['.'] : [];
+                        parts.splice(dd - 1, 2, ...splin);
+                        if (parts.length === 0)
+                            parts.push('');
+                        dd -= 2;
+                    }
+                }
+            }
+        } while (didSomething);
+        return globParts;
+    }
+    // second phase: multi-pattern dedupes
+    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
+    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
+    // {<pre>/**/<rest>,<pre>/<rest>} -> <pre>/**/<rest>
+    //
+    // {<pre>/**/<rest>,<pre>/**/<p>/<rest>} -> <pre>/**/<rest>
+    // ^-- not valid because ** doens't follow symlinks
+    secondPhasePreProcess(globParts) {
+        for (let i = 0; i < globParts.length - 1; i++) {
+            for (let j = i + 1; j < globParts.length; j++) {
+                const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
+                if (matched) {
+                    globParts[i] = [];
+                    globParts[j] = matched;
+                    break;
+                }
+            }
+        }
+        return globParts.filter(gs => gs.length);
+    }
+    partsMatch(a, b, emptyGSMatch = false) {
+        let ai = 0;
+        let bi = 0;
+        let result = [];
+        let which = '';
+        while (ai < a.length && bi < b.length) {
+            if (a[ai] === b[bi]) {
+                result.push(which === 'b' ? b[bi] : a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (emptyGSMatch && a[ai] === '**' && b[bi] === a[ai + 1]) {
+                result.push(a[ai]);
+                ai++;
+            }
+            else if (emptyGSMatch && b[bi] === '**' && a[ai] === b[bi + 1]) {
+                result.push(b[bi]);
+                bi++;
+            }
+            else if (a[ai] === '*' &&
+                b[bi] &&
+                (this.options.dot || !b[bi].startsWith('.')) &&
+                b[bi] !== '**') {
+                if (which === 'b')
+                    return false;
+                which = 'a';
+                result.push(a[ai]);
+                ai++;
+                bi++;
+            }
+            else if (b[bi] === '*' &&
+                a[ai] &&
+                (this.options.dot || !a[ai].startsWith('.')) &&
+                a[ai] !== '**') {
+                if (which === 'a')
+                    return false;
+                which = 'b';
+                result.push(b[bi]);
+                ai++;
+                bi++;
+            }
+            else {
+                return false;
+            }
+        }
+        // if we fall out of the loop, it means they two are identical
+        // as long as their lengths match
+        return a.length === b.length && result;
+    }
+    parseNegate() {
+        if (this.nonegate)
+            return;
+        const pattern = this.pattern;
+        let negate = false;
+        let negateOffset = 0;
+        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
+            negate = !negate;
+            negateOffset++;
+        }
+        if (negateOffset)
+            this.pattern = pattern.slice(negateOffset);
+        this.negate = negate;
+    }
+    // set partial to true to test if, for example,
+    // "/a/b" matches the start of "/*/b/*/d"
+    // Partial means, if you run out of file before you run
+    // out of pattern, then that's fine, as long as all
+    // the parts match.
+    matchOne(file, pattern, partial = false) {
+        let fileStartIndex = 0;
+        let patternStartIndex = 0;
+        // UNC paths like //?/X:/... can match X:/... and vice versa
+        // Drive letters in absolute drive or unc paths are always compared
+        // case-insensitively.
+        if (this.isWindows) {
+            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
+            const fileUNC = !fileDrive &&
+                file[0] === '' &&
+                file[1] === '' &&
+                file[2] === '?' &&
+                /^[a-z]:$/i.test(file[3]);
+            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
+            const patternUNC = !patternDrive &&
+                pattern[0] === '' &&
+                pattern[1] === '' &&
+                pattern[2] === '?' &&
+                typeof pattern[3] === 'string' &&
+                /^[a-z]:$/i.test(pattern[3]);
+            const fdi = fileUNC ? 3
+                : fileDrive ? 0
+                    : undefined;
+            const pdi = patternUNC ? 3
+                : patternDrive ? 0
+                    : undefined;
+            if (typeof fdi === 'number' && typeof pdi === 'number') {
+                const [fd, pd] = [
+                    file[fdi],
+                    pattern[pdi],
+                ];
+                // start matching at the drive letter index of each
+                if (fd.toLowerCase() === pd.toLowerCase()) {
+                    pattern[pdi] = fd;
+                    patternStartIndex = pdi;
+                    fileStartIndex = fdi;
+                }
+            }
+        }
+        // resolve and reduce . and .. portions in the file as well.
+        // don't need to do the second phase, because it's only one string[]
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            file = this.levelTwoFileOptimize(file);
+        }
+        if (pattern.includes(GLOBSTAR)) {
+            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
+        }
+        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
+    }
+    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
+        // split the pattern into head, tail, and middle of ** delimited parts
+        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
+        const lastgs = pattern.lastIndexOf(GLOBSTAR);
+        // split the pattern up into globstar-delimited sections
+        // the tail has to be at the end, and the others just have
+        // to be found in order from the head.
+        const [head, body, tail] = partial ?
+            [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1),
+                [],
+            ]
+            : [
+                pattern.slice(patternIndex, firstgs),
+                pattern.slice(firstgs + 1, lastgs),
+                pattern.slice(lastgs + 1),
+            ];
+        // check the head, from the current file/pattern index.
+        if (head.length) {
+            const fileHead = file.slice(fileIndex, fileIndex + head.length);
+            if (!this.#matchOne(fileHead, head, partial, 0, 0)) {
+                return false;
+            }
+            fileIndex += head.length;
+            patternIndex += head.length;
+        }
+        // now we know the head matches!
+        // if the last portion is not empty, it MUST match the end
+        // check the tail
+        let fileTailMatch = 0;
+        if (tail.length) {
+            // if head + tail > file, then we cannot possibly match
+            if (tail.length + fileIndex > file.length)
+                return false;
+            // try to match the tail
+            let tailStart = file.length - tail.length;
+            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
+                fileTailMatch = tail.length;
+            }
+            else {
+                // affordance for stuff like a/**/* matching a/b/
+                // if the last file portion is '', and there's more to the pattern
+                // then try without the '' bit.
+                if (file[file.length - 1] !== '' ||
+                    fileIndex + tail.length === file.length) {
+                    return false;
+                }
+                tailStart--;
+                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
+                    return false;
+                }
+                fileTailMatch = tail.length + 1;
+            }
+        }
+        // now we know the tail matches!
+        // the middle is zero or more portions wrapped in **, possibly
+        // containing more ** sections.
+        // so a/**/b/**/c/**/d has become **/b/**/c/**
+        // if it's empty, it means a/**/b, just verify we have no bad dots
+        // if there's no tail, so it ends on /**, then we must have *something*
+        // after the head, or it's not a matc
+        if (!body.length) {
+            let sawSome = !!fileTailMatch;
+            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
+                const f = String(file[i]);
+                sawSome = true;
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            // in partial mode, we just need to get past all file parts
+            return partial || sawSome;
+        }
+        // now we know that there's one or more body sections, which can
+        // be matched anywhere from the 0 index (because the head was pruned)
+        // through to the length-fileTailMatch index.
+        // split the body up into sections, and note the minimum index it can
+        // be found at (start with the length of all previous segments)
+        // [section, before, after]
+        const bodySegments = [[[], 0]];
+        let currentBody = bodySegments[0];
+        let nonGsParts = 0;
+        const nonGsPartsSums = [0];
+        for (const b of body) {
+            if (b === GLOBSTAR) {
+                nonGsPartsSums.push(nonGsParts);
+                currentBody = [[], 0];
+                bodySegments.push(currentBody);
+            }
+            else {
+                currentBody[0].push(b);
+                nonGsParts++;
+            }
+        }
+        let i = bodySegments.length - 1;
+        const fileLength = file.length - fileTailMatch;
+        for (const b of bodySegments) {
+            b[1] = fileLength - (nonGsPartsSums[i--] + b[0].length);
+        }
+        return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
+    }
+    // return false for "nope, not matching"
+    // return null for "not matching, cannot keep trying"
+    #matchGlobStarBodySections(file, 
+    // pattern section, last possible position for it
+    bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
+        // take the first body segment, and walk from fileIndex to its "after"
+        // value at the end
+        // If it doesn't match at that position, we increment, until we hit
+        // that final possible position, and give up.
+        // If it does match, then advance and try to rest.
+        // If any of them fail we keep walking forward.
+        // this is still a bit recursively painful, but it's more constrained
+        // than previous implementations, because we never test something that
+        // can't possibly be a valid matching condition.
+        const bs = bodySegments[bodyIndex];
+        if (!bs) {
+            // just make sure that there's no bad dots
+            for (let i = fileIndex; i < file.length; i++) {
+                sawTail = true;
+                const f = file[i];
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            return sawTail;
+        }
+        // have a non-globstar body section to test
+        const [body, after] = bs;
+        while (fileIndex <= after) {
+            const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
+            // if limit exceeded, no match. intentional false negative,
+            // acceptable break in correctness for security.
+            if (m && globStarDepth < this.maxGlobstarRecursion) {
+                // match! see if the rest match. if so, we're done!
+                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+                if (sub !== false) {
+                    return sub;
+                }
+            }
+            const f = file[fileIndex];
+            if (f === '.' ||
+                f === '..' ||
+                (!this.options.dot && f.startsWith('.'))) {
+                return false;
+            }
+            fileIndex++;
+        }
+        // walked off. no point continuing
+        return partial || null;
+    }
+    #matchOne(file, pattern, partial, fileIndex, patternIndex) {
+        let fi;
+        let pi;
+        let pl;
+        let fl;
+        for (fi = fileIndex,
+            pi = patternIndex,
+            fl = file.length,
+            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
+            this.debug('matchOne loop');
+            let p = pattern[pi];
+            let f = file[fi];
+            this.debug(pattern, p, f);
+            // should be impossible.
+            // some invalid regexp stuff in the set.
+            /* c8 ignore start */
+            if (p === false || p === GLOBSTAR) {
+                return false;
+            }
+            /* c8 ignore stop */
+            // something other than **
+            // non-magic patterns just have to match exactly
+            // patterns with magic have been turned into regexps.
+            let hit;
+            if (typeof p === 'string') {
+                hit = f === p;
+                this.debug('string match', p, f, hit);
+            }
+            else {
+                hit = p.test(f);
+                this.debug('pattern match', p, f, hit);
+            }
+            if (!hit)
+                return false;
+        }
+        // Note: ending in / means that we'll get a final ""
+        // at the end of the pattern.  This can only match a
+        // corresponding "" at the end of the file.
+        // If the file ends in /, then it can only match a
+        // a pattern that ends in /, unless the pattern just
+        // doesn't have any more for it. But, a/b/ should *not*
+        // match "a/b/*", even though "" matches against the
+        // [^/]*? pattern, except in partial mode, where it might
+        // simply not be reached yet.
+        // However, a/b/ should still satisfy a/*
+        // now either we fell off the end of the pattern, or we're done.
+        if (fi === fl && pi === pl) {
+            // ran out of pattern and filename at the same time.
+            // an exact hit!
+            return true;
+        }
+        else if (fi === fl) {
+            // ran out of file, but still had pattern left.
+            // this is ok if we're doing the match as part of
+            // a glob fs traversal.
+            return partial;
+        }
+        else if (pi === pl) {
+            // ran out of pattern, still have file left.
+            // this is only acceptable if we're on the very last
+            // empty segment of a file with a trailing slash.
+            // a/* should match a/b/
+            return fi === fl - 1 && file[fi] === '';
+            /* c8 ignore start */
+        }
+        else {
+            // should be unreachable.
+            throw new Error('wtf?');
+        }
+        /* c8 ignore stop */
+    }
+    braceExpand() {
+        return braceExpand(this.pattern, this.options);
+    }
+    parse(pattern) {
+        assertValidPattern(pattern);
+        const options = this.options;
+        // shortcuts
+        if (pattern === '**')
+            return GLOBSTAR;
+        if (pattern === '')
+            return '';
+        // far and away, the most common glob pattern parts are
+        // *, *.*, and *.<ext>  Add a fast check method for those.
+        let m;
+        let fastTest = null;
+        if ((m = pattern.match(starRE))) {
+            fastTest = options.dot ? starTestDot : starTest;
+        }
+        else if ((m = pattern.match(starDotExtRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    starDotExtTestNocaseDot
+                    : starDotExtTestNocase
+                : options.dot ? starDotExtTestDot
+                    : starDotExtTest)(m[1]);
+        }
+        else if ((m = pattern.match(qmarksRE))) {
+            fastTest = (options.nocase ?
+                options.dot ?
+                    qmarksTestNocaseDot
+                    : qmarksTestNocase
+                : options.dot ? qmarksTestDot
+                    : qmarksTest)(m);
+        }
+        else if ((m = pattern.match(starDotStarRE))) {
+            fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
+        }
+        else if ((m = pattern.match(dotStarRE))) {
+            fastTest = dotStarTest;
+        }
+        const re = AST.fromGlob(pattern, this.options).toMMPattern();
+        if (fastTest && typeof re === 'object') {
+            // Avoids overriding in frozen environments
+            Reflect.defineProperty(re, 'test', { value: fastTest });
+        }
+        return re;
+    }
+    makeRe() {
+        if (this.regexp || this.regexp === false)
+            return this.regexp;
+        // at this point, this.set is a 2d array of partial
+        // pattern strings, or "**".
+        //
+        // It's better to use .match().  This function shouldn't
+        // be used, really, but it's pretty convenient sometimes,
+        // when you just want to work with a regex.
+        const set = this.set;
+        if (!set.length) {
+            this.regexp = false;
+            return this.regexp;
+        }
+        const options = this.options;
+        const twoStar = options.noglobstar ? esm_star
+            : options.dot ? twoStarDot
+                : twoStarNoDot;
+        const flags = new Set(options.nocase ? ['i'] : []);
+        // regexpify non-globstar patterns
+        // if ** is only item, then we just do one twoStar
+        // if ** is first, and there are more, prepend (\/|twoStar\/)? to next
+        // if ** is last, append (\/twoStar|) to previous
+        // if ** is in the middle, append (\/|\/twoStar\/) to previous
+        // then filter out GLOBSTAR symbols
+        let re = set
+            .map(pattern => {
+            const pp = pattern.map(p => {
+                if (p instanceof RegExp) {
+                    for (const f of p.flags.split(''))
+                        flags.add(f);
+                }
+                return (typeof p === 'string' ? esm_regExpEscape(p)
+                    : p === GLOBSTAR ? GLOBSTAR
+                        : p._src);
+            });
+            pp.forEach((p, i) => {
+                const next = pp[i + 1];
+                const prev = pp[i - 1];
+                if (p !== GLOBSTAR || prev === GLOBSTAR) {
+                    return;
+                }
+                if (prev === undefined) {
+                    if (next !== undefined && next !== GLOBSTAR) {
+                        pp[i + 1] = '(?:\\/|' + twoStar + '\\/)?' + next;
+                    }
+                    else {
+                        pp[i] = twoStar;
+                    }
+                }
+                else if (next === undefined) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + ')?';
+                }
+                else if (next !== GLOBSTAR) {
+                    pp[i - 1] = prev + '(?:\\/|\\/' + twoStar + '\\/)' + next;
+                    pp[i + 1] = GLOBSTAR;
+                }
+            });
+            const filtered = pp.filter(p => p !== GLOBSTAR);
+            // For partial matches, we need to make the pattern match
+            // any prefix of the full path. We do this by generating
+            // alternative patterns that match progressively longer prefixes.
+            if (this.partial && filtered.length >= 1) {
+                const prefixes = [];
+                for (let i = 1; i <= filtered.length; i++) {
+                    prefixes.push(filtered.slice(0, i).join('/'));
+                }
+                return '(?:' + prefixes.join('|') + ')';
+            }
+            return filtered.join('/');
+        })
+            .join('|');
+        // need to wrap in parens if we had more than one thing with |,
+        // otherwise only the first will be anchored to ^ and the last to $
+        const [open, close] = set.length > 1 ? ['(?:', ')'] : ['', ''];
+        // must match entire pattern
+        // ending in a * or ** will make it less strict.
+        re = '^' + open + re + close + '$';
+        // In partial mode, '/' should always match as it's a valid prefix for any pattern
+        if (this.partial) {
+            re = '^(?:\\/|' + open + re.slice(1, -1) + close + ')$';
+        }
+        // can match anything, as long as it's not this.
+        if (this.negate)
+            re = '^(?!' + re + ').+$';
+        try {
+            this.regexp = new RegExp(re, [...flags].join(''));
+            /* c8 ignore start */
+        }
+        catch {
+            // should be impossible
+            this.regexp = false;
+        }
+        /* c8 ignore stop */
+        return this.regexp;
+    }
+    slashSplit(p) {
+        // if p starts with // on windows, we preserve that
+        // so that UNC paths aren't broken.  Otherwise, any number of
+        // / characters are coalesced into one, unless
+        // preserveMultipleSlashes is set to true.
+        if (this.preserveMultipleSlashes) {
+            return p.split('/');
+        }
+        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
+            // add an extra '' for the one we lose
+            return ['', ...p.split(/\/+/)];
+        }
+        else {
+            return p.split(/\/+/);
+        }
+    }
+    match(f, partial = this.partial) {
+        this.debug('match', f, this.pattern);
+        // short-circuit in the case of busted things.
+        // comments, etc.
+        if (this.comment) {
+            return false;
+        }
+        if (this.empty) {
+            return f === '';
+        }
+        if (f === '/' && partial) {
+            return true;
+        }
+        const options = this.options;
+        // windows: need to use /, not \
+        if (this.isWindows) {
+            f = f.split('\\').join('/');
+        }
+        // treat the test path as a set of pathparts.
+        const ff = this.slashSplit(f);
+        this.debug(this.pattern, 'split', ff);
+        // just ONE of the pattern sets in this.set needs to match
+        // in order for it to be valid.  If negating, then just one
+        // match means that we have failed.
+        // Either way, return on the first hit.
+        const set = this.set;
+        this.debug(this.pattern, 'set', set);
+        // Find the basename of the path by looking for the last non-empty segment
+        let filename = ff[ff.length - 1];
+        if (!filename) {
+            for (let i = ff.length - 2; !filename && i >= 0; i--) {
+                filename = ff[i];
+            }
+        }
+        for (const pattern of set) {
+            let file = ff;
+            if (options.matchBase && pattern.length === 1) {
+                file = [filename];
+            }
+            const hit = this.matchOne(file, pattern, partial);
+            if (hit) {
+                if (options.flipNegate) {
+                    return true;
+                }
+                return !this.negate;
+            }
+        }
+        // didn't get any hits.  this is success if it's a negative
+        // pattern, failure otherwise.
+        if (options.flipNegate) {
+            return false;
+        }
+        return this.negate;
+    }
+    static defaults(def) {
+        return minimatch.defaults(def).Minimatch;
+    }
+}
+/* c8 ignore start */
+
+
+
+/* c8 ignore stop */
+minimatch.AST = AST;
+minimatch.Minimatch = Minimatch;
+minimatch.escape = escape_escape;
+minimatch.unescape = unescape_unescape;
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path.js
+
+
+
+const internal_path_IS_WINDOWS = process.platform === 'win32';
+/**
+ * Helper class for parsing paths into segments
+ */
+class Path {
+    /**
+     * Constructs a Path
+     * @param itemPath Path or array of segments
+     */
+    constructor(itemPath) {
+        this.segments = [];
+        // String
+        if (typeof itemPath === 'string') {
+            external_assert_(itemPath, `Parameter 'itemPath' must not be empty`);
+            // Normalize slashes and trim unnecessary trailing slash
+            itemPath = safeTrimTrailingSeparator(itemPath);
+            // Not rooted
+            if (!hasRoot(itemPath)) {
+                this.segments = itemPath.split(external_path_namespaceObject.sep);
+            }
+            // Rooted
+            else {
+                // Add all segments, while not at the root
+                let remaining = itemPath;
+                let dir = dirname(remaining);
+                while (dir !== remaining) {
+                    // Add the segment
+                    const basename = external_path_namespaceObject.basename(remaining);
+                    this.segments.unshift(basename);
+                    // Truncate the last segment
+                    remaining = dir;
+                    dir = dirname(remaining);
+                }
+                // Remainder is the root
+                this.segments.unshift(remaining);
+            }
+        }
+        // Array
+        else {
+            // Must not be empty
+            external_assert_(itemPath.length > 0, `Parameter 'itemPath' must not be an empty array`);
+            // Each segment
+            for (let i = 0; i < itemPath.length; i++) {
+                let segment = itemPath[i];
+                // Must not be empty
+                external_assert_(segment, `Parameter 'itemPath' must not contain any empty segments`);
+                // Normalize slashes
+                segment = internal_path_helper_normalizeSeparators(itemPath[i]);
+                // Root segment
+                if (i === 0 && hasRoot(segment)) {
+                    segment = safeTrimTrailingSeparator(segment);
+                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+                    this.segments.push(segment);
+                }
+                // All other segments
+                else {
+                    // Must not contain slash
+                    external_assert_(!segment.includes(external_path_namespaceObject.sep), `Parameter 'itemPath' contains unexpected path separators`);
+                    this.segments.push(segment);
+                }
+            }
+        }
+    }
+    /**
+     * Converts the path to it's string representation
+     */
+    toString() {
+        // First segment
+        let result = this.segments[0];
+        // All others
+        let skipSlash = result.endsWith(external_path_namespaceObject.sep) || (internal_path_IS_WINDOWS && /^[A-Z]:$/i.test(result));
+        for (let i = 1; i < this.segments.length; i++) {
+            if (skipSlash) {
+                skipSlash = false;
+            }
+            else {
+                result += external_path_namespaceObject.sep;
+            }
+            result += this.segments[i];
+        }
+        return result;
+    }
+}
+//# sourceMappingURL=internal-path.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern.js
+
+
+
+
+
+
+
+const internal_pattern_IS_WINDOWS = process.platform === 'win32';
+class Pattern {
+    constructor(patternOrNegate, isImplicitPattern = false, segments, homedir) {
+        /**
+         * Indicates whether matches should be excluded from the result set
+         */
+        this.negate = false;
+        // Pattern overload
+        let pattern;
+        if (typeof patternOrNegate === 'string') {
+            pattern = patternOrNegate.trim();
+        }
+        // Segments overload
+        else {
+            // Convert to pattern
+            segments = segments || [];
+            external_assert_(segments.length, `Parameter 'segments' must not empty`);
+            const root = Pattern.getLiteral(segments[0]);
+            external_assert_(root && hasAbsoluteRoot(root), `Parameter 'segments' first element must be a root path`);
+            pattern = new Path(segments).toString().trim();
+            if (patternOrNegate) {
+                pattern = `!${pattern}`;
+            }
+        }
+        // Negate
+        while (pattern.startsWith('!')) {
+            this.negate = !this.negate;
+            pattern = pattern.substr(1).trim();
+        }
+        // Normalize slashes and ensures absolute root
+        pattern = Pattern.fixupPattern(pattern, homedir);
+        // Segments
+        this.segments = new Path(pattern).segments;
+        // Trailing slash indicates the pattern should only match directories, not regular files
+        this.trailingSeparator = internal_path_helper_normalizeSeparators(pattern)
+            .endsWith(external_path_namespaceObject.sep);
+        pattern = safeTrimTrailingSeparator(pattern);
+        // Search path (literal path prior to the first glob segment)
+        let foundGlob = false;
+        const searchSegments = this.segments
+            .map(x => Pattern.getLiteral(x))
+            .filter(x => !foundGlob && !(foundGlob = x === ''));
+        this.searchPath = new Path(searchSegments).toString();
+        // Root RegExp (required when determining partial match)
+        this.rootRegExp = new RegExp(Pattern.regExpEscape(searchSegments[0]), internal_pattern_IS_WINDOWS ? 'i' : '');
+        this.isImplicitPattern = isImplicitPattern;
+        // Create minimatch
+        const minimatchOptions = {
+            dot: true,
+            nobrace: true,
+            nocase: internal_pattern_IS_WINDOWS,
+            nocomment: true,
+            noext: true,
+            nonegate: true
+        };
+        pattern = internal_pattern_IS_WINDOWS ? pattern.replace(/\\/g, '/') : pattern;
+        this.minimatch = new Minimatch(pattern, minimatchOptions);
+    }
+    /**
+     * Matches the pattern against the specified path
+     */
+    match(itemPath) {
+        // Last segment is globstar?
+        if (this.segments[this.segments.length - 1] === '**') {
+            // Normalize slashes
+            itemPath = internal_path_helper_normalizeSeparators(itemPath);
+            // Append a trailing slash. Otherwise Minimatch will not match the directory immediately
+            // preceding the globstar. For example, given the pattern `/foo/**`, Minimatch returns
+            // false for `/foo` but returns true for `/foo/`. Append a trailing slash to handle that quirk.
+            if (!itemPath.endsWith(external_path_namespaceObject.sep) && this.isImplicitPattern === false) {
+                // Note, this is safe because the constructor ensures the pattern has an absolute root.
+                // For example, formats like C: and C:foo on Windows are resolved to an absolute root.
+                itemPath = `${itemPath}${external_path_namespaceObject.sep}`;
+            }
+        }
+        else {
+            // Normalize slashes and trim unnecessary trailing slash
+            itemPath = safeTrimTrailingSeparator(itemPath);
+        }
+        // Match
+        if (this.minimatch.match(itemPath)) {
+            return this.trailingSeparator ? MatchKind.Directory : MatchKind.All;
+        }
+        return MatchKind.None;
+    }
+    /**
+     * Indicates whether the pattern may match descendants of the specified path
+     */
+    partialMatch(itemPath) {
+        // Normalize slashes and trim unnecessary trailing slash
+        itemPath = safeTrimTrailingSeparator(itemPath);
+        // matchOne does not handle root path correctly
+        if (dirname(itemPath) === itemPath) {
+            return this.rootRegExp.test(itemPath);
+        }
+        return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
+    }
+    /**
+     * Escapes glob patterns within a path
+     */
+    static globEscape(s) {
+        return (internal_pattern_IS_WINDOWS ? s : s.replace(/\\/g, '\\\\')) // escape '\' on Linux/macOS
+            .replace(/(\[)(?=[^/]+\])/g, '[[]') // escape '[' when ']' follows within the path segment
+            .replace(/\?/g, '[?]') // escape '?'
+            .replace(/\*/g, '[*]'); // escape '*'
+    }
+    /**
+     * Normalizes slashes and ensures absolute root
+     */
+    static fixupPattern(pattern, homedir) {
+        // Empty
+        external_assert_(pattern, 'pattern cannot be empty');
+        // Must not contain `.` segment, unless first segment
+        // Must not contain `..` segment
+        const literalSegments = new Path(pattern).segments.map(x => Pattern.getLiteral(x));
+        external_assert_(literalSegments.every((x, i) => (x !== '.' || i === 0) && x !== '..'), `Invalid pattern '${pattern}'. Relative pathing '.' and '..' is not allowed.`);
+        // Must not contain globs in root, e.g. Windows UNC path \\foo\b*r
+        external_assert_(!hasRoot(pattern) || literalSegments[0], `Invalid pattern '${pattern}'. Root segment must not contain globs.`);
+        // Normalize slashes
+        pattern = internal_path_helper_normalizeSeparators(pattern);
+        // Replace leading `.` segment
+        if (pattern === '.' || pattern.startsWith(`.${external_path_namespaceObject.sep}`)) {
+            pattern = Pattern.globEscape(process.cwd()) + pattern.substr(1);
+        }
+        // Replace leading `~` segment
+        else if (pattern === '~' || pattern.startsWith(`~${external_path_namespaceObject.sep}`)) {
+            homedir = homedir || external_os_.homedir();
+            external_assert_(homedir, 'Unable to determine HOME directory');
+            external_assert_(hasAbsoluteRoot(homedir), `Expected HOME directory to be a rooted path. Actual '${homedir}'`);
+            pattern = Pattern.globEscape(homedir) + pattern.substr(1);
+        }
+        // Replace relative drive root, e.g. pattern is C: or C:foo
+        else if (internal_pattern_IS_WINDOWS &&
+            (pattern.match(/^[A-Z]:$/i) || pattern.match(/^[A-Z]:[^\\]/i))) {
+            let root = ensureAbsoluteRoot('C:\\dummy-root', pattern.substr(0, 2));
+            if (pattern.length > 2 && !root.endsWith('\\')) {
+                root += '\\';
+            }
+            pattern = Pattern.globEscape(root) + pattern.substr(2);
+        }
+        // Replace relative root, e.g. pattern is \ or \foo
+        else if (internal_pattern_IS_WINDOWS && (pattern === '\\' || pattern.match(/^\\[^\\]/))) {
+            let root = ensureAbsoluteRoot('C:\\dummy-root', '\\');
+            if (!root.endsWith('\\')) {
+                root += '\\';
+            }
+            pattern = Pattern.globEscape(root) + pattern.substr(1);
+        }
+        // Otherwise ensure absolute root
+        else {
+            pattern = ensureAbsoluteRoot(Pattern.globEscape(process.cwd()), pattern);
+        }
+        return internal_path_helper_normalizeSeparators(pattern);
+    }
+    /**
+     * Attempts to unescape a pattern segment to create a literal path segment.
+     * Otherwise returns empty string.
+     */
+    static getLiteral(segment) {
+        let literal = '';
+        for (let i = 0; i < segment.length; i++) {
+            const c = segment[i];
+            // Escape
+            if (c === '\\' && !internal_pattern_IS_WINDOWS && i + 1 < segment.length) {
+                literal += segment[++i];
+                continue;
+            }
+            // Wildcard
+            else if (c === '*' || c === '?') {
+                return '';
+            }
+            // Character set
+            else if (c === '[' && i + 1 < segment.length) {
+                let set = '';
+                let closed = -1;
+                for (let i2 = i + 1; i2 < segment.length; i2++) {
+                    const c2 = segment[i2];
+                    // Escape
+                    if (c2 === '\\' && !internal_pattern_IS_WINDOWS && i2 + 1 < segment.length) {
+                        set += segment[++i2];
+                        continue;
+                    }
+                    // Closed
+                    else if (c2 === ']') {
+                        closed = i2;
+                        break;
+                    }
+                    // Otherwise
+                    else {
+                        set += c2;
+                    }
+                }
+                // Closed?
+                if (closed >= 0) {
+                    // Cannot convert
+                    if (set.length > 1) {
+                        return '';
+                    }
+                    // Convert to literal
+                    if (set) {
+                        literal += set;
+                        i = closed;
+                        continue;
+                    }
+                }
+                // Otherwise fall thru
+            }
+            // Append
+            literal += c;
+        }
+        return literal;
+    }
+    /**
+     * Escapes regexp special characters
+     * https://javascript.info/regexp-escaping
+     */
+    static regExpEscape(s) {
+        return s.replace(/[[\\^$.|?*+()]/g, '\\$&');
+    }
+}
+//# sourceMappingURL=internal-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-search-state.js
+class SearchState {
+    constructor(path, level) {
+        this.path = path;
+        this.level = level;
+    }
+}
+//# sourceMappingURL=internal-search-state.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-globber.js
+var internal_globber_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+var __asyncValues = (undefined && undefined.__asyncValues) || function (o) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var m = o[Symbol.asyncIterator], i;
+    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+};
+var __await = (undefined && undefined.__await) || function (v) { return this instanceof __await ? (this.v = v, this) : new __await(v); }
+var __asyncGenerator = (undefined && undefined.__asyncGenerator) || function (thisArg, _arguments, generator) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var g = generator.apply(thisArg, _arguments || []), i, q = [];
+    return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function () { return this; }, i;
+    function awaitReturn(f) { return function (v) { return Promise.resolve(v).then(f, reject); }; }
+    function verb(n, f) { if (g[n]) { i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; if (f) i[n] = f(i[n]); } }
+    function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
+    function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
+    function fulfill(value) { resume("next", value); }
+    function reject(value) { resume("throw", value); }
+    function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
+};
+
+
+
+
+
+
+
+
+const internal_globber_IS_WINDOWS = process.platform === 'win32';
+class DefaultGlobber {
+    constructor(options) {
+        this.patterns = [];
+        this.searchPaths = [];
+        this.options = getOptions(options);
+    }
+    getSearchPaths() {
+        // Return a copy
+        return this.searchPaths.slice();
+    }
+    glob() {
+        return internal_globber_awaiter(this, void 0, void 0, function* () {
+            var _a, e_1, _b, _c;
+            const result = [];
+            try {
+                for (var _d = true, _e = __asyncValues(this.globGenerator()), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
+                    _c = _f.value;
+                    _d = false;
+                    const itemPath = _c;
+                    result.push(itemPath);
+                }
+            }
+            catch (e_1_1) { e_1 = { error: e_1_1 }; }
+            finally {
+                try {
+                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
+                }
+                finally { if (e_1) throw e_1.error; }
+            }
+            return result;
+        });
+    }
+    globGenerator() {
+        return __asyncGenerator(this, arguments, function* globGenerator_1() {
+            // Fill in defaults options
+            const options = getOptions(this.options);
+            // Implicit descendants?
+            const patterns = [];
+            for (const pattern of this.patterns) {
+                patterns.push(pattern);
+                if (options.implicitDescendants &&
+                    (pattern.trailingSeparator ||
+                        pattern.segments[pattern.segments.length - 1] !== '**')) {
+                    patterns.push(new Pattern(pattern.negate, true, pattern.segments.concat('**')));
+                }
+            }
+            // Push the search paths
+            const stack = [];
+            for (const searchPath of getSearchPaths(patterns)) {
+                core_debug(`Search path '${searchPath}'`);
+                // Exists?
+                try {
+                    // Intentionally using lstat. Detection for broken symlink
+                    // will be performed later (if following symlinks).
+                    yield __await(external_fs_.promises.lstat(searchPath));
+                }
+                catch (err) {
+                    if (err.code === 'ENOENT') {
+                        continue;
+                    }
+                    throw err;
+                }
+                stack.unshift(new SearchState(searchPath, 1));
+            }
+            // Search
+            const traversalChain = []; // used to detect cycles
+            while (stack.length) {
+                // Pop
+                const item = stack.pop();
+                // Match?
+                const match = internal_pattern_helper_match(patterns, item.path);
+                const partialMatch = !!match || internal_pattern_helper_partialMatch(patterns, item.path);
+                if (!match && !partialMatch) {
+                    continue;
+                }
+                // Stat
+                const stats = yield __await(DefaultGlobber.stat(item, options, traversalChain)
+                // Broken symlink, or symlink cycle detected, or no longer exists
+                );
+                // Broken symlink, or symlink cycle detected, or no longer exists
+                if (!stats) {
+                    continue;
+                }
+                // Hidden file or directory?
+                if (options.excludeHiddenFiles && external_path_namespaceObject.basename(item.path).match(/^\./)) {
+                    continue;
+                }
+                // Directory
+                if (stats.isDirectory()) {
+                    // Matched
+                    if (match & MatchKind.Directory && options.matchDirectories) {
+                        yield yield __await(item.path);
+                    }
+                    // Descend?
+                    else if (!partialMatch) {
+                        continue;
+                    }
+                    // Push the child items in reverse
+                    const childLevel = item.level + 1;
+                    const childItems = (yield __await(external_fs_.promises.readdir(item.path))).map(x => new SearchState(external_path_namespaceObject.join(item.path, x), childLevel));
+                    stack.push(...childItems.reverse());
+                }
+                // File
+                else if (match & MatchKind.File) {
+                    yield yield __await(item.path);
+                }
+            }
+        });
+    }
+    /**
+     * Constructs a DefaultGlobber
+     */
+    static create(patterns, options) {
+        return internal_globber_awaiter(this, void 0, void 0, function* () {
+            const result = new DefaultGlobber(options);
+            if (internal_globber_IS_WINDOWS) {
+                patterns = patterns.replace(/\r\n/g, '\n');
+                patterns = patterns.replace(/\r/g, '\n');
+            }
+            const lines = patterns.split('\n').map(x => x.trim());
+            for (const line of lines) {
+                // Empty or comment
+                if (!line || line.startsWith('#')) {
+                    continue;
+                }
+                // Pattern
+                else {
+                    result.patterns.push(new Pattern(line));
+                }
+            }
+            result.searchPaths.push(...getSearchPaths(result.patterns));
+            return result;
+        });
+    }
+    static stat(item, options, traversalChain) {
+        return internal_globber_awaiter(this, void 0, void 0, function* () {
+            // Note:
+            // `stat` returns info about the target of a symlink (or symlink chain)
+            // `lstat` returns info about a symlink itself
+            let stats;
+            if (options.followSymbolicLinks) {
+                try {
+                    // Use `stat` (following symlinks)
+                    stats = yield external_fs_.promises.stat(item.path);
+                }
+                catch (err) {
+                    if (err.code === 'ENOENT') {
+                        if (options.omitBrokenSymbolicLinks) {
+                            core_debug(`Broken symlink '${item.path}'`);
+                            return undefined;
+                        }
+                        throw new Error(`No information found for the path '${item.path}'. This may indicate a broken symbolic link.`);
+                    }
+                    throw err;
+                }
+            }
+            else {
+                // Use `lstat` (not following symlinks)
+                stats = yield external_fs_.promises.lstat(item.path);
+            }
+            // Note, isDirectory() returns false for the lstat of a symlink
+            if (stats.isDirectory() && options.followSymbolicLinks) {
+                // Get the realpath
+                const realPath = yield external_fs_.promises.realpath(item.path);
+                // Fixup the traversal chain to match the item level
+                while (traversalChain.length >= item.level) {
+                    traversalChain.pop();
+                }
+                // Test for a cycle
+                if (traversalChain.some((x) => x === realPath)) {
+                    core_debug(`Symlink cycle detected for path '${item.path}' and realpath '${realPath}'`);
+                    return undefined;
+                }
+                // Update the traversal chain
+                traversalChain.push(realPath);
+            }
+            return stats;
+        });
+    }
+}
+//# sourceMappingURL=internal-globber.js.map
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(9023);
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
+var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+var internal_hash_files_asyncValues = (undefined && undefined.__asyncValues) || function (o) {
+    if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+    var m = o[Symbol.asyncIterator], i;
+    return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+    function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+    function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+};
+
+
+
+
+
+
+function hashFiles(globber_1, currentWorkspace_1) {
+    return internal_hash_files_awaiter(this, arguments, void 0, function* (globber, currentWorkspace, verbose = false) {
+        var _a, e_1, _b, _c;
+        var _d;
+        const writeDelegate = verbose ? core.info : core.debug;
+        let hasMatch = false;
+        const githubWorkspace = currentWorkspace
+            ? currentWorkspace
+            : ((_d = process.env['GITHUB_WORKSPACE']) !== null && _d !== void 0 ? _d : process.cwd());
+        const result = crypto.createHash('sha256');
+        let count = 0;
+        try {
+            for (var _e = true, _f = internal_hash_files_asyncValues(globber.globGenerator()), _g; _g = yield _f.next(), _a = _g.done, !_a; _e = true) {
+                _c = _g.value;
+                _e = false;
+                const file = _c;
+                writeDelegate(file);
+                if (!file.startsWith(`${githubWorkspace}${path.sep}`)) {
+                    writeDelegate(`Ignore '${file}' since it is not under GITHUB_WORKSPACE.`);
+                    continue;
+                }
+                if (fs.statSync(file).isDirectory()) {
+                    writeDelegate(`Skip directory '${file}'.`);
+                    continue;
+                }
+                const hash = crypto.createHash('sha256');
+                const pipeline = util.promisify(stream.pipeline);
+                yield pipeline(fs.createReadStream(file), hash);
+                result.write(hash.digest());
+                count++;
+                if (!hasMatch) {
+                    hasMatch = true;
+                }
+            }
+        }
+        catch (e_1_1) { e_1 = { error: e_1_1 }; }
+        finally {
+            try {
+                if (!_e && !_a && (_b = _f.return)) yield _b.call(_f);
+            }
+            finally { if (e_1) throw e_1.error; }
+        }
+        result.end();
+        if (hasMatch) {
+            writeDelegate(`Found ${count} files to hash.`);
+            return result.digest('hex');
+        }
+        else {
+            writeDelegate(`No matches found for glob`);
+            return '';
+        }
+    });
+}
+//# sourceMappingURL=internal-hash-files.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/glob.js
+var glob_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Constructs a globber
+ *
+ * @param patterns  Patterns separated by newlines
+ * @param options   Glob options
+ */
+function create(patterns, options) {
+    return glob_awaiter(this, void 0, void 0, function* () {
+        return yield DefaultGlobber.create(patterns, options);
+    });
+}
+/**
+ * Computes the sha256 hash of a glob
+ *
+ * @param patterns  Patterns separated by newlines
+ * @param currentWorkspace  Workspace used when matching files
+ * @param options   Glob options
+ * @param verbose   Enables verbose logging
+ */
+function glob_hashFiles(patterns_1) {
+    return glob_awaiter(this, arguments, void 0, function* (patterns, currentWorkspace = '', options, verbose = false) {
+        let followSymbolicLinks = true;
+        if (options && typeof options.followSymbolicLinks === 'boolean') {
+            followSymbolicLinks = options.followSymbolicLinks;
+        }
+        const globber = yield create(patterns, { followSymbolicLinks });
+        return _hashFiles(globber, currentWorkspace, verbose);
+    });
+}
+//# sourceMappingURL=glob.js.map
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function iso_datetime(params) {
+    return _isoDateTime(ZodISODateTime, params);
+}
+function iso_date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function iso_time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function iso_duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/merge/schema.ts
+
+
+
+
+/**
+ * A JSON report as `cache-warm merge` reads it: schemaVersion 1, every field the merge uses
+ * checked for its type and its closed set, strings and lists bounded. A report someone edited,
+ * cut short or made up is refused with the first thing wrong in it, never half-read. Fields the
+ * merge does not use (wait, trigger, sitemap) are dropped.
+ */
+/** The longest string any field may hold: a reason, a path, a detail. */
+const MAX_TEXT = 10_000;
+/** The most entries in any list: endpoints of a tier, verify entries, warnings. */
+const MAX_LIST = 250_000;
+const schema_text = schemas_string().max(MAX_TEXT);
+const count = schemas_number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const schema_ms = schemas_number().finite().min(0);
+const list = (item) => array(item).max(MAX_LIST);
+const colo = schemas_string().regex(/^[A-Z]{3}$/, 'expected a three-letter colo code');
+const outcome = schemas_enum(['passed', 'failed', 'skipped']);
+const endpoint = object({
+    source: schema_text,
+    method: schemas_enum(METHODS),
+    path: schema_text,
+    priority: schemas_enum(PRIORITIES),
+    name: schema_text.optional(),
+    outcome,
+    status: schemas_number().int().min(0).max(999).optional(),
+    latencyMs: schema_ms.optional(),
+    attempts: count,
+    cache: schema_text.optional(),
+    bytes: count.optional(),
+    reason: schema_text.optional(),
+    cause: schemas_string().max(64).optional(),
+    suspicious: schema_text.optional(),
+    colo: colo.optional(),
+    version: schema_text.optional()
+});
+const tier = object({
+    priority: schemas_enum(PRIORITIES),
+    endpoints: list(endpoint),
+    durationMs: schema_ms
+});
+const totals = object({ total: count, passed: count, failed: count, skipped: count });
+const coloCount = object({ colo, answers: count });
+const phase = object({
+    name: schemas_enum(PHASE_NAMES),
+    status: schemas_enum(['passed', 'failed', 'warning', 'skipped']),
+    durationMs: schema_ms,
+    detail: schema_text
+});
+const verifyEntry = object({
+    method: schema_text,
+    path: schema_text,
+    priority: schema_text,
+    status: schemas_number().int().min(0).max(999).optional(),
+    latencyMs: schema_ms.optional(),
+    state: schemas_enum(['cached', 'not cached', 'not cacheable', 'unknown']),
+    evidence: schema_text,
+    tooSlow: schemas_boolean().optional(),
+    note: schema_text.optional(),
+    colo: colo.optional()
+});
+const verify = object({
+    entries: list(verifyEntry),
+    cached: count,
+    cachedShare: schemas_number().min(0).max(1),
+    minCached: schemas_number().min(0).max(1).optional(),
+    maxWarmLatencyMs: schema_ms.optional(),
+    warmP50Ms: schema_ms.optional(),
+    warmP95Ms: schema_ms.optional(),
+    speedup: schemas_number().finite().min(0).optional(),
+    passed: schemas_boolean(),
+    problems: list(schema_text)
+});
+const threshold = object({
+    text: schema_text,
+    path: schema_text,
+    op: schemas_string().max(4),
+    target: schemas_number().finite(),
+    rate: schemas_boolean(),
+    baseline: schemas_number().finite().optional(),
+    progression: array(schemas_number().finite().nullable()).max(100_000),
+    final: schemas_number().finite().optional(),
+    scale: schema_text.optional(),
+    scaleAssumed: schemas_boolean().optional(),
+    met: schemas_boolean(),
+    note: schema_text.optional()
+});
+const metrics = object({
+    path: schema_text,
+    polls: count,
+    thresholds: array(threshold).max(1000),
+    met: schemas_boolean(),
+    baselineAnswer: schema_text.optional(),
+    lastAnswer: schema_text.optional(),
+    error: schema_text.optional(),
+    keyRefused: schemas_boolean().optional(),
+    hitRate: schemas_number().finite().optional(),
+    cacheSize: schemas_number().finite().optional(),
+    doubts: list(schema_text)
+});
+const settings = object({
+    concurrency: count,
+    timeoutMs: schema_ms,
+    retries: count,
+    deadlineMs: schema_ms,
+    apiKeyHeader: schema_text,
+    apiKeySent: schemas_boolean(),
+    contentsChecked: schemas_boolean().optional(),
+    maxRps: schemas_number().finite().min(0).optional(),
+    shard: object({ index: count, count, of: count }).optional()
+});
+const schema_target = schema_text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
+    message: 'expected the http(s) URL of the deployment'
+});
+const reportSchema = object({
+    schemaVersion: literal(1),
+    tool: object({ name: literal('cache-warm-action'), version: schemas_string().max(64) }),
+    target: schema_target,
+    startedAt: iso_datetime({ offset: true }),
+    durationMs: schema_ms,
+    dryRun: schemas_boolean(),
+    result: schemas_enum(['passed', 'failed', 'dry-run']),
+    stepFailed: schemas_boolean(),
+    failOn: schemas_enum(FAIL_ON),
+    stoppedBy: schemas_enum(['deadline', 'cancelled']).optional(),
+    settings,
+    tiers: array(tier).max(PRIORITIES.length),
+    totals,
+    latency: object({ coldP50Ms: schema_ms.optional(), coldP95Ms: schema_ms.optional() }),
+    warnings: list(schema_text),
+    label: schemas_string().max(200).optional(),
+    colos: array(coloCount).max(1000).optional(),
+    phases: array(phase)
+        .max(PHASE_NAMES.length * 4)
+        .optional(),
+    verify: verify.optional(),
+    metrics: metrics.optional()
+});
+/** Parsed with zod; the type checks that everything the schema lets in is a FullResult. */
+function parseReport(doc) {
+    return reportSchema.safeParse(doc);
+}
+// The schema's output is a FullResult (phases aside, which a report may lack): if a field of
+// result.ts changes type, this line stops compiling.
+const _isResult = (r) => r;
+
+;// CONCATENATED MODULE: ./src/merge/read.ts
+
+
+
+
+
+/** The most reports one merge reads: a matrix has at most 256 jobs. */
+const MAX_REPORTS = 256;
+/** The largest report file read (a report of 100,000 endpoints is about 40 MB). */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+/** The most bytes read over all the reports of one merge. */
+const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+/**
+ * Reads and checks every report, in order, or refuses the merge with one line naming the first
+ * file that is missing, too large, not JSON, of another schemaVersion, or not a report. Never
+ * repeats the file's content: a report made elsewhere may hold anything.
+ */
+async function readReports(files, 
+/** How a file is named in a message (relative to the workspace). */
+shown = file => file) {
+    if (files.length === 0)
+        throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote');
+    if (files.length > MAX_REPORTS)
+        throw new MergeRefused(`${files.length} report files; at most ${MAX_REPORTS} are merged at once (one per job of a matrix)`);
+    const out = [];
+    let total = 0;
+    for (const file of files) {
+        const name = shown(file);
+        const bytes = await readBounded(file, name);
+        total += bytes.length;
+        if (total > MAX_TOTAL_BYTES)
+            throw new MergeRefused(`${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`);
+        out.push({ file, report: reportOf(name, bytes) });
+    }
+    return out;
+}
+/** A regular file's bytes, at most MAX_REPORT_BYTES; a FIFO or a device is never opened to read. */
+async function readBounded(path, file) {
+    let handle;
+    try {
+        // O_NONBLOCK: opening a FIFO to check it must not wait for a writer.
+        handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    }
+    catch (error) {
+        throw new MergeRefused(`${file}: cannot be read (${codeOf(error)})`);
+    }
+    try {
+        const st = await handle.stat();
+        if (!st.isFile())
+            throw new MergeRefused(`${file}: is not a regular file; give the JSON report a job wrote`);
+        if (st.size > MAX_REPORT_BYTES)
+            throw new MergeRefused(`${file}: is ${Math.ceil(st.size / 1024 / 1024)} MiB; a report may be at most ${MAX_REPORT_BYTES / 1024 / 1024} MiB`);
+        const buffer = Buffer.alloc(Math.min(st.size, MAX_REPORT_BYTES) + 1);
+        let length = 0;
+        // Read up to one byte past the cap: a file that grew after stat() is caught too.
+        for (;;) {
+            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            if (bytesRead === 0)
+                break;
+            length += bytesRead;
+            if (length >= buffer.length)
+                break;
+        }
+        if (length > st.size || length > MAX_REPORT_BYTES)
+            throw new MergeRefused(`${file}: changed while it was read; merge finished reports`);
+        return buffer.subarray(0, length);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function codeOf(error) {
+    const code = error.code;
+    if (code === 'ENOENT')
+        return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM')
+        return 'permission denied';
+    if (code === 'EISDIR')
+        return 'is a directory';
+    return code ?? 'unknown error';
+}
+/** The report in `bytes`, or the first thing wrong with it, as one line naming `file`. */
+function reportOf(file, bytes) {
+    let doc;
+    try {
+        doc = JSON.parse(bytes.toString('utf8'));
+    }
+    catch (error) {
+        // V8's message quotes the text around the error: only the position is kept.
+        const at = /position (\d+)/.exec(String(error.message))?.[1];
+        const where = at !== undefined ? ` at byte ${at}` : bytes.length === 0 ? ' (it is empty)' : '';
+        throw new MergeRefused(`${file}: is not valid JSON${where}; it may have been cut short (a job stopped while writing it) or is not a report`);
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+        throw new MergeRefused(`${file}: is not a cache-warm report (not a JSON object)`);
+    const version = doc.schemaVersion;
+    if (version !== 1)
+        throw new MergeRefused(typeof version === 'number' && Number.isInteger(version)
+            ? `${file}: has schemaVersion ${version}; this cache-warm reads schemaVersion 1 (run every job and the merge with the same version of the action)`
+            : `${file}: is not a cache-warm report (it has no schemaVersion)`);
+    const parsed = parseReport(doc);
+    if (!parsed.success)
+        throw new MergeRefused(`${file}: is not a valid cache-warm report: ${firstIssue(parsed.error)}`);
+    return { ...parsed.data, phases: parsed.data.phases ?? [] };
+}
+
+;// CONCATENATED MODULE: ./src/merge/glob.ts
+
+
+
+
+/**
+ * The files `merge-reports` names: GitHub's own glob (@actions/glob, as actions/cache and
+ * upload-artifact read `path`), a pattern a line, `!` lines excluding, relative patterns from
+ * the workspace. Files only, sorted, each once; more than MAX_REPORTS is refused, and the walk
+ * stops there. Runner glue: the CLI takes the files its shell expanded.
+ */
+async function findReports(patterns, workspace) {
+    const rooted = patterns.map(p => {
+        const negated = p.startsWith('!');
+        const body = negated ? p.slice(1) : p;
+        const full = external_node_path_default().isAbsolute(body) || body.startsWith('~') ? body : external_node_path_default().join(workspace, body);
+        return `${negated ? '!' : ''}${full}`;
+    });
+    const globber = await create(rooted.join('\n'), {
+        matchDirectories: false,
+        implicitDescendants: false,
+        omitBrokenSymbolicLinks: true
+    });
+    const found = new Set();
+    for await (const file of globber.globGenerator()) {
+        found.add(file);
+        if (found.size > MAX_REPORTS)
+            throw new MergeRefused(`finds more than ${MAX_REPORTS} files; at most ${MAX_REPORTS} reports are merged at once (narrow the glob, e.g. reports/**/cache-warm-report.json)`);
+    }
+    if (found.size === 0)
+        throw new MergeRefused(`${patterns.join(', ')} finds no file (looked in ${workspace}); download the jobs' report artifacts first (actions/download-artifact)`);
+    return [...found].sort();
+}
+/** A file as the summary shows it: relative to the workspace when inside it. */
+function glob_shownPath(file, workspace) {
+    const rel = external_node_path_default().relative(workspace, file);
+    return rel !== '' && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel) ? rel : file;
+}
+
+;// CONCATENATED MODULE: ./src/merge/merge.ts
+
+
+
+
+
+
+const merge_OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 };
+const PHASE_RANK = { passed: 0, skipped: 1, warning: 2, failed: 3 };
+/** A deployment as reports name it: origin and path, without a trailing slash. */
+function sameTarget(target) {
+    const url = new URL(target);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Each report's label: its own, else its shard (`2/4`), else its file name. */
+function merge_labelOf(input, shown) {
+    const { label, settings } = input.report;
+    if (label)
+        return label;
+    if (settings.shard)
+        return `${settings.shard.index}/${settings.shard.count}`;
+    return shown.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
+}
+/**
+ * One verdict from the reports of a matrix (shards, regions), by the rules a single run uses:
+ * fail-on over the merged endpoints, any gate that failed in any report, any report stopped by
+ * its deadline or a cancel. Each endpoint counts once, with the worst outcome any report gave
+ * it; each report's own answer is kept under `answers`. The merge is never greener than a
+ * report in it: a report whose own step failed fails the merge too (unless fail-on is never).
+ * Throws MergeRefused when the reports are not of one deployment.
+ */
+function mergeReports(inputs, opts) {
+    if (inputs.length === 0)
+        throw new MergeRefused('no report file to merge');
+    const shown = (file) => opts.shownFile?.(file) ?? file;
+    checkTargets(inputs, opts.target, shown);
+    const labels = inputs.map(i => merge_labelOf(i, shown(i.file)));
+    const several = new Set(labels).size > 1;
+    const { tiers, duplicates } = mergeTiers(inputs, labels, several);
+    const all = tiers.flatMap(t => t.endpoints);
+    const reports = inputs.map((input, i) => reportEntry(input, labels[i], shown(input.file)));
+    const dryRun = inputs.every(i => i.report.dryRun);
+    const stoppedBy = inputs.some(i => i.report.stoppedBy === 'cancelled')
+        ? 'cancelled'
+        : inputs.some(i => i.report.stoppedBy === 'deadline')
+            ? 'deadline'
+            : undefined;
+    const phases = mergePhases(inputs, labels);
+    const missing = missingShards(inputs, labels);
+    const gateFailed = failedGates({ phases }).length > 0 || missing.length > 0;
+    const selfFailed = inputs.some(i => i.report.stepFailed);
+    const totals = totalsOf(all);
+    const anyBad = totals.failed > 0 ||
+        totals.skipped > 0 ||
+        stoppedBy !== undefined ||
+        gateFailed ||
+        inputs.some(i => i.report.result === 'failed');
+    const stepFailed = !dryRun &&
+        opts.failOn !== 'never' &&
+        (stepFails(opts.failOn, all, stoppedBy) || gateFailed || selfFailed);
+    const first = inputs[0].report;
+    const { shard: _shard, ...settings } = first.settings;
+    const latency = coldLatency(inputs);
+    const verify = mergeVerify(inputs, labels, several, latency.coldP50Ms);
+    const metrics = latestMetrics(inputs);
+    const colos = mergeColos(inputs);
+    const span = timeSpan(inputs);
+    return {
+        schemaVersion: 1,
+        tool: { name: 'cache-warm-action', version: VERSION },
+        target: first.target,
+        startedAt: span.startedAt,
+        durationMs: span.durationMs,
+        dryRun,
+        result: dryRun ? 'dry-run' : anyBad ? 'failed' : 'passed',
+        stepFailed,
+        failOn: opts.failOn,
+        ...(stoppedBy ? { stoppedBy } : {}),
+        settings: {
+            ...settings,
+            // "contents not checked" is said when any report did not check them.
+            contentsChecked: inputs.every(i => i.report.settings.contentsChecked !== false)
+        },
+        tiers,
+        totals,
+        latency,
+        warnings: [
+            ...missing.map(m => `${m}: its share counts as not warm`),
+            ...mergeWarnings(inputs, labels)
+        ],
+        ...(opts.label ? { label: opts.label } : {}),
+        ...(colos ? { colos } : {}),
+        phases,
+        ...(verify ? { verify } : {}),
+        ...(metrics ? { metrics } : {}),
+        merged: { reports, duplicates, ...(missing.length > 0 ? { missing } : {}) }
+    };
+}
+/**
+ * The shards of a matrix with no report: a shard job that failed before writing one, an
+ * artifact not downloaded. Reports with the default label (`2/4`) are one matrix; reports a
+ * report-label names (a region of 4 shards) one matrix per label. Without this, 3 of 4 shards
+ * would merge green.
+ */
+function missingShards(inputs, labels) {
+    const groups = new Map();
+    inputs.forEach((input, i) => {
+        const shard = input.report.settings.shard;
+        if (!shard)
+            return;
+        const label = labels[i];
+        const group = label === `${shard.index}/${shard.count}` ? '' : label;
+        const key = `${group}\n${shard.count}`;
+        const g = groups.get(key) ?? { count: shard.count, seen: new Set() };
+        g.seen.add(shard.index);
+        groups.set(key, g);
+    });
+    const out = [];
+    for (const [key, g] of groups) {
+        const group = key.split('\n')[0];
+        for (let i = 1; i <= g.count && out.length < 50; i++)
+            if (!g.seen.has(i))
+                out.push(`${group ? `${group} ` : ''}shard ${i}/${g.count} has no report`);
+    }
+    return out;
+}
+/** Refuses reports of different deployments, naming both files and both targets. */
+function checkTargets(inputs, expected, shown) {
+    const first = inputs[0];
+    const want = expected !== undefined ? sameTarget(expected) : sameTarget(first.report.target);
+    for (const input of inputs) {
+        if (sameTarget(input.report.target) === want)
+            continue;
+        throw new MergeRefused(expected !== undefined
+            ? `${shown(input.file)}: is a report for ${input.report.target}, not for url ${expected}; merge reports of one deployment`
+            : `${shown(input.file)}: is a report for ${input.report.target}, but ${shown(first.file)} is for ${first.report.target}; merge reports of one deployment`);
+    }
+}
+/**
+ * The endpoints of every report, each (method and path) once in the tier of the highest
+ * priority any report gave it, with the worst outcome; `answers` when several reports had it.
+ */
+function mergeTiers(inputs, labels, several) {
+    const seen = new Map();
+    const tierMs = new Map();
+    inputs.forEach((input, i) => {
+        const label = labels[i];
+        for (const tier of input.report.tiers) {
+            tierMs.set(tier.priority, Math.max(tierMs.get(tier.priority) ?? 0, tier.durationMs));
+            for (const e of tier.endpoints) {
+                const key = `${e.method} ${e.path}`;
+                const answer = answerOf(e, label);
+                const had = seen.get(key);
+                if (!had) {
+                    seen.set(key, { worst: e, label, answers: [answer] });
+                    continue;
+                }
+                had.answers.push(answer);
+                const priority = higher(had.worst.priority, e.priority);
+                if (merge_OUTCOME_RANK[e.outcome] > merge_OUTCOME_RANK[had.worst.outcome]) {
+                    had.worst = e;
+                    had.label = label;
+                }
+                had.worst = { ...had.worst, priority };
+            }
+        }
+    });
+    let duplicates = 0;
+    const byTier = new Map();
+    for (const { worst, label, answers } of seen.values()) {
+        if (answers.length > 1)
+            duplicates++;
+        const { answers: _nested, ...e } = worst;
+        const reason = e.reason !== undefined && several ? `${label}: ${e.reason}` : e.reason;
+        const merged = {
+            ...e,
+            ...(reason !== undefined ? { reason } : {}),
+            ...(answers.length > 1 ? { answers } : {})
+        };
+        const list = byTier.get(e.priority) ?? [];
+        list.push(merged);
+        byTier.set(e.priority, list);
+    }
+    const tiers = PRIORITIES.filter(p => byTier.has(p)).map(priority => ({
+        priority,
+        endpoints: byTier.get(priority),
+        durationMs: tierMs.get(priority) ?? 0
+    }));
+    return { tiers, duplicates };
+}
+function higher(a, b) {
+    return PRIORITIES.indexOf(a) <= PRIORITIES.indexOf(b) ? a : b;
+}
+function answerOf(e, label) {
+    return {
+        label,
+        outcome: e.outcome,
+        ...(e.status !== undefined ? { status: e.status } : {}),
+        ...(e.latencyMs !== undefined ? { latencyMs: e.latencyMs } : {}),
+        ...(e.cache !== undefined ? { cache: e.cache } : {}),
+        ...(e.colo !== undefined ? { colo: e.colo } : {}),
+        ...(e.reason !== undefined ? { reason: e.reason } : {})
+    };
+}
+function reportEntry(input, label, file) {
+    const r = input.report;
+    return {
+        file,
+        label,
+        target: r.target,
+        result: r.result,
+        stepFailed: r.stepFailed,
+        ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        totals: r.totals,
+        ...(r.settings.shard ? { shard: r.settings.shard } : {}),
+        ...(r.colos ? { colos: r.colos } : {}),
+        failedPhases: failedGates(r).map(p => p.name)
+    };
+}
+/**
+ * Each phase once: the worst status any report gave it, the longest time, and the words of
+ * the reports with that status (the first three, by label), then how many reports share it.
+ */
+function mergePhases(inputs, labels) {
+    const out = [];
+    for (const name of PHASE_NAMES) {
+        const found = inputs.flatMap((input, i) => (input.report.phases ?? [])
+            .filter(p => p.name === name)
+            .map(p => ({ phase: p, label: labels[i] })));
+        if (found.length === 0)
+            continue;
+        const worst = Math.max(...found.map(f => PHASE_RANK[f.phase.status]));
+        const status = found.find(f => PHASE_RANK[f.phase.status] === worst).phase.status;
+        const these = found.filter(f => f.phase.status === status);
+        const words = these
+            .slice(0, 3)
+            .map(f => `${f.label}: ${f.phase.detail}`)
+            .join('; ');
+        const more = these.length > 3 ? `; and ${these.length - 3} more` : '';
+        const of = found.length === 1 ? '' : ` (${status} in ${these.length} of ${found.length} reports)`;
+        out.push({
+            name,
+            status,
+            durationMs: Math.max(...found.map(f => f.phase.durationMs)),
+            detail: `${words}${more}${of}`
+        });
+    }
+    return out;
+}
+/** The verify entries of every report together; the gate's words prefixed by their label. */
+function mergeVerify(inputs, labels, several, coldP50Ms) {
+    const withVerify = inputs.flatMap((input, i) => input.report.verify ? [{ verify: input.report.verify, label: labels[i] }] : []);
+    if (withVerify.length === 0)
+        return undefined;
+    const entries = withVerify.flatMap(v => v.verify.entries);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    const warmP50Ms = percentile(latencies, 50);
+    const warmP95Ms = percentile(latencies, 95);
+    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+        : undefined;
+    const { minCached, maxWarmLatencyMs } = withVerify[0].verify;
+    return {
+        entries,
+        cached,
+        cachedShare: entries.length === 0 ? 0 : cached / entries.length,
+        ...(minCached !== undefined ? { minCached } : {}),
+        ...(maxWarmLatencyMs !== undefined ? { maxWarmLatencyMs } : {}),
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {}),
+        passed: withVerify.every(v => v.verify.passed),
+        problems: withVerify.flatMap(v => v.verify.problems.map(p => (several ? `${v.label}: ${p}` : p)))
+    };
+}
+/** The metrics of the report that finished last: the latest reading of the deployment. */
+function latestMetrics(inputs) {
+    let latest;
+    for (const { report } of inputs) {
+        if (!report.metrics)
+            continue;
+        const at = Date.parse(report.startedAt) + report.durationMs;
+        if (!latest || at >= latest.at)
+            latest = { at, metrics: report.metrics };
+    }
+    return latest?.metrics;
+}
+/** Colos summed by code, most answers first; absent when no report had any. */
+function mergeColos(inputs) {
+    const counts = new Map();
+    for (const { report } of inputs)
+        for (const c of report.colos ?? [])
+            counts.set(c.colo, (counts.get(c.colo) ?? 0) + c.answers);
+    if (counts.size === 0)
+        return undefined;
+    return [...counts]
+        .map(([colo, answers]) => ({ colo, answers }))
+        .sort((a, b) => b.answers - a.answers || (a.colo < b.colo ? -1 : a.colo > b.colo ? 1 : 0));
+}
+/** Every passed answer of every report (each region's cold answer is a real one). */
+function passedLatencies(inputs) {
+    return inputs.flatMap(i => i.report.tiers.flatMap(t => t.endpoints
+        .filter(e => e.outcome === 'passed' && e.latencyMs !== undefined)
+        .map(e => e.latencyMs)));
+}
+function coldLatency(inputs) {
+    const latencies = passedLatencies(inputs);
+    const p50 = percentile(latencies, 50);
+    const p95 = percentile(latencies, 95);
+    return {
+        ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),
+        ...(p95 !== undefined ? { coldP95Ms: p95 } : {})
+    };
+}
+/** From the first report's start to the last one's end. */
+function timeSpan(inputs) {
+    const starts = inputs.map(i => Date.parse(i.report.startedAt));
+    const ends = inputs.map((i, n) => starts[n] + i.report.durationMs);
+    const start = Math.min(...starts);
+    return {
+        startedAt: new Date(start).toISOString(),
+        durationMs: Math.round(Math.max(...ends) - start)
+    };
+}
+/** Each report's warnings under its label, and what the merge itself has to say. */
+function mergeWarnings(inputs, labels) {
+    const out = [];
+    inputs.forEach((input, i) => {
+        const { report } = input;
+        const label = labels[i];
+        if (report.dryRun && !inputs.every(x => x.report.dryRun))
+            out.push(`${label} is a dry run: nothing was sent, so its endpoints count as not warm`);
+        if (report.stoppedBy)
+            out.push(`${label} stopped early (${report.stoppedBy === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`);
+        if (report.stepFailed && !report.dryRun)
+            out.push(`${label}: its own step failed`);
+        for (const w of report.warnings)
+            out.push(`${label}: ${w}`);
+    });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/merge/run.ts
+
+
+/** The reports in `files`, read, checked and merged into one result (see mergeReports). */
+async function mergeFiles(files, opts) {
+    return mergeReports(await readReports(files, opts.shownFile), opts);
+}
+
+;// CONCATENATED MODULE: ./src/merge/settings.ts
+
+
+
+/** Inputs that send requests: a merge job sends none, so they are refused rather than ignored. */
+const WARMING_INPUTS = [
+    'endpoints',
+    'endpoints-file',
+    'sitemap',
+    'shard',
+    'wait-for',
+    'warmup-trigger',
+    'metrics-path'
+];
+/** Whether the inputs make this job a merge job. */
+function isMergeJob(raw) {
+    return (raw['merge-reports']?.trim() ?? '') !== '';
+}
+/** The merge job's settings, or InputError naming the input that does not belong. */
+function parseMergeSettings(raw, ctx) {
+    const patterns = (raw['merge-reports'] ?? '')
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .filter(l => l !== '' && !l.startsWith('#'));
+    if (patterns.length === 0)
+        throw new InputError('merge-reports', 'is empty; give a glob of report files, e.g. reports/**/*.json');
+    if (patterns.every(p => p.startsWith('!')))
+        throw new InputError('merge-reports', 'only excludes (! lines); add a glob that finds the reports, e.g. reports/**/*.json');
+    const warming = WARMING_INPUTS.find(name => (raw[name]?.trim() ?? '') !== '');
+    if (warming)
+        throw new InputError('merge-reports', `makes this a merge job, which sends no request; leave out ${warming} here (the jobs whose reports it merges warm; a metrics gate is a step of its own)`);
+    if (raw['dry-run']?.trim() === 'true')
+        throw new InputError('merge-reports', 'a merge job sends nothing anyway; leave out dry-run');
+    const run = { ...parseRun(raw, ctx), ...labelOf(raw, undefined, ctx) };
+    const urlText = raw.url?.trim() ?? '';
+    let target;
+    if (urlText !== '') {
+        const base = normalizeBaseUrl(urlText);
+        if (typeof base === 'string')
+            throw new InputError('url', base);
+        target = base.href;
+    }
+    return { patterns, run, github: parseGithub(raw), ...(target ? { target } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/merge/summary.ts
+
+
+const summary_ICON = { passed: '✅', failed: '❌', skipped: '⏭️', 'dry-run': '📝' };
+function summary_code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+function summary_ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+/** The job summary of a merged report: a run's summary, with the merge's tables after the totals. */
+function renderMergeSummary(result) {
+    return renderSummary(result, mergeSections);
+}
+/** The reports grouped by label, in the order labels first appear. */
+function labelRows(reports) {
+    const groups = new Map();
+    for (const r of reports)
+        groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
+    return [...groups].map(([label, list]) => {
+        const sum = (k) => list.reduce((n, r) => n + r.totals[k], 0);
+        const colos = new Map();
+        for (const r of list)
+            for (const c of r.colos ?? [])
+                colos.set(c.colo, (colos.get(c.colo) ?? 0) + c.answers);
+        const failed = list.some(r => r.result === 'failed' || r.stepFailed);
+        return {
+            label,
+            reports: list,
+            totals: {
+                total: sum('total'),
+                passed: sum('passed'),
+                failed: sum('failed'),
+                skipped: sum('skipped')
+            },
+            result: failed ? 'failed' : list.every(r => r.result === 'dry-run') ? 'dry-run' : 'passed',
+            durationMs: Math.max(...list.map(r => r.durationMs)),
+            failedPhases: [...new Set(list.flatMap(r => r.failedPhases))],
+            stopped: [...new Set(list.flatMap(r => (r.stoppedBy ? [r.stoppedBy] : [])))],
+            ...(colos.size > 0
+                ? {
+                    colos: [...colos]
+                        .map(([colo, answers]) => ({ colo, answers }))
+                        .sort((a, b) => b.answers - a.answers || a.colo.localeCompare(b.colo))
+                }
+                : {})
+        };
+    });
+}
+/** `SJC 12 · LAX 3` and how many more. */
+function coloText(colos, most = 3) {
+    if (!colos || colos.length === 0)
+        return '';
+    const shown = colos.slice(0, most).map(c => `${c.colo} ${c.answers}`);
+    return shown.join(' · ') + (colos.length > most ? ` · +${colos.length - most} more` : '');
+}
+function mergeSections(result) {
+    const merged = result.merged;
+    if (!merged)
+        return [];
+    return [
+        ...(merged.missing?.length
+            ? [`**❌ Missing: ${merged.missing.join('; ')}.** Their share counts as not warm.`, '']
+            : []),
+        ...labelTable(merged.reports, merged.duplicates),
+        ...coloTable(result.colos),
+        ...answersTable(result)
+    ];
+}
+function labelTable(reports, duplicates) {
+    const rows = labelRows(reports);
+    const out = [
+        `### Merged · ${reports.length} report(s) · ${rows.length} label(s)` +
+            (duplicates > 0 ? ` · ${duplicates} endpoint(s) warmed by more than one, counted once` : ''),
+        '',
+        '| | Shard or region | Reports | Endpoints | Warmed | Failed | Skipped | Took | Colos | Failed gates |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---|---|'
+    ];
+    for (const r of rows) {
+        const gates = [...r.failedPhases, ...r.stopped.map(s => `stopped: ${s}`)].join(', ');
+        out.push(`| ${summary_ICON[r.result]} | ${cell(r.label)} | ${r.reports.length} | ${r.totals.total} | ${r.totals.passed} | ${r.totals.failed} | ${r.totals.skipped} | ${summary_ms(r.durationMs)} | ${cell(coloText(r.colos))} | ${cell(gates)} |`);
+    }
+    out.push('', `Reports: ${reports.map(r => `${cell(r.file)} (${cell(r.label)})`).join(', ')}`, '');
+    return out;
+}
+function coloTable(colos) {
+    if (!colos || colos.length === 0)
+        return [];
+    const shown = colos.slice(0, 50);
+    return [
+        '### Colos · where the answers came from',
+        '',
+        '| Colo | Answers |',
+        '|---|---:|',
+        ...shown.map(c => `| ${c.colo} | ${c.answers} |`),
+        ...(colos.length > shown.length ? [`| … ${colos.length - shown.length} more | |`] : []),
+        ''
+    ];
+}
+const RANK = { passed: 0, skipped: 1, failed: 2 };
+/** Endpoints more than one report warmed: each report's answer, the ones not all passed first. */
+function answersTable(result) {
+    const shared = result.tiers.flatMap(t => t.endpoints).filter(e => (e.answers?.length ?? 0) > 1);
+    if (shared.length === 0)
+        return [];
+    const worst = (e) => Math.max(...(e.answers ?? []).map(a => RANK[a.outcome]));
+    const ordered = [...shared].sort((a, b) => worst(b) - worst(a));
+    const out = [
+        '### Answers per shard or region · endpoints warmed by more than one',
+        '',
+        '| | Method | Path | Shard or region | Status | Latency | Cache | Colo | Why it failed |',
+        '|---|---|---|---|---:|---:|---|---|---|'
+    ];
+    let rows = 0;
+    let left = 0;
+    for (const e of ordered)
+        for (const a of e.answers ?? []) {
+            if (rows >= MAX_TIER_ROWS) {
+                left++;
+                continue;
+            }
+            rows++;
+            out.push(`| ${summary_ICON[a.outcome]} | ${e.method} | ${cell(summary_code(e.path))} | ${cell(a.label)} | ${cell(a.status)} | ${summary_ms(a.latencyMs)} | ${cell(a.cache)} | ${cell(a.colo)} | ${cell(a.reason)} |`);
+        }
+    if (left > 0)
+        out.push(`| | | … ${left} more answer(s), in the JSON report | | | | | | |`);
+    out.push('');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/text.ts
+
+
+const text_MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
+/** The result as plain text for a terminal (the CLI and the demo). */
+function text_renderText(result) {
+    const out = [
+        headline(result),
+        `Target ${result.target}, ${ms(result.durationMs)}. ${stepLine(result)}`
+    ];
+    const stopped = stoppedLine(result);
+    if (stopped)
+        out.push(stopped);
+    // A warning the phase lines or a caution below already say is not said twice.
+    for (const i of warningsToList(result.warnings, saidOutsideWarnings(result)))
+        out.push(`Note: ${result.warnings[i]}`);
+    const doubtful = suspiciousLine(result);
+    if (doubtful)
+        out.push(`Suspicious: ${doubtful}`);
+    const where = coloSentence(result.colos, result.colosMore);
+    if (where)
+        out.push(where);
+    if (result.phases?.length) {
+        out.push('', 'Phases:');
+        for (const p of result.phases)
+            out.push(`  ${p.status.padEnd(7)} ${p.name.padEnd(8)} ${ms(p.durationMs).padStart(7)}  ${p.detail}`);
+    }
+    for (const th of result.metrics?.thresholds ?? []) {
+        out.push(`  ${th.met ? 'met    ' : 'NOT MET'} ${th.text}: ${progression(th.progression, th.rate)} (baseline ${thresholdValue(th.baseline, th.rate)}, read as ${th.scale ?? '?'})${th.note ? ` - ${th.note}` : ''}`);
+    }
+    for (const d of result.metrics?.doubts ?? [])
+        out.push(`  Caution: ${d}`);
+    const v = result.verify;
+    if (v && v.entries.length > 0) {
+        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${speedupText(v.speedup)}` : ''}`);
+        for (const p of v.problems)
+            out.push(`  FAIL ${p}`);
+    }
+    out.push('');
+    out.push(`Cold latency p50 ${ms(result.latency.coldP50Ms)}, p95 ${ms(result.latency.coldP95Ms)}`);
+    for (const tier of result.tiers) {
+        const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank);
+        out.push('', `${tier.priority} (${endpoints.length}, ${ms(tier.durationMs)})`);
+        for (const e of endpoints) {
+            const status = e.status === undefined ? '---' : String(e.status);
+            out.push(`  ${text_MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
+            if (e.reason)
+                out.push(`       ${e.reason}`);
+        }
+    }
+    const slow = slowest(result, 3);
+    if (slow.length > 1)
+        out.push('', `Slowest: ${slow.map(e => `${e.method} ${e.path} ${ms(e.latencyMs)}`).join(', ')}`);
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/merge/text.ts
+
+
+
+/** A merged report as plain text for a terminal: the per-label lines, then the run's text. */
+function renderMergeText(result) {
+    const lines = mergeLines(result);
+    return lines.length > 0 ? `${lines.join('\n')}\n\n${renderText(result)}` : renderText(result);
+}
+/** What was merged: a line, then one per label (the step log and the terminal). */
+function mergeLines(result) {
+    const merged = result.merged;
+    if (!merged)
+        return [];
+    const out = [
+        `Merged ${merged.reports.length} report(s)` +
+            (merged.duplicates > 0
+                ? `; ${merged.duplicates} endpoint(s) warmed by more than one, counted once with the worst outcome`
+                : '')
+    ];
+    for (const m of merged.missing ?? [])
+        out.push(`  MISSING ${m}`);
+    for (const r of labelRows(merged.reports)) {
+        const t = r.totals;
+        const extra = [
+            ...r.failedPhases.map(p => `${p} failed`),
+            ...r.stopped.map(s => `stopped: ${s}`),
+            ...(r.colos ? [coloText(r.colos)] : [])
+        ];
+        out.push(`  ${r.result === 'failed' ? 'FAIL' : r.result === 'dry-run' ? 'dry ' : 'ok  '} ${r.label}: ${t.passed}/${t.total} warmed` +
+            (t.failed ? `, ${t.failed} failed` : '') +
+            (t.skipped ? `, ${t.skipped} skipped` : '') +
+            `, ${formatDuration(r.durationMs)} (${r.reports.map(x => x.file).join(', ')})` +
+            (extra.length ? `; ${extra.join('; ')}` : ''));
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
 
 
 
@@ -54724,6 +59407,8 @@ async function warm(deps, redactor) {
     for (const secret of rawSecrets(raw))
         mask(secret, redactor);
     const gh = readGitHubContext(env);
+    if (isMergeJob(raw))
+        return mergeJob(raw, env, deps, redactor);
     if (!raw.url?.trim()) {
         // No url: only a successful deployment_status event can supply one.
         const fromEvent = urlFromEvent(gh.eventName, gh.payload);
@@ -54777,6 +59462,45 @@ async function warm(deps, redactor) {
     await report(result, settings, redactor, publisher);
 }
 /**
+ * A merge job (`merge-reports`): no request to the deployment; the reports of a matrix read,
+ * checked and merged into one result, which then ends like any run: report, outputs, summary,
+ * annotations, check run, verdict. A report that cannot be merged fails the step in one line.
+ */
+async function mergeJob(raw, env, deps, redactor) {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    let settings;
+    let result;
+    try {
+        settings = parseMergeSettings(raw, {
+            workspace,
+            ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+            ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
+        });
+        const files = await findReports(settings.patterns, workspace);
+        result = await mergeFiles(files, {
+            failOn: settings.run.failOn,
+            ...(settings.run.label ? { label: settings.run.label } : {}),
+            ...(settings.target ? { target: settings.target } : {}),
+            shownFile: file => glob_shownPath(file, workspace)
+        });
+    }
+    catch (error) {
+        if (error instanceof MergeRefused)
+            return inputError(redactor.redact(`merge-reports: ${error.message}`), redactor);
+        if (error instanceof InputError)
+            return inputError(redactor.redact(error.message), redactor);
+        throw error;
+    }
+    for (const line of mergeLines(result))
+        info(logSafe(redactor.redact(line)));
+    const publisher = makePublisher(settings, readGitHubContext(env), deps.octokit, {
+        deadlineAt: Date.now() + settings.run.deadlineMs
+    });
+    for (const w of await publisher.start())
+        warning(redactor.redact(w));
+    await report(result, settings, redactor, publisher, renderMergeSummary);
+}
+/**
  * The step log: a group per phase (core.startGroup / endGroup), results outside them. Every
  * text is redacted and cannot issue a workflow command, a group's title included.
  */
@@ -54795,14 +59519,14 @@ function actionLog(redactor) {
  * a slow GitHub or a cancel while publishing cannot lose it. The verdict's line comes last, so
  * the log ends with it; publishing is bounded and cannot throw past it.
  */
-async function report(result, settings, redactor, publisher) {
+async function report(result, settings, redactor, publisher, render = renderSummary) {
     const { safe, outputs, reportProblem } = await finishRun(result, settings, redactor);
     setOutputs(outputs, redactor);
     if (reportProblem !== undefined)
         warning(reportProblem);
     let summary;
     try {
-        summary = redactor.redact(renderSummary(safe));
+        summary = redactor.redact(render(safe));
     }
     catch (error) {
         summary = `## ❌ Cache warm ${result.result}\n\nThe summary could not be rendered: ${redactor.redact(errorMessage(error))}; the JSON report has the result.\n`;
@@ -54852,7 +59576,7 @@ function annotations(result, safe, redactor) {
         warning(redactor.redact(w));
     for (const d of safe.metrics?.doubts ?? [])
         warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`));
-    const doubtful = suspiciousLine(safe);
+    const doubtful = format_suspiciousLine(safe);
     if (doubtful)
         warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' });
     if (!result.stepFailed && result.result === 'failed') {
@@ -54871,6 +59595,9 @@ function verdict(result, redactor) {
             parts.unshift(`${t.failed} of ${t.total} endpoints failed, ${t.skipped} skipped`);
         if (result.stoppedBy)
             parts.push(`stopped: ${result.stoppedBy}`);
+        const missing = result.merged?.missing?.length ?? 0;
+        if (missing > 0)
+            parts.push(`${missing} shard(s) left no report`);
         setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`);
     }
     else {

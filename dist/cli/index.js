@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(457);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5675);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 457:
+/***/ 5675:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28434,6 +28434,14 @@ function errorMessage(error) {
         return error.message;
     return String(error);
 }
+/**
+ * Reports that cannot be merged (none found, unreadable, not a report, another schemaVersion,
+ * another deployment). The message names the file and what is wrong; the action prefixes the
+ * input (`merge-reports: ...`), the CLI its command.
+ */
+class MergeRefused extends Error {
+    name = 'MergeRefused';
+}
 
 ;// CONCATENATED MODULE: ./src/config/defaults.ts
 const MINUTE = 60_000;
@@ -28464,6 +28472,8 @@ const INPUTS = {
     'fail-on': { default: 'critical' },
     'dry-run': { default: 'false' },
     'report-file': { default: '' },
+    'report-label': { default: '' },
+    'merge-reports': { default: '' },
     'wait-for': { default: '' },
     'wait-for-version': { default: '' },
     'wait-timeout': { default: '2m', maxMs: 6 * HOUR },
@@ -32580,16 +32590,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -32606,7 +32616,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -36819,13 +36829,13 @@ const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
         return this.check(_isoDateTime(ZodISODateTime, params));
     },
     date(params) {
-        return this.check(_isoDate(ZodISODate, params));
+        return this.check(_isoDate(schemas_ZodISODate, params));
     },
     time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
+        return this.check(_isoTime(schemas_ZodISOTime, params));
     },
     duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
+        return this.check(_isoDuration(schemas_ZodISODuration, params));
     },
 });
 function schemas_string(params) {
@@ -36839,15 +36849,15 @@ const ZodISODateTime = /*@__PURE__*/ $constructor("ZodISODateTime", (inst, def) 
     $ZodISODateTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
+const schemas_ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
     $ZodISODate.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
+const schemas_ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
     $ZodISOTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
+const schemas_ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
     $ZodISODuration.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
@@ -37397,7 +37407,7 @@ function object(shape, params) {
     const def = {
         type: "object",
         shape: shape ?? {},
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     };
     return new ZodObject(def);
 }
@@ -37653,10 +37663,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -37666,12 +37676,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -38189,7 +38199,7 @@ const CLOSED_SET_FIELDS = new Set([
     'op'
 ]);
 /** The gates that failed: every failed phase but warm (whose endpoints speak for themselves). */
-function failedGates(result) {
+function result_failedGates(result) {
     return (result.phases ?? []).filter(p => p.status === 'failed' && p.name !== 'warm');
 }
 
@@ -39379,7 +39389,7 @@ function parseDuration(raw) {
     return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
 }
 /** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
-function formatDuration(ms) {
+function duration_formatDuration(ms) {
     // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
     if (Math.round(ms) < 1000)
         return `${Math.round(ms)}ms`;
@@ -39426,7 +39436,7 @@ function read_duration(raw, name, { maxMs }) {
     if (ms <= 0)
         throw new InputError(name, `"${text}" is too short; it must be more than 0`);
     if (ms > maxMs)
-        throw new InputError(name, `"${text}" is too long; the most accepted is ${formatDuration(maxMs)}`);
+        throw new InputError(name, `"${text}" is too long; the most accepted is ${duration_formatDuration(maxMs)}`);
     return ms;
 }
 function parseBoolean(name, text) {
@@ -46731,6 +46741,8 @@ const INPUT_NAMES = [
     'fail-on',
     'dry-run',
     'report-file',
+    'report-label',
+    'merge-reports',
     ...PHASE_INPUTS,
     'github-token',
     'check-name',
@@ -46981,7 +46993,7 @@ function parseSettings(raw, ctx) {
             retries: read_integer(raw, 'retries', INPUTS.retries),
             ...(maxRps !== undefined ? { maxRps } : {})
         },
-        run: parseRun(raw, ctx),
+        run: { ...parseRun(raw, ctx), ...labelOf(raw, shard, ctx) },
         ...phases,
         warm: { ...warm, ...(shard ? { shard } : {}) },
         ...(sitemap ? { sitemap } : {}),
@@ -47049,6 +47061,24 @@ function parseWarm(raw, base, ctx) {
         concurrency: read_integer(raw, 'concurrency', INPUTS.concurrency)
     };
 }
+/** The longest report-label accepted. */
+const MAX_LABEL = 100;
+/** A line break or another control character (C0, DEL, C1). */
+const CONTROL = /\p{Cc}/u;
+/** `report-label`, else the shard (`2/4`), else the runner's name, else none. */
+function labelOf(raw, shard, ctx) {
+    const text = raw['report-label']?.trim() ?? '';
+    if (CONTROL.test(text))
+        throw new InputError('report-label', 'contains a line break or a control character; give one line');
+    if (text.length > MAX_LABEL)
+        throw new InputError('report-label', `is longer than ${MAX_LABEL} characters`);
+    if (text !== '')
+        return { label: text };
+    if (shard)
+        return { label: `${shard.index}/${shard.count}` };
+    const runner = ctx.runnerName?.trim().slice(0, MAX_LABEL);
+    return runner && !CONTROL.test(runner) ? { label: runner } : {};
+}
 function parseRun(raw, ctx) {
     const reportText = raw['report-file']?.trim() ?? '';
     return {
@@ -47082,8 +47112,11 @@ function deepFreeze(value) {
 
 /** Where the CLI reads the key unless --api-key-env names another variable. */
 const DEFAULT_KEY_VAR = 'CACHE_WARM_API_KEY';
-/** Every input but the key (never a flag) and dry-run (a switch) takes a value. */
-const INPUT_FLAGS = INPUT_NAMES.filter((n) => n !== 'api-key' && n !== 'dry-run');
+/**
+ * Every input but the key (never a flag) and dry-run (a switch) takes a value; merge-reports
+ * is the `cache-warm merge FILE...` command instead.
+ */
+const INPUT_FLAGS = INPUT_NAMES.filter((n) => n !== 'api-key' && n !== 'dry-run' && n !== 'merge-reports');
 const VALUE_FLAGS = new Set([...INPUT_FLAGS, 'api-key-env']);
 const SWITCHES = new Set(['dry-run', 'json', 'help']);
 /** What a near-miss is compared with: every flag, and api-key (`--apikey` learns where it goes). */
@@ -47137,6 +47170,9 @@ function parseCliArgs(argv, env) {
             switches.add(name);
             lastSwitch = `--${name}`;
         }
+        else if (long && name === 'merge-reports') {
+            problem ??= () => `--merge-reports is the action's input; on the command line run cache-warm merge REPORT.json... (cache-warm merge --help)`;
+        }
         else {
             problem ??= unknownOption(dashes + name, i + 1);
         }
@@ -47160,17 +47196,17 @@ function parseCliArgs(argv, env) {
     return { ok: true, raw, json: switches.has('json'), help: switches.has('help'), keyVar };
 }
 /** The message for a flag the CLI does not know, with the known flag it is closest to. */
-function unknownOption(typed, position) {
+function unknownOption(typed, position, known = KNOWN, hint = HELP_HINT) {
     // A flag name is shown; anything that does not look like one might be a pasted secret.
     if (!/^--?[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(typed))
-        return () => `argument ${position} is an unknown option (not shown, in case it is a secret); ${HELP_HINT}`;
+        return () => `argument ${position} is an unknown option (not shown, in case it is a secret); ${hint}`;
     const name = typed.replace(/^--?/, '');
-    const meant = KEY_WORDS.test(name) ? 'api-key' : closestFlag(name);
+    const meant = KEY_WORDS.test(name) ? 'api-key' : closestFlag(name, known);
     if (meant === 'api-key')
         return keyVar => `${typed} is not a flag, so the key stays out of shell history and process lists; set ${keyVar} (or name another variable with --api-key-env NAME)`;
     return () => meant
-        ? `unknown option ${typed}; did you mean --${meant}? Run cache-warm --help for the options`
-        : `unknown option ${typed}; ${HELP_HINT}`;
+        ? `unknown option ${typed}; did you mean --${meant}? R${hint.slice(1)}`
+        : `unknown option ${typed}; ${hint}`;
 }
 /**
  * The known flag a mistyped one most likely meant: within a small edit distance (one edit for
@@ -47178,14 +47214,14 @@ function unknownOption(typed, position) {
  * (`--endpoint` -> `--endpoints`, `--rps` -> `--max-rps`). Case and `_` for `-` are forgiven.
  * Undefined when nothing is close.
  */
-function closestFlag(typed) {
+function closestFlag(typed, known = KNOWN) {
     const name = typed.toLowerCase().replace(/_/g, '-');
     if (name.length < 2 || name.length > 64)
         return undefined;
     const limit = Math.min(3, Math.max(1, Math.floor(name.length / 4)));
     let best;
     let bestDistance = Infinity;
-    for (const flag of KNOWN) {
+    for (const flag of known) {
         const d = editDistance(name, flag);
         const part = name.length >= 3 && (flag.startsWith(name) || flag.endsWith(name));
         const near = d <= limit || part;
@@ -47210,6 +47246,66 @@ function editDistance(a, b) {
         }
     }
     return rows[a.length][b.length];
+}
+const MERGE_VALUE_FLAGS = ['fail-on', 'report-file', 'report-label', 'url', 'api-key-env'];
+const MERGE_SWITCHES = ['json', 'help'];
+const MERGE_HINT = 'run cache-warm merge --help for the options';
+/**
+ * Reads `cache-warm merge` arguments (after the word merge): every argument that is not a flag
+ * or a flag's value is a report file, in order; `--` ends the flags. The key, if any, is still
+ * read from the environment, only to be redacted: the reports may hold it.
+ */
+function parseMergeArgs(argv, env) {
+    const values = new Map();
+    const switches = new Set();
+    const files = [];
+    let problem;
+    let flags = true;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (!flags || arg === '-' || !arg.startsWith('-')) {
+            files.push(arg);
+            continue;
+        }
+        if (arg === '--') {
+            flags = false;
+            continue;
+        }
+        if (arg === '-h') {
+            switches.add('help');
+            continue;
+        }
+        const flag = /^--([^=]+)(=?)/.exec(arg);
+        const name = flag?.[1] ?? '';
+        if (flag && MERGE_VALUE_FLAGS.includes(name)) {
+            const value = flag[2] ? arg.slice(name.length + 3) : argv[++i];
+            if (value === undefined)
+                problem ??= `--${name} needs a value; ${MERGE_HINT}`;
+            else
+                values.set(name, value);
+        }
+        else if (flag && MERGE_SWITCHES.includes(name) && !flag[2]) {
+            switches.add(name);
+        }
+        else {
+            problem ??= unknownOption(flag ? `--${name}` : arg, i + 1, [...MERGE_VALUE_FLAGS, ...MERGE_SWITCHES], MERGE_HINT)(DEFAULT_KEY_VAR);
+        }
+    }
+    const named = values.get('api-key-env');
+    if (named !== undefined && !isVariableName(named))
+        problem ??= `--api-key-env takes the name of an environment variable (letters, digits and _), not the key itself`;
+    if (problem)
+        return { ok: false, message: `cache-warm merge: ${problem}` };
+    const keyVar = named ?? DEFAULT_KEY_VAR;
+    const raw = {};
+    for (const name of ['fail-on', 'report-file', 'report-label', 'url']) {
+        const value = values.get(name);
+        if (value !== undefined)
+            raw[name] = value;
+    }
+    if (env[keyVar])
+        raw['api-key'] = env[keyVar];
+    return { ok: true, files, raw, json: switches.has('json'), help: switches.has('help'), keyVar };
 }
 function isVariableName(name) {
     return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
@@ -47397,15 +47493,15 @@ function tierLine(priority, endpoints, durationMs, sent) {
     const reasons = new Set(endpoints.map(e => e.reason));
     const why = !sent && reasons.size === 1 ? [...reasons][0] : undefined;
     return (`${priority}: ${passed}/${endpoints.length} warmed` +
-        (sent ? ` in ${formatDuration(durationMs)}` : '') +
+        (sent ? ` in ${duration_formatDuration(durationMs)}` : '') +
         (failed ? `, ${failed} failed` : '') +
         (skipped ? `, ${skipped} skipped` : '') +
-        (p50 !== undefined ? `, p50 ${formatDuration(p50)}` : '') +
+        (p50 !== undefined ? `, p50 ${duration_formatDuration(p50)}` : '') +
         (why ? ` (${why})` : ''));
 }
 /** A phase's result: `verify passed in 300ms: 10/10 from cache, warm p50 12ms`. */
 function phaseLine(phase) {
-    const took = phase.status === 'skipped' ? '' : ` in ${formatDuration(phase.durationMs)}`;
+    const took = phase.status === 'skipped' ? '' : ` in ${duration_formatDuration(phase.durationMs)}`;
     return `${phase.name} ${phase.status}${took}: ${phase.detail}`;
 }
 /**
@@ -47883,7 +47979,7 @@ function tallyColos(colos) {
  * The honest sentence about where the warm landed: `Warmed in IAD: users served by other colos
  * start cold ...`; several colos with their counts. Undefined when no answer named a colo.
  */
-function coloSentence(colos, more) {
+function edge_coloSentence(colos, more) {
     const shown = colos?.filter(c => isColoCode(c.colo) && Number.isSafeInteger(c.answers));
     if (!shown || shown.length === 0)
         return undefined;
@@ -47965,16 +48061,16 @@ async function sendWithRetries(req, retries, timeoutMs, ctx) {
         if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS && retryAfter < remaining) {
             return {
                 ...result,
-                gaveUp: `the server asked to wait ${formatDuration(retryAfter)} (Retry-After), more than the ${formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
+                gaveUp: `the server asked to wait ${duration_formatDuration(retryAfter)} (Retry-After), more than the ${duration_formatDuration(MAX_RETRY_AFTER_MS)} the action waits for one retry`
             };
         }
         if (delay >= remaining) {
             const asked = retryAfter !== undefined
-                ? `the server asked to wait ${formatDuration(delay)} (Retry-After)`
-                : `the next retry (in ${formatDuration(delay)})`;
+                ? `the server asked to wait ${duration_formatDuration(delay)} (Retry-After)`
+                : `the next retry (in ${duration_formatDuration(delay)})`;
             return {
                 ...result,
-                gaveUp: `${asked}, past the deadline (${formatDuration(Math.max(0, remaining))} left)`
+                gaveUp: `${asked}, past the deadline (${duration_formatDuration(Math.max(0, remaining))} left)`
             };
         }
         await clock.sleep(delay, signal);
@@ -48138,7 +48234,7 @@ function diagnoseRedirect(res, ctx) {
 }
 function diagnoseNetwork(error, ctx) {
     const what = error.kind === 'timeout'
-        ? `timed out after ${formatDuration(ctx.timeoutMs)}`
+        ? `timed out after ${duration_formatDuration(ctx.timeoutMs)}`
         : describeNetworkError(error.kind);
     // sendOnce's messages already start with the same words ("connection refused (ECONNREFUSED)").
     const said = error.kind === 'timeout' || error.kind === 'aborted'
@@ -48336,7 +48432,7 @@ async function waitForReady(wait, ctx) {
         if (ctx.signal?.aborted)
             break;
     }
-    const waited = formatDuration(Math.min(timeoutMs, clock.now() - startedAt));
+    const waited = duration_formatDuration(Math.min(timeoutMs, clock.now() - startedAt));
     return {
         ready: false,
         polls,
@@ -49855,10 +49951,10 @@ function closeMatches(wanted, available) {
 
 
 
-function ms(v) {
-    return v === undefined ? '–' : formatDuration(v);
+function format_ms(v) {
+    return v === undefined ? '–' : duration_formatDuration(v);
 }
-function headline(result) {
+function format_headline(result) {
     const t = result.totals;
     if (result.dryRun)
         return `Dry run: ${t.total} endpoint(s) planned, nothing sent`;
@@ -49867,7 +49963,7 @@ function headline(result) {
         : `${t.passed}/${t.total} endpoints warmed` +
             (t.failed ? `, ${t.failed} failed` : '') +
             (t.skipped ? `, ${t.skipped} skipped` : '');
-    const gates = failedGates(result).map(p => p.name);
+    const gates = result_failedGates(result).map(p => p.name);
     const but = gates.length > 0 ? `; ${gates.join(', ')} failed` : '';
     // Without expect.json a 200 is taken at its word (bar an answer that says it failed).
     const unchecked = t.passed > 0 && result.settings.contentsChecked === false
@@ -49880,7 +49976,7 @@ function headline(result) {
  * twice (a retried entry), the record `rank` puts higher replaces the earlier one: a table
  * never hides a failure behind a pass.
  */
-function oncePerEndpoint(list, rank = () => 0) {
+function format_oncePerEndpoint(list, rank = () => 0) {
     const out = [];
     const at = new Map();
     for (const entry of list) {
@@ -49896,19 +49992,19 @@ function oncePerEndpoint(list, rank = () => 0) {
 }
 const OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 };
 /** How bad an endpoint's outcome is, for oncePerEndpoint: failed over skipped over passed. */
-function outcomeRank(e) {
+function format_outcomeRank(e) {
     return OUTCOME_RANK[e.outcome];
 }
 /** Endpoints that passed with an answer that looks like placeholder data; each once. */
-function suspicious(result) {
-    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined));
+function format_suspicious(result) {
+    return format_oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.suspicious !== undefined));
 }
 /** The failed endpoints of every tier, each once, in the order they ran. */
-function failedEndpoints(result) {
-    return oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'));
+function format_failedEndpoints(result) {
+    return format_oncePerEndpoint(result.tiers.flatMap(t => t.endpoints).filter(e => e.outcome === 'failed'));
 }
 /** The words of a caution about the metrics, in the summary and the log. */
-function doubtLine(doubt) {
+function format_doubtLine(doubt) {
     return `The metrics look warm for the wrong reason: ${doubt}`;
 }
 /**
@@ -49916,7 +50012,7 @@ function doubtLine(doubt) {
  * renderer already says elsewhere (`said`: a phase row, a verify row, a caution). Indexes, so
  * a renderer can decide on the raw result and print the same entries of its escaped copy.
  */
-function warningsToList(warnings, said) {
+function format_warningsToList(warnings, said) {
     const seen = new Set([...said].map(sameText));
     const keep = [];
     warnings.forEach((w, i) => {
@@ -49929,13 +50025,13 @@ function warningsToList(warnings, said) {
     return keep;
 }
 /** What the summary and the text both say outside their warnings list. */
-function saidOutsideWarnings(result) {
+function format_saidOutsideWarnings(result) {
     const doubts = result.metrics?.doubts ?? [];
     return [
         ...(result.phases ?? []).map(p => p.detail),
         ...doubts,
-        ...doubts.map(doubtLine),
-        stoppedLine(result) ?? ''
+        ...doubts.map(format_doubtLine),
+        format_stoppedLine(result) ?? ''
     ].filter(t => t !== '');
 }
 function sameText(text) {
@@ -49943,13 +50039,13 @@ function sameText(text) {
 }
 /** One line naming the suspicious answers, for the log and the summary. */
 function suspiciousLine(result) {
-    const list = suspicious(result);
+    const list = format_suspicious(result);
     if (list.length === 0)
         return undefined;
     const shown = list.slice(0, 5).map(e => `${e.method} ${e.path} (${e.suspicious})`);
     return `${list.length} answer(s) look like placeholder data, not real data: ${shown.join(', ')}${list.length > 5 ? `, and ${list.length - 5} more` : ''}; they count as warmed; set expect json (e.g. data: non-empty) to fail them`;
 }
-function stepLine(result) {
+function format_stepLine(result) {
     if (result.dryRun)
         return 'The step passes: dry-run sends nothing.';
     if (result.stepFailed)
@@ -49958,38 +50054,38 @@ function stepLine(result) {
         return `The step stays green only because fail-on is ${result.failOn}; the result output is "failed".`;
     return 'The step passes.';
 }
-function stoppedLine(result) {
+function format_stoppedLine(result) {
     if (result.stoppedBy === 'deadline')
-        return `Stopped early: the deadline (${formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
+        return `Stopped early: the deadline (${duration_formatDuration(result.settings.deadlineMs)}) passed; what was not done is marked skipped.`;
     if (result.stoppedBy === 'cancelled')
         return 'Stopped early: the run was cancelled; what was not done is marked skipped.';
     return undefined;
 }
 /** The `n` slowest endpoints, each once (at its slowest). */
-function slowest(result, n = 5) {
+function format_slowest(result, n = 5) {
     const timed = result.tiers
         .flatMap(t => t.endpoints)
         .filter(e => e.latencyMs !== undefined)
         .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0));
-    return oncePerEndpoint(timed).slice(0, n);
+    return format_oncePerEndpoint(timed).slice(0, n);
 }
-function phaseIcon(status) {
+function format_phaseIcon(status) {
     return { passed: '✅', failed: '❌', warning: '⚠️', skipped: '⏭️' }[status];
 }
 /** A threshold value for people: rates as percentages, sizes as numbers. */
-function thresholdValue(v, rate) {
+function format_thresholdValue(v, rate) {
     if (v === undefined || v === null)
         return '–';
     return rate ? formatRate(v) : String(Math.round(v * 100) / 100);
 }
 /** Each poll's value, compact: `0 → 40 → 120`, long runs shortened in the middle. */
-function progression(values, rate) {
-    const shown = values.map(v => thresholdValue(v, rate));
+function format_progression(values, rate) {
+    const shown = values.map(v => format_thresholdValue(v, rate));
     const list = shown.length > 8 ? [...shown.slice(0, 3), '…', ...shown.slice(-3)] : shown;
     return list.join(' → ');
 }
 /** The verify pass against the warming pass; not "faster" when it was not. */
-function speedupText(speedup) {
+function format_speedupText(speedup) {
     return speedup >= 1.1
         ? `${speedup}× faster than the warming pass`
         : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
@@ -50186,7 +50282,7 @@ function shortfall(thresholds, readings) {
         const rate = t.rate || r.scale === 'percent-string';
         if (r.value === undefined)
             return `${t.path} ${r.note ?? 'not read'}`;
-        return `${t.path} ${thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${thresholdValue(effectiveTarget(t, r), rate)}`;
+        return `${t.path} ${format_thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${format_thresholdValue(effectiveTarget(t, r), rate)}`;
     });
     return missed.length > 3
         ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
@@ -50256,7 +50352,7 @@ function unstableError(state) {
     if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls)
         return undefined;
     const need = `${stablePolls} polls in a row (stable-polls)`;
-    const ranOut = `poll-timeout (${formatDuration(timeoutMs)}) or the deadline ran out`;
+    const ranOut = `poll-timeout (${duration_formatDuration(timeoutMs)}) or the deadline ran out`;
     const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`;
     if (!fellBack)
         return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`;
@@ -50279,7 +50375,7 @@ function endError(state, results) {
     if (gone >= 0)
         return `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
     if (lastGood === undefined) {
-        const within = thresholds.length > 0 ? ` in ${formatDuration(metrics.timeoutMs)}` : '';
+        const within = thresholds.length > 0 ? ` in ${duration_formatDuration(metrics.timeoutMs)}` : '';
         return `no good answer from ${target.path}${within} (${state.polls} poll(s)): last answer ${last?.text ?? 'none'}`;
     }
     return undefined;
@@ -50385,7 +50481,7 @@ function metricsPhase(metrics, took) {
                 ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
                 : metrics.met
                     ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                    : `${unmet.length} threshold(s) not met after ${formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${thresholdValue(t.final, t.rate)})`).join(', ')}`
+                    : `${unmet.length} threshold(s) not met after ${duration_formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${format_thresholdValue(t.final, t.rate)})`).join(', ')}`
     };
 }
 /**
@@ -50672,7 +50768,7 @@ function verifyProblems(gates, entries, cached, targetCount) {
     }
     const slow = entries.filter(e => e.tooSlow);
     if (slow.length > 0 && gates.maxWarmLatencyMs !== undefined) {
-        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${formatDuration(gates.maxWarmLatencyMs)} when warm: ${slow
+        problems.push(`max-warm-latency: ${slow.length} endpoint(s) slower than ${duration_formatDuration(gates.maxWarmLatencyMs)} when warm: ${slow
             .slice(0, 5)
             .map(e => `${e.path} ${e.latencyMs}ms`)
             .join(', ')}`);
@@ -50730,8 +50826,8 @@ function verifyPhase(verify, took) {
                 : 'passed',
         durationMs: took,
         detail: `${verify.cached}/${verify.entries.length} from cache` +
-            (verify.warmP50Ms !== undefined ? `, warm p50 ${formatDuration(verify.warmP50Ms)}` : '') +
-            (verify.speedup !== undefined ? `, ${speedupText(verify.speedup)}` : '') +
+            (verify.warmP50Ms !== undefined ? `, warm p50 ${duration_formatDuration(verify.warmP50Ms)}` : '') +
+            (verify.speedup !== undefined ? `, ${format_speedupText(verify.speedup)}` : '') +
             (verify.problems.length ? `; ${verify.problems.join('; ')}` : '')
     };
 }
@@ -50816,7 +50912,7 @@ async function openStream(start, settings, deps, accept) {
                 ...(deps.signal ? { signal: deps.signal } : {})
             });
             // Idle time, not total time: a big sitemap may take longer than one timeout to stream.
-            req.setTimeout(settings.request.timeoutMs, () => req.destroy(new FetchError(`no data for ${formatDuration(settings.request.timeoutMs)} (timeout)`)));
+            req.setTimeout(settings.request.timeoutMs, () => req.destroy(new FetchError(`no data for ${duration_formatDuration(settings.request.timeoutMs)} (timeout)`)));
             req.on('response', res => {
                 // A reset while the answer is drained or left unread (a redirect, a 404, a document
                 // cut at sitemap-limit) must not become an uncaught 'error': reading it reports it.
@@ -51581,7 +51677,7 @@ function finish(state, warm) {
         ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
         ...(extra.verify?.entries.map(e => e.colo) ?? [])
     ]);
-    const where = coloSentence(colos?.colos, colos?.more);
+    const where = edge_coloSentence(colos?.colos, colos?.more);
     if (where)
         run.log.result(where);
     return {
@@ -51686,8 +51782,1230 @@ function crashedResult(settings, message, startedAt) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/merge/merge.ts
+
+
+
+
+
+
+const merge_OUTCOME_RANK = { passed: 0, skipped: 1, failed: 2 };
+const PHASE_RANK = { passed: 0, skipped: 1, warning: 2, failed: 3 };
+/** A deployment as reports name it: origin and path, without a trailing slash. */
+function sameTarget(target) {
+    const url = new URL(target);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Each report's label: its own, else its shard (`2/4`), else its file name. */
+function merge_labelOf(input, shown) {
+    const { label, settings } = input.report;
+    if (label)
+        return label;
+    if (settings.shard)
+        return `${settings.shard.index}/${settings.shard.count}`;
+    return shown.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
+}
+/**
+ * One verdict from the reports of a matrix (shards, regions), by the rules a single run uses:
+ * fail-on over the merged endpoints, any gate that failed in any report, any report stopped by
+ * its deadline or a cancel. Each endpoint counts once, with the worst outcome any report gave
+ * it; each report's own answer is kept under `answers`. The merge is never greener than a
+ * report in it: a report whose own step failed fails the merge too (unless fail-on is never).
+ * Throws MergeRefused when the reports are not of one deployment.
+ */
+function mergeReports(inputs, opts) {
+    if (inputs.length === 0)
+        throw new MergeRefused('no report file to merge');
+    const shown = (file) => opts.shownFile?.(file) ?? file;
+    checkTargets(inputs, opts.target, shown);
+    const labels = inputs.map(i => merge_labelOf(i, shown(i.file)));
+    const several = new Set(labels).size > 1;
+    const { tiers, duplicates } = mergeTiers(inputs, labels, several);
+    const all = tiers.flatMap(t => t.endpoints);
+    const reports = inputs.map((input, i) => reportEntry(input, labels[i], shown(input.file)));
+    const dryRun = inputs.every(i => i.report.dryRun);
+    const stoppedBy = inputs.some(i => i.report.stoppedBy === 'cancelled')
+        ? 'cancelled'
+        : inputs.some(i => i.report.stoppedBy === 'deadline')
+            ? 'deadline'
+            : undefined;
+    const phases = mergePhases(inputs, labels);
+    const missing = missingShards(inputs, labels);
+    const gateFailed = result_failedGates({ phases }).length > 0 || missing.length > 0;
+    const selfFailed = inputs.some(i => i.report.stepFailed);
+    const totals = totalsOf(all);
+    const anyBad = totals.failed > 0 ||
+        totals.skipped > 0 ||
+        stoppedBy !== undefined ||
+        gateFailed ||
+        inputs.some(i => i.report.result === 'failed');
+    const stepFailed = !dryRun &&
+        opts.failOn !== 'never' &&
+        (stepFails(opts.failOn, all, stoppedBy) || gateFailed || selfFailed);
+    const first = inputs[0].report;
+    const { shard: _shard, ...settings } = first.settings;
+    const latency = coldLatency(inputs);
+    const verify = mergeVerify(inputs, labels, several, latency.coldP50Ms);
+    const metrics = latestMetrics(inputs);
+    const colos = mergeColos(inputs);
+    const span = timeSpan(inputs);
+    return {
+        schemaVersion: 1,
+        tool: { name: 'cache-warm-action', version: VERSION },
+        target: first.target,
+        startedAt: span.startedAt,
+        durationMs: span.durationMs,
+        dryRun,
+        result: dryRun ? 'dry-run' : anyBad ? 'failed' : 'passed',
+        stepFailed,
+        failOn: opts.failOn,
+        ...(stoppedBy ? { stoppedBy } : {}),
+        settings: {
+            ...settings,
+            // "contents not checked" is said when any report did not check them.
+            contentsChecked: inputs.every(i => i.report.settings.contentsChecked !== false)
+        },
+        tiers,
+        totals,
+        latency,
+        warnings: [
+            ...missing.map(m => `${m}: its share counts as not warm`),
+            ...mergeWarnings(inputs, labels)
+        ],
+        ...(opts.label ? { label: opts.label } : {}),
+        ...(colos ? { colos } : {}),
+        phases,
+        ...(verify ? { verify } : {}),
+        ...(metrics ? { metrics } : {}),
+        merged: { reports, duplicates, ...(missing.length > 0 ? { missing } : {}) }
+    };
+}
+/**
+ * The shards of a matrix with no report: a shard job that failed before writing one, an
+ * artifact not downloaded. Reports with the default label (`2/4`) are one matrix; reports a
+ * report-label names (a region of 4 shards) one matrix per label. Without this, 3 of 4 shards
+ * would merge green.
+ */
+function missingShards(inputs, labels) {
+    const groups = new Map();
+    inputs.forEach((input, i) => {
+        const shard = input.report.settings.shard;
+        if (!shard)
+            return;
+        const label = labels[i];
+        const group = label === `${shard.index}/${shard.count}` ? '' : label;
+        const key = `${group}\n${shard.count}`;
+        const g = groups.get(key) ?? { count: shard.count, seen: new Set() };
+        g.seen.add(shard.index);
+        groups.set(key, g);
+    });
+    const out = [];
+    for (const [key, g] of groups) {
+        const group = key.split('\n')[0];
+        for (let i = 1; i <= g.count && out.length < 50; i++)
+            if (!g.seen.has(i))
+                out.push(`${group ? `${group} ` : ''}shard ${i}/${g.count} has no report`);
+    }
+    return out;
+}
+/** Refuses reports of different deployments, naming both files and both targets. */
+function checkTargets(inputs, expected, shown) {
+    const first = inputs[0];
+    const want = expected !== undefined ? sameTarget(expected) : sameTarget(first.report.target);
+    for (const input of inputs) {
+        if (sameTarget(input.report.target) === want)
+            continue;
+        throw new MergeRefused(expected !== undefined
+            ? `${shown(input.file)}: is a report for ${input.report.target}, not for url ${expected}; merge reports of one deployment`
+            : `${shown(input.file)}: is a report for ${input.report.target}, but ${shown(first.file)} is for ${first.report.target}; merge reports of one deployment`);
+    }
+}
+/**
+ * The endpoints of every report, each (method and path) once in the tier of the highest
+ * priority any report gave it, with the worst outcome; `answers` when several reports had it.
+ */
+function mergeTiers(inputs, labels, several) {
+    const seen = new Map();
+    const tierMs = new Map();
+    inputs.forEach((input, i) => {
+        const label = labels[i];
+        for (const tier of input.report.tiers) {
+            tierMs.set(tier.priority, Math.max(tierMs.get(tier.priority) ?? 0, tier.durationMs));
+            for (const e of tier.endpoints) {
+                const key = `${e.method} ${e.path}`;
+                const answer = answerOf(e, label);
+                const had = seen.get(key);
+                if (!had) {
+                    seen.set(key, { worst: e, label, answers: [answer] });
+                    continue;
+                }
+                had.answers.push(answer);
+                const priority = higher(had.worst.priority, e.priority);
+                if (merge_OUTCOME_RANK[e.outcome] > merge_OUTCOME_RANK[had.worst.outcome]) {
+                    had.worst = e;
+                    had.label = label;
+                }
+                had.worst = { ...had.worst, priority };
+            }
+        }
+    });
+    let duplicates = 0;
+    const byTier = new Map();
+    for (const { worst, label, answers } of seen.values()) {
+        if (answers.length > 1)
+            duplicates++;
+        const { answers: _nested, ...e } = worst;
+        const reason = e.reason !== undefined && several ? `${label}: ${e.reason}` : e.reason;
+        const merged = {
+            ...e,
+            ...(reason !== undefined ? { reason } : {}),
+            ...(answers.length > 1 ? { answers } : {})
+        };
+        const list = byTier.get(e.priority) ?? [];
+        list.push(merged);
+        byTier.set(e.priority, list);
+    }
+    const tiers = PRIORITIES.filter(p => byTier.has(p)).map(priority => ({
+        priority,
+        endpoints: byTier.get(priority),
+        durationMs: tierMs.get(priority) ?? 0
+    }));
+    return { tiers, duplicates };
+}
+function higher(a, b) {
+    return PRIORITIES.indexOf(a) <= PRIORITIES.indexOf(b) ? a : b;
+}
+function answerOf(e, label) {
+    return {
+        label,
+        outcome: e.outcome,
+        ...(e.status !== undefined ? { status: e.status } : {}),
+        ...(e.latencyMs !== undefined ? { latencyMs: e.latencyMs } : {}),
+        ...(e.cache !== undefined ? { cache: e.cache } : {}),
+        ...(e.colo !== undefined ? { colo: e.colo } : {}),
+        ...(e.reason !== undefined ? { reason: e.reason } : {})
+    };
+}
+function reportEntry(input, label, file) {
+    const r = input.report;
+    return {
+        file,
+        label,
+        target: r.target,
+        result: r.result,
+        stepFailed: r.stepFailed,
+        ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        totals: r.totals,
+        ...(r.settings.shard ? { shard: r.settings.shard } : {}),
+        ...(r.colos ? { colos: r.colos } : {}),
+        failedPhases: result_failedGates(r).map(p => p.name)
+    };
+}
+/**
+ * Each phase once: the worst status any report gave it, the longest time, and the words of
+ * the reports with that status (the first three, by label), then how many reports share it.
+ */
+function mergePhases(inputs, labels) {
+    const out = [];
+    for (const name of PHASE_NAMES) {
+        const found = inputs.flatMap((input, i) => (input.report.phases ?? [])
+            .filter(p => p.name === name)
+            .map(p => ({ phase: p, label: labels[i] })));
+        if (found.length === 0)
+            continue;
+        const worst = Math.max(...found.map(f => PHASE_RANK[f.phase.status]));
+        const status = found.find(f => PHASE_RANK[f.phase.status] === worst).phase.status;
+        const these = found.filter(f => f.phase.status === status);
+        const words = these
+            .slice(0, 3)
+            .map(f => `${f.label}: ${f.phase.detail}`)
+            .join('; ');
+        const more = these.length > 3 ? `; and ${these.length - 3} more` : '';
+        const of = found.length === 1 ? '' : ` (${status} in ${these.length} of ${found.length} reports)`;
+        out.push({
+            name,
+            status,
+            durationMs: Math.max(...found.map(f => f.phase.durationMs)),
+            detail: `${words}${more}${of}`
+        });
+    }
+    return out;
+}
+/** The verify entries of every report together; the gate's words prefixed by their label. */
+function mergeVerify(inputs, labels, several, coldP50Ms) {
+    const withVerify = inputs.flatMap((input, i) => input.report.verify ? [{ verify: input.report.verify, label: labels[i] }] : []);
+    if (withVerify.length === 0)
+        return undefined;
+    const entries = withVerify.flatMap(v => v.verify.entries);
+    const cached = entries.filter(e => e.state === 'cached').length;
+    const latencies = entries.filter(e => e.latencyMs !== undefined).map(e => e.latencyMs);
+    const warmP50Ms = percentile(latencies, 50);
+    const warmP95Ms = percentile(latencies, 95);
+    const speedup = coldP50Ms !== undefined && warmP50Ms !== undefined && warmP50Ms > 0
+        ? Math.round((coldP50Ms / warmP50Ms) * 10) / 10
+        : undefined;
+    const { minCached, maxWarmLatencyMs } = withVerify[0].verify;
+    return {
+        entries,
+        cached,
+        cachedShare: entries.length === 0 ? 0 : cached / entries.length,
+        ...(minCached !== undefined ? { minCached } : {}),
+        ...(maxWarmLatencyMs !== undefined ? { maxWarmLatencyMs } : {}),
+        ...(warmP50Ms !== undefined ? { warmP50Ms } : {}),
+        ...(warmP95Ms !== undefined ? { warmP95Ms } : {}),
+        ...(speedup !== undefined ? { speedup } : {}),
+        passed: withVerify.every(v => v.verify.passed),
+        problems: withVerify.flatMap(v => v.verify.problems.map(p => (several ? `${v.label}: ${p}` : p)))
+    };
+}
+/** The metrics of the report that finished last: the latest reading of the deployment. */
+function latestMetrics(inputs) {
+    let latest;
+    for (const { report } of inputs) {
+        if (!report.metrics)
+            continue;
+        const at = Date.parse(report.startedAt) + report.durationMs;
+        if (!latest || at >= latest.at)
+            latest = { at, metrics: report.metrics };
+    }
+    return latest?.metrics;
+}
+/** Colos summed by code, most answers first; absent when no report had any. */
+function mergeColos(inputs) {
+    const counts = new Map();
+    for (const { report } of inputs)
+        for (const c of report.colos ?? [])
+            counts.set(c.colo, (counts.get(c.colo) ?? 0) + c.answers);
+    if (counts.size === 0)
+        return undefined;
+    return [...counts]
+        .map(([colo, answers]) => ({ colo, answers }))
+        .sort((a, b) => b.answers - a.answers || (a.colo < b.colo ? -1 : a.colo > b.colo ? 1 : 0));
+}
+/** Every passed answer of every report (each region's cold answer is a real one). */
+function passedLatencies(inputs) {
+    return inputs.flatMap(i => i.report.tiers.flatMap(t => t.endpoints
+        .filter(e => e.outcome === 'passed' && e.latencyMs !== undefined)
+        .map(e => e.latencyMs)));
+}
+function coldLatency(inputs) {
+    const latencies = passedLatencies(inputs);
+    const p50 = percentile(latencies, 50);
+    const p95 = percentile(latencies, 95);
+    return {
+        ...(p50 !== undefined ? { coldP50Ms: p50 } : {}),
+        ...(p95 !== undefined ? { coldP95Ms: p95 } : {})
+    };
+}
+/** From the first report's start to the last one's end. */
+function timeSpan(inputs) {
+    const starts = inputs.map(i => Date.parse(i.report.startedAt));
+    const ends = inputs.map((i, n) => starts[n] + i.report.durationMs);
+    const start = Math.min(...starts);
+    return {
+        startedAt: new Date(start).toISOString(),
+        durationMs: Math.round(Math.max(...ends) - start)
+    };
+}
+/** Each report's warnings under its label, and what the merge itself has to say. */
+function mergeWarnings(inputs, labels) {
+    const out = [];
+    inputs.forEach((input, i) => {
+        const { report } = input;
+        const label = labels[i];
+        if (report.dryRun && !inputs.every(x => x.report.dryRun))
+            out.push(`${label} is a dry run: nothing was sent, so its endpoints count as not warm`);
+        if (report.stoppedBy)
+            out.push(`${label} stopped early (${report.stoppedBy === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`);
+        if (report.stepFailed && !report.dryRun)
+            out.push(`${label}: its own step failed`);
+        for (const w of report.warnings)
+            out.push(`${label}: ${w}`);
+    });
+    return out;
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function iso_datetime(params) {
+    return _isoDateTime(ZodISODateTime, params);
+}
+function iso_date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function iso_time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function iso_duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/merge/schema.ts
+
+
+
+
+/**
+ * A JSON report as `cache-warm merge` reads it: schemaVersion 1, every field the merge uses
+ * checked for its type and its closed set, strings and lists bounded. A report someone edited,
+ * cut short or made up is refused with the first thing wrong in it, never half-read. Fields the
+ * merge does not use (wait, trigger, sitemap) are dropped.
+ */
+/** The longest string any field may hold: a reason, a path, a detail. */
+const MAX_TEXT = 10_000;
+/** The most entries in any list: endpoints of a tier, verify entries, warnings. */
+const MAX_LIST = 250_000;
+const schema_text = schemas_string().max(MAX_TEXT);
+const count = schemas_number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const schema_ms = schemas_number().finite().min(0);
+const list = (item) => array(item).max(MAX_LIST);
+const colo = schemas_string().regex(/^[A-Z]{3}$/, 'expected a three-letter colo code');
+const outcome = schemas_enum(['passed', 'failed', 'skipped']);
+const endpoint = object({
+    source: schema_text,
+    method: schemas_enum(METHODS),
+    path: schema_text,
+    priority: schemas_enum(PRIORITIES),
+    name: schema_text.optional(),
+    outcome,
+    status: schemas_number().int().min(0).max(999).optional(),
+    latencyMs: schema_ms.optional(),
+    attempts: count,
+    cache: schema_text.optional(),
+    bytes: count.optional(),
+    reason: schema_text.optional(),
+    cause: schemas_string().max(64).optional(),
+    suspicious: schema_text.optional(),
+    colo: colo.optional(),
+    version: schema_text.optional()
+});
+const tier = object({
+    priority: schemas_enum(PRIORITIES),
+    endpoints: list(endpoint),
+    durationMs: schema_ms
+});
+const totals = object({ total: count, passed: count, failed: count, skipped: count });
+const coloCount = object({ colo, answers: count });
+const phase = object({
+    name: schemas_enum(PHASE_NAMES),
+    status: schemas_enum(['passed', 'failed', 'warning', 'skipped']),
+    durationMs: schema_ms,
+    detail: schema_text
+});
+const verifyEntry = object({
+    method: schema_text,
+    path: schema_text,
+    priority: schema_text,
+    status: schemas_number().int().min(0).max(999).optional(),
+    latencyMs: schema_ms.optional(),
+    state: schemas_enum(['cached', 'not cached', 'not cacheable', 'unknown']),
+    evidence: schema_text,
+    tooSlow: schemas_boolean().optional(),
+    note: schema_text.optional(),
+    colo: colo.optional()
+});
+const verify = object({
+    entries: list(verifyEntry),
+    cached: count,
+    cachedShare: schemas_number().min(0).max(1),
+    minCached: schemas_number().min(0).max(1).optional(),
+    maxWarmLatencyMs: schema_ms.optional(),
+    warmP50Ms: schema_ms.optional(),
+    warmP95Ms: schema_ms.optional(),
+    speedup: schemas_number().finite().min(0).optional(),
+    passed: schemas_boolean(),
+    problems: list(schema_text)
+});
+const threshold = object({
+    text: schema_text,
+    path: schema_text,
+    op: schemas_string().max(4),
+    target: schemas_number().finite(),
+    rate: schemas_boolean(),
+    baseline: schemas_number().finite().optional(),
+    progression: array(schemas_number().finite().nullable()).max(100_000),
+    final: schemas_number().finite().optional(),
+    scale: schema_text.optional(),
+    scaleAssumed: schemas_boolean().optional(),
+    met: schemas_boolean(),
+    note: schema_text.optional()
+});
+const metrics = object({
+    path: schema_text,
+    polls: count,
+    thresholds: array(threshold).max(1000),
+    met: schemas_boolean(),
+    baselineAnswer: schema_text.optional(),
+    lastAnswer: schema_text.optional(),
+    error: schema_text.optional(),
+    keyRefused: schemas_boolean().optional(),
+    hitRate: schemas_number().finite().optional(),
+    cacheSize: schemas_number().finite().optional(),
+    doubts: list(schema_text)
+});
+const settings = object({
+    concurrency: count,
+    timeoutMs: schema_ms,
+    retries: count,
+    deadlineMs: schema_ms,
+    apiKeyHeader: schema_text,
+    apiKeySent: schemas_boolean(),
+    contentsChecked: schemas_boolean().optional(),
+    maxRps: schemas_number().finite().min(0).optional(),
+    shard: object({ index: count, count, of: count }).optional()
+});
+const schema_target = schema_text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
+    message: 'expected the http(s) URL of the deployment'
+});
+const reportSchema = object({
+    schemaVersion: literal(1),
+    tool: object({ name: literal('cache-warm-action'), version: schemas_string().max(64) }),
+    target: schema_target,
+    startedAt: iso_datetime({ offset: true }),
+    durationMs: schema_ms,
+    dryRun: schemas_boolean(),
+    result: schemas_enum(['passed', 'failed', 'dry-run']),
+    stepFailed: schemas_boolean(),
+    failOn: schemas_enum(FAIL_ON),
+    stoppedBy: schemas_enum(['deadline', 'cancelled']).optional(),
+    settings,
+    tiers: array(tier).max(PRIORITIES.length),
+    totals,
+    latency: object({ coldP50Ms: schema_ms.optional(), coldP95Ms: schema_ms.optional() }),
+    warnings: list(schema_text),
+    label: schemas_string().max(200).optional(),
+    colos: array(coloCount).max(1000).optional(),
+    phases: array(phase)
+        .max(PHASE_NAMES.length * 4)
+        .optional(),
+    verify: verify.optional(),
+    metrics: metrics.optional()
+});
+/** Parsed with zod; the type checks that everything the schema lets in is a FullResult. */
+function parseReport(doc) {
+    return reportSchema.safeParse(doc);
+}
+// The schema's output is a FullResult (phases aside, which a report may lack): if a field of
+// result.ts changes type, this line stops compiling.
+const _isResult = (r) => r;
+
+;// CONCATENATED MODULE: ./src/merge/read.ts
+
+
+
+
+
+/** The most reports one merge reads: a matrix has at most 256 jobs. */
+const MAX_REPORTS = 256;
+/** The largest report file read (a report of 100,000 endpoints is about 40 MB). */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+/** The most bytes read over all the reports of one merge. */
+const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+/**
+ * Reads and checks every report, in order, or refuses the merge with one line naming the first
+ * file that is missing, too large, not JSON, of another schemaVersion, or not a report. Never
+ * repeats the file's content: a report made elsewhere may hold anything.
+ */
+async function readReports(files, 
+/** How a file is named in a message (relative to the workspace). */
+shown = file => file) {
+    if (files.length === 0)
+        throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote');
+    if (files.length > MAX_REPORTS)
+        throw new MergeRefused(`${files.length} report files; at most ${MAX_REPORTS} are merged at once (one per job of a matrix)`);
+    const out = [];
+    let total = 0;
+    for (const file of files) {
+        const name = shown(file);
+        const bytes = await readBounded(file, name);
+        total += bytes.length;
+        if (total > MAX_TOTAL_BYTES)
+            throw new MergeRefused(`${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`);
+        out.push({ file, report: reportOf(name, bytes) });
+    }
+    return out;
+}
+/** A regular file's bytes, at most MAX_REPORT_BYTES; a FIFO or a device is never opened to read. */
+async function readBounded(path, file) {
+    let handle;
+    try {
+        // O_NONBLOCK: opening a FIFO to check it must not wait for a writer.
+        handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    }
+    catch (error) {
+        throw new MergeRefused(`${file}: cannot be read (${codeOf(error)})`);
+    }
+    try {
+        const st = await handle.stat();
+        if (!st.isFile())
+            throw new MergeRefused(`${file}: is not a regular file; give the JSON report a job wrote`);
+        if (st.size > MAX_REPORT_BYTES)
+            throw new MergeRefused(`${file}: is ${Math.ceil(st.size / 1024 / 1024)} MiB; a report may be at most ${MAX_REPORT_BYTES / 1024 / 1024} MiB`);
+        const buffer = Buffer.alloc(Math.min(st.size, MAX_REPORT_BYTES) + 1);
+        let length = 0;
+        // Read up to one byte past the cap: a file that grew after stat() is caught too.
+        for (;;) {
+            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            if (bytesRead === 0)
+                break;
+            length += bytesRead;
+            if (length >= buffer.length)
+                break;
+        }
+        if (length > st.size || length > MAX_REPORT_BYTES)
+            throw new MergeRefused(`${file}: changed while it was read; merge finished reports`);
+        return buffer.subarray(0, length);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function codeOf(error) {
+    const code = error.code;
+    if (code === 'ENOENT')
+        return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM')
+        return 'permission denied';
+    if (code === 'EISDIR')
+        return 'is a directory';
+    return code ?? 'unknown error';
+}
+/** The report in `bytes`, or the first thing wrong with it, as one line naming `file`. */
+function reportOf(file, bytes) {
+    let doc;
+    try {
+        doc = JSON.parse(bytes.toString('utf8'));
+    }
+    catch (error) {
+        // V8's message quotes the text around the error: only the position is kept.
+        const at = /position (\d+)/.exec(String(error.message))?.[1];
+        const where = at !== undefined ? ` at byte ${at}` : bytes.length === 0 ? ' (it is empty)' : '';
+        throw new MergeRefused(`${file}: is not valid JSON${where}; it may have been cut short (a job stopped while writing it) or is not a report`);
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+        throw new MergeRefused(`${file}: is not a cache-warm report (not a JSON object)`);
+    const version = doc.schemaVersion;
+    if (version !== 1)
+        throw new MergeRefused(typeof version === 'number' && Number.isInteger(version)
+            ? `${file}: has schemaVersion ${version}; this cache-warm reads schemaVersion 1 (run every job and the merge with the same version of the action)`
+            : `${file}: is not a cache-warm report (it has no schemaVersion)`);
+    const parsed = parseReport(doc);
+    if (!parsed.success)
+        throw new MergeRefused(`${file}: is not a valid cache-warm report: ${firstIssue(parsed.error)}`);
+    return { ...parsed.data, phases: parsed.data.phases ?? [] };
+}
+
+;// CONCATENATED MODULE: ./src/merge/run.ts
+
+
+/** The reports in `files`, read, checked and merged into one result (see mergeReports). */
+async function mergeFiles(files, opts) {
+    return mergeReports(await readReports(files, opts.shownFile), opts);
+}
+
+;// CONCATENATED MODULE: ./src/report/text.ts
+
+
+const text_MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
+/** The result as plain text for a terminal (the CLI and the demo). */
+function renderText(result) {
+    const out = [
+        format_headline(result),
+        `Target ${result.target}, ${format_ms(result.durationMs)}. ${format_stepLine(result)}`
+    ];
+    const stopped = format_stoppedLine(result);
+    if (stopped)
+        out.push(stopped);
+    // A warning the phase lines or a caution below already say is not said twice.
+    for (const i of format_warningsToList(result.warnings, format_saidOutsideWarnings(result)))
+        out.push(`Note: ${result.warnings[i]}`);
+    const doubtful = suspiciousLine(result);
+    if (doubtful)
+        out.push(`Suspicious: ${doubtful}`);
+    const where = edge_coloSentence(result.colos, result.colosMore);
+    if (where)
+        out.push(where);
+    if (result.phases?.length) {
+        out.push('', 'Phases:');
+        for (const p of result.phases)
+            out.push(`  ${p.status.padEnd(7)} ${p.name.padEnd(8)} ${format_ms(p.durationMs).padStart(7)}  ${p.detail}`);
+    }
+    for (const th of result.metrics?.thresholds ?? []) {
+        out.push(`  ${th.met ? 'met    ' : 'NOT MET'} ${th.text}: ${format_progression(th.progression, th.rate)} (baseline ${format_thresholdValue(th.baseline, th.rate)}, read as ${th.scale ?? '?'})${th.note ? ` - ${th.note}` : ''}`);
+    }
+    for (const d of result.metrics?.doubts ?? [])
+        out.push(`  Caution: ${d}`);
+    const v = result.verify;
+    if (v && v.entries.length > 0) {
+        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${format_ms(v.warmP50Ms)}, p95 ${format_ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${format_speedupText(v.speedup)}` : ''}`);
+        for (const p of v.problems)
+            out.push(`  FAIL ${p}`);
+    }
+    out.push('');
+    out.push(`Cold latency p50 ${format_ms(result.latency.coldP50Ms)}, p95 ${format_ms(result.latency.coldP95Ms)}`);
+    for (const tier of result.tiers) {
+        const endpoints = format_oncePerEndpoint(tier.endpoints, format_outcomeRank);
+        out.push('', `${tier.priority} (${endpoints.length}, ${format_ms(tier.durationMs)})`);
+        for (const e of endpoints) {
+            const status = e.status === undefined ? '---' : String(e.status);
+            out.push(`  ${text_MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${format_ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
+            if (e.reason)
+                out.push(`       ${e.reason}`);
+        }
+    }
+    const slow = format_slowest(result, 3);
+    if (slow.length > 1)
+        out.push('', `Slowest: ${slow.map(e => `${e.method} ${e.path} ${format_ms(e.latencyMs)}`).join(', ')}`);
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from the run (server words above all: error messages, field names, header values) is
+ * data, never markup or a command. These make it safe where it lands: Markdown and HTML in the
+ * job summary, check run and PR comment; workflow commands in the step log.
+ */
+
+/** Fields from closed sets, and those rendered in code spans (`code()`): left as they are. */
+const KEEP = new Set([
+    ...CLOSED_SET_FIELDS,
+    'path',
+    'text',
+    'target',
+    'source',
+    'name'
+]);
+/**
+ * One line of plain text, safe inside Markdown: no line break (so no heading, list or table of
+ * its own), and `<`, `&`, `[`, `]`, `@` as entities, so no HTML tag, image, link or @-mention
+ * can come from it (a lone `>` opens nothing inside a line). Renders as the same characters.
+ */
+function markdownText(text) {
+    return text
+        .replace(/\r\n|\r|\n/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/\[/g, '&#91;')
+        .replace(/\]/g, '&#93;')
+        .replace(/@/g, '&#64;');
+}
+/**
+ * A copy of a result whose free-text string values are safe for Markdown (markdownText); the
+ * structure and the fields shown in code spans are kept. Iterative and cycle-safe.
+ */
+function escape_forMarkdown(value) {
+    const walk = (v, key, depth) => {
+        if (typeof v === 'string')
+            return KEEP.has(key) ? v : markdownText(v);
+        if (!v || typeof v !== 'object' || depth > 16)
+            return v;
+        if (Array.isArray(v))
+            return v.map(x => walk(x, '', depth + 1));
+        const out = {};
+        for (const [k, x] of Object.entries(v))
+            Object.defineProperty(out, k, {
+                value: walk(x, k, depth + 1),
+                enumerable: true,
+                writable: true,
+                configurable: true
+            });
+        return out;
+    };
+    return walk(value, '', 0);
+}
+/**
+ * A line for the step log that cannot issue a workflow command: the runner reads `::name::` at
+ * the start of a line and the older `##[name]` anywhere in it. Both are broken with a zero-width
+ * space; every line break starts a new line that is checked too.
+ */
+function logSafe(line) {
+    return line
+        .split(/\r\n|\r|\n/)
+        .map(l => l.replace(/##\[/g, '##\u200b[').replace(/^(\s*)::/, '$1:\u200b:'))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' };
+/** Warnings shown in full in the summary; the rest are counted. */
+const MAX_NOTES = 20;
+/** Rows per tier table before warmed endpoints are left to the JSON report. */
+const summary_MAX_TIER_ROWS = 200;
+/** Escapes text for a Markdown table cell. */
+function summary_cell(text) {
+    if (text === undefined || text === '')
+        return '';
+    return String(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+/**
+ * The job summary as Markdown: a pure function of the result, snapshot-tested. Every free text
+ * of the result is made safe for Markdown first (forMarkdown): a server's words can never add a
+ * heading, a link, an image or an HTML tag. Each section is one function, in reading order.
+ */
+function summary_renderSummary(raw, 
+/** Sections after the totals, from the escaped result (a merged report's per-label tables). */
+more = () => []) {
+    const result = forMarkdown(raw);
+    // Decided on the raw result (escaping changes the text a warning is compared by); the
+    // escaped copy keeps every array's order, so the same indexes pick the same warnings.
+    const warnings = warningsToList(raw.warnings, saidInSummary(raw)).map(i => result.warnings[i]);
+    const sections = [
+        header(result),
+        callouts(result, warnings),
+        phaseTable(result),
+        totalsTable(result),
+        whereItLanded(result),
+        more(result),
+        whyItFailed(result),
+        suspiciousAnswers(result),
+        metricsSection(result),
+        verifySection(result),
+        ...result.tiers.map(tierSection),
+        slowestTable(result)
+    ];
+    return fitJobSummary(sections.flat().join('\n'));
+}
+/** What the summary says outside its warnings list: there, a warning is not said again. */
+function saidInSummary(result) {
+    const rows = verifyRows(result.verify?.entries ?? []).slice(0, summary_MAX_TIER_ROWS);
+    return [
+        ...saidOutsideWarnings(result),
+        // A verify note is on its endpoint's row already (the warning is "METHOD path: note").
+        ...rows.filter(e => e.note).map(e => `${e.method} ${e.path}: ${e.note}`)
+    ];
+}
+function header(result) {
+    const icon = result.dryRun ? '📝' : result.result === 'passed' ? '✅' : '❌';
+    const { shard, maxRps } = result.settings;
+    return [
+        `## ${icon} ${headline(result)}`,
+        '',
+        `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+            (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
+            (shard
+                ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
+                : '') +
+            ` · ${stepLine(result)}`,
+        ''
+    ];
+}
+/** Why the run stopped early, then the warnings: the first few, then a count. */
+function callouts(result, warnings) {
+    const out = [];
+    const stopped = stoppedLine(result);
+    if (stopped)
+        out.push(`> [!WARNING]`, `> ${stopped}`, '');
+    // Warnings can be one per endpoint (verify notes): the first few, then a count.
+    for (const w of warnings.slice(0, MAX_NOTES))
+        out.push(`> [!NOTE]`, `> ${w}`, '');
+    if (warnings.length > MAX_NOTES)
+        out.push(`> [!NOTE]`, `> … ${warnings.length - MAX_NOTES} more warnings; the JSON report has all of them.`, '');
+    return out;
+}
+function phaseTable(result) {
+    if (!result.phases || result.phases.length === 0)
+        return [];
+    return [
+        '| Phase | Took | Result |',
+        '|---|---:|---|',
+        ...result.phases.map(p => `| ${phaseIcon(p.status)} ${p.name} | ${ms(p.durationMs)} | ${summary_cell(p.detail)} |`),
+        ''
+    ];
+}
+function totalsTable(result) {
+    const t = result.totals;
+    // A job with nothing to warm (a metrics gate after a sharded matrix) has no endpoint table.
+    if (t.total === 0)
+        return [];
+    return [
+        '| Endpoints | Warmed | Failed | Skipped | Cold p50 | Cold p95 |',
+        '|---:|---:|---:|---:|---:|---:|',
+        `| ${t.total} | ${t.passed} | ${t.failed} | ${t.skipped} | ${ms(result.latency.coldP50Ms)} | ${ms(result.latency.coldP95Ms)} |`,
+        ''
+    ];
+}
+/** Which colos answered: only codes that passed coloOf's rule, so nothing a server wrote. */
+function whereItLanded(result) {
+    const where = coloSentence(result.colos, result.colosMore);
+    return where ? [`🌍 ${where}`, ''] : [];
+}
+function whyItFailed(result) {
+    const failed = failedEndpoints(result);
+    const gates = failedGates(result);
+    if (failed.length === 0 && gates.length === 0)
+        return [];
+    const out = ['### Why it failed', ''];
+    for (const e of failed.slice(0, summary_MAX_TIER_ROWS))
+        out.push(`- **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.reason ?? 'failed'}`);
+    if (failed.length > summary_MAX_TIER_ROWS)
+        out.push(`- … and ${failed.length - summary_MAX_TIER_ROWS} more failed endpoint(s), in the JSON report`);
+    // Gates after the endpoints: a refused key or a failed route is usually why a gate failed too.
+    for (const p of gates)
+        out.push(`- **${p.name}**: ${p.detail}`);
+    out.push('');
+    return out;
+}
+function suspiciousAnswers(result) {
+    const doubtful = suspicious(result);
+    if (doubtful.length === 0)
+        return [];
+    const out = [
+        '### Suspicious answers',
+        '',
+        'These passed, but their answers look like placeholder data, not real data. Set `expect` `json` (e.g. `data: non-empty`) to fail them.',
+        ''
+    ];
+    for (const e of doubtful.slice(0, MAX_NOTES))
+        out.push(`- ⚠️ **${e.priority}** ${code(`${e.method} ${e.path}`)}: ${e.suspicious}`);
+    if (doubtful.length > MAX_NOTES)
+        out.push(`- … and ${doubtful.length - MAX_NOTES} more, in the JSON report`);
+    out.push('');
+    return out;
+}
+/** The thresholds table, then the cautions about the metrics (shown with or without it). */
+function metricsSection(result) {
+    const metrics = result.metrics;
+    const out = [];
+    if (metrics && metrics.thresholds.length > 0) {
+        out.push(`### Cache metrics · \`${metrics.path}\` · ${metrics.polls} poll(s)`, '');
+        if (metrics.error)
+            out.push(`**${metrics.error}**`, '');
+        out.push('| | Threshold | Baseline | Polls | Final | Target | Read as |', '|---|---|---:|---|---:|---:|---|');
+        for (const th of metrics.thresholds)
+            out.push(`| ${th.met ? '✅' : '❌'} | ${summary_cell(code(th.text))} | ${thresholdValue(th.baseline, th.rate)} | ${summary_cell(progression(th.progression, th.rate))} | ${thresholdValue(th.final, th.rate)} | ${th.op} ${thresholdValue(th.target, th.rate)} | ${summary_cell(th.scale ?? '')}${th.note ? ` · ${summary_cell(th.note)}` : ''} |`);
+        out.push('', ...pollTable(metrics));
+    }
+    for (const d of metrics?.doubts ?? [])
+        out.push(`> [!CAUTION]`, `> ${doubtLine(d)}`, '');
+    return out;
+}
+/**
+ * Each poll, one row: its number, each threshold's value, whether all were met. It shows at a
+ * glance whether polls agreed (stable-polls in a row) or flapped between isolates.
+ */
+function pollTable(metrics) {
+    const log = metrics.pollLog;
+    if (!log || log.length === 0)
+        return [];
+    const need = metrics.stablePolls ?? 1;
+    const out = [
+        `Each poll (${need > 1 ? `${need} in a row must meet every threshold` : 'the first that meets every threshold passes'}):`,
+        '',
+        `| Poll | ${metrics.thresholds.map(t => summary_cell(code(t.path))).join(' | ')} | All met |`,
+        `|---:|${metrics.thresholds.map(() => '---:|').join('')}---|`
+    ];
+    log.forEach((p, i) => {
+        const gap = i > 0 ? p.poll - log[i - 1].poll - 1 : 0;
+        if (gap > 0)
+            out.push(`| … | ${summary_cell(`${gap} poll(s) not kept`)} |${metrics.thresholds
+                .slice(1)
+                .map(() => ' |')
+                .join('')} |`);
+        const values = p.values.map((v, j) => thresholdValue(v, metrics.thresholds[j]?.rate ?? false));
+        out.push(`| ${p.poll} | ${values.join(' | ')} | ${p.met ? '✅' : '❌'}${p.answer ? ` ${summary_cell(p.answer)}` : ''} |`);
+    });
+    out.push('');
+    return out;
+}
+/** How bad a verify entry is, for oncePerEndpoint: too slow or not cached over the rest. */
+function verifyRank(e) {
+    if (e.tooSlow)
+        return 3;
+    return { 'not cached': 3, 'not cacheable': 2, unknown: 1, cached: 0 }[e.state];
+}
+function verifyRows(entries) {
+    return oncePerEndpoint(entries, verifyRank);
+}
+function verifyIcon(e) {
+    if (e.tooSlow)
+        return '🐢';
+    return { cached: '✅', unknown: '❔', 'not cached': '❌', 'not cacheable': '❌' }[e.state];
+}
+function verifySection(result) {
+    const verify = result.verify;
+    if (!verify || verify.entries.length === 0)
+        return [];
+    const gate = verify.minCached !== undefined ? ` · min-cached ${Math.round(verify.minCached * 100)} %` : '';
+    const out = [
+        `### Verify · ${verify.cached}/${verify.entries.length} from cache${gate} · warm p50 ${ms(verify.warmP50Ms)} · p95 ${ms(verify.warmP95Ms)}${verify.speedup !== undefined ? ` · ${speedupText(verify.speedup)}` : ''}`,
+        ''
+    ];
+    for (const p of verify.problems)
+        out.push(`- ❌ ${p}`);
+    if (verify.problems.length)
+        out.push('');
+    out.push('| | Method | Path | Status | Warm latency | Cache | Evidence |', '|---|---|---|---:|---:|---|---|');
+    const rows = verifyRows(verify.entries);
+    for (const e of rows.slice(0, summary_MAX_TIER_ROWS))
+        out.push(`| ${verifyIcon(e)} | ${e.method} | ${summary_cell(code(e.path))} | ${summary_cell(e.status)} | ${ms(e.latencyMs)} | ${e.state} | ${summary_cell(e.evidence)}${e.note ? ` · ${summary_cell(e.note)}` : ''} |`);
+    if (rows.length > summary_MAX_TIER_ROWS)
+        out.push(`| | | … ${rows.length - summary_MAX_TIER_ROWS} more endpoint(s); the JSON report has all of them | | | | |`);
+    out.push('');
+    return out;
+}
+/**
+ * GitHub keeps at most 1 MiB of summary: a long tier shows what did not pass first, up to
+ * MAX_TIER_ROWS rows in all; the JSON report has every endpoint.
+ */
+function tierRows(endpoints) {
+    if (endpoints.length <= summary_MAX_TIER_ROWS)
+        return [...endpoints];
+    const notPassed = endpoints.filter(e => e.outcome !== 'passed');
+    const passed = endpoints.filter(e => e.outcome === 'passed');
+    return [
+        ...notPassed.slice(0, summary_MAX_TIER_ROWS),
+        ...passed.slice(0, Math.max(0, summary_MAX_TIER_ROWS - notPassed.length))
+    ];
+}
+/**
+ * One tier's table. The "Why it failed" column only when a row has something to put in it: a
+ * green tier has no empty column.
+ */
+function tierSection(tier) {
+    const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank);
+    const passed = endpoints.filter(e => e.outcome === 'passed').length;
+    const shown = tierRows(endpoints);
+    const why = shown.some(e => e.outcome !== 'passed' || e.reason);
+    const names = [
+        'Method',
+        'Path',
+        'Status',
+        'Latency',
+        'Attempts',
+        'Cache',
+        ...(why ? ['Why it failed'] : [])
+    ];
+    const align = ['---', '---', '---:', '---:', '---:', '---', ...(why ? ['---'] : [])];
+    const row = (e) => {
+        const cells = [ICON[e.outcome], e.method, summary_cell(code(e.path)), summary_cell(e.status)];
+        const cache = [e.cache, e.colo].filter(Boolean).join(' · ');
+        cells.push(ms(e.latencyMs), String(e.attempts), summary_cell(cache), ...(why ? [summary_cell(e.reason)] : []));
+        return `| ${cells.join(' | ')} |`;
+    };
+    const more = endpoints.length - shown.length;
+    const moreRow = `| | | … ${more} more endpoint(s), listed in the JSON report |${' |'.repeat(names.length - 2)}`;
+    return [
+        `### ${tier.priority} · ${passed}/${endpoints.length} warmed · ${ms(tier.durationMs)}`,
+        '',
+        `| | ${names.join(' | ')} |`,
+        `|---|${align.join('|')}|`,
+        ...shown.map(row),
+        ...(more > 0 ? [moreRow] : []),
+        ''
+    ];
+}
+function slowestTable(result) {
+    const slow = slowest(result);
+    if (slow.length <= 1)
+        return [];
+    return [
+        '### Slowest',
+        '',
+        '| Method | Path | Latency |',
+        '|---|---|---:|',
+        ...slow.map(e => `| ${e.method} | ${summary_cell(code(e.path))} | ${ms(e.latencyMs)} |`),
+        ''
+    ];
+}
+/** GitHub refuses a step summary over 1 MiB (1,048,576 bytes). */
+const SUMMARY_LIMIT_BYTES = 1_048_576;
+/**
+ * The last guard: the row caps above keep a summary far below the limit, but long paths or
+ * reasons could still push it over. Cut at a line, with a note, well inside the limit.
+ */
+function fitJobSummary(markdown, limit = SUMMARY_LIMIT_BYTES) {
+    if (Buffer.byteLength(markdown) <= limit)
+        return markdown;
+    const note = "\n\n… (cut to fit GitHub's 1 MiB job summary limit; the JSON report has every endpoint)\n";
+    // Characters are at most 4 bytes in UTF-8; halve until it fits, then keep whole lines.
+    let cut = Math.min(markdown.length, limit - Buffer.byteLength(note) - 1024);
+    while (Buffer.byteLength(markdown.slice(0, cut)) > limit - Buffer.byteLength(note) - 1024)
+        cut = Math.floor(cut * 0.9);
+    const line = markdown.lastIndexOf('\n', cut);
+    return markdown.slice(0, line > 0 ? line : cut) + note;
+}
+
+;// CONCATENATED MODULE: ./src/merge/summary.ts
+
+
+const summary_ICON = { passed: '✅', failed: '❌', skipped: '⏭️', 'dry-run': '📝' };
+function summary_code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+function summary_ms(v) {
+    return v === undefined ? '–' : formatDuration(v);
+}
+/** The job summary of a merged report: a run's summary, with the merge's tables after the totals. */
+function renderMergeSummary(result) {
+    return renderSummary(result, mergeSections);
+}
+/** The reports grouped by label, in the order labels first appear. */
+function labelRows(reports) {
+    const groups = new Map();
+    for (const r of reports)
+        groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
+    return [...groups].map(([label, list]) => {
+        const sum = (k) => list.reduce((n, r) => n + r.totals[k], 0);
+        const colos = new Map();
+        for (const r of list)
+            for (const c of r.colos ?? [])
+                colos.set(c.colo, (colos.get(c.colo) ?? 0) + c.answers);
+        const failed = list.some(r => r.result === 'failed' || r.stepFailed);
+        return {
+            label,
+            reports: list,
+            totals: {
+                total: sum('total'),
+                passed: sum('passed'),
+                failed: sum('failed'),
+                skipped: sum('skipped')
+            },
+            result: failed ? 'failed' : list.every(r => r.result === 'dry-run') ? 'dry-run' : 'passed',
+            durationMs: Math.max(...list.map(r => r.durationMs)),
+            failedPhases: [...new Set(list.flatMap(r => r.failedPhases))],
+            stopped: [...new Set(list.flatMap(r => (r.stoppedBy ? [r.stoppedBy] : [])))],
+            ...(colos.size > 0
+                ? {
+                    colos: [...colos]
+                        .map(([colo, answers]) => ({ colo, answers }))
+                        .sort((a, b) => b.answers - a.answers || a.colo.localeCompare(b.colo))
+                }
+                : {})
+        };
+    });
+}
+/** `SJC 12 · LAX 3` and how many more. */
+function coloText(colos, most = 3) {
+    if (!colos || colos.length === 0)
+        return '';
+    const shown = colos.slice(0, most).map(c => `${c.colo} ${c.answers}`);
+    return shown.join(' · ') + (colos.length > most ? ` · +${colos.length - most} more` : '');
+}
+function mergeSections(result) {
+    const merged = result.merged;
+    if (!merged)
+        return [];
+    return [
+        ...(merged.missing?.length
+            ? [`**❌ Missing: ${merged.missing.join('; ')}.** Their share counts as not warm.`, '']
+            : []),
+        ...labelTable(merged.reports, merged.duplicates),
+        ...coloTable(result.colos),
+        ...answersTable(result)
+    ];
+}
+function labelTable(reports, duplicates) {
+    const rows = labelRows(reports);
+    const out = [
+        `### Merged · ${reports.length} report(s) · ${rows.length} label(s)` +
+            (duplicates > 0 ? ` · ${duplicates} endpoint(s) warmed by more than one, counted once` : ''),
+        '',
+        '| | Shard or region | Reports | Endpoints | Warmed | Failed | Skipped | Took | Colos | Failed gates |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---|---|'
+    ];
+    for (const r of rows) {
+        const gates = [...r.failedPhases, ...r.stopped.map(s => `stopped: ${s}`)].join(', ');
+        out.push(`| ${summary_ICON[r.result]} | ${cell(r.label)} | ${r.reports.length} | ${r.totals.total} | ${r.totals.passed} | ${r.totals.failed} | ${r.totals.skipped} | ${summary_ms(r.durationMs)} | ${cell(coloText(r.colos))} | ${cell(gates)} |`);
+    }
+    out.push('', `Reports: ${reports.map(r => `${cell(r.file)} (${cell(r.label)})`).join(', ')}`, '');
+    return out;
+}
+function coloTable(colos) {
+    if (!colos || colos.length === 0)
+        return [];
+    const shown = colos.slice(0, 50);
+    return [
+        '### Colos · where the answers came from',
+        '',
+        '| Colo | Answers |',
+        '|---|---:|',
+        ...shown.map(c => `| ${c.colo} | ${c.answers} |`),
+        ...(colos.length > shown.length ? [`| … ${colos.length - shown.length} more | |`] : []),
+        ''
+    ];
+}
+const RANK = { passed: 0, skipped: 1, failed: 2 };
+/** Endpoints more than one report warmed: each report's answer, the ones not all passed first. */
+function answersTable(result) {
+    const shared = result.tiers.flatMap(t => t.endpoints).filter(e => (e.answers?.length ?? 0) > 1);
+    if (shared.length === 0)
+        return [];
+    const worst = (e) => Math.max(...(e.answers ?? []).map(a => RANK[a.outcome]));
+    const ordered = [...shared].sort((a, b) => worst(b) - worst(a));
+    const out = [
+        '### Answers per shard or region · endpoints warmed by more than one',
+        '',
+        '| | Method | Path | Shard or region | Status | Latency | Cache | Colo | Why it failed |',
+        '|---|---|---|---|---:|---:|---|---|---|'
+    ];
+    let rows = 0;
+    let left = 0;
+    for (const e of ordered)
+        for (const a of e.answers ?? []) {
+            if (rows >= MAX_TIER_ROWS) {
+                left++;
+                continue;
+            }
+            rows++;
+            out.push(`| ${summary_ICON[a.outcome]} | ${e.method} | ${cell(summary_code(e.path))} | ${cell(a.label)} | ${cell(a.status)} | ${summary_ms(a.latencyMs)} | ${cell(a.cache)} | ${cell(a.colo)} | ${cell(a.reason)} |`);
+        }
+    if (left > 0)
+        out.push(`| | | … ${left} more answer(s), in the JSON report | | | | | | |`);
+    out.push('');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/merge/text.ts
+
+
+
+/** A merged report as plain text for a terminal: the per-label lines, then the run's text. */
+function renderMergeText(result) {
+    const lines = mergeLines(result);
+    return lines.length > 0 ? `${lines.join('\n')}\n\n${renderText(result)}` : renderText(result);
+}
+/** What was merged: a line, then one per label (the step log and the terminal). */
+function mergeLines(result) {
+    const merged = result.merged;
+    if (!merged)
+        return [];
+    const out = [
+        `Merged ${merged.reports.length} report(s)` +
+            (merged.duplicates > 0
+                ? `; ${merged.duplicates} endpoint(s) warmed by more than one, counted once with the worst outcome`
+                : '')
+    ];
+    for (const m of merged.missing ?? [])
+        out.push(`  MISSING ${m}`);
+    for (const r of labelRows(merged.reports)) {
+        const t = r.totals;
+        const extra = [
+            ...r.failedPhases.map(p => `${p} failed`),
+            ...r.stopped.map(s => `stopped: ${s}`),
+            ...(r.colos ? [coloText(r.colos)] : [])
+        ];
+        out.push(`  ${r.result === 'failed' ? 'FAIL' : r.result === 'dry-run' ? 'dry ' : 'ok  '} ${r.label}: ${t.passed}/${t.total} warmed` +
+            (t.failed ? `, ${t.failed} failed` : '') +
+            (t.skipped ? `, ${t.skipped} skipped` : '') +
+            `, ${duration_formatDuration(r.durationMs)} (${r.reports.map(x => x.file).join(', ')})` +
+            (extra.length ? `; ${extra.join('; ')}` : ''));
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/json.ts
 
 
@@ -51777,7 +53095,9 @@ function bounded(work, what, ms = FILE_WRITE_TIMEOUT_MS) {
  * report only when it was written. The caller shows them its own way (job summary, terminal).
  */
 async function finishRun(result, settings, redactor, opts = { writeReport: true }) {
-    const safe = redactor.redactDeep(result);
+    // The label says what this report is in a matrix; the merge groups by it.
+    const label = settings.run.label;
+    const safe = redactor.redactDeep(label && !result.label ? { ...result, label } : result);
     const file = settings.run.reportFile;
     let reportProblem;
     if (opts.writeReport) {
@@ -51791,72 +53111,6 @@ async function finishRun(result, settings, redactor, opts = { writeReport: true 
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
-/**
- * Text from the run (server words above all: error messages, field names, header values) is
- * data, never markup or a command. These make it safe where it lands: Markdown and HTML in the
- * job summary, check run and PR comment; workflow commands in the step log.
- */
-
-/** Fields from closed sets, and those rendered in code spans (`code()`): left as they are. */
-const KEEP = new Set([
-    ...CLOSED_SET_FIELDS,
-    'path',
-    'text',
-    'target',
-    'source',
-    'name'
-]);
-/**
- * One line of plain text, safe inside Markdown: no line break (so no heading, list or table of
- * its own), and `<`, `&`, `[`, `]`, `@` as entities, so no HTML tag, image, link or @-mention
- * can come from it (a lone `>` opens nothing inside a line). Renders as the same characters.
- */
-function markdownText(text) {
-    return text
-        .replace(/\r\n|\r|\n/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/\[/g, '&#91;')
-        .replace(/\]/g, '&#93;')
-        .replace(/@/g, '&#64;');
-}
-/**
- * A copy of a result whose free-text string values are safe for Markdown (markdownText); the
- * structure and the fields shown in code spans are kept. Iterative and cycle-safe.
- */
-function forMarkdown(value) {
-    const walk = (v, key, depth) => {
-        if (typeof v === 'string')
-            return KEEP.has(key) ? v : markdownText(v);
-        if (!v || typeof v !== 'object' || depth > 16)
-            return v;
-        if (Array.isArray(v))
-            return v.map(x => walk(x, '', depth + 1));
-        const out = {};
-        for (const [k, x] of Object.entries(v))
-            Object.defineProperty(out, k, {
-                value: walk(x, k, depth + 1),
-                enumerable: true,
-                writable: true,
-                configurable: true
-            });
-        return out;
-    };
-    return walk(value, '', 0);
-}
-/**
- * A line for the step log that cannot issue a workflow command: the runner reads `::name::` at
- * the start of a line and the older `##[name]` anywhere in it. Both are broken with a zero-width
- * space; every line break starts a new line that is checked too.
- */
-function logSafe(line) {
-    return line
-        .split(/\r\n|\r|\n/)
-        .map(l => l.replace(/##\[/g, '##\u200b[').replace(/^(\s*)::/, '$1:\u200b:'))
-        .join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/report/progress.ts
 
 /** `Warming: 1200/20000 done, 85 req/s, 3 failed, about 3m28s left`. */
@@ -51866,7 +53120,7 @@ function progressText(p, elapsedMs) {
     return (`Warming: ${p.done}/${p.total} done, ` +
         (rate === undefined ? '- req/s' : `${rate < 10 ? rate.toFixed(1) : Math.round(rate)} req/s`) +
         (p.failed ? `, ${p.failed} failed` : '') +
-        (rate !== undefined && left > 0 ? `, about ${formatDuration((left / rate) * 1000)} left` : ''));
+        (rate !== undefined && left > 0 ? `, about ${duration_formatDuration((left / rate) * 1000)} left` : ''));
 }
 /**
  * The CLI's live progress line on a terminal: rewritten in place with `\r`, at most every
@@ -51910,62 +53164,6 @@ class ProgressLine {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/text.ts
-
-
-const text_MARK = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' };
-/** The result as plain text for a terminal (the CLI and the demo). */
-function renderText(result) {
-    const out = [
-        headline(result),
-        `Target ${result.target}, ${ms(result.durationMs)}. ${stepLine(result)}`
-    ];
-    const stopped = stoppedLine(result);
-    if (stopped)
-        out.push(stopped);
-    // A warning the phase lines or a caution below already say is not said twice.
-    for (const i of warningsToList(result.warnings, saidOutsideWarnings(result)))
-        out.push(`Note: ${result.warnings[i]}`);
-    const doubtful = suspiciousLine(result);
-    if (doubtful)
-        out.push(`Suspicious: ${doubtful}`);
-    const where = coloSentence(result.colos, result.colosMore);
-    if (where)
-        out.push(where);
-    if (result.phases?.length) {
-        out.push('', 'Phases:');
-        for (const p of result.phases)
-            out.push(`  ${p.status.padEnd(7)} ${p.name.padEnd(8)} ${ms(p.durationMs).padStart(7)}  ${p.detail}`);
-    }
-    for (const th of result.metrics?.thresholds ?? []) {
-        out.push(`  ${th.met ? 'met    ' : 'NOT MET'} ${th.text}: ${progression(th.progression, th.rate)} (baseline ${thresholdValue(th.baseline, th.rate)}, read as ${th.scale ?? '?'})${th.note ? ` - ${th.note}` : ''}`);
-    }
-    for (const d of result.metrics?.doubts ?? [])
-        out.push(`  Caution: ${d}`);
-    const v = result.verify;
-    if (v && v.entries.length > 0) {
-        out.push(`  verify: ${v.cached}/${v.entries.length} from cache, warm p50 ${ms(v.warmP50Ms)}, p95 ${ms(v.warmP95Ms)}${v.speedup !== undefined ? `, ${speedupText(v.speedup)}` : ''}`);
-        for (const p of v.problems)
-            out.push(`  FAIL ${p}`);
-    }
-    out.push('');
-    out.push(`Cold latency p50 ${ms(result.latency.coldP50Ms)}, p95 ${ms(result.latency.coldP95Ms)}`);
-    for (const tier of result.tiers) {
-        const endpoints = oncePerEndpoint(tier.endpoints, outcomeRank);
-        out.push('', `${tier.priority} (${endpoints.length}, ${ms(tier.durationMs)})`);
-        for (const e of endpoints) {
-            const status = e.status === undefined ? '---' : String(e.status);
-            out.push(`  ${text_MARK[e.outcome]} ${e.method.padEnd(6)} ${e.path.padEnd(36)} ${status} ${ms(e.latencyMs).padStart(7)}  x${e.attempts}${e.cache ? `  ${e.cache}` : ''}`);
-            if (e.reason)
-                out.push(`       ${e.reason}`);
-        }
-    }
-    const slow = slowest(result, 3);
-    if (slow.length > 1)
-        out.push('', `Slowest: ${slow.map(e => `${e.method} ${e.path} ${ms(e.latencyMs)}`).join(', ')}`);
-    return out.join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/cli.ts
 
 
@@ -51979,7 +53177,11 @@ function renderText(result) {
 
 
 
+
+
+
 const HELP = `Usage: cache-warm --url URL (--endpoints-file FILE | --endpoints YAML) [options]
+       cache-warm merge REPORT.json... [options]   (see cache-warm merge --help)
 
 Warms a deployment's cache by priority and says honestly whether it is warm.
 The API key is read from the environment variable CACHE_WARM_API_KEY (or --api-key-env NAME),
@@ -52004,6 +53206,7 @@ Options (the action's inputs, same names and defaults; --name VALUE or --name=VA
   --fail-on critical|any|never
   --dry-run                 print the plan, send nothing
   --report-file FILE        write the JSON report here
+  --report-label TEXT       what this report is in a matrix; empty: the shard i/n, else RUNNER_NAME
 
 Phases around warming (see docs/phases.md):
   --wait-for PATH           poll PATH until 2xx before warming (e.g. /health)
@@ -52031,7 +53234,27 @@ Other:
   -h, --help
 
 Exit status: 0 when the step would pass, 1 when it would fail or an input is bad.`;
+const MERGE_HELP = `Usage: cache-warm merge REPORT.json... [options]
+
+Merges the JSON reports of a matrix (shards, regions) into one verdict, by the rules of one run:
+fail-on over every endpoint (each counted once, with its worst outcome), any gate that failed in
+any report, any report stopped by its deadline or a cancel. Sends no request. Refuses, in one
+line naming the file, a report that is unreadable, not valid JSON, of another schemaVersion, or
+for another deployment. At most 256 reports, each at most 64 MiB. Globs are your shell's.
+
+Options:
+  --fail-on critical|any|never   (default critical)
+  --report-file FILE        write the merged JSON report here
+  --report-label TEXT       the merged report's own label
+  --url URL                 refuse reports of any other deployment
+  --api-key-env NAME        a key to redact from the output (default CACHE_WARM_API_KEY)
+  --json                    print the merged JSON report instead of the text summary
+  -h, --help
+
+Exit status: 0 when the merged verdict passes, 1 when it fails or a report is refused.`;
 async function main(argv, env = process.env) {
+    if (argv[0] === 'merge')
+        return cli_merge(argv.slice(1), env);
     const args = parseCliArgs(argv, env);
     if (!args.ok) {
         process.stderr.write(`${args.message}\n`);
@@ -52081,6 +53304,56 @@ async function main(argv, env = process.env) {
         process.stderr.write(error instanceof InputError
             ? `cache-warm: bad input: ${message}\n`
             : `cache-warm: ${message}\n`);
+        return 1;
+    }
+}
+/** `cache-warm merge REPORT.json...`: read, check and merge, then end as a run does. */
+async function cli_merge(argv, env) {
+    const args = parseMergeArgs(argv, env);
+    if (!args.ok) {
+        process.stderr.write(`${args.message}\n`);
+        return 1;
+    }
+    if (args.help) {
+        process.stdout.write(`${MERGE_HELP}\n`);
+        return 0;
+    }
+    const { raw, json } = args;
+    const redactor = new Redactor(rawSecrets(raw));
+    try {
+        const ctx = {
+            workspace: process.cwd(),
+            ...(env.RUNNER_TEMP ? { runnerTemp: env.RUNNER_TEMP } : {}),
+            ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {})
+        };
+        const run = { ...parseRun(raw, ctx), ...labelOf(raw, undefined, ctx) };
+        const url = raw.url?.trim() ? normalizeBaseUrl(raw.url) : undefined;
+        if (typeof url === 'string')
+            throw new InputError('url', url);
+        const result = await mergeFiles(args.files, {
+            failOn: run.failOn,
+            ...(run.label ? { label: run.label } : {}),
+            ...(url ? { target: url.href } : {})
+        });
+        const { safe, outputs, reportProblem } = await finishRun(result, { run }, redactor, {
+            writeReport: !!raw['report-file']
+        });
+        if (reportProblem !== undefined)
+            process.stderr.write(`cache-warm: warning: ${reportProblem}\n`);
+        process.stdout.write(json
+            ? `${JSON.stringify(safe, null, 2)}\n`
+            : `${logSafe(redactor.redact(renderMergeText(safe)))}\n\n${Object.entries(outputs)
+                .map(([k, v]) => `${k}=${v}`)
+                .join('  ')}\n`);
+        return result.stepFailed ? 1 : 0;
+    }
+    catch (error) {
+        const message = redactor.redact(errorMessage(error));
+        process.stderr.write(error instanceof MergeRefused
+            ? `cache-warm merge: ${message}\n`
+            : error instanceof InputError
+                ? `cache-warm merge: bad input: ${message}\n`
+                : `cache-warm merge: ${message}\n`);
         return 1;
     }
 }
