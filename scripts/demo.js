@@ -55,6 +55,8 @@ const WITH = {
   'wait-for': '/health',
   'wait-for-version': `version=${VERSION}`,
   'wait-timeout': '10s',
+  // Every warm and verify answer must come from the version just deployed, not only /health.
+  'expect-version': `header:X-Worker-Version=${VERSION}`,
   'warmup-trigger': 'POST /api/v1/cache/warmup',
   'warmup-trigger-required': 'true',
   'min-cached': '80%',

@@ -37,4 +37,34 @@ describe('warmPhase', () => {
     const shard = settingsFrom({ url: 'https://w.example.com', endpoints: '- /a', shard: '2/2' })
     expect(warmPhase(none, 0, shard).detail).toBe('no endpoints in shard 2/2')
   })
+
+  it('with expect-version, says every answer showed it, or how many did not', () => {
+    const versioned = settingsFrom({
+      url: 'https://w.example.com',
+      endpoints: '- /a\n- /b',
+      'expect-version': 'header:X-Worker-Version=1.4.2'
+    })
+    const endpoint = (cause?: string) => ({
+      outcome: cause ? 'failed' : 'passed',
+      ...(cause ? { cause } : {})
+    })
+    const run = (causes: (string | undefined)[], passed: number): RunResult =>
+      ({
+        totals: { total: causes.length, passed, failed: causes.length - passed, skipped: 0 },
+        stepFailed: passed < causes.length,
+        tiers: [{ priority: 'normal', durationMs: 1, endpoints: causes.map(endpoint) }]
+      }) as unknown as RunResult
+    expect(warmPhase(run([undefined, undefined], 2), 5, versioned).detail).toBe(
+      '2/2 warmed, every answer showed header:X-Worker-Version=1.4.2'
+    )
+    expect(warmPhase(run([undefined, 'version-mismatch'], 1), 5, versioned).detail).toBe(
+      '1/2 warmed, 1 failed, 1 did not show header:X-Worker-Version=1.4.2'
+    )
+    // A failure for another reason is not a version the answers showed.
+    expect(warmPhase(run(['http-503', 'http-503'], 0), 5, versioned).detail).toBe(
+      '0/2 warmed, 2 failed'
+    )
+    // Without expect-version nothing is said about versions.
+    expect(warmPhase(run([undefined], 1), 5, settings).detail).toBe('1/1 warmed')
+  })
 })

@@ -50875,8 +50875,25 @@ function warmPhase(warm, took, settings) {
         name: 'warm',
         status: t.failed + t.skipped === 0 ? 'passed' : warm.stepFailed ? 'failed' : 'warning',
         durationMs: took,
-        detail: `${t.passed}/${t.total} warmed${t.failed ? `, ${t.failed} failed` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}`
+        detail: `${t.passed}/${t.total} warmed${t.failed ? `, ${t.failed} failed` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''}${versionNote(warm, settings)}`
     };
+}
+/**
+ * With expect-version, what the answers showed: `, every answer showed header:X-V=1.4.2` when
+ * each warmed one did, else how many did not (each failed with the version it showed).
+ */
+function versionNote(warm, settings) {
+    const check = settings.deployment.expectVersion;
+    if (!check)
+        return '';
+    let other = 0;
+    for (const tier of warm.tiers)
+        for (const e of tier.endpoints)
+            if (e.cause === 'version-mismatch')
+                other++;
+    if (other > 0)
+        return `, ${other} did not show ${check.text}`;
+    return warm.totals.passed > 0 ? `, every answer showed ${check.text}` : '';
 }
 
 // EXTERNAL MODULE: external "node:stream"
