@@ -27,6 +27,8 @@ import type {
 import { diagnoseStatus, vercelProtection } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
+import { clip } from '../secrets.js'
+import { classifyCache } from './verify.js'
 import { readVersion } from './wait.js'
 
 export type MetricsAnswer = { ok: true; doc: unknown; text: string } | { ok: false; text: string }
@@ -86,6 +88,17 @@ export async function askMetrics(target: Target, ctx: PhaseContext): Promise<Met
     return {
       answer: { ok: false, text: `${res.status} but ${version.why!}` },
       otherVersion: version.why!
+    }
+  // A cached answer repeats an earlier read: polls that agree with it prove nothing (stable-polls),
+  // and its counters may predate the warm. Judged by headers only: a metrics document's own
+  // fields (`cached: true`) are counters, not cache markers.
+  const cache = classifyCache(res, [])
+  if (cache.state === 'cached')
+    return {
+      answer: {
+        ok: false,
+        text: `${res.status} from a cache (${clip(cache.evidence, 80, ctx.redact)}), not the counters now: make the metrics route uncacheable (Cache-Control: no-store)`
+      }
     }
   return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } }
 }

@@ -63,8 +63,8 @@ describe('stable-polls that cannot fit in poll-timeout', () => {
   })
 
   it('is accepted when the last poll, at poll-timeout, completes the count, and passes', async () => {
-    // Polls at 0, 100 and 200 ms: exactly three, all met.
-    const a = await go({ 'stable-polls': '3', 'poll-interval': '100ms', 'poll-timeout': '200ms' })
+    // Polls at 0, 300 and 600 ms: exactly three, all met.
+    const a = await go({ 'stable-polls': '3', 'poll-interval': '300ms', 'poll-timeout': '600ms' })
     expect(a.failures).toEqual([])
     expect(a.outputs.result).toBe('passed')
     expect(a.report!.metrics).toMatchObject({ met: true, polls: 3, stablePolls: 3 })
@@ -79,5 +79,55 @@ describe('stable-polls that cannot fit in poll-timeout', () => {
     })
     expect(a.failures).toEqual([])
     expect(a.outputs.result).toBe('passed')
+  })
+})
+
+describe('a metrics answer served from a cache', () => {
+  it.each([
+    ['CF-Cache-Status', 'HIT'],
+    ['Age', '30'],
+    ['X-Cache', 'Hit from cloudfront']
+  ])(
+    'one warm read repeated by a cache (%s: %s) is not two polls agreeing',
+    async (name, value) => {
+      // The baseline is fresh and cold; the first poll after the warm is fresh and warm, and a
+      // cache in front of the metrics route repeats it on every poll after.
+      server.set('/metrics', (res, ctx) =>
+        sendJson(
+          res,
+          200,
+          {
+            cacheStats: {
+              totalRequests: Math.min(ctx.hits, 2) * 10,
+              overallHitRate: ctx.hits === 1 ? 0.05 : 0.9
+            }
+          },
+          ctx.hits > 2 ? { [name]: value } : {}
+        )
+      )
+      const a = await go({ 'poll-interval': '20ms', 'poll-timeout': '600ms' })
+      expect(a.outputs.result).toBe('failed')
+      expect(a.outputs['thresholds-met']).toBe('false')
+      expect(a.report!.metrics.met).toBe(false)
+      expect(a.report!.metrics.error).toContain(
+        `fell back on poll 2 (the answer was 200 from a cache (${name}: ${value}), not the counters now: make the metrics route uncacheable (Cache-Control: no-store)`
+      )
+    }
+  )
+
+  it('a fresh answer with Age: 0 and X-Cache: MISS still counts', async () => {
+    server.set('/metrics', (res, ctx) =>
+      sendJson(
+        res,
+        200,
+        {
+          cacheStats: { totalRequests: ctx.hits * 10, overallHitRate: ctx.hits === 1 ? 0.05 : 0.9 }
+        },
+        { Age: '0', 'X-Cache': 'MISS', 'CF-Cache-Status': 'DYNAMIC' }
+      )
+    )
+    const a = await go({ 'poll-interval': '20ms', 'poll-timeout': '600ms' })
+    expect(a.failures).toEqual([])
+    expect(a.report!.metrics).toMatchObject({ met: true, polls: 2 })
   })
 })
