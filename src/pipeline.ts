@@ -251,9 +251,15 @@ function finish(state: RunState, warm: RunResult): FullResult {
     ...verifyWarnings(extra.verify),
     ...guessedSchemeWarning(state, warm)
   ]
+  // Where the warm landed: only answers that warmed count. A 500, a login page or an old
+  // version's answer from SJC did not warm SJC (each still shows its colo on its endpoint).
   const colos = tallyColos([
-    ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
-    ...(extra.verify?.entries.map(e => e.colo) ?? [])
+    ...warm.tiers.flatMap(t => t.endpoints.map(e => (e.outcome === 'passed' ? e.colo : undefined))),
+    ...(extra.verify?.entries.map(e =>
+      e.wrongVersion || e.status === undefined || e.status < 200 || e.status >= 300
+        ? undefined
+        : e.colo
+    ) ?? [])
   ])
   const where = coloSentence(colos?.colos, colos?.more)
   if (where) run.log.result(where)

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js'
+import { formatDuration } from './duration.js'
 import { parseThreshold, type Threshold } from '../metrics/thresholds.js'
 import { defaultsOf, INPUTS } from './defaults.js'
 import {
@@ -319,6 +320,14 @@ function parseMetrics(raw: Raw, base: URL): MetricsSettings | undefined {
   const pollIntervalMs = duration(raw, 'poll-interval', INPUTS['poll-interval'])
   const stablePolls = integer(raw, 'stable-polls', INPUTS['stable-polls'])
   if (!metrics) return undefined
+  // Polls come every poll-interval and once more when poll-timeout runs out: a count that cannot
+  // fit can only fail, after the whole warm. Say so now.
+  const mostPolls = Math.ceil(timeoutMs / pollIntervalMs) + 1
+  if (thresholds.length > 0 && stablePolls > mostPolls)
+    throw new InputError(
+      'stable-polls',
+      `${stablePolls} polls in a row cannot fit in poll-timeout ${formatDuration(timeoutMs)} at poll-interval ${formatDuration(pollIntervalMs)} (at most ${mostPolls} polls); raise poll-timeout to at least ${formatDuration((stablePolls - 1) * pollIntervalMs)} or lower stable-polls`
+    )
   return {
     target: metrics,
     thresholds,

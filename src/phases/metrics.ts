@@ -27,6 +27,9 @@ import type {
 import { diagnoseStatus, vercelProtection } from '../warm/diagnose.js'
 import { getPath } from '../warm/json-checks.js'
 import { ask, describeAnswer, parseJson, stopped, type PhaseContext } from './request.js'
+import { clip } from '../secrets.js'
+import { classifyCache } from './verify.js'
+import { readVersion } from './wait.js'
 
 export type MetricsAnswer = { ok: true; doc: unknown; text: string } | { ok: false; text: string }
 
@@ -35,6 +38,8 @@ export interface MetricsRead {
   readonly answer: MetricsAnswer
   /** `GET /metrics returned 401 (unauthorized): the key sent in header X-API-Key was refused; ...` */
   readonly refused?: string
+  /** The answer came from another version than expect-version: why, in words. */
+  readonly otherVersion?: string
 }
 
 /** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
@@ -72,6 +77,27 @@ export async function askMetrics(target: Target, ctx: PhaseContext): Promise<Met
       answer: {
         ok: false,
         text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+      }
+    }
+  // During a gradual deployment the metrics can come from the old version, whose counters are
+  // warm from its own traffic: they say nothing of the new one. Only an answer that shows
+  // another version is refused; one that shows none (no header, no field) cannot be judged.
+  const check = ctx.settings.deployment.expectVersion
+  const version = check ? readVersion(res, check, ctx.redact) : undefined
+  if (version && !version.ok && version.version !== undefined)
+    return {
+      answer: { ok: false, text: `${res.status} but ${version.why!}` },
+      otherVersion: version.why!
+    }
+  // A cached answer repeats an earlier read: polls that agree with it prove nothing (stable-polls),
+  // and its counters may predate the warm. Judged by headers only: a metrics document's own
+  // fields (`cached: true`) are counters, not cache markers.
+  const cache = classifyCache(res, [])
+  if (cache.state === 'cached')
+    return {
+      answer: {
+        ok: false,
+        text: `${res.status} from a cache (${clip(cache.evidence, 80, ctx.redact)}), not the counters now: make the metrics route uncacheable (Cache-Control: no-store)`
       }
     }
   return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } }
@@ -203,6 +229,7 @@ interface PollState {
         readonly on: number
         readonly why: string
         readonly noAnswer: boolean
+        readonly otherVersion?: boolean
       }
     | undefined
   /** The first POLL_LOG_END polls and the last POLL_LOG_END (the report keeps no more). */
@@ -248,7 +275,8 @@ function recordPoll(
   values: (number | null)[],
   met: boolean,
   why: string,
-  answer?: string
+  answer?: string,
+  otherVersion = false
 ): void {
   const record: PollRecord = {
     poll: state.polls,
@@ -271,7 +299,8 @@ function recordPoll(
       metOn: state.polls - 1,
       on: state.polls,
       why,
-      noAnswer: answer !== undefined
+      noAnswer: answer !== undefined,
+      ...(otherVersion ? { otherVersion } : {})
     }
   state.streak = 0
 }
@@ -312,7 +341,8 @@ async function pollOnce(state: PollState, ctx: PhaseContext): Promise<boolean> {
     state.metrics.thresholds.map(() => null),
     false,
     read.refused ? 'the key was refused' : `the answer was ${answer.text}`,
-    answer.text
+    answer.text,
+    read.otherVersion !== undefined
   )
   if (!read.refused) return false
   state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`
@@ -374,9 +404,11 @@ function unstableError(state: PollState): string | undefined {
   const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`
   if (!fellBack)
     return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`
-  const cause = fellBack.noAnswer
-    ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
-    : `${fellBack.why}): isolates disagreeing, not a warm cache`
+  const cause = fellBack.otherVersion
+    ? `${fellBack.why}): another version answered the metrics, so its counters say nothing of this one`
+    : fellBack.noAnswer
+      ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
+      : `${fellBack.why}): isolates disagreeing, not a warm cache`
   const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : ''
   return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`
 }

@@ -40,7 +40,8 @@ export function readVersion(
       const version = clip(got.trim(), VERSION_SHOWN_MAX, redact)
       return {
         ok,
-        seen: `${check.name}: ${got}`,
+        // The value as shown (redacted, cut): a hostile header of 16 KiB must not fill the log.
+        seen: `${check.name}: ${clip(got, VERSION_SHOWN_MAX, redact)}`,
         version,
         ...(ok ? {} : { why: `answered from version ${version}, ${expected} (${check.name})` })
       }
