@@ -123,7 +123,16 @@ const settings = z.object({
   apiKeySent: z.boolean(),
   contentsChecked: z.boolean().optional(),
   maxRps: z.number().finite().min(0).optional(),
-  shard: z.object({ index: count, count, of: count }).optional()
+  shard: z
+    .object({ index: count, count, of: count })
+    .refine(s => s.count >= 1 && s.index >= 1 && s.index <= s.count, {
+      message: 'expected shard i/n with 1 <= i <= n'
+    })
+    .optional(),
+  plan: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected the sha256 of the list')
+    .optional()
 })
 
 const target = text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
