@@ -135,9 +135,20 @@ const settings = z.object({
     .optional()
 })
 
-const target = text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
-  message: 'expected the http(s) URL of the deployment'
-})
+/**
+ * The deployment's URL exactly as a job writes it (its own normalized form, no user name or
+ * password): the URL parser drops a line break or a tab and encodes a backtick in a path, so a
+ * target that is not its own normalized form was edited, and could carry a heading or a code
+ * span into the merged summary.
+ */
+const target = text.refine(
+  t => {
+    if (!URL.canParse(t)) return false
+    const url = new URL(t)
+    return /^https?:$/.test(url.protocol) && url.href === t && !url.username && !url.password
+  },
+  { message: 'expected the http(s) URL of the deployment, as a job writes it' }
+)
 
 export const reportSchema = z.object({
   schemaVersion: z.literal(1),
