@@ -49,3 +49,19 @@ function failed(phases: PhaseResult[], name: PhaseName, detail: string): void {
   if (at < 0) phases.push({ name, status: 'failed', durationMs: 0, detail })
   else if (phases[at]!.status !== 'failed') phases[at] = { ...phases[at]!, status: 'failed' }
 }
+
+/**
+ * How a report's run stopped: its own `stoppedBy`, else what its endpoints say (not sent: the
+ * deadline passed, the run was cancelled). A run stopped early fails whatever it lists, so a
+ * report whose `stoppedBy` was removed is still counted as stopped.
+ */
+export function stoppedOf(report: FullResult): 'deadline' | 'cancelled' | undefined {
+  if (report.stoppedBy) return report.stoppedBy
+  let deadline = false
+  for (const t of report.tiers)
+    for (const e of t.endpoints) {
+      if (e.cause === 'cancelled') return 'cancelled'
+      if (e.cause === 'deadline') deadline = true
+    }
+  return deadline ? 'deadline' : undefined
+}

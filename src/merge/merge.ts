@@ -18,7 +18,7 @@ import {
 import { VERSION } from '../version.js'
 import { percentile } from '../warm/stats.js'
 import { listFingerprint } from '../warm/shard.js'
-import { gatePhases } from './evidence.js'
+import { gatePhases, stoppedOf } from './evidence.js'
 import type { ReadReport } from './read.js'
 
 /** A merged report: a run's result like any other, plus what it was made of. */
@@ -70,9 +70,9 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
   const all = tiers.flatMap(t => t.endpoints)
   const reports = inputs.map((input, i) => reportEntry(input, labels[i]!, shown(input.file)))
   const dryRun = inputs.every(i => i.report.dryRun)
-  const stoppedBy = inputs.some(i => i.report.stoppedBy === 'cancelled')
+  const stoppedBy = inputs.some(i => stoppedOf(i.report) === 'cancelled')
     ? 'cancelled'
-    : inputs.some(i => i.report.stoppedBy === 'deadline')
+    : inputs.some(i => stoppedOf(i.report) === 'deadline')
       ? 'deadline'
       : undefined
   const phases = mergePhases(inputs, labels)
@@ -331,7 +331,7 @@ function reportEntry(input: ReadReport, label: string, file: string): MergedRepo
     target: r.target,
     result: r.result,
     stepFailed: r.stepFailed,
-    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    ...(stoppedOf(r) ? { stoppedBy: stoppedOf(r)! } : {}),
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     totals: r.totals,
@@ -473,9 +473,10 @@ function mergeWarnings(inputs: readonly ReadReport[], labels: readonly string[])
     const label = labels[i]!
     if (report.dryRun && !inputs.every(x => x.report.dryRun))
       out.push(`${label} is a dry run: nothing was sent, so its endpoints count as not warm`)
-    if (report.stoppedBy)
+    const stopped = stoppedOf(report)
+    if (stopped)
       out.push(
-        `${label} stopped early (${report.stoppedBy === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`
+        `${label} stopped early (${stopped === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`
       )
     if (report.stepFailed && !report.dryRun) out.push(`${label}: its own step failed`)
     for (const w of report.warnings) out.push(`${label}: ${w}`)

@@ -172,6 +172,14 @@ describe('shards of different lists', () => {
 })
 
 describe('edited reports', () => {
+  it('counts a report whose stoppedBy was removed as stopped, from its endpoints not sent', () => {
+    const notSent = { outcome: 'skipped', status: undefined, attempts: 0, cause: 'deadline' }
+    const report = doc([ep('/c', { priority: 'critical' }), ep('/n', notSent)])
+    const merged = mergeReports(inputs(report), { failOn: 'critical' })
+    expect(merged).toMatchObject({ result: 'failed', stepFailed: true, stoppedBy: 'deadline' })
+    expect(merged.merged.reports[0]!.stoppedBy).toBe('deadline')
+  })
+
   it('refuses totals that disagree with the endpoints listed', () => {
     const d = doc([ep('/a', { outcome: 'failed' })])
     expect(refused({ ...d, totals: { total: 250, passed: 250, failed: 0, skipped: 0 } })).toMatch(
