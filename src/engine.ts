@@ -14,6 +14,7 @@ import { VERSION } from './version.js'
 import { warmEndpoint } from './warm/endpoint.js'
 import { planTiers, type PlannedEndpoint } from './warm/plan.js'
 import { runPool } from './warm/pool.js'
+import { listFingerprint } from './warm/shard.js'
 import { percentile } from './warm/stats.js'
 
 export {
@@ -40,7 +41,12 @@ export function resultSettings(
       Object.keys(settings.warm.defaultExpect?.json ?? {}).length > 0 ||
       settings.warm.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
     ...(settings.request.maxRps !== undefined ? { maxRps: settings.request.maxRps } : {}),
-    ...(settings.warm.shard ? { shard: { ...settings.warm.shard, of: listed } } : {})
+    ...(settings.warm.shard
+      ? {
+          shard: { ...settings.warm.shard, of: listed },
+          plan: listFingerprint(settings.warm.endpoints)
+        }
+      : {})
   }
 }
 

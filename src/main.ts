@@ -290,6 +290,7 @@ function verdict(result: FullResult, redactor: Redactor): void {
     if (result.stoppedBy) parts.push(`stopped: ${result.stoppedBy}`)
     const missing = result.merged?.missing?.length ?? 0
     if (missing > 0) parts.push(`${missing} shard(s) left no report`)
+    if (result.merged?.mismatched?.length) parts.push('the shards are not of one list')
     core.setFailed(`cache not proven warm: ${parts.join('; ')}; see the job summary`)
   } else {
     core.info(logSafe(redactor.redact(verdictLine(result))))

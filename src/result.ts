@@ -80,6 +80,11 @@ export interface MergedSection {
   readonly duplicates: number
   /** Shards of a matrix that left no report (`shard 3/4 has no report`): the merge fails. */
   readonly missing?: readonly string[]
+  /**
+   * Shards whose reports do not add up to one whole list (cut from lists of different sizes or
+   * contents, endpoints missing from a complete matrix): the merge fails.
+   */
+  readonly mismatched?: readonly string[]
 }
 
 export interface TierResult {
@@ -122,6 +127,11 @@ export interface RunResult {
     readonly maxRps?: number
     /** This job's shard (`shard: i/n`) and how many endpoints the whole list has. */
     readonly shard?: { readonly index: number; readonly count: number; readonly of: number }
+    /**
+     * With shard: the whole list's fingerprint before sharding (listFingerprint, sha256 hex).
+     * The merge checks that a complete matrix warmed exactly that list.
+     */
+    readonly plan?: string
   }
   readonly tiers: readonly TierResult[]
   readonly totals: Totals

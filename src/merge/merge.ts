@@ -17,6 +17,8 @@ import {
 } from '../result.js'
 import { VERSION } from '../version.js'
 import { percentile } from '../warm/stats.js'
+import { listFingerprint } from '../warm/shard.js'
+import { gatePhases, stoppedOf } from './evidence.js'
 import type { ReadReport } from './read.js'
 
 /** A merged report: a run's result like any other, plus what it was made of. */
@@ -68,14 +70,22 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
   const all = tiers.flatMap(t => t.endpoints)
   const reports = inputs.map((input, i) => reportEntry(input, labels[i]!, shown(input.file)))
   const dryRun = inputs.every(i => i.report.dryRun)
-  const stoppedBy = inputs.some(i => i.report.stoppedBy === 'cancelled')
+  const stoppedBy = inputs.some(i => stoppedOf(i.report) === 'cancelled')
     ? 'cancelled'
-    : inputs.some(i => i.report.stoppedBy === 'deadline')
+    : inputs.some(i => stoppedOf(i.report) === 'deadline')
       ? 'deadline'
       : undefined
   const phases = mergePhases(inputs, labels)
-  const missing = missingShards(inputs, labels)
-  const gateFailed = failedGates({ phases }).length > 0 || missing.length > 0
+  const groups = shardGroups(inputs, labels)
+  const missing = missingShards(groups)
+  const mismatched = mismatchedShards(groups)
+  // A dry run sent nothing: among real runs, its endpoints are not warm, whatever it lists.
+  const dryAmongReal = !dryRun && inputs.some(i => i.report.dryRun)
+  const gateFailed =
+    failedGates({ phases }).length > 0 ||
+    missing.length > 0 ||
+    mismatched.length > 0 ||
+    dryAmongReal
   const selfFailed = inputs.some(i => i.report.stepFailed)
   const totals = totalsOf(all)
   const anyBad =
@@ -89,7 +99,7 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
     opts.failOn !== 'never' &&
     (stepFails(opts.failOn, all, stoppedBy) || gateFailed || selfFailed)
   const first = inputs[0]!.report
-  const { shard: _shard, ...settings } = first.settings
+  const { shard: _shard, plan: _plan, ...settings } = first.settings
   const latency = coldLatency(inputs)
   const verify = mergeVerify(inputs, labels, several, latency.coldP50Ms)
   const metrics = latestMetrics(inputs)
@@ -116,6 +126,7 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
     latency,
     warnings: [
       ...missing.map(m => `${m}: its share counts as not warm`),
+      ...mismatched.map(m => `${m}: together they are not the list one run would warm`),
       ...mergeWarnings(inputs, labels)
     ],
     ...(opts.label ? { label: opts.label } : {}),
@@ -123,33 +134,98 @@ export function mergeReports(inputs: readonly ReadReport[], opts: MergeOptions):
     phases,
     ...(verify ? { verify } : {}),
     ...(metrics ? { metrics } : {}),
-    merged: { reports, duplicates, ...(missing.length > 0 ? { missing } : {}) }
+    merged: {
+      reports,
+      duplicates,
+      ...(missing.length > 0 ? { missing } : {}),
+      ...(mismatched.length > 0 ? { mismatched } : {})
+    }
   }
 }
 
+/** The reports of one matrix of shards: one per label that names a region, and the default. */
+interface ShardGroup {
+  /** The region's label, or '' for reports labelled by their shard (`2/4`). */
+  readonly group: string
+  readonly count: number
+  readonly members: { readonly index: number; readonly of: number; readonly report: FullResult }[]
+}
+
 /**
- * The shards of a matrix with no report: a shard job that failed before writing one, an
- * artifact not downloaded. Reports with the default label (`2/4`) are one matrix; reports a
- * report-label names (a region of 4 shards) one matrix per label. Without this, 3 of 4 shards
- * would merge green.
+ * Reports with the default label (`2/4`) are one matrix; reports a report-label names (a region
+ * of 4 shards) one matrix per label; and shards of 3 are never of the matrix of 4.
  */
-function missingShards(inputs: readonly ReadReport[], labels: readonly string[]): string[] {
-  const groups = new Map<string, { count: number; seen: Set<number> }>()
+function shardGroups(inputs: readonly ReadReport[], labels: readonly string[]): ShardGroup[] {
+  const groups = new Map<string, ShardGroup>()
   inputs.forEach((input, i) => {
     const shard = input.report.settings.shard
     if (!shard) return
     const label = labels[i]!
     const group = label === `${shard.index}/${shard.count}` ? '' : label
     const key = `${group}\n${shard.count}`
-    const g = groups.get(key) ?? { count: shard.count, seen: new Set<number>() }
-    g.seen.add(shard.index)
+    const g = groups.get(key) ?? { group, count: shard.count, members: [] }
+    g.members.push({ index: shard.index, of: shard.of, report: input.report })
     groups.set(key, g)
   })
+  return [...groups.values()]
+}
+
+/**
+ * The shards of a matrix with no report: a shard job that failed before writing one, an
+ * artifact not downloaded. Without this, 3 of 4 shards would merge green.
+ */
+function missingShards(groups: readonly ShardGroup[]): string[] {
   const out: string[] = []
-  for (const [key, g] of groups) {
-    const group = key.split('\n')[0]!
+  for (const g of groups) {
+    const seen = new Set(g.members.map(m => m.index))
     for (let i = 1; i <= g.count && out.length < 50; i++)
-      if (!g.seen.has(i)) out.push(`${group ? `${group} ` : ''}shard ${i}/${g.count} has no report`)
+      if (!seen.has(i))
+        out.push(`${g.group ? `${g.group} ` : ''}shard ${i}/${g.count} has no report`)
+  }
+  return out
+}
+
+/**
+ * Matrices whose shards do not add up to one whole list, from the evidence each shard report
+ * carries (`settings.shard.of`, the list's size, and `settings.plan`, its fingerprint): shards
+ * cut from lists of different sizes or contents (a sitemap that changed between the jobs, two
+ * workflows' reports in one folder), or a matrix with every shard present whose endpoints are
+ * not the list (a report with endpoints cut out). Their union is not what one run would have
+ * warmed, so the merge is not green on it.
+ */
+function mismatchedShards(groups: readonly ShardGroup[]): string[] {
+  const out: string[] = []
+  for (const g of groups) {
+    const name = `${g.group ? `${g.group} ` : ''}shards of ${g.count}`
+    const sizes = [...new Set(g.members.map(m => m.of))].sort((a, b) => a - b)
+    const plans = new Set(
+      g.members.flatMap(m => (m.report.settings.plan ? [m.report.settings.plan] : []))
+    )
+    if (sizes.length > 1) {
+      out.push(`${name} were cut from lists of different sizes (${sizes.join(' and ')} endpoints)`)
+      continue
+    }
+    if (plans.size > 1) {
+      out.push(`${name} were cut from different lists (their list fingerprints differ)`)
+      continue
+    }
+    if (new Set(g.members.map(m => m.index)).size < g.count) continue // missing says it
+    const union = new Map<string, EndpointResult>()
+    for (const m of g.members)
+      for (const t of m.report.tiers)
+        for (const e of t.endpoints) {
+          const key = `${e.method} ${e.path}`
+          if (!union.has(key)) union.set(key, e)
+        }
+    const of = sizes[0]!
+    if (union.size !== of)
+      out.push(
+        `${name} warmed ${union.size} distinct endpoint(s), but the list they were cut from has ${of}`
+      )
+    else if (plans.size === 1 && listFingerprint(union.values()) !== [...plans][0])
+      out.push(
+        `${name} warmed endpoints that are not the list they were cut from (its fingerprint differs)`
+      )
   }
   return out
 }
@@ -255,13 +331,13 @@ function reportEntry(input: ReadReport, label: string, file: string): MergedRepo
     target: r.target,
     result: r.result,
     stepFailed: r.stepFailed,
-    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    ...(stoppedOf(r) ? { stoppedBy: stoppedOf(r)! } : {}),
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     totals: r.totals,
     ...(r.settings.shard ? { shard: r.settings.shard } : {}),
     ...(r.colos ? { colos: r.colos } : {}),
-    failedPhases: failedGates(r).map(p => p.name)
+    failedPhases: failedGates({ phases: gatePhases(r) }).map(p => p.name)
   }
 }
 
@@ -273,7 +349,7 @@ function mergePhases(inputs: readonly ReadReport[], labels: readonly string[]): 
   const out: PhaseResult[] = []
   for (const name of PHASE_NAMES) {
     const found = inputs.flatMap((input, i) =>
-      (input.report.phases ?? [])
+      gatePhases(input.report)
         .filter(p => p.name === name)
         .map(p => ({ phase: p, label: labels[i]! }))
     )
@@ -397,9 +473,10 @@ function mergeWarnings(inputs: readonly ReadReport[], labels: readonly string[])
     const label = labels[i]!
     if (report.dryRun && !inputs.every(x => x.report.dryRun))
       out.push(`${label} is a dry run: nothing was sent, so its endpoints count as not warm`)
-    if (report.stoppedBy)
+    const stopped = stoppedOf(report)
+    if (stopped)
       out.push(
-        `${label} stopped early (${report.stoppedBy === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`
+        `${label} stopped early (${stopped === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`
       )
     if (report.stepFailed && !report.dryRun) out.push(`${label}: its own step failed`)
     for (const w of report.warnings) out.push(`${label}: ${w}`)

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises'
 import { firstIssue } from '../config/issues.js'
 import { MergeRefused } from '../errors.js'
 import type { FullResult } from '../result.js'
+import { disagreement } from './evidence.js'
 import { parseReport } from './schema.js'
 
 /** The most reports one merge reads: a matrix has at most 256 jobs. */
@@ -116,5 +117,9 @@ export function reportOf(file: string, bytes: Buffer): FullResult {
   const parsed = parseReport(doc)
   if (!parsed.success)
     throw new MergeRefused(`${file}: is not a valid cache-warm report: ${firstIssue(parsed.error)}`)
-  return { ...parsed.data, phases: parsed.data.phases ?? [] }
+  const report = { ...parsed.data, phases: parsed.data.phases ?? [] }
+  const wrong = disagreement(report)
+  if (wrong !== undefined)
+    throw new MergeRefused(`${file}: is not a report as a job wrote it (edited?): ${wrong}`)
+  return report
 }

@@ -123,12 +123,32 @@ const settings = z.object({
   apiKeySent: z.boolean(),
   contentsChecked: z.boolean().optional(),
   maxRps: z.number().finite().min(0).optional(),
-  shard: z.object({ index: count, count, of: count }).optional()
+  shard: z
+    .object({ index: count, count, of: count })
+    .refine(s => s.count >= 1 && s.index >= 1 && s.index <= s.count, {
+      message: 'expected shard i/n with 1 <= i <= n'
+    })
+    .optional(),
+  plan: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected the sha256 of the list')
+    .optional()
 })
 
-const target = text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
-  message: 'expected the http(s) URL of the deployment'
-})
+/**
+ * The deployment's URL exactly as a job writes it (its own normalized form, no user name or
+ * password): the URL parser drops a line break or a tab and encodes a backtick in a path, so a
+ * target that is not its own normalized form was edited, and could carry a heading or a code
+ * span into the merged summary.
+ */
+const target = text.refine(
+  t => {
+    if (!URL.canParse(t)) return false
+    const url = new URL(t)
+    return /^https?:$/.test(url.protocol) && url.href === t && !url.username && !url.password
+  },
+  { message: 'expected the http(s) URL of the deployment, as a job writes it' }
+)
 
 export const reportSchema = z.object({
   schemaVersion: z.literal(1),

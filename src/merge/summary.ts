@@ -84,6 +84,12 @@ function mergeSections(result: FullResult): string[] {
     ...(merged.missing?.length
       ? [`**❌ Missing: ${merged.missing.join('; ')}.** Their share counts as not warm.`, '']
       : []),
+    ...(merged.mismatched?.length
+      ? [
+          `**❌ Not one list: ${merged.mismatched.join('; ')}.** Together the shards are not the list one run would warm.`,
+          ''
+        ]
+      : []),
     ...labelTable(merged.reports, merged.duplicates),
     ...coloTable(result.colos),
     ...answersTable(result)

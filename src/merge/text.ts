@@ -20,6 +20,7 @@ export function mergeLines(result: FullResult): string[] {
         : '')
   ]
   for (const m of merged.missing ?? []) out.push(`  MISSING ${m}`)
+  for (const m of merged.mismatched ?? []) out.push(`  NOT ONE LIST ${m}`)
   for (const r of labelRows(merged.reports)) {
     const t = r.totals
     const extra = [

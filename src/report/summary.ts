@@ -90,7 +90,7 @@ function header(result: FullResult): string[] {
   return [
     `## ${icon} ${headline(result)}`,
     '',
-    `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+    `Target ${code(result.target)} · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
       (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
       (shard
         ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
