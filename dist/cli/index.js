@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5675);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9752);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5675:
+/***/ 9752:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38208,8 +38208,17 @@ function result_failedGates(result) {
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
-/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+/**
+ * Secrets shorter than this are not also redacted in another case (lower, upper or mixed: a
+ * server that upper-cases what it echoes): too many ordinary words would go.
+ */
 const MIN_LOWERED = 8;
+/**
+ * A secret-named header's value shorter than this is not a secret: `X-Cache-Key-Version: 2`
+ * would otherwise mask every "2" in the job's log (the runner's masking is job-wide). As
+ * google-github-actions do with min_mask_length; the API key itself is always a secret.
+ */
+const MIN_HEADER_SECRET = 4;
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
  * token, secret, password, auth, session, signature, credential or bypass in its name
@@ -38234,7 +38243,7 @@ const FLAG_HEADERS = {
  * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
  */
 function isSecretHeader(name, value) {
-    if (value === '')
+    if (value.trim().length < MIN_HEADER_SECRET)
         return false;
     const flags = FLAG_HEADERS[name.trim().toLowerCase()];
     if (flags?.includes(value.trim().toLowerCase()))
@@ -38324,7 +38333,7 @@ function secretForms(secret) {
     const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')];
     // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
     if (secret.length >= MIN_LOWERED)
-        variants.push(secret.toLowerCase());
+        variants.push(secret.toLowerCase(), secret.toUpperCase());
     for (const s of new Set(variants)) {
         if (!s)
             continue;
@@ -38405,6 +38414,8 @@ function spacedPattern(secret) {
 class Redactor {
     values = [];
     spaced = [];
+    /** Each long enough secret in any case, for a server that changes its case when echoing. */
+    folded = [];
     constructor(secrets = []) {
         for (const s of secrets)
             this.add(s);
@@ -38421,6 +38432,9 @@ class Redactor {
             if (pattern)
                 this.spaced.push(pattern);
         }
+        if (secret.length >= MIN_LOWERED)
+            for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)]))
+                this.folded.push(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
         // Longest first, so a secret that contains another is replaced whole.
         this.values.sort((a, b) => b.length - a.length);
     }
@@ -38443,6 +38457,8 @@ class Redactor {
             if (/\s/.test(out))
                 for (const p of this.spaced)
                     out = out.replace(p, REDACTED);
+            for (const p of this.folded)
+                out = out.replace(p, REDACTED);
             return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
         }
         catch {
@@ -38918,6 +38934,46 @@ function containedPath(input, text, ctx, rule = {}) {
         : `"${text}" is outside ${where}; ${accepted}`);
 }
 
+;// CONCATENATED MODULE: ./src/config/duration.ts
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
+// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
+const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
+const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
+/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
+function parseDuration(raw) {
+    const text = raw.trim();
+    const m = SINGLE.exec(text);
+    if (m) {
+        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
+        return Number.isFinite(ms) ? ms : undefined;
+    }
+    const c = COMPOUND.exec(text);
+    if (!c || text === '')
+        return undefined;
+    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
+    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
+}
+/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
+function duration_formatDuration(ms) {
+    // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
+    if (Math.round(ms) < 1000)
+        return `${Math.round(ms)}ms`;
+    const tenths = Math.round(ms / 100) / 10;
+    if (tenths < 60)
+        return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
+    const secs = Math.round(ms / 1000);
+    if (secs < 3600) {
+        const m = Math.floor(secs / 60);
+        const s = secs % 60;
+        return s === 0 ? `${m}m` : `${m}m${s}s`;
+    }
+    const mins = Math.round(ms / 60_000);
+    const h = Math.floor(mins / 60);
+    const m = mins % 60;
+    return m === 0 ? `${h}h` : `${h}h${m}m`;
+}
+
 ;// CONCATENATED MODULE: ./src/warm/json-checks.ts
 
 /** Reads a dot path such as `data.0.price` from a parsed JSON document. */
@@ -39368,46 +39424,6 @@ function holds(value, op, target) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/config/duration.ts
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const SINGLE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
-// What formatDuration writes back: 1h30m, 2m30s, each unit at most once, largest first.
-const COMPOUND = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/i;
-const DURATION_HELP = 'a duration such as 500ms, 10s, 2m, 1h, 1m30s or a bare number of seconds';
-/** Parses `500ms`, `10s`, `2m`, `1h`, `1m30s` or bare seconds into milliseconds; undefined when invalid. */
-function parseDuration(raw) {
-    const text = raw.trim();
-    const m = SINGLE.exec(text);
-    if (m) {
-        const ms = Math.round(Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1000));
-        return Number.isFinite(ms) ? ms : undefined;
-    }
-    const c = COMPOUND.exec(text);
-    if (!c || text === '')
-        return undefined;
-    const [h, min, s, ms] = c.slice(1).map(v => Number(v ?? 0));
-    return h * UNITS.h + min * UNITS.m + s * UNITS.s + ms;
-}
-/** Formats milliseconds for people: 850ms, 1.2s, 2m, 2m30s. */
-function duration_formatDuration(ms) {
-    // Rounded first, then split: 59,950 ms is 1m, never 60.0s; 119,500 ms is 2m, never 1m60s.
-    if (Math.round(ms) < 1000)
-        return `${Math.round(ms)}ms`;
-    const tenths = Math.round(ms / 100) / 10;
-    if (tenths < 60)
-        return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
-    const secs = Math.round(ms / 1000);
-    if (secs < 3600) {
-        const m = Math.floor(secs / 60);
-        const s = secs % 60;
-        return s === 0 ? `${m}m` : `${m}m${s}s`;
-    }
-    const mins = Math.round(ms / 60_000);
-    const h = Math.floor(mins / 60);
-    const m = mins % 60;
-    return m === 0 ? `${h}h` : `${h}h${m}m`;
-}
-
 ;// CONCATENATED MODULE: ./src/config/read.ts
 
 
@@ -39472,6 +39488,7 @@ function withInputName(name, parse) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/phases.ts
+
 
 
 
@@ -39687,6 +39704,11 @@ function parseMetrics(raw, base) {
     const stablePolls = read_integer(raw, 'stable-polls', INPUTS['stable-polls']);
     if (!metrics)
         return undefined;
+    // Polls come every poll-interval and once more when poll-timeout runs out: a count that cannot
+    // fit can only fail, after the whole warm. Say so now.
+    const mostPolls = Math.ceil(timeoutMs / pollIntervalMs) + 1;
+    if (thresholds.length > 0 && stablePolls > mostPolls)
+        throw new InputError('stable-polls', `${stablePolls} polls in a row cannot fit in poll-timeout ${duration_formatDuration(timeoutMs)} at poll-interval ${duration_formatDuration(pollIntervalMs)} (at most ${mostPolls} polls); raise poll-timeout to at least ${duration_formatDuration((stablePolls - 1) * pollIntervalMs)} or lower stable-polls`);
     return {
         target: metrics,
         thresholds,
@@ -48325,7 +48347,8 @@ function readVersion(res, check, redact) {
             const version = clip(got.trim(), VERSION_SHOWN_MAX, redact);
             return {
                 ok,
-                seen: `${check.name}: ${got}`,
+                // The value as shown (redacted, cut): a hostile header of 16 KiB must not fill the log.
+                seen: `${check.name}: ${clip(got, VERSION_SHOWN_MAX, redact)}`,
                 version,
                 ...(ok ? {} : { why: `answered from version ${version}, ${expected} (${check.name})` })
             };
@@ -48686,7 +48709,10 @@ async function warmEndpoint(ep, ctx) {
     return { ...base, ...seen, outcome: 'passed', ...(suspicious ? { suspicious } : {}) };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/warm/shard.ts
+
 /**
  * This shard's share of one tier: every n-th item, starting at the i-th. Deterministic (it
  * depends only on the list's order), disjoint across shards, covering the list together, and
@@ -48700,6 +48726,23 @@ function shardOf(items, shard) {
     for (let i = shard.index - 1; i < items.length; i += shard.count)
         out.push(items[i]);
     return out;
+}
+/**
+ * The fingerprint of a whole list before sharding: sha256 of its endpoints (method, path,
+ * priority), sorted, so it is the same whatever order they were listed in. Each shard's report
+ * carries it (`settings.plan`); the merge recomputes it from the endpoints a complete matrix
+ * warmed, so shards cut from two lists (a sitemap that changed between jobs) or a report with
+ * endpoints cut out can never add up to a green "whole list".
+ */
+function listFingerprint(endpoints) {
+    const lines = [];
+    for (const e of endpoints)
+        lines.push(`${e.method} ${e.priority} ${e.path}`);
+    lines.sort();
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const line of lines)
+        hash.update(`${line}\n`);
+    return hash.digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/warm/plan.ts
@@ -48869,6 +48912,7 @@ async function runPool(items, concurrency, work, signal) {
 
 
 
+
 /** The settings shown in the result (summary, report). */
 function resultSettings(settings, listed = settings.warm.endpoints.length) {
     return {
@@ -48881,7 +48925,12 @@ function resultSettings(settings, listed = settings.warm.endpoints.length) {
         contentsChecked: Object.keys(settings.warm.defaultExpect?.json ?? {}).length > 0 ||
             settings.warm.endpoints.some(e => Object.keys(e.expect?.json ?? {}).length > 0),
         ...(settings.request.maxRps !== undefined ? { maxRps: settings.request.maxRps } : {}),
-        ...(settings.warm.shard ? { shard: { ...settings.warm.shard, of: listed } } : {})
+        ...(settings.warm.shard
+            ? {
+                shard: { ...settings.warm.shard, of: listed },
+                plan: listFingerprint(settings.warm.endpoints)
+            }
+            : {})
     };
 }
 /**
@@ -50091,515 +50140,6 @@ function format_speedupText(speedup) {
         : `no faster than the warming pass (${speedup}×): the cache was already warm then, or is not serving these`;
 }
 
-;// CONCATENATED MODULE: ./src/phases/metrics.ts
-
-
-
-
-
-
-
-
-/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
-async function readMetrics(target, ctx) {
-    return (await askMetrics(target, ctx)).answer;
-}
-/** One read of the metrics endpoint, telling a refused key apart from any other bad answer. */
-async function askMetrics(target, ctx) {
-    const answer = await ask(target, ctx);
-    const res = answer.response;
-    if (!res)
-        return { answer: { ok: false, text: describeAnswer(answer) } };
-    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
-        const auth = (res.status === 401 || res.status === 403) && !vercelProtection(res)
-            ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
-            : '';
-        const text = `${describeAnswer(answer)}${auth}`;
-        if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
-            const { reason } = diagnoseStatus(res, {
-                method: target.method,
-                path: target.path,
-                apiKeyHeader: ctx.settings.deployment.apiKeyHeader,
-                apiKeySent: !!ctx.settings.deployment.apiKey,
-                attempts: 1,
-                ...(ctx.redact ? { redact: ctx.redact } : {})
-            });
-            return { answer: { ok: false, text }, refused: reason };
-        }
-        return { answer: { ok: false, text } };
-    }
-    const parsed = parseJson(res);
-    if (!parsed.ok)
-        return {
-            answer: {
-                ok: false,
-                text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
-            }
-        };
-    return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } };
-}
-/**
- * Reads one threshold's field from a metrics document. A bare 1 on a rate is settled by `hint`
- * (evidence from the run) or, without one, by the other rates in the same answer.
- */
-function readThreshold(doc, t, hint) {
-    const { found, value } = getPath(doc, t.path);
-    if (!found)
-        return { found, raw: undefined, note: 'missing' };
-    if (t.rate)
-        return { found, ...readRate(value, hint ?? documentRateScale(doc)) };
-    const n = readNumber(value);
-    return { found, ...n };
-}
-/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
-function effectiveTarget(t, r) {
-    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
-        return t.target / 100;
-    return t.target;
-}
-function isMet(t, r) {
-    return r.value !== undefined && holds(r.value, t.op, effectiveTarget(t, r));
-}
-function numericLeaves(doc) {
-    const out = new Map();
-    for (const p of leafPaths(doc, 500)) {
-        const { value } = getPath(doc, p);
-        if (typeof value === 'number')
-            out.set(p, value);
-    }
-    return out;
-}
-/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
-function doubts(baseline, final, thresholds, verify, hitRateField) {
-    const out = [];
-    const mixed = final !== undefined ? mixedScales(final) : undefined;
-    if (mixed)
-        out.push(mixed);
-    if (baseline !== undefined && final !== undefined) {
-        const before = numericLeaves(baseline);
-        const after = numericLeaves(final);
-        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
-        if (before.size > 0 && !moved) {
-            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
-        }
-        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
-            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
-        }
-        const rateT = thresholds.find(t => t.rate);
-        const ratePath = rateT?.path ?? hitRateField;
-        const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value;
-        const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value;
-        if (verify &&
-            verify.entries.length > 0 &&
-            b !== undefined &&
-            f !== undefined &&
-            f > b &&
-            verify.cachedShare < 0.5) {
-            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
-        }
-    }
-    return out;
-}
-function metrics_valueOf(r) {
-    return r.value === undefined ? null : r.value;
-}
-/** Hints for each threshold (rates only) from what the run has seen so far. */
-function hintsFor(thresholds, evidence, doc) {
-    return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
-}
-/** Polls kept in the report at each end of a long run (the middle is counted, not kept). */
-const POLL_LOG_END = 20;
-function startPolling(metrics, baseDoc) {
-    const { thresholds, hitRateField } = metrics;
-    return {
-        metrics,
-        baseDoc,
-        evidence: new ScaleEvidence(baseDoc),
-        watched: [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField],
-        progression: thresholds.map(() => []),
-        seenField: thresholds.map(() => false),
-        polls: 0,
-        goodPolls: 0,
-        last: undefined,
-        lastGood: undefined,
-        lastReadings: undefined,
-        lastHit: undefined,
-        error: undefined,
-        keyRefused: false,
-        streak: 0,
-        metPolls: 0,
-        fellBack: undefined,
-        firstLog: [],
-        lastLog: []
-    };
-}
-/**
- * Records one poll: its values and whether it met every threshold. A poll that did not meet
- * them ends the run of met polls, and `why` (the values that fell short, or the answer that
- * came instead) is kept to explain a flap.
- */
-function recordPoll(state, values, met, why, answer) {
-    const record = {
-        poll: state.polls,
-        values,
-        met,
-        ...(answer !== undefined ? { answer } : {})
-    };
-    if (state.firstLog.length < POLL_LOG_END)
-        state.firstLog.push(record);
-    else {
-        state.lastLog.push(record);
-        if (state.lastLog.length > POLL_LOG_END)
-            state.lastLog.shift();
-    }
-    if (met) {
-        state.streak++;
-        state.metPolls++;
-        return;
-    }
-    if (state.streak > 0)
-        state.fellBack = {
-            metOn: state.polls - 1,
-            on: state.polls,
-            why,
-            noAnswer: answer !== undefined
-        };
-    state.streak = 0;
-}
-const FAILED_AS = {
-    '>=': '<',
-    '>': '<=',
-    '<=': '>',
-    '<': '>=',
-    '==': '!='
-};
-/** The thresholds a poll missed, in words: `l1Stats.hitRate 41 % < 70 %`. */
-function shortfall(thresholds, readings) {
-    const missed = thresholds
-        .map((t, i) => ({ t, r: readings[i] }))
-        .filter(({ t, r }) => !isMet(t, r))
-        .map(({ t, r }) => {
-        const rate = t.rate || r.scale === 'percent-string';
-        if (r.value === undefined)
-            return `${t.path} ${r.note ?? 'not read'}`;
-        return `${t.path} ${format_thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${format_thresholdValue(effectiveTarget(t, r), rate)}`;
-    });
-    return missed.length > 3
-        ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
-        : missed.join(', ');
-}
-/** Reads the metrics once and records what came; true when polling must stop now. */
-async function pollOnce(state, ctx) {
-    state.polls++;
-    const read = await askMetrics(state.metrics.target, ctx);
-    const answer = (state.last = read.answer);
-    if (answer.ok && !read.refused)
-        return takeGoodAnswer(state, answer.doc, ctx);
-    ctx.log(`  poll ${state.polls}: ${answer.text}`);
-    state.progression.forEach(p => p.push(null));
-    recordPoll(state, state.metrics.thresholds.map(() => null), false, read.refused ? 'the key was refused' : `the answer was ${answer.text}`, answer.text);
-    if (!read.refused)
-        return false;
-    state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
-    state.keyRefused = true;
-    return true;
-}
-/**
- * Records a JSON answer's readings; true when polling must stop: every threshold has held for
- * `stable-polls` polls in a row, or a field is missing from the first good answer (it will not
- * appear by waiting).
- */
-function takeGoodAnswer(state, doc, ctx) {
-    const { metrics, evidence, progression } = state;
-    const { thresholds, hitRateField, target } = metrics;
-    const hints = hintsFor(thresholds, evidence, doc);
-    const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
-    state.lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc));
-    evidence.record(doc, state.watched);
-    state.lastReadings = readings;
-    const missing = thresholds.filter((_, i) => !readings[i].found);
-    if (missing.length > 0 && state.lastGood === undefined) {
-        const fields = leafPaths(doc);
-        const m = missing[0];
-        state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
-        state.lastGood = doc;
-        readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
-        recordPoll(state, readings.map(metrics_valueOf), false, `${m.path} missing`);
-        return true;
-    }
-    state.lastGood = doc;
-    state.goodPolls++;
-    readings.forEach((r, i) => {
-        progression[i].push(metrics_valueOf(r));
-        if (r.found)
-            state.seenField[i] = true;
-    });
-    const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
-    recordPoll(state, readings.map(metrics_valueOf), metNow, metNow ? '' : shortfall(thresholds, readings));
-    const { stablePolls } = metrics;
-    const inRow = stablePolls > 1 ? `, ${Math.min(state.streak, stablePolls)} of ${stablePolls} in a row` : '';
-    ctx.log(`  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ` (all met${inRow})` : ''}`);
-    return metNow && state.streak >= stablePolls;
-}
-/**
- * Why the thresholds were met but the metrics still fail: they did not hold for `stable-polls`
- * polls in a row before poll-timeout. Polls that meet every threshold and then fall back are
- * isolates (or versions) answering with different counters, not a warm cache.
- */
-function unstableError(state) {
-    const { metrics, streak, metPolls, fellBack, polls } = state;
-    const { stablePolls, thresholds, timeoutMs } = metrics;
-    if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls)
-        return undefined;
-    const need = `${stablePolls} polls in a row (stable-polls)`;
-    const ranOut = `poll-timeout (${duration_formatDuration(timeoutMs)}) or the deadline ran out`;
-    const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`;
-    if (!fellBack)
-        return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`;
-    const cause = fellBack.noAnswer
-        ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
-        : `${fellBack.why}): isolates disagreeing, not a warm cache`;
-    const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : '';
-    return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`;
-}
-/**
- * Why the polling failed when no single poll said so: the endpoint stopped answering, a field
- * went away half way (say so, not just "last 20"), or there never was a good answer.
- */
-function endError(state, results) {
-    const { metrics, last, lastGood, lastReadings } = state;
-    const { thresholds, target } = metrics;
-    const gone = thresholds.findIndex((_, i) => state.seenField[i] && lastReadings?.[i]?.found === false);
-    if (lastGood !== undefined && last && !last.ok && !results.every(r => r.met))
-        return `${target.path} stopped answering after ${state.goodPolls} good poll(s): last answer ${last.text}`;
-    if (gone >= 0)
-        return `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
-    if (lastGood === undefined) {
-        const within = thresholds.length > 0 ? ` in ${duration_formatDuration(metrics.timeoutMs)}` : '';
-        return `no good answer from ${target.path}${within} (${state.polls} poll(s)): last answer ${last?.text ?? 'none'}`;
-    }
-    return undefined;
-}
-function pollResult(state, results, baseline, verify) {
-    const { metrics, last, lastGood, lastHit, error, keyRefused } = state;
-    const met = !error && results.every(r => r.met);
-    const size = lastGood !== undefined ? readNumber(getPath(lastGood, metrics.cacheSizeField).value) : undefined;
-    return {
-        path: metrics.target.path,
-        polls: state.polls,
-        stablePolls: metrics.stablePolls,
-        pollLog: [...state.firstLog, ...state.lastLog],
-        thresholds: results,
-        met,
-        ...(baseline ? { baselineAnswer: baseline.text } : {}),
-        ...(last ? { lastAnswer: last.text } : {}),
-        ...(error ? { error } : {}),
-        ...(keyRefused ? { keyRefused: true } : {}),
-        ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
-        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
-        doubts: doubts(state.baseDoc, lastGood, metrics.thresholds, verify, metrics.hitRateField)
-    };
-}
-/**
- * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
- * runs out. A field missing from the first good answer fails at once, listing the fields there are;
- * so does a refused key (401/403): it would only be refused again until poll-timeout.
- */
-async function pollMetrics(metrics, baseline, verify, ctx) {
-    const { clock } = ctx;
-    const { thresholds, timeoutMs, pollIntervalMs } = metrics;
-    const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt);
-    const baseDoc = baseline?.ok ? baseline.doc : undefined;
-    const state = startPolling(metrics, baseDoc);
-    for (;;) {
-        if (await pollOnce(state, ctx))
-            break;
-        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
-        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
-            break;
-        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
-        if (ctx.signal?.aborted)
-            break;
-    }
-    const results = thresholds.map((t, i) => thresholdResult(t, state.lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, state.progression[i]));
-    state.error ||= unstableError(state) ?? endError(state, results);
-    return pollResult(state, results, baseline, verify);
-}
-function thresholdResult(t, finalReading, baseReading, progression) {
-    const met = finalReading !== undefined && isMet(t, finalReading);
-    return {
-        text: t.text,
-        path: t.path,
-        op: t.op,
-        target: finalReading ? effectiveTarget(t, finalReading) : t.target,
-        rate: t.rate || finalReading?.scale === 'percent-string',
-        ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
-        progression,
-        ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
-        ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
-        ...(finalReading?.assumed ? { scaleAssumed: true } : {}),
-        met,
-        ...(finalReading?.note ? { note: finalReading.note } : {})
-    };
-}
-/**
- * The metrics phase when the baseline read was refused (401/403): not polled, since the same
- * key would only be refused again, and failed in words that name the header, never the key.
- */
-function refusedBaseline(target, baseline, thresholds) {
-    return {
-        path: target.path,
-        polls: 0,
-        thresholds: thresholds.map(t => thresholdResult(t, undefined, undefined, [])),
-        met: false,
-        baselineAnswer: baseline.answer.text,
-        lastAnswer: baseline.answer.text,
-        error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
-        keyRefused: true,
-        doubts: []
-    };
-}
-/** The metrics line in the phase table. A refused key fails it even without thresholds. */
-function metricsPhase(metrics, took) {
-    const gates = metrics.thresholds.length > 0;
-    const unmet = metrics.thresholds.filter(t => !t.met);
-    return {
-        name: 'metrics',
-        status: metrics.error
-            ? gates || metrics.keyRefused
-                ? 'failed'
-                : 'warning'
-            : metrics.met
-                ? metrics.doubts.length
-                    ? 'warning'
-                    : 'passed'
-                : 'failed',
-        durationMs: took,
-        detail: metrics.error
-            ? metrics.error
-            : !gates
-                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                : metrics.met
-                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
-                    : `${unmet.length} threshold(s) not met after ${duration_formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${format_thresholdValue(t.final, t.rate)})`).join(', ')}`
-    };
-}
-/**
- * The metrics as they were before anything was warmed, when there is something to warm. A job
- * with nothing to warm (the gate after a sharded matrix) runs after the warming jobs: a baseline
- * read then would be taken after the warm and doubt it for that. A refused key here fails the
- * metrics phase at once; polling would only be refused again.
- */
-async function readBaseline(settings, ctx) {
-    const gateOnly = settings.warm.endpoints.length === 0 && !settings.sitemap;
-    if (!settings.metrics || gateOnly || ctx.signal?.aborted)
-        return {};
-    const baseline = await askMetrics(settings.metrics.target, ctx);
-    ctx.log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
-    if (!baseline.refused)
-        return { baseline };
-    return {
-        baseline,
-        refusedAtBaseline: refusedBaseline(settings.metrics.target, { answer: baseline.answer, refused: baseline.refused }, settings.metrics.thresholds)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/phases/trigger.ts
-
-
-/**
- * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
- * is marked `keyRefused`: the run fails on it even when the trigger is not required.
- */
-async function callTrigger(trigger, ctx) {
-    const { settings } = ctx;
-    const { target } = trigger;
-    const attempted = await sendWithRetries({
-        method: target.method,
-        url: target.url,
-        headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
-    }, settings.request.retries, settings.request.timeoutMs, ctx);
-    const base = {
-        method: target.method,
-        path: target.path,
-        required: trigger.required,
-        attempts: attempted.attempts
-    };
-    const line = `${target.method} ${target.path}`;
-    const res = attempted.response;
-    if (!res) {
-        const reason = attempted.error
-            ? diagnoseNetwork(attempted.error, {
-                method: target.method,
-                path: target.path,
-                apiKeyHeader: settings.deployment.apiKeyHeader,
-                apiKeySent: !!settings.deployment.apiKey,
-                attempts: attempted.attempts,
-                timeoutMs: settings.request.timeoutMs
-            }).reason
-            : `${line} was not sent: the run was stopped`;
-        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
-    }
-    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
-        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
-    }
-    const said = serverMessage(res, ctx.redact);
-    const quote = said ? ` (server said: "${said}")` : '';
-    const diagnose = {
-        method: target.method,
-        path: target.path,
-        apiKeyHeader: settings.deployment.apiKeyHeader,
-        apiKeySent: !!settings.deployment.apiKey,
-        attempts: attempted.attempts,
-        ...(ctx.redact ? { redact: ctx.redact } : {})
-    };
-    let message;
-    if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
-        // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
-        // key is warm then. The words name the header, never the key.
-        const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
-        const why = settings.deployment.apiKey
-            ? `the key sent in header ${settings.deployment.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
-            : `no api-key was given, so no ${settings.deployment.apiKeyHeader} header was sent; set api-key to the deployment's key`;
-        return {
-            ...base,
-            ok: false,
-            keyRefused: true,
-            status: res.status,
-            message: `warm-up trigger failed: ${line} returned ${code}: ${why}${quote}`
-        };
-    }
-    if (res.status === 404 && target.method !== 'POST') {
-        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
-    }
-    else if (res.status === 404) {
-        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
-    }
-    else {
-        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
-        const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, diagnose);
-        message = `warm-up trigger failed: ${d.reason}`;
-    }
-    return { ...base, ok: false, status: res.status, message };
-}
-/**
- * The trigger line in the phase table. A refused key (401/403) fails it whether or not the
- * trigger is required; any other failure fails it only when it is required.
- */
-function triggerPhase(trigger, took) {
-    const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
-    return {
-        name: 'trigger',
-        status: trigger.ok ? 'passed' : fails ? 'failed' : 'warning',
-        durationMs: took,
-        detail: trigger.message
-    };
-}
-/** A trigger that failed without failing the run is still said, as a warning. */
-function triggerWarnings(trigger) {
-    return trigger && !trigger.ok && !trigger.required && !trigger.keyRefused ? [trigger.message] : [];
-}
-
 ;// CONCATENATED MODULE: ./src/phases/verify.ts
 
 
@@ -50851,6 +50391,542 @@ function verifyWarnings(verify) {
             .join(', ')}${missed.length > 3 ? ', ...' : ''}); set min-cached to fail the step on it`);
     }
     return warnings;
+}
+
+;// CONCATENATED MODULE: ./src/phases/metrics.ts
+
+
+
+
+
+
+
+
+
+
+
+/** One read of the metrics endpoint: a JSON document, or a description of what came instead. */
+async function readMetrics(target, ctx) {
+    return (await askMetrics(target, ctx)).answer;
+}
+/** One read of the metrics endpoint, telling a refused key apart from any other bad answer. */
+async function askMetrics(target, ctx) {
+    const answer = await ask(target, ctx);
+    const res = answer.response;
+    if (!res)
+        return { answer: { ok: false, text: describeAnswer(answer) } };
+    if (res.status < 200 || res.status >= 300 || res.blockedRedirect) {
+        const auth = (res.status === 401 || res.status === 403) && !vercelProtection(res)
+            ? ` (the key sent as ${ctx.settings.deployment.apiKeyHeader} was ${ctx.settings.deployment.apiKey ? 'refused' : 'missing'})`
+            : '';
+        const text = `${describeAnswer(answer)}${auth}`;
+        if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+            const { reason } = diagnoseStatus(res, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: ctx.settings.deployment.apiKeyHeader,
+                apiKeySent: !!ctx.settings.deployment.apiKey,
+                attempts: 1,
+                ...(ctx.redact ? { redact: ctx.redact } : {})
+            });
+            return { answer: { ok: false, text }, refused: reason };
+        }
+        return { answer: { ok: false, text } };
+    }
+    const parsed = parseJson(res);
+    if (!parsed.ok)
+        return {
+            answer: {
+                ok: false,
+                text: `${res.status} but not JSON (${res.headers['content-type'] ?? 'no content-type'})`
+            }
+        };
+    // During a gradual deployment the metrics can come from the old version, whose counters are
+    // warm from its own traffic: they say nothing of the new one. Only an answer that shows
+    // another version is refused; one that shows none (no header, no field) cannot be judged.
+    const check = ctx.settings.deployment.expectVersion;
+    const version = check ? readVersion(res, check, ctx.redact) : undefined;
+    if (version && !version.ok && version.version !== undefined)
+        return {
+            answer: { ok: false, text: `${res.status} but ${version.why}` },
+            otherVersion: version.why
+        };
+    // A cached answer repeats an earlier read: polls that agree with it prove nothing (stable-polls),
+    // and its counters may predate the warm. Judged by headers only: a metrics document's own
+    // fields (`cached: true`) are counters, not cache markers.
+    const cache = classifyCache(res, []);
+    if (cache.state === 'cached')
+        return {
+            answer: {
+                ok: false,
+                text: `${res.status} from a cache (${clip(cache.evidence, 80, ctx.redact)}), not the counters now: make the metrics route uncacheable (Cache-Control: no-store)`
+            }
+        };
+    return { answer: { ok: true, doc: parsed.doc, text: `${res.status}` } };
+}
+/**
+ * Reads one threshold's field from a metrics document. A bare 1 on a rate is settled by `hint`
+ * (evidence from the run) or, without one, by the other rates in the same answer.
+ */
+function readThreshold(doc, t, hint) {
+    const { found, value } = getPath(doc, t.path);
+    if (!found)
+        return { found, raw: undefined, note: 'missing' };
+    if (t.rate)
+        return { found, ...readRate(value, hint ?? documentRateScale(doc)) };
+    const n = readNumber(value);
+    return { found, ...n };
+}
+/** The target a reading is compared with: a "NN%" string on a field not named like a rate is still a rate. */
+function effectiveTarget(t, r) {
+    if (!t.rate && r.scale === 'percent-string' && t.target > 1)
+        return t.target / 100;
+    return t.target;
+}
+function isMet(t, r) {
+    return r.value !== undefined && holds(r.value, t.op, effectiveTarget(t, r));
+}
+function numericLeaves(doc) {
+    const out = new Map();
+    for (const p of leafPaths(doc, 500)) {
+        const { value } = getPath(doc, p);
+        if (typeof value === 'number')
+            out.set(p, value);
+    }
+    return out;
+}
+/** Where the thresholds hold for the wrong reason: nothing moved, already met, or only self-made hits. */
+function doubts(baseline, final, thresholds, verify, hitRateField) {
+    const out = [];
+    const mixed = final !== undefined ? mixedScales(final) : undefined;
+    if (mixed)
+        out.push(mixed);
+    if (baseline !== undefined && final !== undefined) {
+        const before = numericLeaves(baseline);
+        const after = numericLeaves(final);
+        const moved = [...after].some(([k, v]) => before.has(k) && before.get(k) !== v);
+        if (before.size > 0 && !moved) {
+            out.push('no counter in the metrics moved during the run: the warming requests were not counted (another isolate or version answered the metrics, or the counters are not wired up), so the metrics prove nothing about this warm');
+        }
+        if (thresholds.length > 0 && thresholds.every(t => isMet(t, readThreshold(baseline, t)))) {
+            out.push('every threshold already held before warming began (the baseline), so meeting them proves nothing about this warm');
+        }
+        const rateT = thresholds.find(t => t.rate);
+        const ratePath = rateT?.path ?? hitRateField;
+        const b = readRate(getPath(baseline, ratePath).value, documentRateScale(baseline)).value;
+        const f = readRate(getPath(final, ratePath).value, documentRateScale(final)).value;
+        if (verify &&
+            verify.entries.length > 0 &&
+            b !== undefined &&
+            f !== undefined &&
+            f > b &&
+            verify.cachedShare < 0.5) {
+            out.push(`the hit rate rose (${Math.round(b * 100)} % → ${Math.round(f * 100)} %) while the verify pass found only ${verify.cached}/${verify.entries.length} listed endpoints served from cache: the hits come from something else (a warm-up route that writes and reads back its own test entries inflates the hit rate without warming anything a user requests)`);
+        }
+    }
+    return out;
+}
+function metrics_valueOf(r) {
+    return r.value === undefined ? null : r.value;
+}
+/** Hints for each threshold (rates only) from what the run has seen so far. */
+function hintsFor(thresholds, evidence, doc) {
+    return thresholds.map(t => (t.rate ? evidence.hint(t.path, doc) : undefined));
+}
+/** Polls kept in the report at each end of a long run (the middle is counted, not kept). */
+const POLL_LOG_END = 20;
+function startPolling(metrics, baseDoc) {
+    const { thresholds, hitRateField } = metrics;
+    return {
+        metrics,
+        baseDoc,
+        evidence: new ScaleEvidence(baseDoc),
+        watched: [...thresholds.filter(t => t.rate).map(t => t.path), hitRateField],
+        progression: thresholds.map(() => []),
+        seenField: thresholds.map(() => false),
+        polls: 0,
+        goodPolls: 0,
+        last: undefined,
+        lastGood: undefined,
+        lastReadings: undefined,
+        lastHit: undefined,
+        error: undefined,
+        keyRefused: false,
+        streak: 0,
+        metPolls: 0,
+        fellBack: undefined,
+        firstLog: [],
+        lastLog: []
+    };
+}
+/**
+ * Records one poll: its values and whether it met every threshold. A poll that did not meet
+ * them ends the run of met polls, and `why` (the values that fell short, or the answer that
+ * came instead) is kept to explain a flap.
+ */
+function recordPoll(state, values, met, why, answer, otherVersion = false) {
+    const record = {
+        poll: state.polls,
+        values,
+        met,
+        ...(answer !== undefined ? { answer } : {})
+    };
+    if (state.firstLog.length < POLL_LOG_END)
+        state.firstLog.push(record);
+    else {
+        state.lastLog.push(record);
+        if (state.lastLog.length > POLL_LOG_END)
+            state.lastLog.shift();
+    }
+    if (met) {
+        state.streak++;
+        state.metPolls++;
+        return;
+    }
+    if (state.streak > 0)
+        state.fellBack = {
+            metOn: state.polls - 1,
+            on: state.polls,
+            why,
+            noAnswer: answer !== undefined,
+            ...(otherVersion ? { otherVersion } : {})
+        };
+    state.streak = 0;
+}
+const FAILED_AS = {
+    '>=': '<',
+    '>': '<=',
+    '<=': '>',
+    '<': '>=',
+    '==': '!='
+};
+/** The thresholds a poll missed, in words: `l1Stats.hitRate 41 % < 70 %`. */
+function shortfall(thresholds, readings) {
+    const missed = thresholds
+        .map((t, i) => ({ t, r: readings[i] }))
+        .filter(({ t, r }) => !isMet(t, r))
+        .map(({ t, r }) => {
+        const rate = t.rate || r.scale === 'percent-string';
+        if (r.value === undefined)
+            return `${t.path} ${r.note ?? 'not read'}`;
+        return `${t.path} ${format_thresholdValue(r.value, rate)} ${FAILED_AS[t.op]} ${format_thresholdValue(effectiveTarget(t, r), rate)}`;
+    });
+    return missed.length > 3
+        ? `${missed.slice(0, 3).join(', ')} and ${missed.length - 3} more`
+        : missed.join(', ');
+}
+/** Reads the metrics once and records what came; true when polling must stop now. */
+async function pollOnce(state, ctx) {
+    state.polls++;
+    const read = await askMetrics(state.metrics.target, ctx);
+    const answer = (state.last = read.answer);
+    if (answer.ok && !read.refused)
+        return takeGoodAnswer(state, answer.doc, ctx);
+    ctx.log(`  poll ${state.polls}: ${answer.text}`);
+    state.progression.forEach(p => p.push(null));
+    recordPoll(state, state.metrics.thresholds.map(() => null), false, read.refused ? 'the key was refused' : `the answer was ${answer.text}`, answer.text, read.otherVersion !== undefined);
+    if (!read.refused)
+        return false;
+    state.error = `${read.refused}; polling stopped at once (the key would only be refused again)`;
+    state.keyRefused = true;
+    return true;
+}
+/**
+ * Records a JSON answer's readings; true when polling must stop: every threshold has held for
+ * `stable-polls` polls in a row, or a field is missing from the first good answer (it will not
+ * appear by waiting).
+ */
+function takeGoodAnswer(state, doc, ctx) {
+    const { metrics, evidence, progression } = state;
+    const { thresholds, hitRateField, target } = metrics;
+    const hints = hintsFor(thresholds, evidence, doc);
+    const readings = thresholds.map((t, i) => readThreshold(doc, t, hints[i]));
+    state.lastHit = readRate(getPath(doc, hitRateField).value, evidence.hint(hitRateField, doc));
+    evidence.record(doc, state.watched);
+    state.lastReadings = readings;
+    const missing = thresholds.filter((_, i) => !readings[i].found);
+    if (missing.length > 0 && state.lastGood === undefined) {
+        const fields = leafPaths(doc);
+        const m = missing[0];
+        state.error = `metrics field ${m.path} is missing from ${target.path}; fields there: ${closeMatches(m.path, fields).slice(0, 12).join(', ') || '(none)'}`;
+        state.lastGood = doc;
+        readings.forEach((r, i) => progression[i].push(metrics_valueOf(r)));
+        recordPoll(state, readings.map(metrics_valueOf), false, `${m.path} missing`);
+        return true;
+    }
+    state.lastGood = doc;
+    state.goodPolls++;
+    readings.forEach((r, i) => {
+        progression[i].push(metrics_valueOf(r));
+        if (r.found)
+            state.seenField[i] = true;
+    });
+    const metNow = thresholds.every((t, i) => isMet(t, readings[i]));
+    recordPoll(state, readings.map(metrics_valueOf), metNow, metNow ? '' : shortfall(thresholds, readings));
+    const { stablePolls } = metrics;
+    const inRow = stablePolls > 1 ? `, ${Math.min(state.streak, stablePolls)} of ${stablePolls} in a row` : '';
+    ctx.log(`  poll ${state.polls}: ${thresholds.map((t, i) => `${t.path}=${readings[i].value ?? describeValue(readings[i].raw)}`).join(', ')}${metNow ? ` (all met${inRow})` : ''}`);
+    return metNow && state.streak >= stablePolls;
+}
+/**
+ * Why the thresholds were met but the metrics still fail: they did not hold for `stable-polls`
+ * polls in a row before poll-timeout. Polls that meet every threshold and then fall back are
+ * isolates (or versions) answering with different counters, not a warm cache.
+ */
+function unstableError(state) {
+    const { metrics, streak, metPolls, fellBack, polls } = state;
+    const { stablePolls, thresholds, timeoutMs } = metrics;
+    if (thresholds.length === 0 || metPolls === 0 || streak >= stablePolls)
+        return undefined;
+    const need = `${stablePolls} polls in a row (stable-polls)`;
+    const ranOut = `poll-timeout (${duration_formatDuration(timeoutMs)}) or the deadline ran out`;
+    const tally = `every threshold held on ${metPolls} of ${polls} poll(s) but never ${need}`;
+    if (!fellBack)
+        return `${tally}: met from poll ${polls - streak + 1} on, and ${ranOut} before the polls in a row could show the counters agree`;
+    const cause = fellBack.otherVersion
+        ? `${fellBack.why}): another version answered the metrics, so its counters say nothing of this one`
+        : fellBack.noAnswer
+            ? `${fellBack.why}): the metrics stopped answering, so the warm is not proven stable`
+            : `${fellBack.why}): isolates disagreeing, not a warm cache`;
+    const last = streak > 0 ? `; met again from poll ${polls - streak + 1} when ${ranOut}` : '';
+    return `${tally}: met on poll ${fellBack.metOn}, fell back on poll ${fellBack.on} (${cause}${last}`;
+}
+/**
+ * Why the polling failed when no single poll said so: the endpoint stopped answering, a field
+ * went away half way (say so, not just "last 20"), or there never was a good answer.
+ */
+function endError(state, results) {
+    const { metrics, last, lastGood, lastReadings } = state;
+    const { thresholds, target } = metrics;
+    const gone = thresholds.findIndex((_, i) => state.seenField[i] && lastReadings?.[i]?.found === false);
+    if (lastGood !== undefined && last && !last.ok && !results.every(r => r.met))
+        return `${target.path} stopped answering after ${state.goodPolls} good poll(s): last answer ${last.text}`;
+    if (gone >= 0)
+        return `metrics field ${thresholds[gone].path} is no longer in ${target.path}: it was there in an earlier poll and is missing from the last answer`;
+    if (lastGood === undefined) {
+        const within = thresholds.length > 0 ? ` in ${duration_formatDuration(metrics.timeoutMs)}` : '';
+        return `no good answer from ${target.path}${within} (${state.polls} poll(s)): last answer ${last?.text ?? 'none'}`;
+    }
+    return undefined;
+}
+function pollResult(state, results, baseline, verify) {
+    const { metrics, last, lastGood, lastHit, error, keyRefused } = state;
+    const met = !error && results.every(r => r.met);
+    const size = lastGood !== undefined ? readNumber(getPath(lastGood, metrics.cacheSizeField).value) : undefined;
+    return {
+        path: metrics.target.path,
+        polls: state.polls,
+        stablePolls: metrics.stablePolls,
+        pollLog: [...state.firstLog, ...state.lastLog],
+        thresholds: results,
+        met,
+        ...(baseline ? { baselineAnswer: baseline.text } : {}),
+        ...(last ? { lastAnswer: last.text } : {}),
+        ...(error ? { error } : {}),
+        ...(keyRefused ? { keyRefused: true } : {}),
+        ...(lastGood !== undefined && lastHit?.value !== undefined ? { hitRate: lastHit.value } : {}),
+        ...(size?.value !== undefined ? { cacheSize: size.value } : {}),
+        doubts: doubts(state.baseDoc, lastGood, metrics.thresholds, verify, metrics.hitRateField)
+    };
+}
+/**
+ * Polls the metrics endpoint every `poll-interval` until every threshold holds or `poll-timeout`
+ * runs out. A field missing from the first good answer fails at once, listing the fields there are;
+ * so does a refused key (401/403): it would only be refused again until poll-timeout.
+ */
+async function pollMetrics(metrics, baseline, verify, ctx) {
+    const { clock } = ctx;
+    const { thresholds, timeoutMs, pollIntervalMs } = metrics;
+    const endAt = Math.min(clock.now() + timeoutMs, ctx.deadlineAt);
+    const baseDoc = baseline?.ok ? baseline.doc : undefined;
+    const state = startPolling(metrics, baseDoc);
+    for (;;) {
+        if (await pollOnce(state, ctx))
+            break;
+        // Without thresholds the metrics are read once, for the outputs: a failing endpoint is not waited on.
+        if (thresholds.length === 0 || stopped(ctx) || clock.now() >= endAt)
+            break;
+        await clock.sleep(Math.min(pollIntervalMs, endAt - clock.now()), ctx.signal);
+        if (ctx.signal?.aborted)
+            break;
+    }
+    const results = thresholds.map((t, i) => thresholdResult(t, state.lastReadings?.[i], baseDoc !== undefined ? readThreshold(baseDoc, t) : undefined, state.progression[i]));
+    state.error ||= unstableError(state) ?? endError(state, results);
+    return pollResult(state, results, baseline, verify);
+}
+function thresholdResult(t, finalReading, baseReading, progression) {
+    const met = finalReading !== undefined && isMet(t, finalReading);
+    return {
+        text: t.text,
+        path: t.path,
+        op: t.op,
+        target: finalReading ? effectiveTarget(t, finalReading) : t.target,
+        rate: t.rate || finalReading?.scale === 'percent-string',
+        ...(baseReading?.value !== undefined ? { baseline: baseReading.value } : {}),
+        progression,
+        ...(finalReading?.value !== undefined ? { final: finalReading.value } : {}),
+        ...(finalReading?.scale ? { scale: scaleName(finalReading.scale) } : {}),
+        ...(finalReading?.assumed ? { scaleAssumed: true } : {}),
+        met,
+        ...(finalReading?.note ? { note: finalReading.note } : {})
+    };
+}
+/**
+ * The metrics phase when the baseline read was refused (401/403): not polled, since the same
+ * key would only be refused again, and failed in words that name the header, never the key.
+ */
+function refusedBaseline(target, baseline, thresholds) {
+    return {
+        path: target.path,
+        polls: 0,
+        thresholds: thresholds.map(t => thresholdResult(t, undefined, undefined, [])),
+        met: false,
+        baselineAnswer: baseline.answer.text,
+        lastAnswer: baseline.answer.text,
+        error: `the baseline read was refused: ${baseline.refused}; not polled (the key would only be refused again)`,
+        keyRefused: true,
+        doubts: []
+    };
+}
+/** The metrics line in the phase table. A refused key fails it even without thresholds. */
+function metricsPhase(metrics, took) {
+    const gates = metrics.thresholds.length > 0;
+    const unmet = metrics.thresholds.filter(t => !t.met);
+    return {
+        name: 'metrics',
+        status: metrics.error
+            ? gates || metrics.keyRefused
+                ? 'failed'
+                : 'warning'
+            : metrics.met
+                ? metrics.doubts.length
+                    ? 'warning'
+                    : 'passed'
+                : 'failed',
+        durationMs: took,
+        detail: metrics.error
+            ? metrics.error
+            : !gates
+                ? `read once (no thresholds set)${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                : metrics.met
+                    ? `${metrics.thresholds.length}/${metrics.thresholds.length} thresholds met after ${metrics.polls} poll(s)${(metrics.stablePolls ?? 1) > 1 ? `, the last ${metrics.stablePolls} in a row` : ''}${metrics.hitRate !== undefined ? `, hit rate ${formatRate(metrics.hitRate)}` : ''}`
+                    : `${unmet.length} threshold(s) not met after ${duration_formatDuration(took)}: ${unmet.map(t => `${t.text} (last ${format_thresholdValue(t.final, t.rate)})`).join(', ')}`
+    };
+}
+/**
+ * The metrics as they were before anything was warmed, when there is something to warm. A job
+ * with nothing to warm (the gate after a sharded matrix) runs after the warming jobs: a baseline
+ * read then would be taken after the warm and doubt it for that. A refused key here fails the
+ * metrics phase at once; polling would only be refused again.
+ */
+async function readBaseline(settings, ctx) {
+    const gateOnly = settings.warm.endpoints.length === 0 && !settings.sitemap;
+    if (!settings.metrics || gateOnly || ctx.signal?.aborted)
+        return {};
+    const baseline = await askMetrics(settings.metrics.target, ctx);
+    ctx.log(`Metrics baseline: ${baseline.refused ? `Error: ${baseline.refused}` : baseline.answer.ok ? 'read' : baseline.answer.text}`);
+    if (!baseline.refused)
+        return { baseline };
+    return {
+        baseline,
+        refusedAtBaseline: refusedBaseline(settings.metrics.target, { answer: baseline.answer, refused: baseline.refused }, settings.metrics.thresholds)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/phases/trigger.ts
+
+
+/**
+ * Calls the deployment's warm-up route once (with retries), and explains a refusal. A 401/403
+ * is marked `keyRefused`: the run fails on it even when the trigger is not required.
+ */
+async function callTrigger(trigger, ctx) {
+    const { settings } = ctx;
+    const { target } = trigger;
+    const attempted = await sendWithRetries({
+        method: target.method,
+        url: target.url,
+        headers: requestHeaders(target.url, settings, {}, ctx.userAgent)
+    }, settings.request.retries, settings.request.timeoutMs, ctx);
+    const base = {
+        method: target.method,
+        path: target.path,
+        required: trigger.required,
+        attempts: attempted.attempts
+    };
+    const line = `${target.method} ${target.path}`;
+    const res = attempted.response;
+    if (!res) {
+        const reason = attempted.error
+            ? diagnoseNetwork(attempted.error, {
+                method: target.method,
+                path: target.path,
+                apiKeyHeader: settings.deployment.apiKeyHeader,
+                apiKeySent: !!settings.deployment.apiKey,
+                attempts: attempted.attempts,
+                timeoutMs: settings.request.timeoutMs
+            }).reason
+            : `${line} was not sent: the run was stopped`;
+        return { ...base, ok: false, message: `warm-up trigger failed: ${reason}` };
+    }
+    if (res.status >= 200 && res.status < 300 && !res.blockedRedirect) {
+        return { ...base, ok: true, status: res.status, message: `${line} answered ${res.status}` };
+    }
+    const said = serverMessage(res, ctx.redact);
+    const quote = said ? ` (server said: "${said}")` : '';
+    const diagnose = {
+        method: target.method,
+        path: target.path,
+        apiKeyHeader: settings.deployment.apiKeyHeader,
+        apiKeySent: !!settings.deployment.apiKey,
+        attempts: attempted.attempts,
+        ...(ctx.redact ? { redact: ctx.redact } : {})
+    };
+    let message;
+    if ((res.status === 401 || res.status === 403) && !res.blockedRedirect) {
+        // A refused key fails the step whatever warmup-trigger-required says: nothing behind the
+        // key is warm then. The words name the header, never the key.
+        const code = res.status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
+        const why = settings.deployment.apiKey
+            ? `the key sent in header ${settings.deployment.apiKeyHeader} was refused${res.status === 403 ? ' (or is not allowed to warm, or warm-up is disabled on this deployment)' : ''}; check the api-key secret and api-key-header`
+            : `no api-key was given, so no ${settings.deployment.apiKeyHeader} header was sent; set api-key to the deployment's key`;
+        return {
+            ...base,
+            ok: false,
+            keyRefused: true,
+            status: res.status,
+            message: `warm-up trigger failed: ${line} returned ${code}: ${why}${quote}`
+        };
+    }
+    if (res.status === 404 && target.method !== 'POST') {
+        message = `warm-up route not found (404) for ${line}; warm-up routes usually need POST, set warmup-trigger: POST ${target.path}${quote}`;
+    }
+    else if (res.status === 404) {
+        message = `warm-up route not found (404): ${line}; check the path, and that this deployment has a warm-up route${quote}`;
+    }
+    else {
+        // A redirect that was not followed (another origin, a loop) is no "redirect with no Location".
+        const d = (res.blockedRedirect ? diagnoseRedirect : diagnoseStatus)(res, diagnose);
+        message = `warm-up trigger failed: ${d.reason}`;
+    }
+    return { ...base, ok: false, status: res.status, message };
+}
+/**
+ * The trigger line in the phase table. A refused key (401/403) fails it whether or not the
+ * trigger is required; any other failure fails it only when it is required.
+ */
+function triggerPhase(trigger, took) {
+    const fails = !trigger.ok && (trigger.required || trigger.keyRefused === true);
+    return {
+        name: 'trigger',
+        status: trigger.ok ? 'passed' : fails ? 'failed' : 'warning',
+        durationMs: took,
+        detail: trigger.message
+    };
+}
+/** A trigger that failed without failing the run is still said, as a warning. */
+function triggerWarnings(trigger) {
+    return trigger && !trigger.ok && !trigger.required && !trigger.keyRefused ? [trigger.message] : [];
 }
 
 ;// CONCATENATED MODULE: ./src/phases/warm.ts
@@ -51690,9 +51766,13 @@ function finish(state, warm) {
         ...verifyWarnings(extra.verify),
         ...guessedSchemeWarning(state, warm)
     ];
+    // Where the warm landed: only answers that warmed count. A 500, a login page or an old
+    // version's answer from SJC did not warm SJC (each still shows its colo on its endpoint).
     const colos = tallyColos([
-        ...warm.tiers.flatMap(t => t.endpoints.map(e => e.colo)),
-        ...(extra.verify?.entries.map(e => e.colo) ?? [])
+        ...warm.tiers.flatMap(t => t.endpoints.map(e => (e.outcome === 'passed' ? e.colo : undefined))),
+        ...(extra.verify?.entries.map(e => e.wrongVersion || e.status === undefined || e.status < 200 || e.status >= 300
+            ? undefined
+            : e.colo) ?? [])
     ]);
     const where = edge_coloSentence(colos?.colos, colos?.more);
     if (where)
@@ -51799,7 +51879,74 @@ function crashedResult(settings, message, startedAt) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/merge/evidence.ts
+
+/**
+ * A report's totals must be the count of its endpoints: a job writes them from its endpoints,
+ * so totals that disagree were edited (or made up), and the per-report rows of the merge would
+ * show a count its endpoints do not hold. Such a report is refused, naming the field, never
+ * quoting a value (the report may hold anything).
+ */
+function disagreement(report) {
+    const counted = totalsOf(report.tiers.flatMap(t => t.endpoints));
+    const said = report.totals;
+    if (counted.total === said.total &&
+        counted.passed === said.passed &&
+        counted.failed === said.failed &&
+        counted.skipped === said.skipped)
+        return undefined;
+    return `.totals: say ${said.passed}/${said.total} passed, ${said.failed} failed, ${said.skipped} skipped, but its endpoints are ${counted.passed}/${counted.total} passed, ${counted.failed} failed, ${counted.skipped} skipped`;
+}
+/**
+ * A report's phases as its run gated on them: a run fails its verify gate whenever the verify
+ * pass did not pass (src/pipeline.ts), though the phase line may say only `warning` (no
+ * min-cached, an answer of another version, verify stopped early), and its metrics gate when
+ * the thresholds were not met or the key was refused. The merge reads the gate from that
+ * evidence, not from the phase's word alone: a report of a `fail-on: never` job, or one whose
+ * phase line was edited to `passed` (or removed), still fails the merge it is in.
+ */
+function gatePhases(report) {
+    const out = [...report.phases];
+    const { verify, metrics } = report;
+    if (verify && !verify.passed)
+        failed(out, 'verify', `did not pass: ${verify.problems.join('; ') || 'see its report'}`);
+    if (metrics &&
+        (metrics.keyRefused === true ||
+            (metrics.error === undefined && !metrics.met) ||
+            (metrics.error !== undefined && metrics.thresholds.length > 0)))
+        failed(out, 'metrics', metrics.error ?? 'its thresholds were not met');
+    return out;
+}
+/** Marks the phase `name` failed (adding it when the report has none), keeping its words. */
+function failed(phases, name, detail) {
+    const at = phases.findIndex(p => p.name === name);
+    if (at < 0)
+        phases.push({ name, status: 'failed', durationMs: 0, detail });
+    else if (phases[at].status !== 'failed')
+        phases[at] = { ...phases[at], status: 'failed' };
+}
+/**
+ * How a report's run stopped: its own `stoppedBy`, else what its endpoints say (not sent: the
+ * deadline passed, the run was cancelled). A run stopped early fails whatever it lists, so a
+ * report whose `stoppedBy` was removed is still counted as stopped.
+ */
+function stoppedOf(report) {
+    if (report.stoppedBy)
+        return report.stoppedBy;
+    let deadline = false;
+    for (const t of report.tiers)
+        for (const e of t.endpoints) {
+            if (e.cause === 'cancelled')
+                return 'cancelled';
+            if (e.cause === 'deadline')
+                deadline = true;
+        }
+    return deadline ? 'deadline' : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/merge/merge.ts
+
+
 
 
 
@@ -51841,14 +51988,21 @@ function mergeReports(inputs, opts) {
     const all = tiers.flatMap(t => t.endpoints);
     const reports = inputs.map((input, i) => reportEntry(input, labels[i], shown(input.file)));
     const dryRun = inputs.every(i => i.report.dryRun);
-    const stoppedBy = inputs.some(i => i.report.stoppedBy === 'cancelled')
+    const stoppedBy = inputs.some(i => stoppedOf(i.report) === 'cancelled')
         ? 'cancelled'
-        : inputs.some(i => i.report.stoppedBy === 'deadline')
+        : inputs.some(i => stoppedOf(i.report) === 'deadline')
             ? 'deadline'
             : undefined;
     const phases = mergePhases(inputs, labels);
-    const missing = missingShards(inputs, labels);
-    const gateFailed = result_failedGates({ phases }).length > 0 || missing.length > 0;
+    const groups = shardGroups(inputs, labels);
+    const missing = missingShards(groups);
+    const mismatched = mismatchedShards(groups);
+    // A dry run sent nothing: among real runs, its endpoints are not warm, whatever it lists.
+    const dryAmongReal = !dryRun && inputs.some(i => i.report.dryRun);
+    const gateFailed = result_failedGates({ phases }).length > 0 ||
+        missing.length > 0 ||
+        mismatched.length > 0 ||
+        dryAmongReal;
     const selfFailed = inputs.some(i => i.report.stepFailed);
     const totals = totalsOf(all);
     const anyBad = totals.failed > 0 ||
@@ -51860,7 +52014,7 @@ function mergeReports(inputs, opts) {
         opts.failOn !== 'never' &&
         (stepFails(opts.failOn, all, stoppedBy) || gateFailed || selfFailed);
     const first = inputs[0].report;
-    const { shard: _shard, ...settings } = first.settings;
+    const { shard: _shard, plan: _plan, ...settings } = first.settings;
     const latency = coldLatency(inputs);
     const verify = mergeVerify(inputs, labels, several, latency.coldP50Ms);
     const metrics = latestMetrics(inputs);
@@ -51887,6 +52041,7 @@ function mergeReports(inputs, opts) {
         latency,
         warnings: [
             ...missing.map(m => `${m}: its share counts as not warm`),
+            ...mismatched.map(m => `${m}: together they are not the list one run would warm`),
             ...mergeWarnings(inputs, labels)
         ],
         ...(opts.label ? { label: opts.label } : {}),
@@ -51894,16 +52049,19 @@ function mergeReports(inputs, opts) {
         phases,
         ...(verify ? { verify } : {}),
         ...(metrics ? { metrics } : {}),
-        merged: { reports, duplicates, ...(missing.length > 0 ? { missing } : {}) }
+        merged: {
+            reports,
+            duplicates,
+            ...(missing.length > 0 ? { missing } : {}),
+            ...(mismatched.length > 0 ? { mismatched } : {})
+        }
     };
 }
 /**
- * The shards of a matrix with no report: a shard job that failed before writing one, an
- * artifact not downloaded. Reports with the default label (`2/4`) are one matrix; reports a
- * report-label names (a region of 4 shards) one matrix per label. Without this, 3 of 4 shards
- * would merge green.
+ * Reports with the default label (`2/4`) are one matrix; reports a report-label names (a region
+ * of 4 shards) one matrix per label; and shards of 3 are never of the matrix of 4.
  */
-function missingShards(inputs, labels) {
+function shardGroups(inputs, labels) {
     const groups = new Map();
     inputs.forEach((input, i) => {
         const shard = input.report.settings.shard;
@@ -51912,16 +52070,63 @@ function missingShards(inputs, labels) {
         const label = labels[i];
         const group = label === `${shard.index}/${shard.count}` ? '' : label;
         const key = `${group}\n${shard.count}`;
-        const g = groups.get(key) ?? { count: shard.count, seen: new Set() };
-        g.seen.add(shard.index);
+        const g = groups.get(key) ?? { group, count: shard.count, members: [] };
+        g.members.push({ index: shard.index, of: shard.of, report: input.report });
         groups.set(key, g);
     });
+    return [...groups.values()];
+}
+/**
+ * The shards of a matrix with no report: a shard job that failed before writing one, an
+ * artifact not downloaded. Without this, 3 of 4 shards would merge green.
+ */
+function missingShards(groups) {
     const out = [];
-    for (const [key, g] of groups) {
-        const group = key.split('\n')[0];
+    for (const g of groups) {
+        const seen = new Set(g.members.map(m => m.index));
         for (let i = 1; i <= g.count && out.length < 50; i++)
-            if (!g.seen.has(i))
-                out.push(`${group ? `${group} ` : ''}shard ${i}/${g.count} has no report`);
+            if (!seen.has(i))
+                out.push(`${g.group ? `${g.group} ` : ''}shard ${i}/${g.count} has no report`);
+    }
+    return out;
+}
+/**
+ * Matrices whose shards do not add up to one whole list, from the evidence each shard report
+ * carries (`settings.shard.of`, the list's size, and `settings.plan`, its fingerprint): shards
+ * cut from lists of different sizes or contents (a sitemap that changed between the jobs, two
+ * workflows' reports in one folder), or a matrix with every shard present whose endpoints are
+ * not the list (a report with endpoints cut out). Their union is not what one run would have
+ * warmed, so the merge is not green on it.
+ */
+function mismatchedShards(groups) {
+    const out = [];
+    for (const g of groups) {
+        const name = `${g.group ? `${g.group} ` : ''}shards of ${g.count}`;
+        const sizes = [...new Set(g.members.map(m => m.of))].sort((a, b) => a - b);
+        const plans = new Set(g.members.flatMap(m => (m.report.settings.plan ? [m.report.settings.plan] : [])));
+        if (sizes.length > 1) {
+            out.push(`${name} were cut from lists of different sizes (${sizes.join(' and ')} endpoints)`);
+            continue;
+        }
+        if (plans.size > 1) {
+            out.push(`${name} were cut from different lists (their list fingerprints differ)`);
+            continue;
+        }
+        if (new Set(g.members.map(m => m.index)).size < g.count)
+            continue; // missing says it
+        const union = new Map();
+        for (const m of g.members)
+            for (const t of m.report.tiers)
+                for (const e of t.endpoints) {
+                    const key = `${e.method} ${e.path}`;
+                    if (!union.has(key))
+                        union.set(key, e);
+                }
+        const of = sizes[0];
+        if (union.size !== of)
+            out.push(`${name} warmed ${union.size} distinct endpoint(s), but the list they were cut from has ${of}`);
+        else if (plans.size === 1 && listFingerprint(union.values()) !== [...plans][0])
+            out.push(`${name} warmed endpoints that are not the list they were cut from (its fingerprint differs)`);
     }
     return out;
 }
@@ -52011,13 +52216,13 @@ function reportEntry(input, label, file) {
         target: r.target,
         result: r.result,
         stepFailed: r.stepFailed,
-        ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+        ...(stoppedOf(r) ? { stoppedBy: stoppedOf(r) } : {}),
         startedAt: r.startedAt,
         durationMs: r.durationMs,
         totals: r.totals,
         ...(r.settings.shard ? { shard: r.settings.shard } : {}),
         ...(r.colos ? { colos: r.colos } : {}),
-        failedPhases: result_failedGates(r).map(p => p.name)
+        failedPhases: result_failedGates({ phases: gatePhases(r) }).map(p => p.name)
     };
 }
 /**
@@ -52027,7 +52232,7 @@ function reportEntry(input, label, file) {
 function mergePhases(inputs, labels) {
     const out = [];
     for (const name of PHASE_NAMES) {
-        const found = inputs.flatMap((input, i) => (input.report.phases ?? [])
+        const found = inputs.flatMap((input, i) => gatePhases(input.report)
             .filter(p => p.name === name)
             .map(p => ({ phase: p, label: labels[i] })));
         if (found.length === 0)
@@ -52134,8 +52339,9 @@ function mergeWarnings(inputs, labels) {
         const label = labels[i];
         if (report.dryRun && !inputs.every(x => x.report.dryRun))
             out.push(`${label} is a dry run: nothing was sent, so its endpoints count as not warm`);
-        if (report.stoppedBy)
-            out.push(`${label} stopped early (${report.stoppedBy === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`);
+        const stopped = stoppedOf(report);
+        if (stopped)
+            out.push(`${label} stopped early (${stopped === 'deadline' ? 'its deadline passed' : 'it was cancelled'}); what it did not do counts as not warm`);
         if (report.stepFailed && !report.dryRun)
             out.push(`${label}: its own step failed`);
         for (const w of report.warnings)
@@ -52275,11 +52481,27 @@ const settings = object({
     apiKeySent: schemas_boolean(),
     contentsChecked: schemas_boolean().optional(),
     maxRps: schemas_number().finite().min(0).optional(),
-    shard: object({ index: count, count, of: count }).optional()
+    shard: object({ index: count, count, of: count })
+        .refine(s => s.count >= 1 && s.index >= 1 && s.index <= s.count, {
+        message: 'expected shard i/n with 1 <= i <= n'
+    })
+        .optional(),
+    plan: schemas_string()
+        .regex(/^[0-9a-f]{64}$/, 'expected the sha256 of the list')
+        .optional()
 });
-const schema_target = schema_text.refine(t => URL.canParse(t) && /^https?:$/.test(new URL(t).protocol), {
-    message: 'expected the http(s) URL of the deployment'
-});
+/**
+ * The deployment's URL exactly as a job writes it (its own normalized form, no user name or
+ * password): the URL parser drops a line break or a tab and encodes a backtick in a path, so a
+ * target that is not its own normalized form was edited, and could carry a heading or a code
+ * span into the merged summary.
+ */
+const schema_target = schema_text.refine(t => {
+    if (!URL.canParse(t))
+        return false;
+    const url = new URL(t);
+    return /^https?:$/.test(url.protocol) && url.href === t && !url.username && !url.password;
+}, { message: 'expected the http(s) URL of the deployment, as a job writes it' });
 const reportSchema = object({
     schemaVersion: literal(1),
     tool: object({ name: literal('cache-warm-action'), version: schemas_string().max(64) }),
@@ -52313,6 +52535,7 @@ function parseReport(doc) {
 const _isResult = (r) => r;
 
 ;// CONCATENATED MODULE: ./src/merge/read.ts
+
 
 
 
@@ -52415,7 +52638,11 @@ function reportOf(file, bytes) {
     const parsed = parseReport(doc);
     if (!parsed.success)
         throw new MergeRefused(`${file}: is not a valid cache-warm report: ${firstIssue(parsed.error)}`);
-    return { ...parsed.data, phases: parsed.data.phases ?? [] };
+    const report = { ...parsed.data, phases: parsed.data.phases ?? [] };
+    const wrong = disagreement(report);
+    if (wrong !== undefined)
+        throw new MergeRefused(`${file}: is not a report as a job wrote it (edited?): ${wrong}`);
+    return report;
 }
 
 ;// CONCATENATED MODULE: ./src/merge/run.ts
@@ -52610,7 +52837,7 @@ function header(result) {
     return [
         `## ${icon} ${headline(result)}`,
         '',
-        `Target \`${result.target}\` · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
+        `Target ${code(result.target)} · ${ms(result.durationMs)} · concurrency ${result.settings.concurrency}` +
             (maxRps !== undefined ? ` · at most ${maxRps} req/s` : '') +
             (shard
                 ? ` · shard ${shard.index}/${shard.count} (${result.totals.total} of ${shard.of})`
@@ -52919,6 +53146,12 @@ function mergeSections(result) {
         ...(merged.missing?.length
             ? [`**❌ Missing: ${merged.missing.join('; ')}.** Their share counts as not warm.`, '']
             : []),
+        ...(merged.mismatched?.length
+            ? [
+                `**❌ Not one list: ${merged.mismatched.join('; ')}.** Together the shards are not the list one run would warm.`,
+                ''
+            ]
+            : []),
         ...labelTable(merged.reports, merged.duplicates),
         ...coloTable(result.colos),
         ...answersTable(result)
@@ -53007,6 +53240,8 @@ function mergeLines(result) {
     ];
     for (const m of merged.missing ?? [])
         out.push(`  MISSING ${m}`);
+    for (const m of merged.mismatched ?? [])
+        out.push(`  NOT ONE LIST ${m}`);
     for (const r of labelRows(merged.reports)) {
         const t = r.totals;
         const extra = [
