@@ -55,9 +55,9 @@ describe('rawSecrets', () => {
       rawSecrets({
         'api-key': `  ${KEY}  `,
         headers:
-          'Authorization: Bearer abc\r\nX-Tenant:  acme  \nBad Name: still-secret\nBad Token Name: t0k'
+          'Authorization: Bearer abc\r\nX-Tenant:  acme  \nBad Name: still-secret\nBad Token Name: t0k9'
       })
-    ).toEqual([KEY, 'Bearer abc', 't0k'])
+    ).toEqual([KEY, 'Bearer abc', 't0k9'])
   })
 
   it('finds a key that the settings would reject', () => {

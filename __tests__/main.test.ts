@@ -42,7 +42,7 @@ describe('run', () => {
 
     await run({ env: { GITHUB_WORKSPACE: dir } })
 
-    expect(core.secrets).toEqual([KEY])
+    expect(core.secrets).toEqual([KEY, KEY.toUpperCase()])
     expect(core.failures).toEqual([])
     expect(core.outputs).toMatchObject({
       result: 'passed',
@@ -311,7 +311,7 @@ describe('run', () => {
 
     await run({ env: { GITHUB_WORKSPACE: dir } })
 
-    expect(core.secrets).toEqual([KEY])
+    expect(core.secrets).toEqual([KEY, KEY.toUpperCase()])
     expect(core.outputs.result).toBe('failed')
     expect(core.failures).toHaveLength(1)
     const report = JSON.parse(await readFile(path.join(dir, 'plain-headers.json'), 'utf8'))

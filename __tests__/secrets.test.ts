@@ -63,7 +63,7 @@ describe('Redactor, on text cut to fit', () => {
 })
 
 describe('which header values are secrets', () => {
-  it('treats values of secret-named headers as secrets, however short', () => {
+  it('treats values of secret-named headers as secrets from 4 characters on', () => {
     for (const name of [
       'Authorization',
       'Cookie',
@@ -75,7 +75,21 @@ describe('which header values are secrets', () => {
       'X-Session',
       'X-Signature'
     ])
-      expect(isSecretHeader(name, '1')).toBe(true)
+      expect(isSecretHeader(name, '1234')).toBe(true)
+  })
+
+  it('does not mask a secret-named header value under 4 characters: it would blank every "2" of the log', () => {
+    // The runner's masking is job-wide: X-Cache-Key-Version: 2 would hide every 2 in every step.
+    for (const [name, value] of [
+      ['X-Cache-Key-Version', '2'],
+      ['X-Auth-Mode', 'on'],
+      ['X-API-Key', ' ab '],
+      ['Cookie', 'a=1']
+    ])
+      expect(isSecretHeader(name!, value!)).toBe(false)
+    expect(isSecretHeader('X-API-Key', 'abcd')).toBe(true)
+    // The api-key input itself is a secret whatever its length.
+    expect(rawSecrets({ 'api-key': 'k1', headers: 'X-Cache-Key-Version: 2' })).toEqual(['k1'])
   })
 
   it('leaves ordinary short values alone, so they blank nothing', () => {
@@ -98,18 +112,21 @@ describe('which header values are secrets', () => {
   it('finds the same secrets in raw inputs as in parsed settings', () => {
     const raw = {
       'api-key': ' k3y-value ',
-      headers: 'X-Debug: 1\n# X-Api-Key: commented\nX-Api-Key: a\nCookie: s=1'
+      headers: 'X-Debug: 1\n# X-Api-Key: commented\nX-Api-Key: a1b2\nCookie: s=12'
     }
-    expect(rawSecrets(raw)).toEqual(['k3y-value', 'a', 's=1'])
+    expect(rawSecrets(raw)).toEqual(['k3y-value', 'a1b2', 's=12'])
     expect(
       settingsSecrets({
         deployment: { apiKey: 'k3y-value', headers: { 'X-Debug': '1' } },
         github: {},
         warm: {
-          endpoints: [{ headers: { 'X-Tenant-Token': 'tt' } }, { headers: { 'X-Mode': 'passed' } }]
+          endpoints: [
+            { headers: { 'X-Tenant-Token': 'tt99' } },
+            { headers: { 'X-Mode': 'passed' } }
+          ]
         }
       })
-    ).toEqual(['k3y-value', 'tt'])
+    ).toEqual(['k3y-value', 'tt99'])
   })
 })
 
@@ -324,14 +341,14 @@ describe('headers for protected deployments', () => {
       'X-VERCEL-PROTECTION-BYPASS',
       'X-Vercel-Protection-Bypass'
     ])
-      expect(isSecretHeader(name, 'x')).toBe(true)
+      expect(isSecretHeader(name, 'x7y8')).toBe(true)
   })
 
   it('does not mask the public flag of x-vercel-set-bypass-cookie (masking "true" blanks every "true")', () => {
     expect(isSecretHeader('x-vercel-set-bypass-cookie', 'true')).toBe(false)
     expect(isSecretHeader('X-Vercel-Set-Bypass-Cookie', 'SameSiteNone')).toBe(false)
     // Any other value in it is treated as a secret, as its name says.
-    expect(isSecretHeader('x-vercel-set-bypass-cookie', 'abc')).toBe(true)
+    expect(isSecretHeader('x-vercel-set-bypass-cookie', 'abcd')).toBe(true)
   })
 
   it('finds every protection secret in raw headers, whatever the case of the name', () => {
@@ -344,5 +361,27 @@ describe('headers for protected deployments', () => {
       ].join('\n')
     }
     expect(rawSecrets(raw)).toEqual(['0123abcd.access', 's3cr3t-value', 'byp4ss'])
+  })
+})
+
+describe('Redactor, a key echoed in another case', () => {
+  const KEY = 'sk_live_9fQz7TopSecret42'
+  const r = new Redactor([KEY])
+
+  it('redacts it upper-cased, lower-cased and in mixed case, raw and JSON-escaped', () => {
+    for (const form of [
+      KEY.toUpperCase(),
+      KEY.toLowerCase(),
+      'SK_LIVE_9fqZ7topsecret42',
+      JSON.stringify(`"${KEY.toUpperCase()}"`)
+    ])
+      expect(r.redact(`invalid key ${form} given`)).not.toMatch(/9fqz7topsecret42/i)
+    // The runner masks the upper-cased form too.
+    expect(r.secrets).toContain(KEY.toUpperCase())
+  })
+
+  it('leaves a short secret alone in another case: it would blank ordinary words', () => {
+    const short = new Redactor(['Ab12'])
+    expect(short.redact('Ab12 ab12 AB12')).toBe('*** ab12 AB12')
   })
 })

@@ -14,8 +14,17 @@ import { CLOSED_SET_FIELDS, PHASE_NAMES } from './result.js'
 export const REDACTED = '***'
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6
-/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+/**
+ * Secrets shorter than this are not also redacted in another case (lower, upper or mixed: a
+ * server that upper-cases what it echoes): too many ordinary words would go.
+ */
 const MIN_LOWERED = 8
+/**
+ * A secret-named header's value shorter than this is not a secret: `X-Cache-Key-Version: 2`
+ * would otherwise mask every "2" in the job's log (the runner's masking is job-wide). As
+ * google-github-actions do with min_mask_length; the API key itself is always a secret.
+ */
+export const MIN_HEADER_SECRET = 4
 
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
@@ -45,7 +54,7 @@ const FLAG_HEADERS: Readonly<Record<string, readonly string[]>> = {
  * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
  */
 export function isSecretHeader(name: string, value: string): boolean {
-  if (value === '') return false
+  if (value.trim().length < MIN_HEADER_SECRET) return false
   const flags = FLAG_HEADERS[name.trim().toLowerCase()]
   if (flags?.includes(value.trim().toLowerCase())) return false
   return SECRET_HEADER_NAME.test(name.trim()) || looksLikeSecret(value)
@@ -139,7 +148,7 @@ export function secretForms(secret: string): string[] {
   const parsed = stripEnds(secret.replace(/[\t\n\r]/g, ''))
   const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')]
   // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
-  if (secret.length >= MIN_LOWERED) variants.push(secret.toLowerCase())
+  if (secret.length >= MIN_LOWERED) variants.push(secret.toLowerCase(), secret.toUpperCase())
   for (const s of new Set(variants)) {
     if (!s) continue
     forms.add(s)
@@ -218,6 +227,8 @@ function spacedPattern(secret: string): RegExp | undefined {
 export class Redactor {
   private values: string[] = []
   private spaced: RegExp[] = []
+  /** Each long enough secret in any case, for a server that changes its case when echoing. */
+  private folded: RegExp[] = []
 
   constructor(secrets: Iterable<string> = []) {
     for (const s of secrets) this.add(s)
@@ -231,6 +242,9 @@ export class Redactor {
       const pattern = form.trim().length >= MIN_SPACED ? spacedPattern(form) : undefined
       if (pattern) this.spaced.push(pattern)
     }
+    if (secret.length >= MIN_LOWERED)
+      for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)]))
+        this.folded.push(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'))
     // Longest first, so a secret that contains another is replaced whole.
     this.values.sort((a, b) => b.length - a.length)
   }
@@ -250,6 +264,7 @@ export class Redactor {
       for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED)
       // A secret the server split with whitespace, whole again once the whitespace is read past.
       if (/\s/.test(out)) for (const p of this.spaced) out = out.replace(p, REDACTED)
+      for (const p of this.folded) out = out.replace(p, REDACTED)
       return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out
     } catch {
       return REDACTED
