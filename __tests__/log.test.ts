@@ -169,4 +169,16 @@ describe('result lines', () => {
       verdictLine(aResult({ dryRun: true, result: 'dry-run', tiers: [aTier('low', ten)] }))
     ).toBe('Cache warm dry run: 10 endpoint(s) planned, nothing sent')
   })
+
+  it('the verdict does not call failed metrics met when the polls did not agree', () => {
+    const flapped = aResult({
+      result: 'failed',
+      failOn: 'never',
+      metrics: aMetrics({ thresholds: [aThreshold()] }),
+      phases: [aPhase('metrics', { status: 'failed', detail: 'never 2 polls in a row' })]
+    })
+    expect(verdictLine(flapped)).toBe(
+      'Cache warm failed: no endpoints to warm, metrics failed: 1/1 thresholds met, but not proven (see the metrics phase); the step stays green (fail-on: never)'
+    )
+  })
 })

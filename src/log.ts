@@ -174,9 +174,13 @@ export function verdictLine(result: FullResult): string {
   const m = result.metrics
   if (m) {
     const met = m.thresholds.filter(th => th.met).length
+    // Every threshold met once is not a pass when the polls did not agree (stable-polls).
+    const failed = result.phases.some(p => p.name === 'metrics' && p.status === 'failed')
     parts.push(
       m.thresholds.length > 0
-        ? `metrics ${met}/${m.thresholds.length} thresholds met`
+        ? failed && met === m.thresholds.length
+          ? `metrics failed: ${met}/${m.thresholds.length} thresholds met, but not proven (see the metrics phase)`
+          : `metrics ${met}/${m.thresholds.length} thresholds met`
         : m.error
           ? 'metrics not read'
           : 'metrics read once'
