@@ -31816,8 +31816,12 @@ function verdictLine(result) {
     const m = result.metrics;
     if (m) {
         const met = m.thresholds.filter(th => th.met).length;
+        // Every threshold met once is not a pass when the polls did not agree (stable-polls).
+        const failed = result.phases.some(p => p.name === 'metrics' && p.status === 'failed');
         parts.push(m.thresholds.length > 0
-            ? `metrics ${met}/${m.thresholds.length} thresholds met`
+            ? failed && met === m.thresholds.length
+                ? `metrics failed: ${met}/${m.thresholds.length} thresholds met, but not proven (see the metrics phase)`
+                : `metrics ${met}/${m.thresholds.length} thresholds met`
             : m.error
                 ? 'metrics not read'
                 : 'metrics read once');
@@ -32148,8 +32152,17 @@ function failedGates(result) {
 const REDACTED = '***';
 /** The shortest start of a secret, cut off by "...", that is still redacted. */
 const MIN_PART = 6;
-/** Secrets shorter than this are not also redacted lower-cased (too many ordinary words). */
+/**
+ * Secrets shorter than this are not also redacted in another case (lower, upper or mixed: a
+ * server that upper-cases what it echoes): too many ordinary words would go.
+ */
 const MIN_LOWERED = 8;
+/**
+ * A secret-named header's value shorter than this is not a secret: `X-Cache-Key-Version: 2`
+ * would otherwise mask every "2" in the job's log (the runner's masking is job-wide). As
+ * google-github-actions do with min_mask_length; the API key itself is always a secret.
+ */
+const MIN_HEADER_SECRET = 4;
 /**
  * Header names whose values are always secrets: `Authorization`, `Cookie`, anything with key,
  * token, secret, password, auth, session, signature, credential or bypass in its name
@@ -32174,7 +32187,7 @@ const FLAG_HEADERS = {
  * everywhere. `X-Debug: 1` or `Accept-Language: en` are not, so they blank nothing.
  */
 function isSecretHeader(name, value) {
-    if (value === '')
+    if (value.trim().length < MIN_HEADER_SECRET)
         return false;
     const flags = FLAG_HEADERS[name.trim().toLowerCase()];
     if (flags?.includes(value.trim().toLowerCase()))
@@ -32264,7 +32277,7 @@ function secretForms(secret) {
     const variants = [secret, collapsed, parsed, parsed.replace(/\\/g, '/')];
     // The URL parser lower-cases a host: a key sent back as `http://<key>.example/` shows so.
     if (secret.length >= MIN_LOWERED)
-        variants.push(secret.toLowerCase());
+        variants.push(secret.toLowerCase(), secret.toUpperCase());
     for (const s of new Set(variants)) {
         if (!s)
             continue;
@@ -32345,6 +32358,8 @@ function spacedPattern(secret) {
 class Redactor {
     values = [];
     spaced = [];
+    /** Each long enough secret in any case, for a server that changes its case when echoing. */
+    folded = [];
     constructor(secrets = []) {
         for (const s of secrets)
             this.add(s);
@@ -32361,6 +32376,9 @@ class Redactor {
             if (pattern)
                 this.spaced.push(pattern);
         }
+        if (secret.length >= MIN_LOWERED)
+            for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)]))
+                this.folded.push(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
         // Longest first, so a secret that contains another is replaced whole.
         this.values.sort((a, b) => b.length - a.length);
     }
@@ -32383,6 +32401,8 @@ class Redactor {
             if (/\s/.test(out))
                 for (const p of this.spaced)
                     out = out.replace(p, REDACTED);
+            for (const p of this.folded)
+                out = out.replace(p, REDACTED);
             return out.includes('...') || out.includes('…') ? this.redactCutOff(out) : out;
         }
         catch {
@@ -58742,8 +58762,12 @@ const _isResult = (r) => r;
 const MAX_REPORTS = 256;
 /** The largest report file read (a report of 100,000 endpoints is about 40 MB). */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
-/** The most bytes read over all the reports of one merge. */
-const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+/**
+ * The most bytes read over all the reports of one merge: about 640,000 endpoints. Parsed and
+ * merged, reports take about five times their size in memory (480 MB of reports peaked at
+ * 2.5 GB), and a 7 GB runner must keep room for the merged report's own JSON text.
+ */
+const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 /**
  * Reads and checks every report, in order, or refuses the merge with one line naming the first
  * file that is missing, too large, not JSON, of another schemaVersion, or not a report. Never
