@@ -43,6 +43,16 @@ describe('readReports', () => {
     expect(await refusal([])).toMatch(/^no report file to merge/)
   })
 
+  it('refuses a merged report: merging it again would lose its missing and mismatched shards', async () => {
+    const merged = await file(
+      'merged.json',
+      reportJson({ merged: { reports: [], duplicates: 0, missing: ['shard 2/3 has no report'] } })
+    )
+    expect(await refusal([merged])).toBe(
+      `${merged}: is a merged report; merge the reports the jobs wrote, not a merge of them`
+    )
+  })
+
   it('refuses a missing file, naming it', async () => {
     const missing = path.join(dir, 'nope.json')
     expect(await refusal([missing])).toBe(`${missing}: cannot be read (no such file)`)
