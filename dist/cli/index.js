@@ -52643,6 +52643,10 @@ function reportOf(file, bytes) {
         throw new MergeRefused(typeof version === 'number' && Number.isInteger(version)
             ? `${file}: has schemaVersion ${version}; this cache-warm reads schemaVersion 1 (run every job and the merge with the same version of the action)`
             : `${file}: is not a cache-warm report (it has no schemaVersion)`);
+    // A merged report has lost what made it fail (missing shards, mismatched lists): merging it
+    // again could read green. The shard reports themselves are what a merge takes.
+    if (doc.merged !== undefined)
+        throw new MergeRefused(`${file}: is a merged report; merge the reports the jobs wrote, not a merge of them`);
     const parsed = parseReport(doc);
     if (!parsed.success)
         throw new MergeRefused(`${file}: is not a valid cache-warm report: ${firstIssue(parsed.error)}`);
