@@ -61,12 +61,15 @@ function cancelled(signal: AbortSignal | undefined): boolean {
 }
 
 export function totalsOf(endpoints: readonly EndpointResult[]): Totals {
-  return {
-    total: endpoints.length,
-    passed: endpoints.filter(e => e.outcome === 'passed').length,
-    failed: endpoints.filter(e => e.outcome === 'failed').length,
-    skipped: endpoints.filter(e => e.outcome === 'skipped').length
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  for (const e of endpoints) {
+    if (e.outcome === 'passed') passed++
+    else if (e.outcome === 'failed') failed++
+    else if (e.outcome === 'skipped') skipped++
   }
+  return { total: endpoints.length, passed, failed, skipped }
 }
 
 /**

@@ -84,6 +84,23 @@ export function endpointLine(e: EndpointResult): string {
 }
 
 /**
+ * The `count` slowest, slowest first, equal times in list order: what a stable sort by latency
+ * would put first, in one pass instead of sorting 20,000 results.
+ */
+function slowestOf(endpoints: readonly EndpointResult[], count: number): EndpointResult[] {
+  const top: EndpointResult[] = []
+  for (const e of endpoints) {
+    const ms = e.latencyMs ?? 0
+    if (top.length === count && ms <= (top[count - 1]!.latencyMs ?? 0)) continue
+    let at = top.length
+    while (at > 0 && (top[at - 1]!.latencyMs ?? 0) < ms) at--
+    top.splice(at, 0, e)
+    if (top.length > count) top.pop()
+  }
+  return top
+}
+
+/**
  * A tier's endpoint lines inside its group. Thinned: each failure, the skipped counted by
  * reason (a deadline can skip thousands, all for the same reason), then the slowest few.
  */
@@ -105,9 +122,7 @@ export function endpointLines(endpoints: readonly EndpointResult[], thin: boolea
     lines.push(
       list.length === 1 ? endpointLine(list[0]!) : `  skip ${list.length} endpoints - ${why}`
     )
-  const slowest = passed
-    .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-    .slice(0, SLOWEST_LISTED)
+  const slowest = slowestOf(passed, SLOWEST_LISTED)
   if (slowest.length > 0) {
     lines.push(`  slowest ${slowest.length} of ${passed.length} warmed:`)
     for (const e of slowest) lines.push(endpointLine(e))
@@ -137,8 +152,7 @@ export function tierLine(
     else skipped++
   }
   const p50 = percentile(latencies, 50)
-  const reasons = new Set(endpoints.map(e => e.reason))
-  const why = !sent && reasons.size === 1 ? [...reasons][0] : undefined
+  const why = sent ? undefined : sameReason(endpoints)
   return (
     `${priority}: ${passed}/${endpoints.length} warmed` +
     (sent ? ` in ${formatDuration(durationMs)}` : '') +
@@ -147,6 +161,12 @@ export function tierLine(
     (p50 !== undefined ? `, p50 ${formatDuration(p50)}` : '') +
     (why ? ` (${why})` : '')
   )
+}
+
+/** The one reason every endpoint gives, if they all give the same. */
+function sameReason(endpoints: readonly EndpointResult[]): string | undefined {
+  const reason = endpoints[0]?.reason
+  return endpoints.every(e => e.reason === reason) ? reason : undefined
 }
 
 /** A phase's result: `verify passed in 300ms: 10/10 from cache, warm p50 12ms`. */

@@ -256,11 +256,27 @@ describe('requestHeaders', () => {
     'https://evil.example.net/a',
     'http://api.example.com/v1/a',
     'https://api.example.com:8443/v1/a',
-    'https://sub.api.example.com/v1/a'
+    'https://sub.api.example.com/v1/a',
+    // Start with the origin's text but are elsewhere: the quick same-origin check must not be fooled.
+    'https://api.example.com.evil.net/v1/a',
+    'https://api.example.com@evil.net/v1/a',
+    'https://api.example.com:443@evil.net/',
+    'https://api.example.comevil.net/',
+    'https://evil.net/https://api.example.com/v1/a',
+    'not a url'
   ])('sends neither the key nor extra headers to %s', url => {
     const h = requestHeaders(url, settings, {}, 'cache-warm/1')
     expect(Object.keys(h).sort()).toEqual(['Accept', 'User-Agent'])
     expect(JSON.stringify(h)).not.toContain(KEY)
+  })
+
+  it.each([
+    `${API}/v1/a?x=1#f`,
+    'HTTPS://API.EXAMPLE.COM/v1/a',
+    'https://api.example.com:443/v1/a',
+    API
+  ])('sends the key to the same origin written another way: %s', url => {
+    expect(requestHeaders(url, settings, {}, 'ua')['X-Token']).toBe(KEY)
   })
 
   it('sends no key header when no key was given', () => {

@@ -47,15 +47,19 @@ export async function sendFollowing(
 ): Promise<FollowedResponse> {
   const now = opts.now ?? Date.now
   const started = now()
-  const origin = new URL(req.url).origin
   let current: HttpRequest = req
   for (let hop = 0; ; hop++) {
     const left = Math.max(1, opts.timeoutMs - (now() - started))
-    const res = await sendOnce(current, { ...opts, timeoutMs: left })
+    const res = await sendOnce(
+      current,
+      left === opts.timeoutMs ? opts : { ...opts, timeoutMs: left }
+    )
     const location = res.headers.location
     if (!REDIRECTS.has(res.status) || location === undefined) {
       return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop }
     }
+    // Parsed only when there is a redirect to judge: most answers have none.
+    const origin = new URL(req.url).origin
     const done = (
       why: NonNullable<FollowedResponse['blockedRedirect']>['why'],
       where: string,

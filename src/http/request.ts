@@ -1,5 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
+import { watchAbort, watchTimeout } from './in-flight.js'
 
 /** How a request failed before any HTTP answer came back. */
 export type NetworkErrorKind =
@@ -92,10 +93,9 @@ function networkErrorOf(error: NodeJS.ErrnoException): NetworkError {
   return new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`)
 }
 
-function headersToSend(req: HttpRequest): Record<string, string> {
-  const headers: Record<string, string> = { ...req.headers }
-  if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body))
-  return headers
+function headersToSend(req: HttpRequest): Readonly<Record<string, string>> {
+  if (req.body === undefined) return req.headers
+  return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) }
 }
 
 /** The answer as HttpResponse: headers flattened, the kept chunks joined. */
@@ -107,7 +107,9 @@ function responseOf(
   durationMs: number
 ): HttpResponse {
   const flat: Record<string, string> = {}
-  for (const [name, v] of Object.entries(res.headers)) {
+  const headers = res.headers
+  for (const name in headers) {
+    const v = headers[name]
     if (v === undefined) continue
     flat[name] = Array.isArray(v) ? v.join(', ') : v
   }
@@ -115,8 +117,9 @@ function responseOf(
     status: res.statusCode ?? 0,
     statusText: res.statusMessage ?? '',
     headers: flat,
-    setCookie: res.headers['set-cookie'] !== undefined,
-    body: Buffer.concat(chunks),
+    setCookie: headers['set-cookie'] !== undefined,
+    // One chunk (most answers) is kept as it is: no copy.
+    body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
     truncated,
     bytes,
     durationMs
@@ -134,6 +137,7 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
   const lib = url.protocol === 'https:' ? https : http
   const started = now()
   const max = opts.maxBodyBytes
+  const signal = opts.signal
 
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false
@@ -148,14 +152,15 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
       request.destroy()
       reject(error)
     }
-    const timer = setTimeout(
-      () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)),
-      opts.timeoutMs
-    )
     const onAbort = (): void => fail(new NetworkError('aborted', 'stopped before the answer came'))
+    // One timer and one abort listener for all requests in flight (in-flight.ts).
+    const unwatchTimeout = watchTimeout(opts.timeoutMs, () =>
+      fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`))
+    )
+    const unwatchAbort = signal && !signal.aborted ? watchAbort(signal, onAbort) : undefined
     const cleanup = (): void => {
-      clearTimeout(timer)
-      opts.signal?.removeEventListener('abort', onAbort)
+      unwatchTimeout()
+      unwatchAbort?.()
     }
 
     const request = lib.request(url, {
@@ -163,11 +168,7 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
       headers: headersToSend(req),
       agent: opts.agentFor?.(url)
     })
-    if (opts.signal?.aborted) {
-      queueMicrotask(onAbort)
-    } else {
-      opts.signal?.addEventListener('abort', onAbort, { once: true })
-    }
+    if (signal?.aborted) queueMicrotask(onAbort)
 
     request.on('error', (error: NodeJS.ErrnoException) => fail(networkErrorOf(error)))
     request.on('response', res => {

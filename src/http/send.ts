@@ -13,6 +13,21 @@ export type Send = (
   opts: { timeoutMs: number; signal?: AbortSignal }
 ) => Promise<FollowedResponse>
 
+/**
+ * Whether `url` is on `origin` (a serialized origin: scheme://host[:port]). A URL that starts
+ * with `origin` and a "/" has that very host and port (a host cannot hold a "/"), so the common
+ * case needs no parse; anything else (user:password@, no path, another host) is parsed.
+ */
+export function sameOrigin(url: string, origin: string): boolean {
+  if (url.length > origin.length && url.startsWith(origin) && url[origin.length] === '/')
+    return true
+  try {
+    return new URL(url).origin === origin
+  } catch {
+    return false
+  }
+}
+
 /** Headers for a request: the key and extra headers go to the deployment's own origin only. */
 export function requestHeaders(
   url: string,
@@ -24,7 +39,7 @@ export function requestHeaders(
     'User-Agent': userAgent,
     Accept: 'application/json, */*;q=0.5'
   }
-  if (new URL(url).origin === settings.deployment.origin) {
+  if (sameOrigin(url, settings.deployment.origin)) {
     Object.assign(headers, settings.deployment.headers)
     if (settings.deployment.apiKey)
       headers[settings.deployment.apiKeyHeader] = settings.deployment.apiKey
