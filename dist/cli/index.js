@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9752);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7744);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9752:
+/***/ 7744:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47393,7 +47393,8 @@ function backoffMs(retry, random, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) 
 function percentile(values, p) {
     if (values.length === 0)
         return undefined;
-    const sorted = [...values].sort((a, b) => a - b);
+    // A typed array sorts numbers natively: 20,000 latencies in well under a millisecond.
+    const sorted = Float64Array.from(values).sort();
     const rank = Math.ceil((p / 100) * sorted.length);
     return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
@@ -47456,6 +47457,25 @@ function endpointLine(e) {
     return `  ${MARK[e.outcome]} ${e.method} ${e.path}${e.status ? ` ${e.status}` : ''}${e.latencyMs !== undefined ? ` ${e.latencyMs}ms` : ''}${e.reason ? ` - ${e.reason}` : ''}`;
 }
 /**
+ * The `count` slowest, slowest first, equal times in list order: what a stable sort by latency
+ * would put first, in one pass instead of sorting 20,000 results.
+ */
+function slowestOf(endpoints, count) {
+    const top = [];
+    for (const e of endpoints) {
+        const ms = e.latencyMs ?? 0;
+        if (top.length === count && ms <= (top[count - 1].latencyMs ?? 0))
+            continue;
+        let at = top.length;
+        while (at > 0 && (top[at - 1].latencyMs ?? 0) < ms)
+            at--;
+        top.splice(at, 0, e);
+        if (top.length > count)
+            top.pop();
+    }
+    return top;
+}
+/**
  * A tier's endpoint lines inside its group. Thinned: each failure, the skipped counted by
  * reason (a deadline can skip thousands, all for the same reason), then the slowest few.
  */
@@ -47481,9 +47501,7 @@ function endpointLines(endpoints, thin) {
     }
     for (const [why, list] of skipped)
         lines.push(list.length === 1 ? endpointLine(list[0]) : `  skip ${list.length} endpoints - ${why}`);
-    const slowest = passed
-        .sort((a, b) => (b.latencyMs ?? 0) - (a.latencyMs ?? 0))
-        .slice(0, SLOWEST_LISTED);
+    const slowest = slowestOf(passed, SLOWEST_LISTED);
     if (slowest.length > 0) {
         lines.push(`  slowest ${slowest.length} of ${passed.length} warmed:`);
         for (const e of slowest)
@@ -47512,14 +47530,18 @@ function tierLine(priority, endpoints, durationMs, sent) {
             skipped++;
     }
     const p50 = percentile(latencies, 50);
-    const reasons = new Set(endpoints.map(e => e.reason));
-    const why = !sent && reasons.size === 1 ? [...reasons][0] : undefined;
+    const why = sent ? undefined : sameReason(endpoints);
     return (`${priority}: ${passed}/${endpoints.length} warmed` +
         (sent ? ` in ${duration_formatDuration(durationMs)}` : '') +
         (failed ? `, ${failed} failed` : '') +
         (skipped ? `, ${skipped} skipped` : '') +
         (p50 !== undefined ? `, p50 ${duration_formatDuration(p50)}` : '') +
         (why ? ` (${why})` : ''));
+}
+/** The one reason every endpoint gives, if they all give the same. */
+function sameReason(endpoints) {
+    const reason = endpoints[0]?.reason;
+    return endpoints.every(e => e.reason === reason) ? reason : undefined;
 }
 /** A phase's result: `verify passed in 300ms: 10/10 from cache, warm p50 12ms`. */
 function phaseLine(phase) {
@@ -47571,7 +47593,83 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/http/in-flight.ts
+
+const watched = new Set();
+let timer;
+/** When the timer fires (performance.now()); Infinity when it is not armed. */
+let armedAt = Number.POSITIVE_INFINITY;
+function arm(at) {
+    if (timer)
+        clearTimeout(timer);
+    armedAt = at;
+    timer = setTimeout(expire, Math.max(1, Math.ceil(at - external_node_perf_hooks_.performance.now())));
+}
+function disarm() {
+    if (timer)
+        clearTimeout(timer);
+    timer = undefined;
+    armedAt = Number.POSITIVE_INFINITY;
+}
+/** Times out what is due; arms the timer again for the earliest of the rest. */
+function expire() {
+    timer = undefined;
+    armedAt = Number.POSITIVE_INFINITY;
+    const now = external_node_perf_hooks_.performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const w of watched) {
+        if (w.at <= now) {
+            watched.delete(w);
+            w.onTimeout();
+        }
+        else if (w.at < next)
+            next = w.at;
+    }
+    // A request sent from a timeout's handler may have armed the timer already, for later.
+    if (next < armedAt)
+        arm(next);
+}
+/** Calls `onTimeout` once `timeoutMs` have passed, unless the returned function is called first. */
+function watchTimeout(timeoutMs, onTimeout) {
+    const w = { at: external_node_perf_hooks_.performance.now() + timeoutMs, onTimeout };
+    watched.add(w);
+    if (w.at < armedAt)
+        arm(w.at);
+    return () => {
+        // The timer may stay armed for a request already done: it then finds nothing due and
+        // arms itself for the earliest left. With nothing in flight it never keeps the process up.
+        if (watched.delete(w) && watched.size === 0)
+            disarm();
+    };
+}
+const bySignal = new WeakMap();
+/**
+ * Calls `onAbort` when `signal` aborts, unless the returned function is called first. One
+ * listener per signal, added the first time it is seen.
+ */
+function watchAbort(signal, onAbort) {
+    let listeners = bySignal.get(signal);
+    if (!listeners) {
+        const all = new Set();
+        listeners = all;
+        bySignal.set(signal, all);
+        signal.addEventListener('abort', () => {
+            for (const fn of all)
+                fn();
+            all.clear();
+        }, { once: true });
+    }
+    const own = listeners;
+    own.add(onAbort);
+    return () => {
+        own.delete(onAbort);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/http/request.ts
+
 
 
 class NetworkError extends Error {
@@ -47621,15 +47719,16 @@ function networkErrorOf(error) {
     return new NetworkError(kind, `${DESCRIBE[kind]} (${error.code ?? error.message})`);
 }
 function headersToSend(req) {
-    const headers = { ...req.headers };
-    if (req.body !== undefined)
-        headers['Content-Length'] = String(Buffer.byteLength(req.body));
-    return headers;
+    if (req.body === undefined)
+        return req.headers;
+    return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) };
 }
 /** The answer as HttpResponse: headers flattened, the kept chunks joined. */
 function responseOf(res, chunks, bytes, truncated, durationMs) {
     const flat = {};
-    for (const [name, v] of Object.entries(res.headers)) {
+    const headers = res.headers;
+    for (const name in headers) {
+        const v = headers[name];
         if (v === undefined)
             continue;
         flat[name] = Array.isArray(v) ? v.join(', ') : v;
@@ -47638,8 +47737,9 @@ function responseOf(res, chunks, bytes, truncated, durationMs) {
         status: res.statusCode ?? 0,
         statusText: res.statusMessage ?? '',
         headers: flat,
-        setCookie: res.headers['set-cookie'] !== undefined,
-        body: Buffer.concat(chunks),
+        setCookie: headers['set-cookie'] !== undefined,
+        // One chunk (most answers) is kept as it is: no copy.
+        body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
         truncated,
         bytes,
         durationMs
@@ -47656,6 +47756,7 @@ function sendOnce(req, opts) {
     const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
     const started = now();
     const max = opts.maxBodyBytes;
+    const signal = opts.signal;
     return new Promise((resolve, reject) => {
         let settled = false;
         const chunks = [];
@@ -47669,23 +47770,21 @@ function sendOnce(req, opts) {
             request.destroy();
             reject(error);
         };
-        const timer = setTimeout(() => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)), opts.timeoutMs);
         const onAbort = () => fail(new NetworkError('aborted', 'stopped before the answer came'));
+        // One timer and one abort listener for all requests in flight (in-flight.ts).
+        const unwatchTimeout = watchTimeout(opts.timeoutMs, () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)));
+        const unwatchAbort = signal && !signal.aborted ? watchAbort(signal, onAbort) : undefined;
         const cleanup = () => {
-            clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', onAbort);
+            unwatchTimeout();
+            unwatchAbort?.();
         };
         const request = lib.request(url, {
             method: req.method,
             headers: headersToSend(req),
             agent: opts.agentFor?.(url)
         });
-        if (opts.signal?.aborted) {
+        if (signal?.aborted)
             queueMicrotask(onAbort);
-        }
-        else {
-            opts.signal?.addEventListener('abort', onAbort, { once: true });
-        }
         request.on('error', (error) => fail(networkErrorOf(error)));
         request.on('response', res => {
             res.on('data', (chunk) => {
@@ -47751,15 +47850,16 @@ function protectionOf(url) {
 async function sendFollowing(req, opts) {
     const now = opts.now ?? Date.now;
     const started = now();
-    const origin = new URL(req.url).origin;
     let current = req;
     for (let hop = 0;; hop++) {
         const left = Math.max(1, opts.timeoutMs - (now() - started));
-        const res = await sendOnce(current, { ...opts, timeoutMs: left });
+        const res = await sendOnce(current, left === opts.timeoutMs ? opts : { ...opts, timeoutMs: left });
         const location = res.headers.location;
         if (!REDIRECTS.has(res.status) || location === undefined) {
             return { ...res, durationMs: now() - started, finalUrl: current.url, redirects: hop };
         }
+        // Parsed only when there is a redirect to judge: most answers have none.
+        const origin = new URL(req.url).origin;
         const done = (why, where, protection) => ({
             ...res,
             durationMs: now() - started,
@@ -48026,13 +48126,28 @@ function edge_coloSentence(colos, more) {
 
 /** The longest Retry-After honoured for one retry; a longer one gives up at once (as ky does). */
 const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * Whether `url` is on `origin` (a serialized origin: scheme://host[:port]). A URL that starts
+ * with `origin` and a "/" has that very host and port (a host cannot hold a "/"), so the common
+ * case needs no parse; anything else (user:password@, no path, another host) is parsed.
+ */
+function sameOrigin(url, origin) {
+    if (url.length > origin.length && url.startsWith(origin) && url[origin.length] === '/')
+        return true;
+    try {
+        return new URL(url).origin === origin;
+    }
+    catch {
+        return false;
+    }
+}
 /** Headers for a request: the key and extra headers go to the deployment's own origin only. */
 function requestHeaders(url, settings, own, userAgent) {
     const headers = {
         'User-Agent': userAgent,
         Accept: 'application/json, */*;q=0.5'
     };
-    if (new URL(url).origin === settings.deployment.origin) {
+    if (sameOrigin(url, settings.deployment.origin)) {
         Object.assign(headers, settings.deployment.headers);
         if (settings.deployment.apiKey)
             headers[settings.deployment.apiKeyHeader] = settings.deployment.apiKey;
@@ -48948,12 +49063,18 @@ function cancelled(signal) {
     return !(reason instanceof StoppedError && reason.why === 'deadline');
 }
 function totalsOf(endpoints) {
-    return {
-        total: endpoints.length,
-        passed: endpoints.filter(e => e.outcome === 'passed').length,
-        failed: endpoints.filter(e => e.outcome === 'failed').length,
-        skipped: endpoints.filter(e => e.outcome === 'skipped').length
-    };
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const e of endpoints) {
+        if (e.outcome === 'passed')
+            passed++;
+        else if (e.outcome === 'failed')
+            failed++;
+        else if (e.outcome === 'skipped')
+            skipped++;
+    }
+    return { total: endpoints.length, passed, failed, skipped };
 }
 /**
  * Whether the step fails, following `fail-on`. With `critical`: a failed critical endpoint
