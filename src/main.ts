@@ -232,6 +232,8 @@ async function report(
 
 /** In a run whose log lists only failures, this many endpoints get an annotation of their own. */
 const ANNOTATED_WHEN_THINNED = 10
+/** Warnings (and doubts about the metrics) logged, each an annotation; the rest are counted. */
+const WARNINGS_LOGGED = 20
 
 /** Annotations and warnings: decided from the result, worded from the redacted copy. */
 function annotations(result: FullResult, safe: FullResult, redactor: Redactor): void {
@@ -265,9 +267,17 @@ function annotations(result: FullResult, safe: FullResult, redactor: Redactor): 
   // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
   for (const p of failedGates(safe))
     core.error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` })
-  for (const w of new Set(safe.warnings)) core.warning(redactor.redact(w))
-  for (const d of safe.metrics?.doubts ?? [])
-    core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
+  // One per endpoint in a long run (verify notes), each report's in a merge: the first few.
+  const notes = [
+    ...new Set(safe.warnings),
+    ...(safe.metrics?.doubts ?? []).map(d => `the metrics look warm for the wrong reason: ${d}`)
+  ]
+  for (const w of notes.slice(0, WARNINGS_LOGGED)) core.warning(redactor.redact(w))
+  if (notes.length > WARNINGS_LOGGED)
+    core.warning(
+      `and ${notes.length - WARNINGS_LOGGED} more warning(s); the JSON report has every one`,
+      { title: 'Cache warm: more warnings' }
+    )
   const doubtful = suspiciousLine(safe)
   if (doubtful) core.warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' })
   if (!result.stepFailed && result.result === 'failed') {

@@ -156,6 +156,15 @@ describe(`a merge of ${REPORTS} region reports of ${ENDPOINTS} endpoints, failur
     }
     expect(patch.output.summary).toMatch(/cut to fit the check run/)
   })
+
+  it('logs 20 warnings and a count, not every report’s every warning', () => {
+    // 32 reports × 50 warnings each were 1,600 ::warning:: lines, each an annotation.
+    expect(merged.warnings.length).toBeLessThanOrEqual(20 + 1 + 10 + 1)
+    expect(merged.warnings).toContainEqual(
+      expect.stringMatching(/^warning: and \d+ more warning\(s\); the JSON report has every one$/)
+    )
+    expect(JSON.parse(merged.report).warnings.length).toBeGreaterThanOrEqual(REPORTS * 50)
+  })
 })
 
 describe('cutting to GitHub’s limits', () => {
