@@ -148,6 +148,7 @@ async function mergeJob(
   redactor: Redactor
 ): Promise<void> {
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const startedAt = Date.now()
   let settings: MergeSettings
   let result: Awaited<ReturnType<typeof mergeFiles>>
   try {
@@ -161,7 +162,13 @@ async function mergeJob(
       failOn: settings.run.failOn,
       ...(settings.run.label ? { label: settings.run.label } : {}),
       ...(settings.target ? { target: settings.target } : {}),
-      shownFile: file => shownPath(file, workspace)
+      shownFile: file => shownPath(file, workspace),
+      // The step's deadline, from its start: reading the reports counts.
+      deadline: {
+        endAt: startedAt + settings.run.deadlineMs,
+        ms: settings.run.deadlineMs,
+        now: Date.now
+      }
     })
   } catch (error) {
     if (error instanceof MergeRefused)
@@ -171,7 +178,7 @@ async function mergeJob(
   }
   for (const line of mergeLines(result)) core.info(logSafe(redactor.redact(line)))
   const publisher = makePublisher(settings, readGitHubContext(env), deps.octokit, {
-    deadlineAt: Date.now() + settings.run.deadlineMs
+    deadlineAt: startedAt + settings.run.deadlineMs
   })
   for (const w of await publisher.start()) core.warning(redactor.redact(w))
   await report(result, settings, redactor, publisher, renderMergeSummary)

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { MergeRefused } from '../../../src/errors.js'
 import { fitSummary } from '../../../src/github/checks.js'
 import { COMMENT_LIMIT } from '../../../src/github/comment.js'
 import { cutToFit, utf16Units } from '../../../src/github/fit.js'
+import { readReports } from '../../../src/merge/read.js'
 import { SUMMARY_LIMIT_BYTES } from '../../../src/report/summary.js'
 import { overGitHubLimits, startGitHub, type GitHubStandIn } from '../../support/hostile-server.js'
 import { reportJson } from '../../support/reports.js'
@@ -185,4 +187,39 @@ describe('cutting to GitHub’s limits', () => {
       expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT)
     }
   })
+})
+
+describe("the merge job's deadline", () => {
+  it('counts reading the reports: past it, the merge stops in one line and fails', async () => {
+    const files = [1, 2, 3].map(r => path.join(dir, 'reports', `region-${r}.json`))
+    let now = 0
+    const clock = { endAt: 1000, ms: 1000, now: () => (now += 600) }
+    const error = await readReports(files, f => path.basename(f), clock).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MergeRefused)
+    expect((error as Error).message).toBe(
+      'the deadline (1s) passed after reading 2 of 3 report(s); raise deadline to give the merge job time to read them'
+    )
+  })
+
+  it('a merge job whose reports take longer to read than its deadline fails, with outputs and a summary', async () => {
+    const a = await mergeJob(github, { deadline: '50ms' })
+    expect(core.failures).toEqual([
+      expect.stringMatching(
+        /^merge-reports: the deadline \(50ms\) passed after reading \d+ of 32 report\(s\)/
+      )
+    ])
+    expect(core.outputs.result).toBe('failed')
+    expect(a.summary).toContain('did not start')
+  })
+
+  it('ends within deadline + 15 s against a GitHub that never answers, the verdict last', async () => {
+    const a = await mergeJob(hanging, { deadline: '2s' })
+    expect(a.ms).toBeLessThanOrEqual(2000 + 15_000 + 1500)
+    expect(core.outputs.result).toBe('failed')
+    expect(a.report).not.toBe('')
+    expect(core.logs.at(-1)).toMatch(/^failed: cache not proven warm/)
+    expect(a.warnings).toContainEqual(
+      expect.stringMatching(/could not complete the check run "Cache warm": GitHub did not answer/)
+    )
+  }, 30_000)
 })
