@@ -148,6 +148,7 @@ async function mergeJob(
   redactor: Redactor
 ): Promise<void> {
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const startedAt = Date.now()
   let settings: MergeSettings
   let result: Awaited<ReturnType<typeof mergeFiles>>
   try {
@@ -161,7 +162,13 @@ async function mergeJob(
       failOn: settings.run.failOn,
       ...(settings.run.label ? { label: settings.run.label } : {}),
       ...(settings.target ? { target: settings.target } : {}),
-      shownFile: file => shownPath(file, workspace)
+      shownFile: file => shownPath(file, workspace),
+      // The step's deadline, from its start: reading the reports counts.
+      deadline: {
+        endAt: startedAt + settings.run.deadlineMs,
+        ms: settings.run.deadlineMs,
+        now: Date.now
+      }
     })
   } catch (error) {
     if (error instanceof MergeRefused)
@@ -171,7 +178,7 @@ async function mergeJob(
   }
   for (const line of mergeLines(result)) core.info(logSafe(redactor.redact(line)))
   const publisher = makePublisher(settings, readGitHubContext(env), deps.octokit, {
-    deadlineAt: Date.now() + settings.run.deadlineMs
+    deadlineAt: startedAt + settings.run.deadlineMs
   })
   for (const w of await publisher.start()) core.warning(redactor.redact(w))
   await report(result, settings, redactor, publisher, renderMergeSummary)
@@ -232,6 +239,8 @@ async function report(
 
 /** In a run whose log lists only failures, this many endpoints get an annotation of their own. */
 const ANNOTATED_WHEN_THINNED = 10
+/** Warnings (and doubts about the metrics) logged, each an annotation; the rest are counted. */
+const WARNINGS_LOGGED = 20
 
 /** Annotations and warnings: decided from the result, worded from the redacted copy. */
 function annotations(result: FullResult, safe: FullResult, redactor: Redactor): void {
@@ -265,9 +274,17 @@ function annotations(result: FullResult, safe: FullResult, redactor: Redactor): 
   // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
   for (const p of failedGates(safe))
     core.error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` })
-  for (const w of new Set(safe.warnings)) core.warning(redactor.redact(w))
-  for (const d of safe.metrics?.doubts ?? [])
-    core.warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`))
+  // One per endpoint in a long run (verify notes), each report's in a merge: the first few.
+  const notes = [
+    ...new Set(safe.warnings),
+    ...(safe.metrics?.doubts ?? []).map(d => `the metrics look warm for the wrong reason: ${d}`)
+  ]
+  for (const w of notes.slice(0, WARNINGS_LOGGED)) core.warning(redactor.redact(w))
+  if (notes.length > WARNINGS_LOGGED)
+    core.warning(
+      `and ${notes.length - WARNINGS_LOGGED} more warning(s); the JSON report has every one`,
+      { title: 'Cache warm: more warnings' }
+    )
   const doubtful = suspiciousLine(safe)
   if (doubtful) core.warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' })
   if (!result.stepFailed && result.result === 'failed') {

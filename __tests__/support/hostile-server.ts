@@ -310,7 +310,38 @@ export interface GitHubStandIn {
   close(): Promise<void>
 }
 
-/** GitHub's REST API as far as check runs and comments go, or a black hole. */
+/** Half of a surrogate pair: not Unicode, which GitHub cannot store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * What GitHub answers 422 to, as it does: a check run's summary or text over 65,535 UTF-8 bytes
+ * ("summary exceeds a maximum bytesize of 65535"), a comment's body over 65,536 characters, text
+ * that is not Unicode. Undefined when the body is within every limit.
+ */
+export function overGitHubLimits(body: string): string | undefined {
+  let doc: { output?: { summary?: unknown; text?: unknown }; body?: unknown }
+  try {
+    doc = body ? (JSON.parse(body) as typeof doc) : {}
+  } catch {
+    return 'Problems parsing JSON'
+  }
+  for (const field of ['summary', 'text'] as const) {
+    const v = doc.output?.[field]
+    if (typeof v !== 'string') continue
+    if (Buffer.byteLength(v) > 65_535) return `${field} exceeds a maximum bytesize of 65535`
+    if (LONE_SURROGATE.test(v)) return `${field} is not valid Unicode`
+  }
+  if (typeof doc.body === 'string') {
+    if ([...doc.body].length > 65_536) return 'Body is too long (maximum is 65536 characters)'
+    if (LONE_SURROGATE.test(doc.body)) return 'body is not valid Unicode'
+  }
+  return undefined
+}
+
+/**
+ * GitHub's REST API as far as check runs and comments go, or a black hole. Bodies over GitHub's
+ * limits get GitHub's 422.
+ */
 export async function startGitHub(mode: GitHubStandIn['mode'] = 'answer'): Promise<GitHubStandIn> {
   const requests: SeenRequest[] = []
   const sockets = new Set<Socket>()
@@ -328,6 +359,8 @@ export async function startGitHub(mode: GitHubStandIn['mode'] = 'answer'): Promi
         body: Buffer.concat(chunks).toString('utf8')
       })
       if (state.mode === 'hang') return
+      const refused = overGitHubLimits(requests[requests.length - 1]!.body)
+      if (refused) return sendJson(res, 422, { message: 'Validation Failed', errors: [refused] })
       const isCreate = req.method === 'POST' && /\/check-runs$/.test(url.pathname)
       if (state.mode === 'hang-update' && !isCreate) return
       if (isCreate) return sendJson(res, 201, { id: 7, status: 'in_progress' })

@@ -1,6 +1,7 @@
 import type { getOctokit } from '@actions/github'
 import { failedGates, type FullResult } from '../result.js'
 import type { Call } from './bounded.js'
+import { cutToFit, utf8Bytes } from './fit.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -9,14 +10,14 @@ export interface Repo {
   readonly repo: string
 }
 
-/** GitHub's limit for a check run's output.summary. */
+/** GitHub's limit for a check run's output.summary, in UTF-8 bytes. */
 export const CHECK_SUMMARY_LIMIT = 65_535
 
 export function fitSummary(markdown: string, limit = CHECK_SUMMARY_LIMIT): string {
-  if (markdown.length <= limit) return markdown
+  // ASCII: a note of known size in bytes and characters alike.
   const note =
-    '\n\n… (cut to fit the check run; the job summary and the JSON report have all of it)'
-  return markdown.slice(0, limit - note.length) + note
+    '\n\n... (cut to fit the check run; the job summary and the JSON report have all of it)'
+  return cutToFit(markdown, limit, note, utf8Bytes)
 }
 
 /** "41/42 warmed, hit rate 78 %", the line branch protection and the PR list show. */

@@ -1,11 +1,13 @@
 import type { Call } from './bounded.js'
 import type { Octokit, Repo } from './checks.js'
+import { cutToFit, utf16Units } from './fit.js'
 
 /** The hidden line that finds this action's comment again, one per check name. */
 export function commentMarker(checkName: string): string {
   return `<!-- cache-warm-action:${checkName.replace(/--/g, '-')} -->`
 }
 
+/** Kept below GitHub's limit for a comment's body, 65,536 characters. */
 export const COMMENT_LIMIT = 65_000
 
 /** Comments asked for per page, GitHub's maximum. */
@@ -80,9 +82,12 @@ export async function upsertComment(
   summary: string
 ): Promise<'created' | 'updated'> {
   const marker = commentMarker(checkName)
-  let text = `${marker}\n${summary}`
-  if (text.length > COMMENT_LIMIT)
-    text = `${text.slice(0, COMMENT_LIMIT - 80)}\n\n… (cut; the job summary has all of it)`
+  const text = cutToFit(
+    `${marker}\n${summary}`,
+    COMMENT_LIMIT,
+    '\n\n… (cut; the job summary has all of it)',
+    utf16Units
+  )
   const mine = await findComment(octokit, call, repo, issueNumber, marker)
   if (mine !== undefined) {
     await call(

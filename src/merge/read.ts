@@ -1,5 +1,6 @@
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { formatDuration } from '../config/duration.js'
 import { firstIssue } from '../config/issues.js'
 import { MergeRefused } from '../errors.js'
 import type { FullResult } from '../result.js'
@@ -17,6 +18,18 @@ export const MAX_REPORT_BYTES = 64 * 1024 * 1024
  */
 export const MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
+/**
+ * The merge job's `deadline`: reading is most of a merge (256 MiB of reports take seconds), so
+ * it stops between files once the deadline has passed, and the merge fails in one line.
+ */
+export interface ReadDeadline {
+  /** Epoch milliseconds. */
+  readonly endAt: number
+  /** The deadline as given, for the message. */
+  readonly ms: number
+  readonly now: () => number
+}
+
 export interface ReadReport {
   /** As the user named it (or the glob found it). */
   readonly file: string
@@ -31,7 +44,8 @@ export interface ReadReport {
 export async function readReports(
   files: readonly string[],
   /** How a file is named in a message (relative to the workspace). */
-  shown: (file: string) => string = file => file
+  shown: (file: string) => string = file => file,
+  deadline?: ReadDeadline
 ): Promise<ReadReport[]> {
   if (files.length === 0)
     throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote')
@@ -50,6 +64,10 @@ export async function readReports(
         `${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`
       )
     out.push({ file, report: reportOf(name, bytes) })
+    if (deadline && deadline.now() > deadline.endAt)
+      throw new MergeRefused(
+        `the deadline (${formatDuration(deadline.ms)}) passed after reading ${out.length} of ${files.length} report(s); raise deadline to give the merge job time to read them`
+      )
   }
   return out
 }
