@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1056);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9059);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // The verdict is written. Whatever may still hold the event loop (a file handle stuck on a slow
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1056:
+/***/ 9059:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54652,15 +54652,55 @@ function makeBudget({ endAt, now, requestTimeoutMs, limit }) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/github/fit.ts
+/**
+ * Cutting text to one of GitHub's size limits. GitHub measures a check run's summary in UTF-8
+ * bytes ("summary exceeds a maximum bytesize of 65535"), not in the characters its docs name,
+ * and every ✅ or · of a summary is 2 to 4 bytes; a comment's body in characters. A cut never
+ * splits a character (half of a surrogate pair is not Unicode, and GitHub refuses or garbles
+ * it), and ends at a line when one is near, so a table row is never left half.
+ */
+/** `text` as GitHub counts a check run's summary. */
+const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
+/** `text` as GitHub counts a comment's body, at most: UTF-16 units are never fewer than characters. */
+const utf16Units = (text) => text.length;
+/**
+ * `text` when it fits in `limit` as `size` measures it; else its longest start that fits with
+ * `note` after it, ended at a line break when one is in the last half.
+ */
+function cutToFit(text, limit, note, size) {
+    if (size(text) <= limit)
+        return text;
+    const room = limit - size(note);
+    // The longest start that fits: sizes only grow with length, so a binary search finds it.
+    let lo = 0;
+    let hi = Math.min(text.length, Math.max(0, room));
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (size(text.slice(0, mid)) <= room)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    let end = lo;
+    const last = text.charCodeAt(end - 1);
+    if (end > 0 && last >= 0xd800 && last <= 0xdbff)
+        end--;
+    const line = text.lastIndexOf('\n', end - 1);
+    if (line >= end / 2)
+        end = line;
+    return text.slice(0, end) + note;
+}
+
 ;// CONCATENATED MODULE: ./src/github/checks.ts
 
-/** GitHub's limit for a check run's output.summary. */
+
+/** GitHub's limit for a check run's output.summary, in UTF-8 bytes. */
 const CHECK_SUMMARY_LIMIT = 65_535;
 function fitSummary(markdown, limit = CHECK_SUMMARY_LIMIT) {
-    if (markdown.length <= limit)
-        return markdown;
-    const note = '\n\n… (cut to fit the check run; the job summary and the JSON report have all of it)';
-    return markdown.slice(0, limit - note.length) + note;
+    // ASCII: a note of known size in bytes and characters alike.
+    const note = '\n\n... (cut to fit the check run; the job summary and the JSON report have all of it)';
+    return cutToFit(markdown, limit, note, utf8Bytes);
 }
 /** "41/42 warmed, hit rate 78 %", the line branch protection and the PR list show. */
 function checkTitle(result) {
@@ -54715,10 +54755,12 @@ async function completeCheck(octokit, call, repo, id, sha, name, result, summary
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment.ts
+
 /** The hidden line that finds this action's comment again, one per check name. */
 function commentMarker(checkName) {
     return `<!-- cache-warm-action:${checkName.replace(/--/g, '-')} -->`;
 }
+/** Kept below GitHub's limit for a comment's body, 65,536 characters. */
 const COMMENT_LIMIT = 65_000;
 /** Comments asked for per page, GitHub's maximum. */
 const COMMENT_PAGE_SIZE = 100;
@@ -54763,9 +54805,7 @@ async function findComment(octokit, call, repo, issueNumber, marker) {
 /** Keeps one comment per pull request and check name up to date. Returns what it did. */
 async function upsertComment(octokit, call, repo, issueNumber, checkName, summary) {
     const marker = commentMarker(checkName);
-    let text = `${marker}\n${summary}`;
-    if (text.length > COMMENT_LIMIT)
-        text = `${text.slice(0, COMMENT_LIMIT - 80)}\n\n… (cut; the job summary has all of it)`;
+    const text = cutToFit(`${marker}\n${summary}`, COMMENT_LIMIT, '\n\n… (cut; the job summary has all of it)', utf16Units);
     const mine = await findComment(octokit, call, repo, issueNumber, marker);
     if (mine !== undefined) {
         await call(abortable => octokit.rest.issues.updateComment({ ...repo, comment_id: mine, body: text, ...abortable }), `updating the comment on #${issueNumber}`);
@@ -58879,6 +58919,7 @@ const _isResult = (r) => r;
 
 
 
+
 /** The most reports one merge reads: a matrix has at most 256 jobs. */
 const MAX_REPORTS = 256;
 /** The largest report file read (a report of 100,000 endpoints is about 40 MB). */
@@ -58896,7 +58937,7 @@ const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
  */
 async function readReports(files, 
 /** How a file is named in a message (relative to the workspace). */
-shown = file => file) {
+shown = file => file, deadline) {
     if (files.length === 0)
         throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote');
     if (files.length > MAX_REPORTS)
@@ -58910,6 +58951,8 @@ shown = file => file) {
         if (total > MAX_TOTAL_BYTES)
             throw new MergeRefused(`${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`);
         out.push({ file, report: reportOf(name, bytes) });
+        if (deadline && deadline.now() > deadline.endAt)
+            throw new MergeRefused(`the deadline (${formatDuration(deadline.ms)}) passed after reading ${out.length} of ${files.length} report(s); raise deadline to give the merge job time to read them`);
     }
     return out;
 }
@@ -59441,7 +59484,7 @@ function mergeWarnings(inputs, labels) {
 
 /** The reports in `files`, read, checked and merged into one result (see mergeReports). */
 async function mergeFiles(files, opts) {
-    return mergeReports(await readReports(files, opts.shownFile), opts);
+    return mergeReports(await readReports(files, opts.shownFile, opts.deadline), opts);
 }
 
 ;// CONCATENATED MODULE: ./src/merge/settings.ts
@@ -59853,6 +59896,7 @@ async function warm(deps, redactor) {
  */
 async function mergeJob(raw, env, deps, redactor) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const startedAt = Date.now();
     let settings;
     let result;
     try {
@@ -59866,7 +59910,13 @@ async function mergeJob(raw, env, deps, redactor) {
             failOn: settings.run.failOn,
             ...(settings.run.label ? { label: settings.run.label } : {}),
             ...(settings.target ? { target: settings.target } : {}),
-            shownFile: file => glob_shownPath(file, workspace)
+            shownFile: file => glob_shownPath(file, workspace),
+            // The step's deadline, from its start: reading the reports counts.
+            deadline: {
+                endAt: startedAt + settings.run.deadlineMs,
+                ms: settings.run.deadlineMs,
+                now: Date.now
+            }
         });
     }
     catch (error) {
@@ -59879,7 +59929,7 @@ async function mergeJob(raw, env, deps, redactor) {
     for (const line of mergeLines(result))
         info(logSafe(redactor.redact(line)));
     const publisher = makePublisher(settings, readGitHubContext(env), deps.octokit, {
-        deadlineAt: Date.now() + settings.run.deadlineMs
+        deadlineAt: startedAt + settings.run.deadlineMs
     });
     for (const w of await publisher.start())
         warning(redactor.redact(w));
@@ -59927,6 +59977,8 @@ async function report(result, settings, redactor, publisher, render = renderSumm
 }
 /** In a run whose log lists only failures, this many endpoints get an annotation of their own. */
 const ANNOTATED_WHEN_THINNED = 10;
+/** Warnings (and doubts about the metrics) logged, each an annotation; the rest are counted. */
+const WARNINGS_LOGGED = 20;
 /** Annotations and warnings: decided from the result, worded from the redacted copy. */
 function annotations(result, safe, redactor) {
     // Decisions from the result itself; words from the redacted copy.
@@ -59957,10 +60009,15 @@ function annotations(result, safe, redactor) {
     // The redacted copy keeps the structure, so its gates are the same phases, in the same order.
     for (const p of failedGates(safe))
         error(redactor.redact(p.detail), { title: `Cache warm: ${p.name} failed` });
-    for (const w of new Set(safe.warnings))
+    // One per endpoint in a long run (verify notes), each report's in a merge: the first few.
+    const notes = [
+        ...new Set(safe.warnings),
+        ...(safe.metrics?.doubts ?? []).map(d => `the metrics look warm for the wrong reason: ${d}`)
+    ];
+    for (const w of notes.slice(0, WARNINGS_LOGGED))
         warning(redactor.redact(w));
-    for (const d of safe.metrics?.doubts ?? [])
-        warning(redactor.redact(`the metrics look warm for the wrong reason: ${d}`));
+    if (notes.length > WARNINGS_LOGGED)
+        warning(`and ${notes.length - WARNINGS_LOGGED} more warning(s); the JSON report has every one`, { title: 'Cache warm: more warnings' });
     const doubtful = format_suspiciousLine(safe);
     if (doubtful)
         warning(redactor.redact(doubtful), { title: 'Cache warm: suspicious answers' });

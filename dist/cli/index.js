@@ -52666,6 +52666,7 @@ const _isResult = (r) => r;
 
 
 
+
 /** The most reports one merge reads: a matrix has at most 256 jobs. */
 const MAX_REPORTS = 256;
 /** The largest report file read (a report of 100,000 endpoints is about 40 MB). */
@@ -52683,7 +52684,7 @@ const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
  */
 async function readReports(files, 
 /** How a file is named in a message (relative to the workspace). */
-shown = file => file) {
+shown = file => file, deadline) {
     if (files.length === 0)
         throw new MergeRefused('no report file to merge; give the JSON reports the jobs wrote');
     if (files.length > MAX_REPORTS)
@@ -52697,6 +52698,8 @@ shown = file => file) {
         if (total > MAX_TOTAL_BYTES)
             throw new MergeRefused(`${name}: the reports add up to more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB, the most one merge reads`);
         out.push({ file, report: reportOf(name, bytes) });
+        if (deadline && deadline.now() > deadline.endAt)
+            throw new MergeRefused(`the deadline (${duration_formatDuration(deadline.ms)}) passed after reading ${out.length} of ${files.length} report(s); raise deadline to give the merge job time to read them`);
     }
     return out;
 }
@@ -52783,7 +52786,7 @@ function reportOf(file, bytes) {
 
 /** The reports in `files`, read, checked and merged into one result (see mergeReports). */
 async function mergeFiles(files, opts) {
-    return mergeReports(await readReports(files, opts.shownFile), opts);
+    return mergeReports(await readReports(files, opts.shownFile, opts.deadline), opts);
 }
 
 ;// CONCATENATED MODULE: ./src/report/text.ts
