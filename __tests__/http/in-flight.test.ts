@@ -1,11 +1,19 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { watchAbort, watchTimeout } from '../../src/http/in-flight.js'
+import { watch } from '../../src/http/in-flight.js'
+
+const never = (): void => {
+  throw new Error('must not be called')
+}
+const watchTimeout = (ms: number, onTimeout: () => void): (() => void) =>
+  watch(ms, undefined, onTimeout, never)
+const watchAbort = (signal: AbortSignal, onAbort: () => void): (() => void) =>
+  watch(60_000, signal, never, onAbort)
 import { NetworkError, sendOnce } from '../../src/http/request.js'
 import { startServer, type LocalServer } from '../support/server.js'
 
 const wait = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-describe('watchTimeout (one timer for every request in flight)', () => {
+describe('watch: one timer for every request in flight', () => {
   it('never times a request out before its time, and times it out soon after', async () => {
     const started = performance.now()
     const fired = await new Promise<number>(resolve => {
@@ -46,8 +54,11 @@ describe('watchTimeout (one timer for every request in flight)', () => {
   })
 })
 
-describe('watchAbort (one listener per signal)', () => {
+describe('watch: one abort listener per signal', () => {
   it('tells every watched request of the signal once, and none that stopped watching', () => {
+    const timers = (): number =>
+      process.getActiveResourcesInfo().filter(r => r === 'Timeout').length
+    const before = timers()
     const controller = new AbortController()
     const told: number[] = []
     watchAbort(controller.signal, () => told.push(1))
@@ -57,6 +68,8 @@ describe('watchAbort (one listener per signal)', () => {
     controller.abort()
     controller.abort()
     expect(told).toEqual([1, 3])
+    // Told once and no longer watched: no timer left for them either.
+    expect(timers()).toBe(before)
   })
 
   it('keeps signals apart', () => {
@@ -67,6 +80,8 @@ describe('watchAbort (one listener per signal)', () => {
     watchAbort(b.signal, () => told.push('b'))
     b.abort()
     expect(told).toEqual(['b'])
+    a.abort()
+    expect(told).toEqual(['b', 'a'])
   })
 })
 

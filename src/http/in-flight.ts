@@ -2,19 +2,58 @@ import { performance } from 'node:perf_hooks'
 
 /**
  * One timer and one abort listener for every request in flight, instead of a `setTimeout` and
- * an `addEventListener` per request: at 128 requests in flight those were a tenth of the
- * client's CPU. A request is watched from when it is sent until its whole body is read; its
- * time is never cut short (the timer fires at or after `timeoutMs`), and every watched request
- * of a signal is told at once when that signal aborts.
+ * an `addEventListener` per request. A request is watched from when it is sent until its whole
+ * body is read; its time is never cut short (the timer fires at or after `timeoutMs`), and every
+ * watched request of a signal is told at once when that signal aborts.
+ *
+ * Both are linked lists, not a Set or the signal's own listener map: a long-lived hash table
+ * that requests are added to and deleted from kept each request's objects (its closures, its
+ * answer) alive through the young generation's collections, so they were promoted to the old
+ * generation; at 128 requests in flight that cost about 20 MB of peak RSS and a fifth of the
+ * client's CPU. An unlinked request is referenced by nothing.
  */
 
-interface Watch {
-  /** performance.now() when its time is up. */
-  readonly at: number
-  readonly onTimeout: () => void
+interface Linked {
+  prev: Linked | undefined
+  next: Linked | undefined
 }
 
-const watched = new Set<Watch>()
+/** A doubly linked list in insertion order; unlinking is O(1) and leaves no reference behind. */
+class List<T extends Linked> {
+  head: T | undefined
+  private tail: T | undefined
+
+  add(item: T): void {
+    item.prev = this.tail
+    item.next = undefined
+    if (this.tail) this.tail.next = item
+    else this.head = item
+    this.tail = item
+  }
+
+  /** Unlinks `item`; false when it was not linked (already removed). */
+  remove(item: T): boolean {
+    if (item.prev === undefined && this.head !== item) return false
+    if (item.prev) item.prev.next = item.next
+    else this.head = item.next as T | undefined
+    if (item.next) item.next.prev = item.prev
+    else this.tail = item.prev as T | undefined
+    item.prev = undefined
+    item.next = undefined
+    return true
+  }
+}
+
+interface Watch extends Linked {
+  /** performance.now() when its time is up. */
+  readonly at: number
+  readonly signal: AbortSignal | undefined
+  readonly onTimeout: () => void
+  readonly onAbort: () => void
+}
+
+/** Every request in flight, in the order they were sent. */
+const watched = new List<Watch>()
 let timer: NodeJS.Timeout | undefined
 /** When the timer fires (performance.now()); Infinity when it is not armed. */
 let armedAt = Number.POSITIVE_INFINITY
@@ -37,52 +76,64 @@ function expire(): void {
   armedAt = Number.POSITIVE_INFINITY
   const now = performance.now()
   let next = Number.POSITIVE_INFINITY
-  for (const w of watched) {
+  let w = watched.head
+  while (w) {
+    const after = w.next as Watch | undefined
     if (w.at <= now) {
-      watched.delete(w)
+      unwatch(w)
       w.onTimeout()
     } else if (w.at < next) next = w.at
+    w = after
   }
   // A request sent from a timeout's handler may have armed the timer already, for later.
   if (next < armedAt) arm(next)
 }
 
-/** Calls `onTimeout` once `timeoutMs` have passed, unless the returned function is called first. */
-export function watchTimeout(timeoutMs: number, onTimeout: () => void): () => void {
-  const w: Watch = { at: performance.now() + timeoutMs, onTimeout }
-  watched.add(w)
-  if (w.at < armedAt) arm(w.at)
-  return () => {
-    // The timer may stay armed for a request already done: it then finds nothing due and
-    // arms itself for the earliest left. With nothing in flight it never keeps the process up.
-    if (watched.delete(w) && watched.size === 0) disarm()
+function unwatch(w: Watch): void {
+  // The timer may stay armed for a request already done: it then finds nothing due and arms
+  // itself for the earliest left. With nothing in flight it never keeps the process up.
+  if (watched.remove(w) && watched.head === undefined) disarm()
+}
+
+/** The signals with a listener: one each, however many requests they stop. */
+const listening = new WeakSet<AbortSignal>()
+
+/** Tells every request in flight on `signal` that it aborted. */
+function abortAll(signal: AbortSignal): void {
+  let w = watched.head
+  while (w) {
+    const after = w.next as Watch | undefined
+    if (w.signal === signal) {
+      unwatch(w)
+      w.onAbort()
+    }
+    w = after
   }
 }
 
-const bySignal = new WeakMap<AbortSignal, Set<() => void>>()
-
 /**
- * Calls `onAbort` when `signal` aborts, unless the returned function is called first. One
- * listener per signal, added the first time it is seen.
+ * Watches one request: `onTimeout` once `timeoutMs` have passed, `onAbort` when `signal`
+ * aborts, whichever comes first, unless the returned function is called before.
  */
-export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
-  let listeners = bySignal.get(signal)
-  if (!listeners) {
-    const all = new Set<() => void>()
-    listeners = all
-    bySignal.set(signal, all)
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const fn of all) fn()
-        all.clear()
-      },
-      { once: true }
-    )
+export function watch(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => void,
+  onAbort: () => void
+): () => void {
+  const w: Watch = {
+    at: performance.now() + timeoutMs,
+    signal,
+    onTimeout,
+    onAbort,
+    prev: undefined,
+    next: undefined
   }
-  const own = listeners
-  own.add(onAbort)
-  return () => {
-    own.delete(onAbort)
+  watched.add(w)
+  if (w.at < armedAt) arm(w.at)
+  if (signal && !listening.has(signal)) {
+    listening.add(signal)
+    signal.addEventListener('abort', () => abortAll(signal), { once: true })
   }
+  return () => unwatch(w)
 }

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
-import { watchAbort, watchTimeout } from './in-flight.js'
+import { watch } from './in-flight.js'
 
 /** How a request failed before any HTTP answer came back. */
 export type NetworkErrorKind =
@@ -154,14 +154,12 @@ export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpRespo
     }
     const onAbort = (): void => fail(new NetworkError('aborted', 'stopped before the answer came'))
     // One timer and one abort listener for all requests in flight (in-flight.ts).
-    const unwatchTimeout = watchTimeout(opts.timeoutMs, () =>
-      fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`))
+    const cleanup = watch(
+      opts.timeoutMs,
+      signal?.aborted ? undefined : signal,
+      () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)),
+      onAbort
     )
-    const unwatchAbort = signal && !signal.aborted ? watchAbort(signal, onAbort) : undefined
-    const cleanup = (): void => {
-      unwatchTimeout()
-      unwatchAbort?.()
-    }
 
     const request = lib.request(url, {
       method: req.method,
