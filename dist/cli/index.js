@@ -47597,7 +47597,38 @@ var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_no
 var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: ./src/http/in-flight.ts
 
-const watched = new Set();
+/** A doubly linked list in insertion order; unlinking is O(1) and leaves no reference behind. */
+class List {
+    head;
+    tail;
+    add(item) {
+        item.prev = this.tail;
+        item.next = undefined;
+        if (this.tail)
+            this.tail.next = item;
+        else
+            this.head = item;
+        this.tail = item;
+    }
+    /** Unlinks `item`; false when it was not linked (already removed). */
+    remove(item) {
+        if (item.prev === undefined && this.head !== item)
+            return false;
+        if (item.prev)
+            item.prev.next = item.next;
+        else
+            this.head = item.next;
+        if (item.next)
+            item.next.prev = item.prev;
+        else
+            this.tail = item.prev;
+        item.prev = undefined;
+        item.next = undefined;
+        return true;
+    }
+}
+/** Every request in flight, in the order they were sent. */
+const watched = new List();
 let timer;
 /** When the timer fires (performance.now()); Infinity when it is not armed. */
 let armedAt = Number.POSITIVE_INFINITY;
@@ -47619,53 +47650,62 @@ function expire() {
     armedAt = Number.POSITIVE_INFINITY;
     const now = external_node_perf_hooks_.performance.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const w of watched) {
+    let w = watched.head;
+    while (w) {
+        const after = w.next;
         if (w.at <= now) {
-            watched.delete(w);
+            unwatch(w);
             w.onTimeout();
         }
         else if (w.at < next)
             next = w.at;
+        w = after;
     }
     // A request sent from a timeout's handler may have armed the timer already, for later.
     if (next < armedAt)
         arm(next);
 }
-/** Calls `onTimeout` once `timeoutMs` have passed, unless the returned function is called first. */
-function watchTimeout(timeoutMs, onTimeout) {
-    const w = { at: external_node_perf_hooks_.performance.now() + timeoutMs, onTimeout };
+function unwatch(w) {
+    // The timer may stay armed for a request already done: it then finds nothing due and arms
+    // itself for the earliest left. With nothing in flight it never keeps the process up.
+    if (watched.remove(w) && watched.head === undefined)
+        disarm();
+}
+/** The signals with a listener: one each, however many requests they stop. */
+const listening = new WeakSet();
+/** Tells every request in flight on `signal` that it aborted. */
+function abortAll(signal) {
+    let w = watched.head;
+    while (w) {
+        const after = w.next;
+        if (w.signal === signal) {
+            unwatch(w);
+            w.onAbort();
+        }
+        w = after;
+    }
+}
+/**
+ * Watches one request: `onTimeout` once `timeoutMs` have passed, `onAbort` when `signal`
+ * aborts, whichever comes first, unless the returned function is called before.
+ */
+function watch(timeoutMs, signal, onTimeout, onAbort) {
+    const w = {
+        at: external_node_perf_hooks_.performance.now() + timeoutMs,
+        signal,
+        onTimeout,
+        onAbort,
+        prev: undefined,
+        next: undefined
+    };
     watched.add(w);
     if (w.at < armedAt)
         arm(w.at);
-    return () => {
-        // The timer may stay armed for a request already done: it then finds nothing due and
-        // arms itself for the earliest left. With nothing in flight it never keeps the process up.
-        if (watched.delete(w) && watched.size === 0)
-            disarm();
-    };
-}
-const bySignal = new WeakMap();
-/**
- * Calls `onAbort` when `signal` aborts, unless the returned function is called first. One
- * listener per signal, added the first time it is seen.
- */
-function watchAbort(signal, onAbort) {
-    let listeners = bySignal.get(signal);
-    if (!listeners) {
-        const all = new Set();
-        listeners = all;
-        bySignal.set(signal, all);
-        signal.addEventListener('abort', () => {
-            for (const fn of all)
-                fn();
-            all.clear();
-        }, { once: true });
+    if (signal && !listening.has(signal)) {
+        listening.add(signal);
+        signal.addEventListener('abort', () => abortAll(signal), { once: true });
     }
-    const own = listeners;
-    own.add(onAbort);
-    return () => {
-        own.delete(onAbort);
-    };
+    return () => unwatch(w);
 }
 
 ;// CONCATENATED MODULE: ./src/http/request.ts
@@ -47772,12 +47812,7 @@ function sendOnce(req, opts) {
         };
         const onAbort = () => fail(new NetworkError('aborted', 'stopped before the answer came'));
         // One timer and one abort listener for all requests in flight (in-flight.ts).
-        const unwatchTimeout = watchTimeout(opts.timeoutMs, () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)));
-        const unwatchAbort = signal && !signal.aborted ? watchAbort(signal, onAbort) : undefined;
-        const cleanup = () => {
-            unwatchTimeout();
-            unwatchAbort?.();
-        };
+        const cleanup = watch(opts.timeoutMs, signal?.aborted ? undefined : signal, () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)), onAbort);
         const request = lib.request(url, {
             method: req.method,
             headers: headersToSend(req),
