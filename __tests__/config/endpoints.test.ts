@@ -317,6 +317,11 @@ describe('parseEndpoints: mistakes, each named by where it is', () => {
     ['an empty path', '- {path: ""}', '[0].path: must not be empty'],
     ['a name that is not text', '- {path: /x, name: [a]}', '[0].name: expected a text label'],
     [
+      'a single path, not a list (`--endpoints /a`)',
+      '/api/v1/symbols',
+      'expected a list of endpoints or a mapping of critical/high/normal/low to lists, got a string (15 characters); one endpoint is a list too: write "- /path" (or [/path])'
+    ],
+    [
       'a document that is a bare word',
       'hello',
       'expected a list of endpoints or a mapping of critical/high/normal/low to lists, got a string (5 characters)'

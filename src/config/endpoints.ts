@@ -212,7 +212,11 @@ export function parseEndpoints(doc: unknown, base: URL, sourceName: string): End
   if (typeof doc !== 'object') {
     throw new EndpointsError(
       '',
-      `expected a list of endpoints or a mapping of ${PRIORITIES.join('/')} to lists, got ${describe(doc)}`
+      `expected a list of endpoints or a mapping of ${PRIORITIES.join('/')} to lists, got ${describe(doc)}` +
+        // `--endpoints /a` or `endpoints: /a`: one endpoint is a list of one.
+        (typeof doc === 'string' && /^([A-Za-z]+\s+)?\//.test(doc.trim())
+          ? '; one endpoint is a list too: write "- /path" (or [/path])'
+          : '')
     )
   }
   for (const [tier, list] of Object.entries(doc as Record<string, unknown>)) {
