@@ -4,12 +4,9 @@
  * words a user can act on, and send nothing there: nock is loaded with no interceptor for the
  * Access host, so any request to it (the key, a header, anything) fails the test.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import nock from 'nock'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { startHostileServer, type HostileServer } from '../support/hostile-server.js'
+import { useHostileServer } from '../support/hostile-server.js'
 import { runMain } from '../support/adversarial.js'
 
 jest.unstable_mockModule('@actions/core', () => import('../fixtures/core.js'))
@@ -20,22 +17,12 @@ const ACCESS = 'https://acme-team.cloudflareaccess.com'
 const KEY = 'deploy-key-7f3a91c2'
 const SECRET = 'cfs-wrong-or-absent-99'
 
-let server: HostileServer
-let dir: string
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'adv-access-'))
-  server = await startHostileServer()
-})
-afterAll(async () => {
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
+const env = useHostileServer('adv-access-')
 beforeEach(() => {
-  server.reset()
+  env.server.reset()
   // No interceptor for the Access host: nock fails the test on any request to it.
   expect(nock.activeMocks()).toEqual([])
-  server.set('/*', (res, ctx) => {
+  env.server.set('/*', (res, ctx) => {
     const back = encodeURIComponent(`${ctx.origin}${ctx.url.pathname}`)
     res.writeHead(302, {
       Location: `${ACCESS}/cdn-cgi/access/login/${ctx.url.host}?kid=0a1b2c&redirect_url=${back}&meta=${SECRET}`
@@ -53,7 +40,7 @@ describe('a deployment behind Cloudflare Access', () => {
       core,
       run,
       {
-        url: server.origin,
+        url: env.server.origin,
         'api-key': KEY,
         headers: `CF-Access-Client-Id: app.access\nCF-Access-Client-Secret: ${SECRET}`,
         endpoints: 'critical: [/a]',
@@ -63,7 +50,7 @@ describe('a deployment behind Cloudflare Access', () => {
         retries: '0',
         deadline: '4s'
       },
-      { dir, limitMs: 8000 }
+      { dir: env.dir, limitMs: 8000 }
     )
 
     expect(a.outputs.result).toBe('failed')
@@ -82,13 +69,13 @@ describe('a deployment behind Cloudflare Access', () => {
       core,
       run,
       {
-        url: server.origin,
+        url: env.server.origin,
         'api-key': KEY,
         endpoints: 'critical: [/a]',
         retries: '0',
         deadline: '4s'
       },
-      { dir, limitMs: 8000 }
+      { dir: env.dir, limitMs: 8000 }
     )
     const ep = a.report!.tiers[0].endpoints[0]
     expect(ep).toMatchObject({ outcome: 'failed', cause: 'redirect-other-origin' })

@@ -7,8 +7,12 @@
  * Also here: a GitHub API stand-in (answers or hangs), and a bare TCP listener that only counts
  * connections (for "nothing may even connect to that port").
  */
+import { afterAll, beforeAll } from '@jest/globals'
+import { mkdtemp, rm } from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import type { AddressInfo, Socket } from 'node:net'
 
 export interface SeenRequest {
@@ -215,6 +219,36 @@ export function echo(form: EchoForm, opts: EchoOptions = {}): Reply {
           version: got,
           ...extra
         })
+    }
+  }
+}
+
+/**
+ * A hostile deployment and a temp dir for the enclosing test file: started before all its
+ * tests, closed and removed after them. Read them through the getters inside a test.
+ */
+export function useHostileServer(prefix: string): {
+  readonly server: HostileServer
+  readonly dir: string
+} {
+  let server: HostileServer | undefined
+  let dir: string | undefined
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), prefix))
+    server = await startHostileServer()
+  })
+  afterAll(async () => {
+    await server?.close()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+  return {
+    get server() {
+      if (!server) throw new Error('the hostile server did not start')
+      return server
+    },
+    get dir() {
+      if (!dir) throw new Error('the temp dir was not made')
+      return dir
     }
   }
 }

@@ -3,32 +3,19 @@
  * checks do not look. The action (src/main.ts, the fixture @actions/core) against a real server
  * on 127.0.0.1 whose answers come from two versions.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { sendJson, startHostileServer, type HostileServer } from '../../support/hostile-server.js'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { sendJson, useHostileServer, type HostileServer } from '../../support/hostile-server.js'
 import { artifactTexts, runMain } from '../../support/adversarial.js'
 
 jest.unstable_mockModule('@actions/core', () => import('../../fixtures/core.js'))
 const core = await import('../../fixtures/core.js')
 const { run } = await import('../../../src/main.js')
 
-let server: HostileServer
-let dir: string
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'adv3-version-'))
-  server = await startHostileServer()
-})
-afterAll(async () => {
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
+const env = useHostileServer('adv3-version-')
 beforeEach(() => {
-  server.reset()
+  env.server.reset()
   // Every endpoint answers from the new version, from cache when asked again.
-  server.set('/api/*', res =>
+  env.server.set('/api/*', res =>
     sendJson(res, 200, { success: true, data: [1] }, { 'X-Worker-Version': 'v2', 'X-Cache': 'HIT' })
   )
 })
@@ -44,7 +31,12 @@ const INPUTS = {
 }
 
 const go = (more: Record<string, string> = {}) =>
-  runMain(core, run, { url: server.origin, ...INPUTS, ...more }, { dir, limitMs: 10_000 })
+  runMain(
+    core,
+    run,
+    { url: env.server.origin, ...INPUTS, ...more },
+    { dir: env.dir, limitMs: 10_000 }
+  )
 
 /** A metrics answer from `version` with this hit rate; the counter moves on every read. */
 function metricsFrom(
@@ -65,7 +57,7 @@ describe('the metrics gate during a gradual deployment (expect-version)', () => 
   it("does not pass on the old version's metrics, warm from its own traffic", async () => {
     // The baseline comes from the new version (cold); every poll after it from the old one,
     // whose counters meet the threshold on every poll.
-    server.set('/metrics', (res, ctx) =>
+    env.server.set('/metrics', (res, ctx) =>
       ctx.hits === 1 ? metricsFrom(res, 1, 'v2', 0.05) : metricsFrom(res, ctx.hits, 'v1', 0.95)
     )
 
@@ -84,7 +76,7 @@ describe('the metrics gate during a gradual deployment (expect-version)', () => 
   it("does not count the old version's polls towards stable-polls, and says which version answered", async () => {
     // Old and new answer the metrics in turn, both meeting the threshold: no two polls in a
     // row come from the new version.
-    server.set('/metrics', (res, ctx) =>
+    env.server.set('/metrics', (res, ctx) =>
       ctx.hits === 1
         ? metricsFrom(res, 1, 'v2', 0.05)
         : metricsFrom(res, ctx.hits, ctx.hits % 2 === 0 ? 'v2' : 'v1', 0.95)
@@ -107,7 +99,7 @@ describe('the metrics gate during a gradual deployment (expect-version)', () => 
   })
 
   it('still passes on metrics that show no version at all (nothing says they are another one)', async () => {
-    server.set('/metrics', (res, ctx) =>
+    env.server.set('/metrics', (res, ctx) =>
       metricsFrom(res, ctx.hits, undefined, ctx.hits === 1 ? 0.05 : 0.95)
     )
     const a = await go()
@@ -119,7 +111,7 @@ describe('the metrics gate during a gradual deployment (expect-version)', () => 
   it('refuses an old-version baseline instead of comparing the new counters with it', async () => {
     // Baseline from the old version (warm), polls from the new one: "already held before
     // warming" would be a doubt about the wrong version.
-    server.set('/metrics', (res, ctx) =>
+    env.server.set('/metrics', (res, ctx) =>
       ctx.hits === 1 ? metricsFrom(res, 1, 'v1', 0.95) : metricsFrom(res, ctx.hits, 'v2', 0.9)
     )
     const a = await go()
@@ -134,7 +126,7 @@ describe('the metrics gate during a gradual deployment (expect-version)', () => 
 describe('the version an answer shows stays bounded', () => {
   it('a 12 KB version header on the readiness path is cut in the log, the summary and the report', async () => {
     const huge = `v1-${'y'.repeat(12_000)}`
-    server.set('/health', res => sendJson(res, 200, { ok: true }, { 'X-Worker-Version': huge }))
+    env.server.set('/health', res => sendJson(res, 200, { ok: true }, { 'X-Worker-Version': huge }))
     const a = await go({
       'metrics-path': '',
       'min-hit-rate': '',

@@ -3,32 +3,19 @@
  * every other poll. The action (src/main.ts, the fixture @actions/core) against a real server on
  * 127.0.0.1.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { sendJson, startHostileServer, type HostileServer } from '../../support/hostile-server.js'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { sendJson, useHostileServer } from '../../support/hostile-server.js'
 import { runMain } from '../../support/adversarial.js'
 
 jest.unstable_mockModule('@actions/core', () => import('../../fixtures/core.js'))
 const core = await import('../../fixtures/core.js')
 const { run } = await import('../../../src/main.js')
 
-let server: HostileServer
-let dir: string
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'adv3-stable-'))
-  server = await startHostileServer()
-})
-afterAll(async () => {
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
+const env = useHostileServer('adv3-stable-')
 beforeEach(() => {
-  server.reset()
+  env.server.reset()
   // Healthy metrics: the hit rate meets the threshold on every poll after the baseline.
-  server.set('/metrics', (res, ctx) =>
+  env.server.set('/metrics', (res, ctx) =>
     sendJson(res, 200, {
       cacheStats: { totalRequests: ctx.hits * 10, overallHitRate: ctx.hits === 1 ? 0.05 : 0.9 }
     })
@@ -40,14 +27,14 @@ const go = (more: Record<string, string>) =>
     core,
     run,
     {
-      url: server.origin,
+      url: env.server.origin,
       endpoints: '- /a',
       'metrics-path': '/metrics',
       'min-hit-rate': '70%',
       retries: '0',
       ...more
     },
-    { dir, limitMs: 10_000 }
+    { dir: env.dir, limitMs: 10_000 }
   )
 
 describe('stable-polls that cannot fit in poll-timeout', () => {
@@ -58,7 +45,7 @@ describe('stable-polls that cannot fit in poll-timeout', () => {
       'stable-polls: 4 polls in a row cannot fit in poll-timeout 20s at poll-interval 10s (at most 3 polls); raise poll-timeout to at least 30s or lower stable-polls'
     ])
     expect(a.outputs.result).toBe('failed')
-    expect(server.requests).toHaveLength(0)
+    expect(env.server.requests).toHaveLength(0)
     expect(a.summary).toContain('Bad input: stable-polls: 4 polls in a row cannot fit')
   })
 
@@ -92,7 +79,7 @@ describe('a metrics answer served from a cache', () => {
     async (name, value) => {
       // The baseline is fresh and cold; the first poll after the warm is fresh and warm, and a
       // cache in front of the metrics route repeats it on every poll after.
-      server.set('/metrics', (res, ctx) =>
+      env.server.set('/metrics', (res, ctx) =>
         sendJson(
           res,
           200,
@@ -116,7 +103,7 @@ describe('a metrics answer served from a cache', () => {
   )
 
   it('a fresh answer with Age: 0 and X-Cache: MISS still counts', async () => {
-    server.set('/metrics', (res, ctx) =>
+    env.server.set('/metrics', (res, ctx) =>
       sendJson(
         res,
         200,
