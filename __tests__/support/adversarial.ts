@@ -166,7 +166,9 @@ export function readableForms(key: string): { name: string; text: string }[] {
     { name: 'form-encoded', text: new URLSearchParams({ q: key }).toString().slice(2) },
     { name: 'whitespace collapsed', text: key.replace(/\s+/g, ' ') },
     { name: 'whitespace removed', text: key.replace(/\s+/g, '') },
-    { name: 'base64', text: Buffer.from(key).toString('base64') }
+    { name: 'base64', text: Buffer.from(key).toString('base64') },
+    // Another case of a key of 8+ characters (shorter ones are not redacted in another case).
+    ...(key.length >= 8 ? [{ name: 'upper-cased', text: key.toUpperCase() }] : [])
   ]
   // A form shorter than the key cut at ? or # is only a piece: judged by the window rule below.
   const min = Math.min(8, key.length)

@@ -148,7 +148,9 @@ export const ECHO_FORMS = [
   /** 200 `{"success": "<KEY>"}`: an assertion on success quotes what it found. */
   'assert-quote',
   /** 200 JSON whose every field is the key (a metrics / readiness answer kept as "last answer"). */
-  'body-200'
+  'body-200',
+  /** 401 JSON with the key upper-cased, as a server that normalises what it logs back. */
+  'upper-cased'
 ] as const
 export type EchoForm = (typeof ECHO_FORMS)[number]
 
@@ -170,6 +172,8 @@ export function echo(form: EchoForm, opts: EchoOptions = {}): Reply {
         return sendJson(res, 500, { success: false, error: `key ${got} is not valid`, ...extra })
       case 'json-401':
         return sendJson(res, 401, { error: got, message: `bad key ${got}`, detail: got })
+      case 'upper-cased':
+        return sendJson(res, 401, { error: `INVALID KEY ${got.toUpperCase()}` })
       case 'json-escaped':
         return sendText(res, 500, `bad key: "${JSON.stringify(got).slice(1, -1)}"`)
       case 'padded':
