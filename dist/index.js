@@ -43078,7 +43078,11 @@ function parseEndpoints(doc, base, sourceName) {
         return out;
     }
     if (typeof doc !== 'object') {
-        throw new EndpointsError('', `expected a list of endpoints or a mapping of ${PRIORITIES.join('/')} to lists, got ${endpoints_describe(doc)}`);
+        throw new EndpointsError('', `expected a list of endpoints or a mapping of ${PRIORITIES.join('/')} to lists, got ${endpoints_describe(doc)}` +
+            // `--endpoints /a` or `endpoints: /a`: one endpoint is a list of one.
+            (typeof doc === 'string' && /^([A-Za-z]+\s+)?\//.test(doc.trim())
+                ? '; one endpoint is a list too: write "- /path" (or [/path])'
+                : ''));
     }
     for (const [tier, list] of Object.entries(doc)) {
         if (!PRIORITIES.includes(tier)) {
