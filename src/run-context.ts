@@ -4,7 +4,7 @@ import https from 'node:https'
 import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { sendFollowing } from './http/redirect.js'
-import { NetworkError } from './http/request.js'
+import { NetworkError, type SendOptions } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { Send } from './http/send.js'
 import type { PhaseContext } from './phases/request.js'
@@ -126,15 +126,20 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
   const ownAgents =
     !deps.send && !deps.agentFor ? defaultAgents(settings.warm.concurrency) : undefined
   const agentFor = deps.agentFor ?? ownAgents
+  const now = (): number => clock.now()
   const raw: Send =
     deps.send ??
-    ((req, opts) =>
-      sendFollowing(req, {
-        ...opts,
+    ((req, opts) => {
+      // One literal, no spread: per request (see answeredResult in warm/endpoint.ts).
+      const full: { -readonly [K in keyof SendOptions]: SendOptions[K] } = {
+        timeoutMs: opts.timeoutMs,
         maxBodyBytes: MAX_BODY_BYTES,
-        ...(agentFor ? { agentFor } : {}),
-        now: () => clock.now()
-      }))
+        now
+      }
+      if (opts.signal) full.signal = opts.signal
+      if (agentFor) full.agentFor = agentFor
+      return sendFollowing(req, full)
+    })
   const limiter =
     deps.limiter === false
       ? undefined

@@ -44,12 +44,31 @@ class List<T extends Linked> {
   }
 }
 
-interface Watch extends Linked {
-  /** performance.now() when its time is up. */
-  readonly at: number
-  readonly signal: AbortSignal | undefined
-  readonly onTimeout: () => void
-  readonly onAbort: () => void
+/**
+ * One request in flight. A class, not an object literal: V8 pretenures a literal's allocation
+ * site when most of its objects survive a young collection (as the first `concurrency` requests
+ * all do, in flight at the first scavenge), and a pretenured watch, dead but not yet collected,
+ * kept its request's closures, answer and promise chain alive through every later scavenge: 40
+ * MB of peak RSS on 20,000 endpoints at C=128. Its callbacks are dropped once it is done, so a
+ * watch that outlives its request holds nothing of it.
+ */
+class Watch implements Linked {
+  prev: Linked | undefined = undefined
+  next: Linked | undefined = undefined
+  constructor(
+    /** performance.now() when its time is up. */
+    readonly at: number,
+    public signal: AbortSignal | undefined,
+    public onTimeout: (() => void) | undefined,
+    public onAbort: (() => void) | undefined
+  ) {}
+
+  /** Forgets the request: nothing it closed over is reachable from here any more. */
+  release(): void {
+    this.signal = undefined
+    this.onTimeout = undefined
+    this.onAbort = undefined
+  }
 }
 
 /** Every request in flight, in the order they were sent. */
@@ -80,8 +99,9 @@ function expire(): void {
   while (w) {
     const after = w.next as Watch | undefined
     if (w.at <= now) {
+      const onTimeout = w.onTimeout
       unwatch(w)
-      w.onTimeout()
+      onTimeout?.()
     } else if (w.at < next) next = w.at
     w = after
   }
@@ -93,6 +113,7 @@ function unwatch(w: Watch): void {
   // The timer may stay armed for a request already done: it then finds nothing due and arms
   // itself for the earliest left. With nothing in flight it never keeps the process up.
   if (watched.remove(w) && watched.head === undefined) disarm()
+  w.release()
 }
 
 /** The signals with a listener: one each, however many requests they stop. */
@@ -104,8 +125,9 @@ function abortAll(signal: AbortSignal): void {
   while (w) {
     const after = w.next as Watch | undefined
     if (w.signal === signal) {
+      const onAbort = w.onAbort
       unwatch(w)
-      w.onAbort()
+      onAbort?.()
     }
     w = after
   }
@@ -121,14 +143,7 @@ export function watch(
   onTimeout: () => void,
   onAbort: () => void
 ): () => void {
-  const w: Watch = {
-    at: performance.now() + timeoutMs,
-    signal,
-    onTimeout,
-    onAbort,
-    prev: undefined,
-    next: undefined
-  }
+  const w = new Watch(performance.now() + timeoutMs, signal, onTimeout, onAbort)
   watched.add(w)
   if (w.at < armedAt) arm(w.at)
   if (signal && !listening.has(signal)) {

@@ -98,31 +98,152 @@ function headersToSend(req: HttpRequest): Readonly<Record<string, string>> {
   return { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) }
 }
 
-/** The answer as HttpResponse: headers flattened, the kept chunks joined. */
-function responseOf(
-  res: http.IncomingMessage,
-  chunks: Buffer[],
-  bytes: number,
-  truncated: boolean,
-  durationMs: number
-): HttpResponse {
+/** The answer's headers flattened: lower-case names, repeated ones joined with ", ". */
+function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {}
-  const headers = res.headers
   for (const name in headers) {
     const v = headers[name]
     if (v === undefined) continue
     flat[name] = Array.isArray(v) ? v.join(', ') : v
   }
-  return {
-    status: res.statusCode ?? 0,
-    statusText: res.statusMessage ?? '',
-    headers: flat,
-    setCookie: headers['set-cookie'] !== undefined,
+  return flat
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * One request and its answer. A class whose instance drops every reference once settled, not a
+ * promise executor's closures and literals: V8 pretenures an object literal's allocation site
+ * when most of its objects survive a young collection (the first `concurrency` requests, all in
+ * flight at the first scavenge, do), and then each dead, not yet collected, old object that
+ * pointed at a request kept the request's answer, body and promise chain alive through every
+ * later scavenge. Settled, an exchange holds nothing: whatever still points at its listeners
+ * (node:http's own objects, the in-flight list) reaches an empty shell.
+ */
+class Exchange {
+  private request: http.ClientRequest | undefined
+  private res: http.IncomingMessage | undefined
+  private resolve: ((res: HttpResponse) => void) | undefined
+  private reject: ((error: NetworkError) => void) | undefined
+  private cleanup: (() => void) | undefined
+  /** The body's first chunk; most answers have one. */
+  private first: Buffer | undefined = undefined
+  /** The chunks after the first, when there are more. */
+  private rest: Buffer[] | undefined = undefined
+  /** Every byte read; the first min(bytes, max) of them are kept. */
+  private bytes = 0
+
+  constructor(
+    private readonly max: number,
+    private readonly timeoutMs: number,
+    private readonly started: number,
+    private readonly now: () => number,
+    resolve: (res: HttpResponse) => void,
+    reject: (error: NetworkError) => void
+  ) {
+    this.resolve = resolve
+    this.reject = reject
+  }
+
+  start(req: HttpRequest, url: URL, opts: SendOptions): void {
+    const signal = opts.signal
+    // One timer and one abort listener for all requests in flight (in-flight.ts).
+    this.cleanup = watch(
+      this.timeoutMs,
+      signal?.aborted ? undefined : signal,
+      () => this.fail(new NetworkError('timeout', `timed out after ${this.timeoutMs}ms`)),
+      () => this.aborted()
+    )
+    const lib = url.protocol === 'https:' ? https : http
+    let request: http.ClientRequest
+    try {
+      request = lib.request(url, {
+        method: req.method,
+        headers: headersToSend(req),
+        agent: opts.agentFor?.(url)
+      })
+    } catch (error) {
+      // A header node:http refuses (checked at parse; this is the last guard): no timer left.
+      this.settle()
+      throw error
+    }
+    this.request = request
+    if (signal?.aborted) queueMicrotask(() => this.aborted())
+    request.on('error', (error: NodeJS.ErrnoException) => this.fail(networkErrorOf(error)))
+    request.on('response', (res: http.IncomingMessage) => this.answer(res))
+    request.end(req.body)
+  }
+
+  private aborted(): void {
+    this.fail(new NetworkError('aborted', 'stopped before the answer came'))
+  }
+
+  private answer(res: http.IncomingMessage): void {
+    this.res = res
+    res.on('data', (chunk: Buffer) => this.data(chunk))
+    res.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message
+      this.fail(new NetworkError('reset', `connection reset while reading the body (${code})`))
+    })
+    res.on('aborted', () =>
+      this.fail(new NetworkError('reset', 'connection reset while reading the body'))
+    )
+    res.on('end', () => this.end())
+  }
+
+  private data(chunk: Buffer): void {
+    const room = this.max - this.bytes
+    this.bytes += chunk.length
+    if (room <= 0 || this.resolve === undefined) return
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room)
+    if (this.first === undefined) this.first = kept
+    else (this.rest ??= []).push(kept)
+  }
+
+  private end(): void {
+    const res = this.res
+    const resolve = this.resolve
+    if (!res || !resolve) return
+    if (!res.complete) {
+      this.fail(new NetworkError('reset', 'connection closed before the body was complete'))
+      return
+    }
+    const first = this.first
     // One chunk (most answers) is kept as it is: no copy.
-    body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-    truncated,
-    bytes,
-    durationMs
+    const body = this.rest ? Buffer.concat([first!, ...this.rest]) : (first ?? EMPTY)
+    const answer: HttpResponse = {
+      status: res.statusCode ?? 0,
+      statusText: res.statusMessage ?? '',
+      headers: flatHeaders(res.headers),
+      setCookie: res.headers['set-cookie'] !== undefined,
+      body,
+      truncated: this.bytes > this.max,
+      bytes: this.bytes,
+      durationMs: this.now() - this.started
+    }
+    this.settle()
+    resolve(answer)
+  }
+
+  private fail(error: NetworkError): void {
+    const reject = this.reject
+    if (!reject) return
+    const request = this.request
+    this.settle()
+    request?.destroy()
+    reject(error)
+  }
+
+  /** Done: stops the watch and forgets the request, its answer and the caller. */
+  private settle(): void {
+    this.cleanup?.()
+    this.cleanup = undefined
+    this.request = undefined
+    this.res = undefined
+    this.resolve = undefined
+    this.reject = undefined
+    this.first = undefined
+    this.rest = undefined
   }
 }
 
@@ -134,67 +255,13 @@ function responseOf(
 export function sendOnce(req: HttpRequest, opts: SendOptions): Promise<HttpResponse> {
   const now = opts.now ?? Date.now
   const url = new URL(req.url)
-  const lib = url.protocol === 'https:' ? https : http
   const started = now()
-  const max = opts.maxBodyBytes
-  const signal = opts.signal
-
   return new Promise<HttpResponse>((resolve, reject) => {
-    let settled = false
-    const chunks: Buffer[] = []
-    // Every byte read; the first min(bytes, max) of them are kept in chunks.
-    let bytes = 0
-
-    const fail = (error: NetworkError): void => {
-      if (settled) return
-      settled = true
-      cleanup()
-      request.destroy()
-      reject(error)
-    }
-    const onAbort = (): void => fail(new NetworkError('aborted', 'stopped before the answer came'))
-    // One timer and one abort listener for all requests in flight (in-flight.ts).
-    const cleanup = watch(
-      opts.timeoutMs,
-      signal?.aborted ? undefined : signal,
-      () => fail(new NetworkError('timeout', `timed out after ${opts.timeoutMs}ms`)),
-      onAbort
+    new Exchange(opts.maxBodyBytes, opts.timeoutMs, started, now, resolve, reject).start(
+      req,
+      url,
+      opts
     )
-
-    const request = lib.request(url, {
-      method: req.method,
-      headers: headersToSend(req),
-      agent: opts.agentFor?.(url)
-    })
-    if (signal?.aborted) queueMicrotask(onAbort)
-
-    request.on('error', (error: NodeJS.ErrnoException) => fail(networkErrorOf(error)))
-    request.on('response', res => {
-      res.on('data', (chunk: Buffer) => {
-        const room = max - bytes
-        bytes += chunk.length
-        if (chunk.length <= room) chunks.push(chunk)
-        else if (room > 0) chunks.push(chunk.subarray(0, room))
-      })
-      res.on('error', (error: NodeJS.ErrnoException) => {
-        const code = error.code ?? error.message
-        fail(new NetworkError('reset', `connection reset while reading the body (${code})`))
-      })
-      res.on('aborted', () =>
-        fail(new NetworkError('reset', 'connection reset while reading the body'))
-      )
-      res.on('end', () => {
-        if (settled) return
-        if (!res.complete) {
-          fail(new NetworkError('reset', 'connection closed before the body was complete'))
-          return
-        }
-        settled = true
-        cleanup()
-        resolve(responseOf(res, chunks, bytes, bytes > max, now() - started))
-      })
-    })
-    request.end(req.body)
   })
 }
 

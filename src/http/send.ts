@@ -96,10 +96,12 @@ export async function sendWithRetries(
     let response: FollowedResponse | undefined
     let error: NetworkError | undefined
     try {
-      response = await ctx.send(req, {
-        timeoutMs: Math.min(timeoutMs, left),
-        ...(signal ? { signal } : {})
-      })
+      response = await ctx.send(
+        req,
+        signal
+          ? { timeoutMs: Math.min(timeoutMs, left), signal }
+          : { timeoutMs: Math.min(timeoutMs, left) }
+      )
     } catch (e) {
       if (!(e instanceof NetworkError)) throw e
       error = e
@@ -111,11 +113,9 @@ export async function sendWithRetries(
       }
     }
     const retryable = response ? RETRY_STATUSES.has(response.status) : RETRY_ERRORS.has(error!.kind)
-    const result = {
-      attempts: attempt,
-      ...(response ? { response } : {}),
-      ...(error ? { error } : {})
-    }
+    const result: Attempted = response
+      ? { attempts: attempt, response }
+      : { attempts: attempt, error: error! }
     if (!retryable || attempt > retries) return result
 
     const retryAfter = response
