@@ -5,7 +5,9 @@
  * in its own child process, so its CPU time and peak RSS are its own. For each list size N:
  * a sequential loop, an unbounded Promise.all over fetch, this action's engine (runWarm, verify
  * off) at several concurrencies, and autocannon at the same concurrencies (the loopback ceiling).
- * Then the start-up of dist/index.js to its first request. Prints a table; writes bench.json.
+ * On the largest list, node:http's own client in a bare loop at the same concurrencies: the floor
+ * under the engine's CPU. Then the start-up of dist/index.js to its first request. Prints a
+ * table; writes bench.json.
  *
  * BENCH_QUICK=1 (or --quick): 200 and 2,000 endpoints at C=8 and 32, for a smoke run.
  * BENCH_N=2000,20000 and BENCH_C=32 pick sizes and concurrencies; BENCH_MODES=engine,autocannon
@@ -27,7 +29,7 @@ export const LATENCY_MS = 20
 const SEQUENTIAL_CAP = 250
 /** autocannon measures a rate, so it runs at most this many rounds of C requests. */
 const AUTOCANNON_ROUNDS = 150
-const STARTUP_RUNS = 5
+const STARTUP_RUNS = 9
 
 const SELF = fileURLToPath(import.meta.url)
 /** The repository: build/bench/index.js is two folders down. */
@@ -126,6 +128,29 @@ async function client(mode: string, origin: string, n: number, c: number): Promi
       rssMb: process.resourceUsage().maxRSS / 1024,
       parseMs
     }
+  } else if (mode === 'node-http') {
+    // The floor under the engine: node:http's own keep-alive client in a bare loop, C at a
+    // time, nothing else (no timeout, no cap, no result). The engine sends through it.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: c })
+    let next = 0
+    const one = (url: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(url, { agent, headers: { Accept: 'application/json' } }, res => {
+          res.on('data', () => {})
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const worker = async (): Promise<void> => {
+      while (next < n) {
+        const status = await one(urls[next++]!).catch(() => 0)
+        if (status === 200) ok++
+        else errors++
+      }
+    }
+    await Promise.all(Array.from({ length: c }, worker))
+    agent.destroy()
   } else if (mode === 'autocannon') {
     // Loaded only here, so the other clients' RSS does not carry it.
     const autocannon = createRequire(import.meta.url)('autocannon') as typeof import('autocannon')
@@ -303,7 +328,8 @@ export function targetLines(rows: readonly Row[], startupOverBareMs: number): st
   const pairs = [32, 128].flatMap(c => {
     const engine = plain.find(r => r.mode === 'engine' && r.c === c && r.n === largest)
     const ac = plain.find(r => r.mode === 'autocannon' && r.c === c && r.n === largest)
-    return engine && ac ? [{ c, engine, ac }] : []
+    const floor = plain.find(r => r.mode === 'node-http' && r.c === c && r.n === largest)
+    return engine && ac ? [{ c, engine, ac, ...(floor ? { floor } : {}) }] : []
   })
   const verdict = (ok: boolean | undefined): string =>
     ok === undefined ? 'not measured' : ok ? 'PASS' : 'MISS'
@@ -313,8 +339,10 @@ export function targetLines(rows: readonly Row[], startupOverBareMs: number): st
     c: p.c,
     v: p.engine.cpuMs / p.engine.sent / (p.ac.cpuMs / p.ac.sent),
     engine: (p.engine.cpuMs / p.engine.sent) * 1000,
-    ac: (p.ac.cpuMs / p.ac.sent) * 1000
+    ac: (p.ac.cpuMs / p.ac.sent) * 1000,
+    floor: p.floor ? (p.floor.cpuMs / p.floor.sent) * 1000 : undefined
   }))
+  const floors = cpu.filter(x => x.floor !== undefined)
   const big = plain.filter(r => r.mode === 'engine' && r.n >= 20_000)
   const rss = big.length > 0 ? Math.max(...big.map(r => r.rssMb)) : undefined
   const none = pairs.length === 0
@@ -322,6 +350,11 @@ export function targetLines(rows: readonly Row[], startupOverBareMs: number): st
     `Targets (issue #14), N=${fmt(largest)}:`,
     `- engine req/s >= 90 % of autocannon's at C=32 and C=128: ${shares.map(s => `${fmt(s.v * 100)} % at ${at(s.c)}`).join(', ') || '-'} → ${verdict(none ? undefined : shares.length === 2 && shares.every(s => s.v >= 0.9))}`,
     `- client CPU per 1,000 requests within 2x of autocannon's: ${cpu.map(x => `${fmt(x.engine)} vs ${fmt(x.ac)} ms (${fmt(x.v, 1)}x) at ${at(x.c)}`).join(', ') || '-'} → ${verdict(none ? undefined : cpu.every(x => x.v <= 2))}`,
+    ...(floors.length
+      ? [
+          `  node:http alone (a bare keep-alive loop, no engine): ${floors.map(x => `${fmt(x.floor!)} ms (${fmt(x.floor! / x.ac, 1)}x) at ${at(x.c)}`).join(', ')}; the engine adds ${floors.map(x => `${fmt(x.engine - x.floor!)} ms at ${at(x.c)}`).join(', ')}`
+        ]
+      : []),
     `- 20,000 endpoints peak RSS <= 150 MB without V8 flags: ${rss === undefined ? '-' : `${fmt(rss)} MB (highest of C=${big.map(r => r.c).join(', ')})`} → ${verdict(rss === undefined ? undefined : rss <= 150)}`,
     `- start-up to the first request within 100 ms of a bare \`node -e 0\`: +${fmt(startupOverBareMs)} ms → ${verdict(startupOverBareMs <= 100)}`
   ]
@@ -355,6 +388,9 @@ async function main(): Promise<void> {
       if (want('autocannon'))
         runs.push(await runChild(['autocannon', server.origin, String(n), String(c)]))
       if (want('engine')) runs.push(await runChild(['engine', server.origin, String(n), String(c)]))
+      // node:http alone, on the largest list only: the floor the engine's CPU cannot go under.
+      if (want('node-http') && n === Math.max(...sizes))
+        runs.push(await runChild(['node-http', server.origin, String(n), String(c)]))
     }
     if (want('engine') && n >= 20_000 && cs.includes(32))
       runs.push(await runChild(['engine', server.origin, String(n), '32'], ['--optimize-for-size']))

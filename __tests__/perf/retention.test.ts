@@ -31,7 +31,9 @@ afterAll(() => server.close())
 
 /** An agent that remembers every ClientRequest it is given. */
 function capturingAgent(): { agent: http.Agent; requests: http.ClientRequest[] } {
-  const agent = new http.Agent({ keepAlive: true })
+  // addRequest is how a ClientRequest hands itself to its agent (not in @types/node).
+  type Adding = http.Agent & { addRequest(req: http.ClientRequest, options: unknown): void }
+  const agent = new http.Agent({ keepAlive: true }) as Adding
   const requests: http.ClientRequest[] = []
   const add = agent.addRequest.bind(agent)
   agent.addRequest = (req, options) => {
