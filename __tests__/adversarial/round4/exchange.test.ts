@@ -938,3 +938,31 @@ describe('8. the rest of HTTP the refactor could have bent', () => {
     expect(b.body.toString()).toBe('second')
   })
 })
+
+describe('BUG: a complete answer followed by bytes that are not HTTP is rejected', () => {
+  // node:http parses the whole read at once: the answer completes (res.complete is true, every
+  // byte of its Content-Length read), then the junk after it fails the parser, and the request
+  // emits 'error' synchronously, before the answer's 'data' and 'end' are delivered. Exchange
+  // takes that 'error' as the request's failure and rejects a complete 200. Same on the code
+  // before the Exchange refactor (a pre-existing bug, not a regression).
+  it.each([
+    ['keep-alive', 'okGARBAGE NOT HTTP\r\n\r\n', ''],
+    ['Connection: close', 'okGARBAGE', 'Connection: close\r\n']
+  ])('%s: the answer stands', async (_how, tail, extra) => {
+    const s = await raw(socket => {
+      socket.write(`HTTP/1.1 200 OK\r\n${extra}Content-Length: 2\r\n\r\n${tail}`)
+    })
+    const agent = keepAlive(1)
+    let outcome = ''
+    const stray = await noStrayErrors(async () => {
+      try {
+        const res = await sendOnce(get(`${s.origin}/g`), { ...OPTS, agentFor: () => agent })
+        outcome = `answer ${res.status} ${res.body.toString()}`
+      } catch (error) {
+        outcome = `error ${(error as NetworkError).kind}: ${(error as Error).message}`
+      }
+    })
+    expect(stray).toEqual([])
+    expect(outcome).toBe('answer 200 ok')
+  })
+})
