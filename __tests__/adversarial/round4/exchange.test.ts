@@ -966,3 +966,49 @@ describe('BUG: a complete answer followed by bytes that are not HTTP is rejected
     expect(outcome).toBe('answer 200 ok')
   })
 })
+
+describe('BUG (latent): a watch callback that stops the next watch makes the sweep skip the rest', () => {
+  // expire() and abortAll() read `after = w.next` before calling w's callback; if the callback
+  // stops `after` (unwatch clears its prev/next), the loop continues from the unlinked `after`,
+  // whose next is undefined, and every later watch is skipped: not told of the abort (the
+  // listener is { once: true }, so never), not timed out, and expire() does not re-arm for it.
+  // Not reachable through sendOnce today (Exchange.fail stops only its own watch, and
+  // destroy()/reject() act later), but `watch` is the module's contract.
+  it('abort: A stops B, and C on the same signal is still told', () => {
+    const controller = new AbortController()
+    const told: string[] = []
+    let stopB: () => void = () => undefined
+    const noop = (): void => undefined
+    const stopA = watch(60_000, controller.signal, noop, () => {
+      told.push('a')
+      stopB()
+    })
+    stopB = watch(60_000, controller.signal, noop, () => told.push('b'))
+    const stopC = watch(60_000, controller.signal, noop, () => told.push('c'))
+    controller.abort()
+    stopA()
+    stopC()
+    expect(told).toEqual(['a', 'c'])
+  })
+
+  it('timeout: A stops B, and C due at the same time still times out', async () => {
+    const told: string[] = []
+    let stopB: () => void = () => undefined
+    const noop = (): void => undefined
+    const stopA = watch(
+      20,
+      undefined,
+      () => {
+        told.push('a')
+        stopB()
+      },
+      noop
+    )
+    stopB = watch(20, undefined, () => told.push('b'), noop)
+    const stopC = watch(20, undefined, () => told.push('c'), noop)
+    await wait(150)
+    stopA()
+    stopC()
+    expect(told).toEqual(['a', 'c'])
+  })
+})
