@@ -89,22 +89,29 @@ function disarm(): void {
   armedAt = Number.POSITIVE_INFINITY
 }
 
+/**
+ * The watches matching `pick`, in order, gathered before any callback runs: a callback may stop
+ * other watches (unlinking them), and a walk that kept `next` across it lost every watch after.
+ */
+function gather(pick: (w: Watch) => boolean): Watch[] {
+  const out: Watch[] = []
+  for (let w = watched.head; w; w = w.next as Watch | undefined) if (pick(w)) out.push(w)
+  return out
+}
+
 /** Times out what is due; arms the timer again for the earliest of the rest. */
 function expire(): void {
   timer = undefined
   armedAt = Number.POSITIVE_INFINITY
   const now = performance.now()
-  let next = Number.POSITIVE_INFINITY
-  let w = watched.head
-  while (w) {
-    const after = w.next as Watch | undefined
-    if (w.at <= now) {
-      const onTimeout = w.onTimeout
-      unwatch(w)
-      onTimeout?.()
-    } else if (w.at < next) next = w.at
-    w = after
+  for (const w of gather(x => x.at <= now)) {
+    // Undefined once stopped, by its own request or by an earlier callback here.
+    const onTimeout = w.onTimeout
+    unwatch(w)
+    onTimeout?.()
   }
+  let next = Number.POSITIVE_INFINITY
+  for (let w = watched.head; w; w = w.next as Watch | undefined) if (w.at < next) next = w.at
   // A request sent from a timeout's handler may have armed the timer already, for later.
   if (next < armedAt) arm(next)
 }
@@ -121,15 +128,10 @@ const listening = new WeakSet<AbortSignal>()
 
 /** Tells every request in flight on `signal` that it aborted. */
 function abortAll(signal: AbortSignal): void {
-  let w = watched.head
-  while (w) {
-    const after = w.next as Watch | undefined
-    if (w.signal === signal) {
-      const onAbort = w.onAbort
-      unwatch(w)
-      onAbort?.()
-    }
-    w = after
+  for (const w of gather(x => x.signal === signal)) {
+    const onAbort = w.onAbort
+    unwatch(w)
+    onAbort?.()
   }
 }
 

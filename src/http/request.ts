@@ -169,9 +169,24 @@ class Exchange {
     }
     this.request = request
     if (signal?.aborted) queueMicrotask(() => this.aborted())
-    request.on('error', (error: NodeJS.ErrnoException) => this.fail(networkErrorOf(error)))
+    request.on('error', (error: NodeJS.ErrnoException) => this.requestError(error))
     request.on('response', (res: http.IncomingMessage) => this.answer(res))
     request.end(req.body)
+  }
+
+  /**
+   * node:http reports bytes that are not HTTP after a complete answer (junk on a kept-alive
+   * socket, in the same read) as the request's error, before the answer's 'end'. The answer was
+   * whole by its own framing: it stands, and 'end' settles it; only an answer that then closes
+   * without its 'end' fails, with this error.
+   */
+  private requestError(error: NodeJS.ErrnoException): void {
+    const res = this.res
+    if (res?.complete) {
+      res.once('close', () => this.fail(networkErrorOf(error)))
+      return
+    }
+    this.fail(networkErrorOf(error))
   }
 
   private aborted(): void {
