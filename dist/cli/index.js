@@ -47678,24 +47678,32 @@ function disarm() {
     timer = undefined;
     armedAt = Number.POSITIVE_INFINITY;
 }
+/**
+ * The watches matching `pick`, in order, gathered before any callback runs: a callback may stop
+ * other watches (unlinking them), and a walk that kept `next` across it lost every watch after.
+ */
+function gather(pick) {
+    const out = [];
+    for (let w = watched.head; w; w = w.next)
+        if (pick(w))
+            out.push(w);
+    return out;
+}
 /** Times out what is due; arms the timer again for the earliest of the rest. */
 function expire() {
     timer = undefined;
     armedAt = Number.POSITIVE_INFINITY;
     const now = external_node_perf_hooks_.performance.now();
-    let next = Number.POSITIVE_INFINITY;
-    let w = watched.head;
-    while (w) {
-        const after = w.next;
-        if (w.at <= now) {
-            const onTimeout = w.onTimeout;
-            unwatch(w);
-            onTimeout?.();
-        }
-        else if (w.at < next)
-            next = w.at;
-        w = after;
+    for (const w of gather(x => x.at <= now)) {
+        // Undefined once stopped, by its own request or by an earlier callback here.
+        const onTimeout = w.onTimeout;
+        unwatch(w);
+        onTimeout?.();
     }
+    let next = Number.POSITIVE_INFINITY;
+    for (let w = watched.head; w; w = w.next)
+        if (w.at < next)
+            next = w.at;
     // A request sent from a timeout's handler may have armed the timer already, for later.
     if (next < armedAt)
         arm(next);
@@ -47711,15 +47719,10 @@ function unwatch(w) {
 const listening = new WeakSet();
 /** Tells every request in flight on `signal` that it aborted. */
 function abortAll(signal) {
-    let w = watched.head;
-    while (w) {
-        const after = w.next;
-        if (w.signal === signal) {
-            const onAbort = w.onAbort;
-            unwatch(w);
-            onAbort?.();
-        }
-        w = after;
+    for (const w of gather(x => x.signal === signal)) {
+        const onAbort = w.onAbort;
+        unwatch(w);
+        onAbort?.();
     }
 }
 /**
@@ -47859,9 +47862,23 @@ class Exchange {
         this.request = request;
         if (signal?.aborted)
             queueMicrotask(() => this.aborted());
-        request.on('error', (error) => this.fail(networkErrorOf(error)));
+        request.on('error', (error) => this.requestError(error));
         request.on('response', (res) => this.answer(res));
         request.end(req.body);
+    }
+    /**
+     * node:http reports bytes that are not HTTP after a complete answer (junk on a kept-alive
+     * socket, in the same read) as the request's error, before the answer's 'end'. The answer was
+     * whole by its own framing: it stands, and 'end' settles it; only an answer that then closes
+     * without its 'end' fails, with this error.
+     */
+    requestError(error) {
+        const res = this.res;
+        if (res?.complete) {
+            res.once('close', () => this.fail(networkErrorOf(error)));
+            return;
+        }
+        this.fail(networkErrorOf(error));
     }
     aborted() {
         this.fail(new NetworkError('aborted', 'stopped before the answer came'));
