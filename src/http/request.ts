@@ -147,10 +147,16 @@ class Exchange {
 
   start(req: HttpRequest, url: URL, opts: SendOptions): void {
     const signal = opts.signal
+    // Stopped already: nothing is sent, and no connection is opened (on Node 24 a request
+    // destroyed before its socket connected still left a connection idle in the agent's pool).
+    if (signal?.aborted) {
+      queueMicrotask(() => this.aborted())
+      return
+    }
     // One timer and one abort listener for all requests in flight (in-flight.ts).
     this.cleanup = watch(
       this.timeoutMs,
-      signal?.aborted ? undefined : signal,
+      signal,
       () => this.fail(new NetworkError('timeout', `timed out after ${this.timeoutMs}ms`)),
       () => this.aborted()
     )
@@ -168,7 +174,6 @@ class Exchange {
       throw error
     }
     this.request = request
-    if (signal?.aborted) queueMicrotask(() => this.aborted())
     request.on('error', (error: NodeJS.ErrnoException) => this.requestError(error))
     request.on('response', (res: http.IncomingMessage) => this.answer(res))
     request.end(req.body)
