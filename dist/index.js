@@ -32108,8 +32108,14 @@ class Exchange {
     }
     start(req, url, opts) {
         const signal = opts.signal;
+        // Stopped already: nothing is sent, and no connection is opened (on Node 24 a request
+        // destroyed before its socket connected still left a connection idle in the agent's pool).
+        if (signal?.aborted) {
+            queueMicrotask(() => this.aborted());
+            return;
+        }
         // One timer and one abort listener for all requests in flight (in-flight.ts).
-        this.cleanup = watch(this.timeoutMs, signal?.aborted ? undefined : signal, () => this.fail(new NetworkError('timeout', `timed out after ${this.timeoutMs}ms`)), () => this.aborted());
+        this.cleanup = watch(this.timeoutMs, signal, () => this.fail(new NetworkError('timeout', `timed out after ${this.timeoutMs}ms`)), () => this.aborted());
         const lib = url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
         let request;
         try {
@@ -32125,8 +32131,6 @@ class Exchange {
             throw error;
         }
         this.request = request;
-        if (signal?.aborted)
-            queueMicrotask(() => this.aborted());
         request.on('error', (error) => this.requestError(error));
         request.on('response', (res) => this.answer(res));
         request.end(req.body);
