@@ -250,21 +250,23 @@ function answeredResult(
   colo: string | undefined,
   version: string | undefined
 ): Writable<EndpointResult> {
+  // The report's order (docs/report.md): optional fields in their places, so a result has one
+  // of a handful of shapes, whichever of name, cache, colo and version it carries.
   const r: Writable<EndpointResult> = {
     source: ep.source,
     method: ep.method,
     path: ep.path,
-    priority: ep.priority,
-    outcome: 'passed',
-    attempts,
-    status: res.status,
-    latencyMs: Math.round(res.durationMs),
-    bytes: res.bytes
-  }
+    priority: ep.priority
+  } as Writable<EndpointResult>
   if (ep.name) r.name = ep.name
+  r.attempts = attempts
+  r.status = res.status
+  r.latencyMs = Math.round(res.durationMs)
+  r.bytes = res.bytes
   if (cache) r.cache = cache
   if (colo) r.colo = colo
   if (version !== undefined) r.version = version
+  r.outcome = 'passed'
   return r
 }
 
