@@ -47808,6 +47808,8 @@ function flatHeaders(headers) {
     return flat;
 }
 const EMPTY = Buffer.alloc(0);
+/** The first joined buffer's size at least: small bodies in two chunks do not regrow. */
+const MIN_JOINED = 16 * 1024;
 /**
  * One request and its answer. A class whose instance drops every reference once settled, not a
  * promise executor's closures and literals: V8 pretenures an object literal's allocation site
@@ -47827,10 +47829,16 @@ class Exchange {
     resolve;
     reject;
     cleanup;
-    /** The body's first chunk; most answers have one. */
+    /** The body's first chunk, kept as it is while it is the only one (most answers). */
     first = undefined;
-    /** The chunks after the first, when there are more. */
-    rest = undefined;
+    /**
+     * From the second chunk on, the body so far, copied into one buffer that doubles as it fills
+     * (up to the cap): a list of the chunks cost about 500 bytes a chunk, and a server sending
+     * one byte at a time made a 5 MiB body 2.6 GB of heap.
+     */
+    joined = undefined;
+    /** Bytes of `joined` in use. */
+    kept = 0;
     /** Every byte read; the first min(bytes, max) of them are kept. */
     bytes = 0;
     constructor(max, timeoutMs, started, now, resolve, reject) {
@@ -47902,11 +47910,28 @@ class Exchange {
         this.bytes += chunk.length;
         if (room <= 0 || this.resolve === undefined)
             return;
-        const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-        if (this.first === undefined)
-            this.first = kept;
-        else
-            (this.rest ??= []).push(kept);
+        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        if (part.length === 0)
+            return;
+        if (this.first === undefined && this.joined === undefined) {
+            this.first = part;
+            return;
+        }
+        const first = this.first;
+        const need = this.kept + (first?.length ?? 0) + part.length;
+        if (!this.joined || need > this.joined.length) {
+            // Doubling: every byte is copied O(1) times; never more room than the cap.
+            const size = Math.min(this.max, Math.max(MIN_JOINED, need * 2));
+            const grown = Buffer.allocUnsafe(size);
+            if (this.joined)
+                this.joined.copy(grown, 0, 0, this.kept);
+            this.joined = grown;
+        }
+        if (first) {
+            this.kept += first.copy(this.joined, this.kept);
+            this.first = undefined;
+        }
+        this.kept += part.copy(this.joined, this.kept);
     }
     end() {
         const res = this.res;
@@ -47917,9 +47942,8 @@ class Exchange {
             this.fail(new NetworkError('reset', 'connection closed before the body was complete'));
             return;
         }
-        const first = this.first;
         // One chunk (most answers) is kept as it is: no copy.
-        const body = this.rest ? Buffer.concat([first, ...this.rest]) : (first ?? EMPTY);
+        const body = this.joined ? this.joined.subarray(0, this.kept) : (this.first ?? EMPTY);
         const answer = {
             status: res.statusCode ?? 0,
             statusText: res.statusMessage ?? '',
@@ -47951,7 +47975,7 @@ class Exchange {
         this.resolve = undefined;
         this.reject = undefined;
         this.first = undefined;
-        this.rest = undefined;
+        this.joined = undefined;
     }
 }
 /**
