@@ -4,6 +4,9 @@ import type { Method, Priority } from './config/endpoints.js'
 export type Outcome = 'passed' | 'failed' | 'skipped'
 
 /** What happened to one endpoint. Plain data: feeds the summary, the report and the outputs. */
+/** `T` with its fields assignable: for building a result field by field (warm/endpoint.ts). */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
 export interface EndpointResult {
   readonly source: string
   readonly method: Method

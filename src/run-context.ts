@@ -4,7 +4,7 @@ import https from 'node:https'
 import type { Settings } from './config/settings.js'
 import { StoppedError } from './errors.js'
 import { sendFollowing } from './http/redirect.js'
-import { NetworkError, type SendOptions } from './http/request.js'
+import { NetworkError } from './http/request.js'
 import { realClock, type Clock } from './http/retry.js'
 import type { Send } from './http/send.js'
 import type { PhaseContext } from './phases/request.js'
@@ -129,17 +129,15 @@ export function openRun(settings: Settings, deps: EngineDeps): RunContext {
   const now = (): number => clock.now()
   const raw: Send =
     deps.send ??
-    ((req, opts) => {
-      // One literal, no spread: per request (see answeredResult in warm/endpoint.ts).
-      const full: { -readonly [K in keyof SendOptions]: SendOptions[K] } = {
+    ((req, opts) =>
+      // One literal in one shape, no spread: one per request (see answeredResult).
+      sendFollowing(req, {
         timeoutMs: opts.timeoutMs,
         maxBodyBytes: MAX_BODY_BYTES,
-        now
-      }
-      if (opts.signal) full.signal = opts.signal
-      if (agentFor) full.agentFor = agentFor
-      return sendFollowing(req, full)
-    })
+        now,
+        signal: opts.signal,
+        agentFor
+      }))
   const limiter =
     deps.limiter === false
       ? undefined

@@ -132,8 +132,9 @@ class Exchange {
   private first: Buffer | undefined = undefined
   /**
    * From the second chunk on, the body so far, copied into one buffer that doubles as it fills
-   * (up to the cap): a list of the chunks cost about 500 bytes a chunk, and a server sending
-   * one byte at a time made a 5 MiB body 2.6 GB of heap.
+   * (up to the cap): a list of the chunks cost about 210 bytes of heap a chunk, so a server
+   * sending one byte at a time made a 5 MiB body over 1 GB
+   * (__tests__/adversarial/round4/tiny-chunks.test.ts).
    */
   private joined: Buffer | undefined = undefined
   /** Bytes of `joined` in use. */

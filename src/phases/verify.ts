@@ -7,7 +7,8 @@ import type {
   EndpointResult,
   PhaseResult,
   VerifyEntry,
-  VerifyResult
+  VerifyResult,
+  Writable
 } from '../result.js'
 import { coloOf } from '../http/edge.js'
 import { requestHeaders, sendWithRetries } from '../http/send.js'
@@ -152,7 +153,7 @@ async function verifyOne(ep: PlannedEndpoint, ctx: PhaseContext): Promise<Verify
     method: ep.method,
     path: ep.path,
     priority: ep.priority
-  } as { -readonly [K in keyof VerifyEntry]: VerifyEntry[K] }
+  } as Writable<VerifyEntry>
   if (colo) entry.colo = colo
   entry.status = res.status
   entry.latencyMs = latencyMs

@@ -7,7 +7,7 @@ import {
   type Attempted,
   type RequestContext
 } from '../http/send.js'
-import type { EndpointResult } from '../result.js'
+import type { EndpointResult, Writable } from '../result.js'
 import { StoppedError } from '../errors.js'
 import { readVersion, type VersionReading } from '../phases/wait.js'
 import {
@@ -234,8 +234,6 @@ function rejection(
     cause: self ? 'said-failed' : 'assertion'
   }
 }
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 /**
  * The result of an endpoint that answered, property by property in one fixed order. Not built by
