@@ -1,25 +1,11 @@
 import http from 'node:http'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import {
-  describeNetworkError,
-  NetworkError,
-  sendOnce,
-  type SendOptions
-} from '../../src/http/request.js'
+import { describeNetworkError, sendOnce, type SendOptions } from '../../src/http/request.js'
+import { failureOf } from '../support/network.js'
 import { closedPort, startServer, type LocalServer } from '../support/server.js'
 
 const OPTS: SendOptions = { timeoutMs: 2000, maxBodyBytes: 1024 * 1024 }
-
-async function failureOf(promise: Promise<unknown>): Promise<NetworkError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(NetworkError)
-    return error as NetworkError
-  }
-  throw new Error('expected the request to fail')
-}
 
 describe('sendOnce (nock)', () => {
   it('returns status, lower-case headers and the body', async () => {

@@ -10,6 +10,7 @@ import net, { type AddressInfo } from 'node:net'
 import { watch } from '../../../src/http/in-flight.js'
 import { sendFollowing } from '../../../src/http/redirect.js'
 import { NetworkError, sendOnce, type SendOptions } from '../../../src/http/request.js'
+import { failureOf } from '../../support/network.js'
 import { startServer, type LocalServer } from '../../support/server.js'
 
 const MiB = 1024 * 1024
@@ -41,16 +42,6 @@ function pattern(from: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length)
   for (let i = 0; i < length; i++) out[i] = ((from + i) * 31 + 7) % 251
   return out
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<NetworkError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(NetworkError)
-    return error as NetworkError
-  }
-  throw new Error('expected the request to fail')
 }
 
 /** Counts how often a promise settles through then/catch, and how. */
